@@ -1,0 +1,331 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+# cython: freethreading_compatible=True
+"""The boundary between Python and the C core (src_c/meanshift.h).
+
+Arrays arrive validated, C-contiguous and of the right dtype; this module
+only hands them to C with the GIL released and turns status codes into
+exceptions.
+"""
+from cpython.exc cimport PyErr_CheckSignals
+from libc.stdint cimport int64_t
+
+import numpy as np
+
+from meanshift_fast.cmeanshift cimport (
+    MS_ERR_INTERRUPTED,
+    MS_ERR_INVALID,
+    MS_ERR_NOMEM,
+    MS_KERNEL_EPANECHNIKOV,
+    MS_KERNEL_FLAT,
+    MS_KERNEL_GAUSSIAN,
+    MS_OK,
+    ms_config,
+    ms_config_default,
+    ms_default_num_threads,
+    ms_fault_injection_enabled,
+    ms_kernel,
+    ms_kth_neighbor_distance_f32,
+    ms_kth_neighbor_distance_f64,
+    ms_merge_centers,
+    ms_nearest_center_f32,
+    ms_nearest_center_f64,
+    ms_openmp_enabled,
+    ms_radius_sq,
+    ms_shift_params,
+    ms_shift_seeds_f32,
+    ms_shift_seeds_f64,
+    ms_status,
+    ms_tree_build_f32,
+    ms_tree_build_f64,
+    ms_tree_f32,
+    ms_tree_f64,
+    ms_tree_free_f32,
+    ms_tree_free_f64,
+    ms_tree_kernel_sum_f32,
+    ms_tree_kernel_sum_f64,
+)
+
+KERNELS = {"flat": MS_KERNEL_FLAT, "gaussian": MS_KERNEL_GAUSSIAN,
+           "epanechnikov": MS_KERNEL_EPANECHNIKOV}
+
+# Allocation-failure injection for tests; honoured only by a core compiled
+# with MS_FAULT_INJECTION (see fault_injection_enabled()).
+_fail_alloc_after = -1
+
+
+def openmp_enabled():
+    return bool(ms_openmp_enabled())
+
+
+def default_num_threads():
+    return ms_default_num_threads()
+
+
+def fault_injection_enabled():
+    return bool(ms_fault_injection_enabled())
+
+
+def set_fail_alloc_after(int64_t n):
+    """Make the n-th allocation of each later C call fail (-1: never)."""
+    global _fail_alloc_after
+    _fail_alloc_after = n
+
+
+def radius_sq(double h):
+    return ms_radius_sq(h)
+
+
+cdef class _Progress:
+    """Checks for signals and reports progress while C runs."""
+    cdef object callback
+    cdef object error
+
+    def __cinit__(self, callback):
+        self.callback = callback
+        self.error = None
+
+    cdef int tick(self, int64_t done, int64_t total) noexcept:
+        try:
+            PyErr_CheckSignals()
+            if self.callback is not None:
+                self.callback(done, total)
+        except BaseException as exc:
+            self.error = exc
+            return 1
+        return 0
+
+
+cdef int _progress_cb(void *ctx, int64_t done, int64_t total) noexcept nogil:
+    with gil:
+        return (<_Progress>ctx).tick(done, total)
+
+
+cdef ms_config _config(int n_threads, _Progress prog):
+    cdef ms_config cfg = ms_config_default()
+    cfg.n_threads = n_threads
+    cfg.progress = _progress_cb
+    cfg.progress_ctx = <void *>prog
+    cfg.fail_alloc_after = _fail_alloc_after
+    return cfg
+
+
+cdef int _check(ms_status st, _Progress prog) except -1:
+    if st == MS_OK:
+        return 0
+    if st == MS_ERR_NOMEM:
+        raise MemoryError("meanshift_fast: the C core ran out of memory")
+    if st == MS_ERR_INTERRUPTED:
+        if prog is not None and prog.error is not None:
+            raise prog.error
+        raise KeyboardInterrupt
+    if st == MS_ERR_INVALID:
+        raise ValueError("meanshift_fast: invalid argument to the C core")
+    raise RuntimeError(f"meanshift_fast: C core error {st}")
+
+
+cdef class Tree:
+    """A k-d tree over the data, owned by the C core."""
+    cdef ms_tree_f64 *t64
+    cdef ms_tree_f32 *t32
+    cdef readonly int64_t n, d
+    cdef readonly bint is_f32
+
+    def __cinit__(self):
+        self.t64 = NULL
+        self.t32 = NULL
+
+    def __dealloc__(self):
+        ms_tree_free_f64(self.t64)
+        ms_tree_free_f32(self.t32)
+
+    def __init__(self, X, weights=None, int64_t leaf_size=0, kernel="flat",
+                 int n_threads=1):
+        cdef const double[:, ::1] x64
+        cdef const float[:, ::1] x32
+        cdef const double[::1] w
+        cdef const double *wp = NULL
+        cdef ms_kernel k = KERNELS[kernel]
+        cdef _Progress prog = _Progress(None)
+        cdef ms_config cfg = _config(n_threads, prog)
+        cdef ms_status st
+        self.n, self.d = X.shape[0], X.shape[1]
+        if weights is not None:
+            w = weights
+            wp = &w[0]
+        self.is_f32 = X.dtype == np.float32
+        if self.is_f32:
+            x32 = X
+            with nogil:
+                st = ms_tree_build_f32(&x32[0, 0], wp, self.n, self.d,
+                                       leaf_size, k, &cfg, &self.t32)
+        else:
+            x64 = X
+            with nogil:
+                st = ms_tree_build_f64(&x64[0, 0], wp, self.n, self.d,
+                                       leaf_size, k, &cfg, &self.t64)
+        _check(st, prog)
+
+    def shift(self, seeds, kernel, double bandwidth, double stop_thresh,
+              int64_t max_iter, double gaussian_tol, int n_threads,
+              progress=None):
+        """Move every seed to its mode: (means, intensity, n_iter)."""
+        cdef const double[:, ::1] s = seeds
+        cdef int64_t m = s.shape[0]
+        cdef double[:, ::1] means = np.empty((m, self.d))
+        cdef double[::1] inten = np.empty(m)
+        cdef int64_t[::1] iters = np.empty(m, dtype=np.int64)
+        cdef ms_shift_params p
+        cdef _Progress prog = _Progress(progress)
+        cdef ms_config cfg = _config(n_threads, prog)
+        cdef ms_status st = MS_OK
+        p.kernel = KERNELS[kernel]
+        p.bandwidth = bandwidth
+        p.stop_thresh = stop_thresh
+        p.max_iter = max_iter
+        p.gaussian_tol = gaussian_tol
+        if m > 0:
+            with nogil:
+                if self.is_f32:
+                    st = ms_shift_seeds_f32(self.t32, &s[0, 0], m, &p, &cfg,
+                                            &means[0, 0], &inten[0], &iters[0])
+                else:
+                    st = ms_shift_seeds_f64(self.t64, &s[0, 0], m, &p, &cfg,
+                                            &means[0, 0], &inten[0], &iters[0])
+        _check(st, prog)
+        return np.asarray(means), np.asarray(inten), np.asarray(iters)
+
+    def kernel_sum(self, queries, kernel, double bandwidth, double tol):
+        """Kernel-weighted mass and coordinate sums at each query row."""
+        cdef const double[:, ::1] q = queries
+        cdef int64_t m = q.shape[0], i
+        cdef double[::1] w = np.empty(m)
+        cdef double[:, ::1] wx = np.empty((m, self.d))
+        cdef ms_kernel k = KERNELS[kernel]
+        cdef ms_status st = MS_OK
+        with nogil:
+            for i in range(m):
+                if self.is_f32:
+                    st = ms_tree_kernel_sum_f32(self.t32, &q[i, 0], k, bandwidth,
+                                                tol, &w[i], &wx[i, 0])
+                else:
+                    st = ms_tree_kernel_sum_f64(self.t64, &q[i, 0], k, bandwidth,
+                                                tol, &w[i], &wx[i, 0])
+                if st != MS_OK:
+                    break
+        _check(st, None)
+        return np.asarray(w), np.asarray(wx)
+
+    def kth_neighbor_distance(self, int64_t k, int n_threads, progress=None):
+        """Distance from every point to its k-th nearest (itself first)."""
+        cdef double[::1] out = np.empty(self.n)
+        cdef _Progress prog = _Progress(progress)
+        cdef ms_config cfg = _config(n_threads, prog)
+        cdef ms_status st
+        with nogil:
+            if self.is_f32:
+                st = ms_kth_neighbor_distance_f32(self.t32, k, &cfg, &out[0])
+            else:
+                st = ms_kth_neighbor_distance_f64(self.t64, k, &cfg, &out[0])
+        _check(st, prog)
+        return np.asarray(out)
+
+
+def merge_centers(means, intensity, double r2, int n_threads=1):
+    """Seed indices of the kept centres, in scikit-learn's order."""
+    cdef const double[:, ::1] mv = means
+    cdef const double[::1] iv = intensity
+    cdef int64_t m = mv.shape[0], k = 0
+    cdef int64_t[::1] order = np.empty(max(m, 1), dtype=np.int64)
+    cdef _Progress prog = _Progress(None)
+    cdef ms_config cfg = _config(n_threads, prog)
+    cdef ms_status st = MS_OK
+    if m > 0:
+        with nogil:
+            st = ms_merge_centers(&mv[0, 0], &iv[0], m, mv.shape[1], r2, &cfg,
+                                  &order[0], &k)
+    _check(st, prog)
+    return np.asarray(order)[:k].copy()
+
+
+def nearest_center(X, centers, double r2, int n_threads=1, progress=None):
+    """(labels, squared distances) of each row of X to its nearest centre."""
+    cdef const double[:, ::1] c = centers
+    cdef const double[:, ::1] x64
+    cdef const float[:, ::1] x32
+    cdef int64_t n = X.shape[0], d = X.shape[1]
+    cdef int64_t[::1] labels = np.empty(n, dtype=np.int64)
+    cdef double[::1] dist = np.empty(n)
+    cdef _Progress prog = _Progress(progress)
+    cdef ms_config cfg = _config(n_threads, prog)
+    cdef ms_status st = MS_OK
+    if n == 0:
+        return np.asarray(labels), np.asarray(dist)
+    if X.dtype == np.float32:
+        x32 = X
+        with nogil:
+            st = ms_nearest_center_f32(&x32[0, 0], n, d, &c[0, 0], c.shape[0],
+                                       r2, &cfg, &labels[0], &dist[0])
+    else:
+        x64 = X
+        with nogil:
+            st = ms_nearest_center_f64(&x64[0, 0], n, d, &c[0, 0], c.shape[0],
+                                       r2, &cfg, &labels[0], &dist[0])
+    _check(st, prog)
+    return np.asarray(labels), np.asarray(dist)
+
+
+# ---- the function table for other Cython extensions (_core.pxd) ----
+
+cdef ms_config api_config_default() noexcept nogil:
+    return ms_config_default()
+
+cdef int api_openmp_enabled() noexcept nogil:
+    return ms_openmp_enabled()
+
+cdef int api_default_num_threads() noexcept nogil:
+    return ms_default_num_threads()
+
+cdef int api_fault_injection_enabled() noexcept nogil:
+    return ms_fault_injection_enabled()
+
+cdef double api_radius_sq(double h) noexcept nogil:
+    return ms_radius_sq(h)
+
+cdef ms_status api_tree_build_f64(const double *X, const double *weights, int64_t n, int64_t d, int64_t leaf_size, ms_kernel kernel, const ms_config *cfg, ms_tree_f64 **out) noexcept nogil:
+    return ms_tree_build_f64(X, weights, n, d, leaf_size, kernel, cfg, out)
+
+cdef ms_status api_tree_build_f32(const float *X, const double *weights, int64_t n, int64_t d, int64_t leaf_size, ms_kernel kernel, const ms_config *cfg, ms_tree_f32 **out) noexcept nogil:
+    return ms_tree_build_f32(X, weights, n, d, leaf_size, kernel, cfg, out)
+
+cdef void api_tree_free_f64(ms_tree_f64 *tree) noexcept nogil:
+    ms_tree_free_f64(tree)
+
+cdef void api_tree_free_f32(ms_tree_f32 *tree) noexcept nogil:
+    ms_tree_free_f32(tree)
+
+cdef ms_status api_tree_kernel_sum_f64(const ms_tree_f64 *tree, const double *q, ms_kernel kernel, double h, double tol, double *wsum, double *wx) noexcept nogil:
+    return ms_tree_kernel_sum_f64(tree, q, kernel, h, tol, wsum, wx)
+
+cdef ms_status api_tree_kernel_sum_f32(const ms_tree_f32 *tree, const double *q, ms_kernel kernel, double h, double tol, double *wsum, double *wx) noexcept nogil:
+    return ms_tree_kernel_sum_f32(tree, q, kernel, h, tol, wsum, wx)
+
+cdef ms_status api_shift_seeds_f64(const ms_tree_f64 *tree, const double *seeds, int64_t n_seeds, const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity, int64_t *n_iter) noexcept nogil:
+    return ms_shift_seeds_f64(tree, seeds, n_seeds, params, cfg, means, intensity, n_iter)
+
+cdef ms_status api_shift_seeds_f32(const ms_tree_f32 *tree, const double *seeds, int64_t n_seeds, const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity, int64_t *n_iter) noexcept nogil:
+    return ms_shift_seeds_f32(tree, seeds, n_seeds, params, cfg, means, intensity, n_iter)
+
+cdef ms_status api_merge_centers(const double *means, const double *intensity, int64_t m, int64_t d, double r2, const ms_config *cfg, int64_t *order, int64_t *n_centers) noexcept nogil:
+    return ms_merge_centers(means, intensity, m, d, r2, cfg, order, n_centers)
+
+cdef ms_status api_nearest_center_f64(const double *X, int64_t n, int64_t d, const double *centers, int64_t k, double r2, const ms_config *cfg, int64_t *labels, double *sq_dist) noexcept nogil:
+    return ms_nearest_center_f64(X, n, d, centers, k, r2, cfg, labels, sq_dist)
+
+cdef ms_status api_nearest_center_f32(const float *X, int64_t n, int64_t d, const double *centers, int64_t k, double r2, const ms_config *cfg, int64_t *labels, double *sq_dist) noexcept nogil:
+    return ms_nearest_center_f32(X, n, d, centers, k, r2, cfg, labels, sq_dist)
+
+cdef ms_status api_kth_neighbor_distance_f64(const ms_tree_f64 *tree, int64_t k, const ms_config *cfg, double *out) noexcept nogil:
+    return ms_kth_neighbor_distance_f64(tree, k, cfg, out)
+
+cdef ms_status api_kth_neighbor_distance_f32(const ms_tree_f32 *tree, int64_t k, const ms_config *cfg, double *out) noexcept nogil:
+    return ms_kth_neighbor_distance_f32(tree, k, cfg, out)

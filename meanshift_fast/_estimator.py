@@ -1,0 +1,486 @@
+"""The MeanShift estimator and the mean_shift function."""
+
+import numpy as np
+
+from meanshift_fast import _core
+from meanshift_fast._bandwidth import _estimate, get_bin_seeds, pow2_scale, rule_of_thumb
+from meanshift_fast._threads import effective_n_threads
+from meanshift_fast._validation import (
+    NotFittedError,
+    check_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_n_jobs,
+    check_sample_weight,
+    feature_names,
+    is_real,
+    param_error,
+)
+
+KERNELS = ("flat", "gaussian", "epanechnikov")
+ALGORITHMS = ("auto", "kd_tree", "brute")
+ASSIGNMENTS = ("nearest", "attractor")
+RULES = ("scott", "silverman")
+# From this many features on, "auto" scans all points: a k-d tree's boxes
+# stop separating points.
+BRUTE_MIN_FEATURES = 16
+
+_DEFAULTS = {
+    "bandwidth": None,
+    "seeds": None,
+    "bin_seeding": False,
+    "min_bin_freq": 1,
+    "cluster_all": True,
+    "n_jobs": None,
+    "max_iter": 300,
+    "kernel": "flat",
+    "algorithm": "auto",
+    "cluster_assignment": "nearest",
+    "gaussian_tol": 1e-8,
+}
+
+
+class MeanShift:
+    """Mean shift clustering, exact and parallel.
+
+    Every seed moves to the kernel-weighted mean of the points around it
+    until it stops moving; seeds that reach the same mode form a cluster.
+    With the default flat kernel the results are those of
+    ``sklearn.cluster.MeanShift``: the same centres in the same order, the
+    same labels and the same ``n_iter_``.
+
+    Parameters
+    ----------
+    bandwidth : float, array of shape (n_features,), {"scott", "silverman"} \
+or None, default=None
+        Kernel bandwidth.  None estimates it with :func:`estimate_bandwidth`
+        on all samples.  An array gives one bandwidth per feature (the data
+        are measured in units of it); "scott" and "silverman" pick such an
+        array by the normal reference rules.
+    seeds : array-like of shape (n_seeds, n_features), default=None
+        Starting points.  None uses every sample, or the bin seeds when
+        ``bin_seeding`` is set.
+    bin_seeding : bool, default=False
+        Seed from the occupied cells of a grid of spacing ``bandwidth``
+        instead of from every sample.  Ignored when ``seeds`` is given.
+    min_bin_freq : int, default=1
+        Only cells holding at least this many samples become seeds.
+    cluster_all : bool, default=True
+        Label every sample; when False, samples farther than ``bandwidth``
+        from every centre get the label -1.
+    n_jobs : int, default=None
+        Threads.  None uses every core OpenMP may use (OMP_NUM_THREADS and
+        threadpoolctl limits apply), k > 0 uses k, -1 all cores, -2 all but
+        one.  Results do not depend on it.
+    max_iter : int, default=300
+        Iterations per seed before it stops without converging.
+    kernel : {"flat", "gaussian", "epanechnikov"}, default="flat"
+        ``flat``: weight 1 within distance ``bandwidth`` (inclusive), else 0.
+        ``gaussian``: weight ``exp(-d**2 / (2 * bandwidth**2))``.
+        ``epanechnikov``: weight ``max(0, 1 - d**2 / bandwidth**2)``.
+    algorithm : {"auto", "kd_tree", "brute"}, default="auto"
+        Neighbourhood search.  "auto" uses the k-d tree below 16 features.
+        Results do not depend on it.
+    cluster_assignment : {"nearest", "attractor"}, default="nearest"
+        "nearest" labels a sample by its nearest centre (scikit-learn);
+        "attractor" by the mode its own trajectory reaches.  ``predict``
+        follows the same rule.
+    gaussian_tol : float, default=1e-8
+        Gaussian kernel only: relative error allowed in each step's total
+        weight, which lets distant tree nodes be taken whole.  0 sums every
+        point exactly.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Centres, in the data's float precision.
+    labels_ : ndarray of shape (n_samples,)
+        Label of each sample.
+    n_iter_ : int
+        Largest number of iterations over the seeds.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X has string column names.
+    bandwidth_ : float or ndarray
+        The bandwidth used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from meanshift_fast import MeanShift
+    >>> X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]])
+    >>> ms = MeanShift(bandwidth=2).fit(X)
+    >>> ms.labels_
+    array([1, 1, 1, 0, 0, 0])
+    """
+
+    def __init__(
+        self,
+        *,
+        bandwidth=None,
+        seeds=None,
+        bin_seeding=False,
+        min_bin_freq=1,
+        cluster_all=True,
+        n_jobs=None,
+        max_iter=300,
+        kernel="flat",
+        algorithm="auto",
+        cluster_assignment="nearest",
+        gaussian_tol=1e-8,
+    ):
+        self.bandwidth = bandwidth
+        self.seeds = seeds
+        self.bin_seeding = bin_seeding
+        self.min_bin_freq = min_bin_freq
+        self.cluster_all = cluster_all
+        self.n_jobs = n_jobs
+        self.max_iter = max_iter
+        self.kernel = kernel
+        self.algorithm = algorithm
+        self.cluster_assignment = cluster_assignment
+        self.gaussian_tol = gaussian_tol
+
+    # ---- scikit-learn estimator protocol, without importing scikit-learn --
+
+    def get_params(self, deep=True):
+        """Parameters of this estimator, as a dict."""
+        return {name: getattr(self, name) for name in _DEFAULTS}
+
+    def set_params(self, **params):
+        """Set parameters; validation happens in ``fit``."""
+        for name, value in params.items():
+            if name not in _DEFAULTS:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator {self!r}. "
+                    f"Valid parameters are: {sorted(_DEFAULTS)!r}."
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        changed = []
+        for name, default in _DEFAULTS.items():
+            value = getattr(self, name, default)
+            same = value is default or (
+                not isinstance(value, np.ndarray)
+                and type(value) is type(default)
+                and value == default
+            )
+            if not same:
+                changed.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import Tags, TargetTags
+
+        return Tags(
+            estimator_type="clusterer",
+            target_tags=TargetTags(required=False),
+            transformer_tags=None,
+            regressor_tags=None,
+            classifier_tags=None,
+        )
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "cluster_centers_")
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_tree", None)  # rebuilt on demand
+        return state
+
+    # ---- fitting -------------------------------------------------------
+
+    def _validate_params(self):
+        owner = type(self).__name__
+        bw = self.bandwidth
+        if isinstance(bw, str):
+            check_choice(owner, "bandwidth", bw, RULES)
+        elif bw is not None and not (is_real(bw) and bw > 0):
+            arr = None if is_real(bw) else np.asarray(bw)
+            if arr is None or arr.ndim != 1 or arr.dtype.kind not in "iuf":
+                raise param_error(
+                    owner,
+                    "bandwidth",
+                    bw,
+                    "a float in the range (0, inf), an array of them, "
+                    "a str among {'scott', 'silverman'} or None",
+                )
+            if not (np.isfinite(arr).all() and (arr > 0).all()):
+                raise param_error(
+                    owner, "bandwidth", bw, "positive and finite in every feature"
+                )
+        if isinstance(bw, float) and not np.isfinite(bw):
+            raise param_error(owner, "bandwidth", bw, "a float in the range (0, inf)")
+        check_bool(owner, "bin_seeding", self.bin_seeding)
+        check_int(owner, "min_bin_freq", self.min_bin_freq, 1)
+        check_bool(owner, "cluster_all", self.cluster_all)
+        check_n_jobs(owner, self.n_jobs)
+        check_int(owner, "max_iter", self.max_iter, 0)
+        check_choice(owner, "kernel", self.kernel, KERNELS)
+        check_choice(owner, "algorithm", self.algorithm, ALGORITHMS)
+        check_choice(owner, "cluster_assignment", self.cluster_assignment, ASSIGNMENTS)
+        tol = self.gaussian_tol
+        if not (is_real(tol) and 0 <= tol < 1):
+            raise param_error(owner, "gaussian_tol", tol, "a float in the range [0, 1)")
+
+    def _leaf_size(self, n, d):
+        if self.algorithm == "brute" or (
+            self.algorithm == "auto" and d >= BRUTE_MIN_FEATURES
+        ):
+            return n
+        return 0  # the core's default
+
+    def fit(self, X, y=None, sample_weight=None, *, progress=None):
+        """Perform clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to cluster.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample; integer weights give the
+            result of repeating rows.  Zero-weight samples are not seeds.
+        progress : callable, default=None
+            Called as ``progress(done, total)`` now and then while seeds
+            move.
+
+        Returns
+        -------
+        self : object
+            Fitted instance.
+        """
+        self._validate_params()
+        owner = type(self).__name__
+        names = feature_names(X)
+        X = check_array(X, owner=owner)
+        n, d = X.shape
+        w = check_sample_weight(sample_weight, n)
+        n_threads = effective_n_threads(self.n_jobs)
+        kernel = self.kernel
+
+        bandwidth = self.bandwidth
+        if bandwidth is None:
+            bandwidth = _estimate(X, 0.3, n_threads)
+            if kernel != "flat" and not bandwidth > 0:
+                raise ValueError(
+                    "The estimated bandwidth is 0 (every point's neighbours "
+                    f"coincide with it); the {kernel} kernel needs a positive "
+                    "bandwidth: pass one."
+                )
+        elif isinstance(bandwidth, str):
+            bandwidth = rule_of_thumb(X, bandwidth)
+        elif not is_real(bandwidth):
+            bandwidth = np.asarray(bandwidth, dtype=np.float64)
+            if bandwidth.shape != (d,):
+                raise ValueError(
+                    f"bandwidth has {bandwidth.shape[0]} values, but {owner} "
+                    f"is expecting {d} (one per feature)."
+                )
+        per_feature = isinstance(bandwidth, np.ndarray)
+
+        seeds = self.seeds
+        if seeds is not None:
+            seeds = check_array(seeds, owner=owner, input_name="seeds", keep_float32=False)
+            if seeds.shape[1] != d:
+                raise ValueError(
+                    f"seeds has {seeds.shape[1]} features, but {owner} is "
+                    f"expecting {d} features as input."
+                )
+        elif self.bin_seeding and not per_feature:
+            seeds = get_bin_seeds(X, bandwidth, self.min_bin_freq, w)
+            if len(seeds) == 0:
+                raise ValueError(
+                    f"No bin of size {bandwidth:f} holds min_bin_freq="
+                    f"{self.min_bin_freq} samples; lower min_bin_freq."
+                )
+        elif self.bin_seeding:
+            seeds = get_bin_seeds(X / bandwidth, 1.0, self.min_bin_freq, w) * bandwidth
+        else:
+            seeds = X if w is None else X[w > 0]
+
+        # Per-feature bandwidths: work in units of the bandwidth.  Data of
+        # huge or tiny magnitude: scale by a power of two (exact) so that
+        # squared distances neither overflow nor underflow.
+        if per_feature:
+            scale = 1.0 / bandwidth
+            h = 1.0
+        else:
+            scale = pow2_scale(X)
+            h = float(bandwidth) * scale
+        data = X * scale if np.any(scale != 1.0) else X
+        if data.dtype != X.dtype:
+            data = data.astype(X.dtype)
+        seeds = np.ascontiguousarray(seeds * scale, dtype=np.float64)
+
+        tree = _core.Tree(
+            np.ascontiguousarray(data),
+            weights=w,
+            leaf_size=self._leaf_size(n, d),
+            kernel=kernel,
+            n_threads=n_threads,
+        )
+        means, intensity, iters = tree.shift(
+            seeds, kernel, h, 1e-3 * h, self.max_iter, self.gaussian_tol,
+            n_threads, progress,
+        )
+        order = _core.merge_centers(means, intensity, _core.radius_sq(h), n_threads)
+        if len(order) == 0:
+            raise ValueError(
+                "No point was within bandwidth=%f of any seed. Try a different seeding"
+                " strategy                              or increase the bandwidth."
+                % (bandwidth if not per_feature else float(np.min(bandwidth)))
+            )
+        centers = np.ascontiguousarray(means[order])
+        r2 = -1.0 if self.cluster_all else _core.radius_sq(h)
+        if self.cluster_assignment == "attractor":
+            if self.seeds is None and not self.bin_seeding and w is None:
+                ends = means
+            else:
+                ends, _, _ = tree.shift(
+                    np.ascontiguousarray(data, dtype=np.float64), kernel, h,
+                    1e-3 * h, self.max_iter, self.gaussian_tol, n_threads, progress,
+                )
+            labels, _ = _core.nearest_center(ends, centers, -1.0, n_threads)
+            if r2 >= 0:
+                near, _ = _core.nearest_center(data, centers, r2, n_threads)
+                labels[near < 0] = -1
+            self._tree = tree
+        else:
+            labels, _ = _core.nearest_center(data, centers, r2, n_threads)
+
+        self._scale = scale
+        self._h = h
+        self._sample_weight = w
+        self._fit_data = data if self.cluster_assignment == "attractor" else None
+        self.n_iter_ = int(iters.max())
+        self.cluster_centers_ = (centers / scale).astype(X.dtype, copy=False)
+        self._centers_scaled = centers
+        self.labels_ = labels
+        self.bandwidth_ = bandwidth
+        self.n_features_in_ = d
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Perform clustering and return the labels of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to cluster.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Cluster labels.
+        """
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def _check_fitted_input(self, X):
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
+                "with appropriate arguments before using this estimator."
+            )
+        X = check_array(X, owner=type(self).__name__)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is "
+                f"expecting {self.n_features_in_} features as input."
+            )
+        data = X * self._scale if np.any(self._scale != 1.0) else X
+        return np.ascontiguousarray(data, dtype=X.dtype)
+
+    def _fitted_tree(self):
+        tree = getattr(self, "_tree", None)
+        if tree is None:
+            tree = self._tree = _core.Tree(
+                self._fit_data,
+                weights=self._sample_weight,
+                leaf_size=self._leaf_size(*self._fit_data.shape),
+                kernel=self.kernel,
+                n_threads=effective_n_threads(self.n_jobs),
+            )
+        return tree
+
+    def predict(self, X):
+        """Predict the closest cluster each sample in X belongs to.
+
+        With ``cluster_assignment="attractor"``, the cluster of the mode
+        that the sample's own mean-shift trajectory reaches.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New data to predict.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Index of the cluster each sample belongs to.
+        """
+        data = self._check_fitted_input(X)
+        n_threads = effective_n_threads(self.n_jobs)
+        if self.cluster_assignment == "attractor":
+            h = self._h
+            data, _, _ = self._fitted_tree().shift(
+                np.ascontiguousarray(data, dtype=np.float64), self.kernel, h,
+                1e-3 * h, self.max_iter, self.gaussian_tol, n_threads,
+            )
+        labels, _ = _core.nearest_center(data, self._centers_scaled, -1.0, n_threads)
+        return labels
+
+
+def mean_shift(
+    X,
+    *,
+    bandwidth=None,
+    seeds=None,
+    bin_seeding=False,
+    min_bin_freq=1,
+    cluster_all=True,
+    max_iter=300,
+    n_jobs=None,
+    kernel="flat",
+):
+    """Perform mean shift clustering of data.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Input data.
+    bandwidth, seeds, bin_seeding, min_bin_freq, cluster_all, max_iter, \
+n_jobs, kernel
+        As for :class:`MeanShift`.
+
+    Returns
+    -------
+    cluster_centers : ndarray of shape (n_clusters, n_features)
+        Coordinates of cluster centers.
+    labels : ndarray of shape (n_samples,)
+        Cluster labels for each point.
+    """
+    model = MeanShift(
+        bandwidth=bandwidth,
+        seeds=seeds,
+        bin_seeding=bin_seeding,
+        min_bin_freq=min_bin_freq,
+        cluster_all=cluster_all,
+        n_jobs=n_jobs,
+        max_iter=max_iter,
+        kernel=kernel,
+    ).fit(X)
+    return model.cluster_centers_, model.labels_

@@ -1,0 +1,193 @@
+"""Input and parameter checks, worded as scikit-learn words them."""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A constructor parameter has a wrong type or value."""
+
+
+class NotFittedError(ValueError, AttributeError):
+    """The estimator is used before `fit`."""
+
+
+def param_error(owner, name, value, expected):
+    return InvalidParameterError(
+        f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
+    )
+
+
+def is_int(value):
+    return isinstance(value, Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real(value):
+    return isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(owner, name, value, low, allow_none=False):
+    if allow_none and value is None:
+        return
+    if not is_int(value) or value < low:
+        expected = f"an int in the range [{low}, inf)"
+        if allow_none:
+            expected += " or None"
+        raise param_error(owner, name, value, expected)
+
+
+def check_bool(owner, name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise param_error(owner, name, value, "an instance of 'bool'")
+
+
+def check_choice(owner, name, value, choices):
+    if not isinstance(value, str) or value not in choices:
+        options = ", ".join(repr(c) for c in sorted(choices))
+        raise param_error(owner, name, value, f"a str among {{{options}}}")
+
+
+def check_n_jobs(owner, value):
+    if value is None:
+        return
+    if not is_int(value) or value == 0:
+        raise param_error(owner, "n_jobs", value, "a non-zero int or None")
+
+
+def _is_sparse(x):
+    return hasattr(x, "tocsr") and hasattr(x, "nnz")
+
+
+def feature_names(X):
+    """Column names when X is a dataframe whose column names are all str."""
+    columns = getattr(X, "columns", None)
+    if columns is None or isinstance(X, np.ndarray):
+        return None
+    names = np.asarray(list(columns), dtype=object)
+    if len(names) and all(isinstance(n, str) for n in names):
+        return names
+    return None
+
+
+def check_array(
+    X,
+    *,
+    owner,
+    input_name="X",
+    min_samples=1,
+    keep_float32=True,
+    ensure_2d=True,
+):
+    """Validated float copy-or-view of X: 2-D, finite, C-contiguous.
+
+    float32 stays float32 (when keep_float32), everything else becomes
+    float64.  The caller's array is never written to; a view is returned
+    only when no conversion was needed.
+    """
+    if _is_sparse(X):
+        raise TypeError(
+            f"Sparse data was passed for {input_name}, but dense data is "
+            "required. Use '.toarray()' to convert to a dense numpy array."
+        )
+    if hasattr(X, "__array__") or isinstance(X, np.ndarray):
+        arr = np.asarray(X)
+    else:
+        try:
+            arr = np.asarray(X)
+        except ValueError as exc:
+            raise ValueError(
+                f"{input_name} could not be converted to an array: {exc}"
+            ) from None
+    if np.iscomplexobj(arr):
+        raise ValueError(f"Complex data not supported\n{arr}\n")
+    if arr.dtype.kind in "USV":
+        raise ValueError(
+            "dtype='numeric' is not compatible with arrays of bytes/strings."
+            "Convert your data to numeric values explicitly instead."
+        )
+    if arr.dtype.kind == "O":
+        arr = arr.astype(np.float64)
+        if np.iscomplexobj(arr):
+            raise ValueError(f"Complex data not supported\n{arr}\n")
+    elif arr.dtype.kind not in "biuf":
+        raise ValueError(f"{input_name} has unsupported dtype {arr.dtype}")
+    if ensure_2d:
+        if arr.ndim == 0:
+            raise ValueError(
+                f"Expected 2D array, got scalar array instead:\narray={arr}.\n"
+                "Reshape your data either using array.reshape(-1, 1) if your data "
+                "has a single feature or array.reshape(1, -1) if it contains a "
+                "single sample."
+            )
+        if arr.ndim == 1:
+            raise ValueError(
+                f"Expected 2D array, got 1D array instead:\narray={arr}.\n"
+                "Reshape your data either using array.reshape(-1, 1) if your data "
+                "has a single feature or array.reshape(1, -1) if it contains a "
+                "single sample."
+            )
+        if arr.ndim > 2:
+            raise ValueError(
+                f"Found array with dim {arr.ndim}. {owner} expected <= 2."
+            )
+    dtype = (
+        np.float32 if (keep_float32 and arr.dtype in (np.float32, np.float16)) else np.float64
+    )
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if arr.ndim == 2:
+        if arr.shape[0] < min_samples:
+            raise ValueError(
+                f"Found array with {arr.shape[0]} sample(s) (shape={arr.shape}) "
+                f"while a minimum of {min_samples} is required by {owner}."
+            )
+        if arr.shape[1] < 1:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={arr.shape}) while a "
+                f"minimum of 1 is required by {owner}."
+            )
+    check_finite(arr, input_name, owner)
+    return arr
+
+
+def check_finite(arr, input_name, owner):
+    # A sum is one pass and is finite exactly when every entry is (barring
+    # overflow, which the slower test below then sorts out).
+    if np.isfinite(np.sum(arr, dtype=np.float64)):
+        return
+    if np.isnan(arr).any():
+        raise ValueError(
+            f"Input {input_name} contains NaN.\n{owner} does not accept missing "
+            "values encoded as NaN natively."
+        )
+    if not np.isfinite(arr).all():
+        raise ValueError(
+            f"Input {input_name} contains infinity or a value too large for "
+            f"dtype({arr.dtype.name!r})."
+        )
+
+
+def check_sample_weight(sample_weight, n_samples):
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(
+            f"sample_weight must be an array of numbers, got dtype {w.dtype}"
+        )
+    w = np.ascontiguousarray(w, dtype=np.float64)
+    if w.ndim == 0:
+        w = np.full(n_samples, float(w))
+    if w.ndim != 1:
+        raise ValueError("Sample weights must be 1D array or scalar")
+    if w.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight.shape == {w.shape}, expected {(n_samples,)}!"
+        )
+    if not np.isfinite(w).all():
+        raise ValueError("Input sample_weight contains NaN or infinity.")
+    if (w < 0).any():
+        raise ValueError("Negative values in data passed to `sample_weight`")
+    if not (w > 0).any():
+        raise ValueError("Sample weights must contain at least one positive value.")
+    return w

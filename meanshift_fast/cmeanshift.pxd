@@ -1,0 +1,91 @@
+# cython: language_level=3
+# Declarations of the C core (src_c/meanshift.h).  Code that compiles and
+# links the C sources itself can cimport these; other Cython extensions
+# that want the core already inside meanshift_fast._core cimport the
+# function table declared in meanshift_fast/_core.pxd instead.
+from libc.stdint cimport int64_t
+
+cdef extern from "meanshift.h" nogil:
+    ctypedef enum ms_status:
+        MS_OK
+        MS_ERR_NOMEM
+        MS_ERR_INVALID
+        MS_ERR_INTERRUPTED
+
+    ctypedef enum ms_kernel:
+        MS_KERNEL_FLAT
+        MS_KERNEL_GAUSSIAN
+        MS_KERNEL_EPANECHNIKOV
+
+    ctypedef int (*ms_progress_fn)(void *ctx, int64_t done, int64_t total) noexcept
+
+    ctypedef struct ms_config:
+        int n_threads
+        ms_progress_fn progress
+        void *progress_ctx
+        int64_t fail_alloc_after
+
+    ctypedef struct ms_shift_params:
+        ms_kernel kernel
+        double bandwidth
+        double stop_thresh
+        int64_t max_iter
+        double gaussian_tol
+
+    ctypedef struct ms_tree_f64:
+        pass
+
+    ctypedef struct ms_tree_f32:
+        pass
+
+    ms_config ms_config_default()
+    int ms_openmp_enabled()
+    int ms_default_num_threads()
+    int ms_fault_injection_enabled()
+    double ms_radius_sq(double h)
+
+    ms_status ms_tree_build_f64(const double *X, const double *weights,
+                                int64_t n, int64_t d, int64_t leaf_size,
+                                ms_kernel kernel, const ms_config *cfg,
+                                ms_tree_f64 **out)
+    ms_status ms_tree_build_f32(const float *X, const double *weights,
+                                int64_t n, int64_t d, int64_t leaf_size,
+                                ms_kernel kernel, const ms_config *cfg,
+                                ms_tree_f32 **out)
+    void ms_tree_free_f64(ms_tree_f64 *tree)
+    void ms_tree_free_f32(ms_tree_f32 *tree)
+
+    ms_status ms_tree_kernel_sum_f64(const ms_tree_f64 *tree, const double *q,
+                                     ms_kernel kernel, double h, double tol,
+                                     double *wsum, double *wx)
+    ms_status ms_tree_kernel_sum_f32(const ms_tree_f32 *tree, const double *q,
+                                     ms_kernel kernel, double h, double tol,
+                                     double *wsum, double *wx)
+
+    ms_status ms_shift_seeds_f64(const ms_tree_f64 *tree, const double *seeds,
+                                 int64_t n_seeds, const ms_shift_params *params,
+                                 const ms_config *cfg, double *means,
+                                 double *intensity, int64_t *n_iter)
+    ms_status ms_shift_seeds_f32(const ms_tree_f32 *tree, const double *seeds,
+                                 int64_t n_seeds, const ms_shift_params *params,
+                                 const ms_config *cfg, double *means,
+                                 double *intensity, int64_t *n_iter)
+
+    ms_status ms_merge_centers(const double *means, const double *intensity,
+                               int64_t m, int64_t d, double r2,
+                               const ms_config *cfg, int64_t *order,
+                               int64_t *n_centers)
+
+    ms_status ms_nearest_center_f64(const double *X, int64_t n, int64_t d,
+                                    const double *centers, int64_t k, double r2,
+                                    const ms_config *cfg, int64_t *labels,
+                                    double *sq_dist)
+    ms_status ms_nearest_center_f32(const float *X, int64_t n, int64_t d,
+                                    const double *centers, int64_t k, double r2,
+                                    const ms_config *cfg, int64_t *labels,
+                                    double *sq_dist)
+
+    ms_status ms_kth_neighbor_distance_f64(const ms_tree_f64 *tree, int64_t k,
+                                           const ms_config *cfg, double *out)
+    ms_status ms_kth_neighbor_distance_f32(const ms_tree_f32 *tree, int64_t k,
+                                           const ms_config *cfg, double *out)

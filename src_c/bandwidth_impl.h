@@ -1,0 +1,118 @@
+/*
+ * bandwidth_impl.h - exact k-th neighbour distances for bandwidth
+ * estimation, written once for both precisions (included by bandwidth.c).
+ *
+ * For each point the k-th smallest squared distance is bracketed by two
+ * radii (lo2, hi2] with count(lo2) < k <= count(hi2); counting queries
+ * take whole tree nodes, so they cost what the sphere's boundary crosses.
+ * The bracket is narrowed by bisection until few points lie between the
+ * radii, whose distances are then collected and the right one selected.
+ * Points are visited in tree order, so the previous point's answer and the
+ * triangle inequality give a tight first bracket.
+ */
+
+ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
+                                          const ms_config *cfg, double *out)
+{
+    if (t == NULL || out == NULL || k < 1 || k > t->n) return MS_ERR_INVALID;
+    ms_runtime rt;
+    ms_runtime_init(&rt, cfg);
+    const int64_t n = t->n, d = t->d;
+    const int64_t chunk = 256;
+    const int64_t n_chunks = (n + chunk - 1) / chunk;
+    int failed = 0;
+    volatile int stop = 0;
+    int64_t done = 0;
+
+#ifdef _OPENMP
+#pragma omp parallel num_threads(ms_num_threads(cfg))
+#endif
+    {
+        double *shell = ms_alloc(&rt, MS_SHELL_CAP + (size_t)d, sizeof(double));
+        if (shell == NULL) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            failed = 1;
+        }
+        double *q = shell ? shell + MS_SHELL_CAP : NULL;
+#ifdef _OPENMP
+        const int master = omp_get_thread_num() == 0;
+#pragma omp for schedule(dynamic, 1)
+#else
+        const int master = 1;
+#endif
+        for (int64_t c = 0; c < n_chunks; c++) {
+            if (shell == NULL || stop) continue;
+            const int64_t end = (c + 1) * chunk < n ? (c + 1) * chunk : n;
+            double prev_dk = -1.0;
+            for (int64_t i = c * chunk; i < end; i++) {
+                double lo2 = -1.0, hi2;
+                int64_t c_lo = 0, c_hi = n;
+                double step = -1.0;
+                if (prev_dk >= 0.0) {
+                    step = 0.0;
+                    for (int64_t j = 0; j < d; j++) {
+                        const double u = (double)t->pts[i * d + j] - q[j];
+                        step += u * u;
+                    }
+                    step = sqrt(step);
+                }
+                for (int64_t j = 0; j < d; j++) q[j] = (double)t->pts[i * d + j];
+                hi2 = MS_FN(ms__farthest_sq)(t, q);
+                if (step >= 0.0) {
+                    /* |dk(p) - dk(prev)| <= |p - prev|, widened for rounding. */
+                    const double lo = (prev_dk - step) * (1.0 - 1e-12);
+                    const double hi = (prev_dk + step) * (1.0 + 1e-12);
+                    if (lo > 0.0) {
+                        const int64_t c = MS_FN(ms__count_within)(t, q, lo * lo);
+                        if (c < k) {
+                            lo2 = lo * lo;
+                            c_lo = c;
+                        }
+                    }
+                    if (hi * hi < hi2) {
+                        const int64_t c = MS_FN(ms__count_within)(t, q, hi * hi);
+                        if (c >= k) {
+                            hi2 = hi * hi;
+                            c_hi = c;
+                        }
+                    }
+                }
+                double dk2;
+                for (;;) {
+                    if (c_hi - c_lo <= MS_SHELL_CAP) {
+                        const int64_t m = MS_FN(ms__collect_shell)(t, q, lo2, hi2, shell);
+                        dk2 = ms__select_double(shell, m, k - c_lo - 1);
+                        break;
+                    }
+                    const double base = lo2 > 0.0 ? lo2 : 0.0;
+                    const double mid = base + 0.5 * (hi2 - base);
+                    if (!(mid > lo2 && mid < hi2)) {
+                        dk2 = hi2; /* nothing lies strictly between */
+                        break;
+                    }
+                    const int64_t c_mid = MS_FN(ms__count_within)(t, q, mid);
+                    if (c_mid >= k) {
+                        hi2 = mid;
+                        c_hi = c_mid;
+                    } else {
+                        lo2 = mid;
+                        c_lo = c_mid;
+                    }
+                }
+                prev_dk = sqrt(dk2);
+                out[t->index[i]] = prev_dk;
+            }
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+            done += end - c * chunk;
+            if (master && ms_report_progress(cfg, done, n)) stop = 1;
+        }
+        ms_free(shell);
+    }
+    if (failed) return MS_ERR_NOMEM;
+    if (stop) return MS_ERR_INTERRUPTED;
+    return MS_OK;
+}

@@ -1,0 +1,209 @@
+/*
+ * centers.c - from converged seeds to cluster centres and labels.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "kdtree_decl.h"
+#include "ms_internal.h"
+
+typedef struct sort_ctx {
+    const double *means;
+    const double *key; /* intensity per entry, or NULL */
+    int64_t d;
+} sort_ctx;
+
+/* Lexicographic comparison of two rows; -0.0 equals 0.0 as in Python. */
+static int cmp_rows(const sort_ctx *c, int64_t a, int64_t b)
+{
+    const double *x = c->means + a * c->d, *y = c->means + b * c->d;
+    for (int64_t j = 0; j < c->d; j++) {
+        if (x[j] < y[j]) return -1;
+        if (x[j] > y[j]) return 1;
+    }
+    return 0;
+}
+
+/* Grouping order: coordinates ascending, then seed index ascending. */
+static int cmp_group(const sort_ctx *c, int64_t a, int64_t b)
+{
+    const int r = cmp_rows(c, a, b);
+    if (r) return r;
+    return (a > b) - (a < b);
+}
+
+/* Final order: (intensity, coordinates) descending. */
+static int cmp_rank(const sort_ctx *c, int64_t a, int64_t b)
+{
+    if (c->key[a] > c->key[b]) return -1;
+    if (c->key[a] < c->key[b]) return 1;
+    return -cmp_rows(c, a, b);
+}
+
+/* Stable merge sort of v[0..m) with scratch tmp[0..m). */
+static void merge_sort(int64_t *v, int64_t *tmp, int64_t m, const sort_ctx *c,
+                       int (*cmp)(const sort_ctx *, int64_t, int64_t))
+{
+    for (int64_t width = 1; width < m; width *= 2) {
+        for (int64_t lo = 0; lo < m; lo += 2 * width) {
+            const int64_t mid = lo + width < m ? lo + width : m;
+            const int64_t hi = lo + 2 * width < m ? lo + 2 * width : m;
+            int64_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) tmp[k++] = cmp(c, v[j], v[i]) < 0 ? v[j++] : v[i++];
+            while (i < mid) tmp[k++] = v[i++];
+            while (j < hi) tmp[k++] = v[j++];
+        }
+        memcpy(v, tmp, (size_t)m * sizeof(int64_t));
+    }
+}
+
+ms_status ms_merge_centers(const double *means, const double *intensity,
+                           int64_t m, int64_t d, double r2,
+                           const ms_config *cfg, int64_t *order,
+                           int64_t *n_centers)
+{
+    if (n_centers == NULL || m < 0 || d < 1) return MS_ERR_INVALID;
+    *n_centers = 0;
+    if (m == 0) return MS_OK;
+    if (means == NULL || intensity == NULL || order == NULL) return MS_ERR_INVALID;
+    if (!(r2 >= 0.0) && r2 != -1.0) return MS_ERR_INVALID;
+
+    ms_runtime rt;
+    ms_runtime_init(&rt, cfg);
+    int64_t *idx = ms_alloc(&rt, (size_t)m, sizeof(int64_t));
+    int64_t *tmp = ms_alloc(&rt, (size_t)m, sizeof(int64_t));
+    double *key = ms_alloc(&rt, (size_t)m, sizeof(double));
+    double *cand = NULL;
+    unsigned char *alive = NULL;
+    ms_tree_f64 *tree = NULL;
+    ms_status st = MS_ERR_NOMEM;
+    if (!idx || !tmp || !key) goto done;
+
+    /* Candidates: one per distinct position; as in a dict keyed by the
+     * position, the first seed gives the key and the last its intensity. */
+    int64_t nv = 0;
+    for (int64_t s = 0; s < m; s++)
+        if (intensity[s] > 0.0) idx[nv++] = s;
+    sort_ctx c = {means, NULL, d};
+    merge_sort(idx, tmp, nv, &c, cmp_group);
+    int64_t ng = 0;
+    for (int64_t i = 0; i < nv;) {
+        int64_t j = i + 1;
+        while (j < nv && cmp_rows(&c, idx[i], idx[j]) == 0) j++;
+        key[idx[i]] = intensity[idx[j - 1]];
+        idx[ng++] = idx[i];
+        i = j;
+    }
+    c.key = key;
+    merge_sort(idx, tmp, ng, &c, cmp_rank);
+
+    /* Greedy suppression in rank order, through a tree over candidates. */
+    cand = ms_alloc(&rt, (size_t)ng * (size_t)d, sizeof(double));
+    alive = ms_alloc(&rt, (size_t)ng, 1);
+    if (!cand || !alive) goto done;
+    for (int64_t i = 0; i < ng; i++) {
+        memcpy(cand + i * d, means + idx[i] * d, (size_t)d * sizeof(double));
+        alive[i] = 1;
+    }
+    int64_t kept = 0;
+    if (ng > 0) {
+        ms_config one = cfg ? *cfg : ms_config_default();
+        one.fail_alloc_after = rt.allocs_left;
+        st = ms_tree_build_f64(cand, NULL, ng, d, 8, MS_KERNEL_FLAT, &one, &tree);
+        if (st != MS_OK) goto done;
+        for (int64_t i = 0; i < ng; i++) {
+            if (!alive[i]) continue;
+            if (r2 >= 0.0) ms_tree_suppress_f64(tree, cand + i * d, r2, i, alive);
+            order[kept++] = idx[i];
+        }
+    }
+    *n_centers = kept;
+    st = MS_OK;
+done:
+    ms_tree_free_f64(tree);
+    ms_free(idx);
+    ms_free(tmp);
+    ms_free(key);
+    ms_free(cand);
+    ms_free(alive);
+    return st;
+}
+
+static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
+                                const double *centers, int64_t k, double r2,
+                                const ms_config *cfg, int64_t *labels,
+                                double *sq_dist)
+{
+    if (n < 0 || d < 1 || k < 1 || labels == NULL || centers == NULL)
+        return MS_ERR_INVALID;
+    if (n == 0) return MS_OK;
+    if (X == NULL) return MS_ERR_INVALID;
+    ms_runtime rt;
+    ms_runtime_init(&rt, cfg);
+    ms_tree_f64 *tree = NULL;
+    ms_config one = cfg ? *cfg : ms_config_default();
+    ms_status st = ms_tree_build_f64(centers, NULL, k, d, 8, MS_KERNEL_FLAT, &one, &tree);
+    if (st != MS_OK) return st;
+    int failed = 0;
+    volatile int stop = 0;
+    const int64_t block = 4096;
+    const int64_t n_blocks = (n + block - 1) / block;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(ms_num_threads(cfg))
+#endif
+    {
+        double *q = ms_alloc(&rt, (size_t)d, sizeof(double));
+        if (q == NULL) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            failed = 1;
+        }
+#ifdef _OPENMP
+        const int master = omp_get_thread_num() == 0;
+#pragma omp for schedule(dynamic, 1)
+#else
+        const int master = 1;
+#endif
+        for (int64_t b = 0; b < n_blocks; b++) {
+            if (q == NULL || stop) continue;
+            const int64_t end = (b + 1) * block < n ? (b + 1) * block : n;
+            for (int64_t i = b * block; i < end; i++) {
+                if (is_f32) {
+                    const float *row = (const float *)X + i * d;
+                    for (int64_t j = 0; j < d; j++) q[j] = row[j];
+                } else {
+                    const double *row = (const double *)X + i * d;
+                    for (int64_t j = 0; j < d; j++) q[j] = row[j];
+                }
+                double best;
+                int64_t lab = ms__nearest_f64(tree, q, &best);
+                if (r2 >= 0.0 && best > r2) lab = -1;
+                labels[i] = lab;
+                if (sq_dist) sq_dist[i] = best;
+            }
+            if (master && ms_report_progress(cfg, end, n)) stop = 1;
+        }
+        ms_free(q);
+    }
+    ms_tree_free_f64(tree);
+    if (failed) return MS_ERR_NOMEM;
+    if (stop) return MS_ERR_INTERRUPTED;
+    return MS_OK;
+}
+
+ms_status ms_nearest_center_f64(const double *X, int64_t n, int64_t d,
+                                const double *centers, int64_t k, double r2,
+                                const ms_config *cfg, int64_t *labels,
+                                double *sq_dist)
+{
+    return nearest_center(X, 0, n, d, centers, k, r2, cfg, labels, sq_dist);
+}
+
+ms_status ms_nearest_center_f32(const float *X, int64_t n, int64_t d,
+                                const double *centers, int64_t k, double r2,
+                                const ms_config *cfg, int64_t *labels,
+                                double *sq_dist)
+{
+    return nearest_center(X, 1, n, d, centers, k, r2, cfg, labels, sq_dist);
+}

@@ -1,0 +1,584 @@
+/*
+ * kdtree_impl.h - the k-d tree, written once for both precisions.
+ *
+ * Included by kdtree.c with MS_T (the data type), MS_TREE (the tree struct)
+ * and MS_FN(name) (name with the precision suffix) defined.
+ *
+ * Every node carries its tight bounding box and the weighted count and
+ * coordinate sum of its points, so that a query can take a node whole
+ * when its box lies inside the kernel's support and skip it when the box
+ * lies outside: a query costs what the support's boundary crosses, not
+ * what it contains.
+ *
+ * Exactness of the box tests: a point's squared distance is computed as
+ * sum_j ((double)x_j - q_j)^2 in increasing j, and a box's nearest and
+ * farthest squared distances with the same expression on its faces.
+ * Rounding is monotone, so the box bounds really bound every computed
+ * point distance and whole-node decisions equal point-by-point ones.
+ */
+
+/* ---- construction ---------------------------------------------------- */
+
+static void MS_FN(swap_rows)(MS_TREE *t, int64_t a, int64_t b)
+{
+    const int64_t d = t->d;
+    MS_T *MS_RESTRICT pa = t->pts + a * d;
+    MS_T *MS_RESTRICT pb = t->pts + b * d;
+    for (int64_t j = 0; j < d; j++) {
+        MS_T tmp = pa[j];
+        pa[j] = pb[j];
+        pb[j] = tmp;
+    }
+    int64_t ti = t->index[a];
+    t->index[a] = t->index[b];
+    t->index[b] = ti;
+    if (t->weights) {
+        double tw = t->weights[a];
+        t->weights[a] = t->weights[b];
+        t->weights[b] = tw;
+    }
+}
+
+/* Reorder rows [lo, hi] so that row k holds the k-th smallest value of
+ * column dim, with no larger value before it and no smaller one after. */
+static void MS_FN(select_rows)(MS_TREE *t, int64_t lo, int64_t hi, int64_t k,
+                               int64_t dim)
+{
+    const int64_t d = t->d;
+    while (hi > lo) {
+        const MS_T pivot = t->pts[((lo + hi) / 2) * d + dim];
+        int64_t i = lo, j = hi;
+        while (i <= j) {
+            while (t->pts[i * d + dim] < pivot) i++;
+            while (t->pts[j * d + dim] > pivot) j--;
+            if (i <= j) {
+                if (i != j) MS_FN(swap_rows)(t, i, j);
+                i++;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+static void MS_FN(node_box)(MS_TREE *t, int64_t nid)
+{
+    const int64_t d = t->d;
+    const ms_node *nd = &t->nodes[nid];
+    MS_T *MS_RESTRICT lo = t->lo + nid * d;
+    MS_T *MS_RESTRICT hi = t->hi + nid * d;
+    const MS_T *p = t->pts + nd->start * d;
+    for (int64_t j = 0; j < d; j++) lo[j] = hi[j] = p[j];
+    for (int64_t i = nd->start + 1; i < nd->end; i++) {
+        p = t->pts + i * d;
+        for (int64_t j = 0; j < d; j++) {
+            if (p[j] < lo[j]) lo[j] = p[j];
+            if (p[j] > hi[j]) hi[j] = p[j];
+        }
+    }
+}
+
+/* Per-node sums; children are complete when the parent is computed. */
+static void MS_FN(node_sums)(MS_TREE *t, int64_t nid)
+{
+    const int64_t d = t->d;
+    const ms_node *nd = &t->nodes[nid];
+    double *MS_RESTRICT wx = t->wx + nid * d;
+    double w = 0.0;
+    for (int64_t j = 0; j < d; j++) wx[j] = 0.0;
+    if (nd->left < 0) {
+        for (int64_t i = nd->start; i < nd->end; i++) {
+            const MS_T *p = t->pts + i * d;
+            const double wi = t->weights ? t->weights[i] : 1.0;
+            w += wi;
+            for (int64_t j = 0; j < d; j++) wx[j] += wi * (double)p[j];
+        }
+    } else {
+        const int64_t c[2] = {nd->left, nd->right};
+        for (int k = 0; k < 2; k++) {
+            w += t->wsum[c[k]];
+            for (int64_t j = 0; j < d; j++) wx[j] += t->wx[c[k] * d + j];
+        }
+    }
+    t->wsum[nid] = w;
+    if (t->ctr == NULL) return;
+
+    /* Moments about the box centre keep the Epanechnikov sums free of
+     * cancellation when the data sit far from the origin. */
+    double *MS_RESTRICT c = t->ctr + nid * d;
+    double *MS_RESTRICT m1 = t->m1 + nid * d;
+    double *MS_RESTRICT m3 = t->m3 + nid * d;
+    double *MS_RESTRICT mxx = t->mxx + nid * d * d;
+    double m2 = 0.0;
+    for (int64_t j = 0; j < d; j++) {
+        c[j] = 0.5 * ((double)t->lo[nid * d + j] + (double)t->hi[nid * d + j]);
+        m1[j] = m3[j] = 0.0;
+    }
+    for (int64_t j = 0; j < d * d; j++) mxx[j] = 0.0;
+    for (int64_t i = nd->start; i < nd->end; i++) {
+        const MS_T *p = t->pts + i * d;
+        const double wi = t->weights ? t->weights[i] : 1.0;
+        double r = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double y = (double)p[j] - c[j];
+            r += y * y;
+        }
+        m2 += wi * r;
+        for (int64_t j = 0; j < d; j++) {
+            const double y = (double)p[j] - c[j];
+            m1[j] += wi * y;
+            m3[j] += wi * r * y;
+            for (int64_t l = 0; l < d; l++)
+                mxx[j * d + l] += wi * y * ((double)p[l] - c[l]);
+        }
+    }
+    t->m2[nid] = m2;
+}
+
+/* Builds the subtree over rows [start, end) at node nid; its nodes take
+ * the ids after nid in depth-first order.  Returns the next free id. */
+static int64_t MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start,
+                                 int64_t end, int64_t leaf_size)
+{
+    ms_node *nd = &t->nodes[nid];
+    nd->start = start;
+    nd->end = end;
+    nd->left = nd->right = -1;
+    MS_FN(node_box)(t, nid);
+    int64_t next = nid + 1;
+    if (end - start > leaf_size) {
+        const int64_t d = t->d;
+        const MS_T *lo = t->lo + nid * d, *hi = t->hi + nid * d;
+        int64_t dim = 0;
+        double widest = -1.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double w = (double)hi[j] - (double)lo[j];
+            if (w > widest) {
+                widest = w;
+                dim = j;
+            }
+        }
+        /* Identical points stay one leaf: its box is a point, so every
+         * query takes or skips it whole. */
+        if (widest > 0.0) {
+            const int64_t mid = start + (end - start) / 2;
+            MS_FN(select_rows)(t, start, end - 1, mid, dim);
+            const int64_t left = next;
+            next = MS_FN(build_node)(t, left, start, mid, leaf_size);
+            const int64_t right = next;
+            next = MS_FN(build_node)(t, right, mid, end, leaf_size);
+            t->nodes[nid].left = left;
+            t->nodes[nid].right = right;
+        }
+    }
+    MS_FN(node_sums)(t, nid);
+    return next;
+}
+
+void MS_FN(ms_tree_free)(MS_TREE *t)
+{
+    if (t == NULL) return;
+    ms_free(t->pts);
+    ms_free(t->lo);
+    ms_free(t->hi);
+    ms_free(t->nodes);
+    ms_free(t->index);
+    ms_free(t->weights);
+    ms_free(t->wsum);
+    ms_free(t->wx);
+    ms_free(t->ctr);
+    ms_free(t->m1);
+    ms_free(t->m2);
+    ms_free(t->m3);
+    ms_free(t->mxx);
+    ms_free(t);
+}
+
+ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights,
+                               int64_t n, int64_t d, int64_t leaf_size,
+                               ms_kernel kernel, const ms_config *cfg,
+                               MS_TREE **out)
+{
+    if (out == NULL) return MS_ERR_INVALID;
+    *out = NULL;
+    if (X == NULL || n < 1 || d < 1) return MS_ERR_INVALID;
+    if (kernel != MS_KERNEL_FLAT && kernel != MS_KERNEL_GAUSSIAN &&
+        kernel != MS_KERNEL_EPANECHNIKOV)
+        return MS_ERR_INVALID;
+    if (leaf_size <= 0) leaf_size = 16;
+    if (leaf_size > n) leaf_size = n;
+    if (n > INT64_MAX / d) return MS_ERR_INVALID;
+
+    ms_runtime rt;
+    ms_runtime_init(&rt, cfg);
+    MS_TREE *t = ms_alloc(&rt, 1, sizeof(MS_TREE));
+    if (t == NULL) return MS_ERR_NOMEM;
+    memset(t, 0, sizeof(*t));
+    t->n = n;
+    t->d = d;
+    /* Leaves hold at least ceil(leaf_size / 2) points. */
+    const int64_t min_leaf = (leaf_size + 1) / 2;
+    const int64_t max_nodes = 2 * (n / min_leaf) + 1;
+    const size_t nd = (size_t)n * (size_t)d;
+    const size_t bd = (size_t)max_nodes * (size_t)d;
+    t->pts = ms_alloc(&rt, nd, sizeof(MS_T));
+    t->index = ms_alloc(&rt, (size_t)n, sizeof(int64_t));
+    t->nodes = ms_alloc(&rt, (size_t)max_nodes, sizeof(ms_node));
+    t->lo = ms_alloc(&rt, bd, sizeof(MS_T));
+    t->hi = ms_alloc(&rt, bd, sizeof(MS_T));
+    t->wsum = ms_alloc(&rt, (size_t)max_nodes, sizeof(double));
+    t->wx = ms_alloc(&rt, bd, sizeof(double));
+    int ok = t->pts && t->index && t->nodes && t->lo && t->hi && t->wsum &&
+             t->wx;
+    if (ok && weights) {
+        t->weights = ms_alloc(&rt, (size_t)n, sizeof(double));
+        ok = t->weights != NULL;
+    }
+    if (ok && kernel == MS_KERNEL_EPANECHNIKOV) {
+        if ((size_t)d > SIZE_MAX / (bd ? bd : 1)) {
+            MS_FN(ms_tree_free)(t);
+            return MS_ERR_NOMEM;
+        }
+        t->ctr = ms_alloc(&rt, bd, sizeof(double));
+        t->m1 = ms_alloc(&rt, bd, sizeof(double));
+        t->m2 = ms_alloc(&rt, (size_t)max_nodes, sizeof(double));
+        t->m3 = ms_alloc(&rt, bd, sizeof(double));
+        t->mxx = ms_alloc(&rt, bd * (size_t)d, sizeof(double));
+        ok = t->ctr && t->m1 && t->m2 && t->m3 && t->mxx;
+    }
+    if (!ok) {
+        MS_FN(ms_tree_free)(t);
+        return MS_ERR_NOMEM;
+    }
+    memcpy(t->pts, X, nd * sizeof(MS_T));
+    for (int64_t i = 0; i < n; i++) t->index[i] = i;
+    if (weights) memcpy(t->weights, weights, (size_t)n * sizeof(double));
+    t->n_nodes = MS_FN(build_node)(t, 0, 0, n, leaf_size);
+    *out = t;
+    return MS_OK;
+}
+
+/* ---- queries --------------------------------------------------------- */
+
+/* Nearest and farthest squared distances from q to the box of node nid. */
+static inline void MS_FN(box_dist)(const MS_TREE *t, int64_t nid,
+                                   const double *MS_RESTRICT q, double *mn,
+                                   double *mx)
+{
+    const int64_t d = t->d;
+    const MS_T *lo = t->lo + nid * d, *hi = t->hi + nid * d;
+    double a = 0.0, b = 0.0;
+    for (int64_t j = 0; j < d; j++) {
+        const double l = (double)lo[j] - q[j];
+        const double h = (double)hi[j] - q[j];
+        if (l > 0.0)
+            a += l * l;
+        else if (h < 0.0)
+            a += h * h;
+        const double far = (-l > h) ? l : h;
+        b += far * far;
+    }
+    *mn = a;
+    *mx = b;
+}
+
+static inline double MS_FN(point_dist)(const MS_TREE *t, int64_t i,
+                                       const double *MS_RESTRICT q)
+{
+    const int64_t d = t->d;
+    const MS_T *p = t->pts + i * d;
+    double s = 0.0;
+    for (int64_t j = 0; j < d; j++) {
+        const double u = (double)p[j] - q[j];
+        s += u * u;
+    }
+    return s;
+}
+
+static inline void MS_FN(add_node)(const MS_TREE *t, int64_t nid, double scale,
+                                   double *wsum, double *MS_RESTRICT wx)
+{
+    const int64_t d = t->d;
+    const double *s = t->wx + nid * d;
+    *wsum += scale * t->wsum[nid];
+    for (int64_t j = 0; j < d; j++) wx[j] += scale * s[j];
+}
+
+static inline void MS_FN(add_point)(const MS_TREE *t, int64_t i, double w,
+                                    double *wsum, double *MS_RESTRICT wx)
+{
+    const int64_t d = t->d;
+    const MS_T *p = t->pts + i * d;
+    if (t->weights) w *= t->weights[i];
+    *wsum += w;
+    for (int64_t j = 0; j < d; j++) wx[j] += w * (double)p[j];
+}
+
+/* Flat kernel: every point with squared distance <= r2, weight 1. */
+static void MS_FN(sum_flat)(const MS_TREE *t, const double *q, double r2,
+                            double *wsum, double *wx)
+{
+    int64_t stack[MS_STACK_DEPTH];
+    int top = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+        const int64_t nid = stack[--top];
+        double mn, mx;
+        MS_FN(box_dist)(t, nid, q, &mn, &mx);
+        if (mn > r2) continue;
+        if (mx <= r2) {
+            MS_FN(add_node)(t, nid, 1.0, wsum, wx);
+            continue;
+        }
+        const ms_node *nd = &t->nodes[nid];
+        if (nd->left < 0) {
+            for (int64_t i = nd->start; i < nd->end; i++)
+                if (MS_FN(point_dist)(t, i, q) <= r2)
+                    MS_FN(add_point)(t, i, 1.0, wsum, wx);
+        } else {
+            stack[top++] = nd->right;
+            stack[top++] = nd->left;
+        }
+    }
+}
+
+/* Epanechnikov kernel through the node moments. */
+static void MS_FN(sum_epanechnikov)(const MS_TREE *t, const double *q,
+                                    double h2, double *wsum, double *wx)
+{
+    const int64_t d = t->d;
+    int64_t stack[MS_STACK_DEPTH];
+    int top = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+        const int64_t nid = stack[--top];
+        double mn, mx;
+        MS_FN(box_dist)(t, nid, q, &mn, &mx);
+        if (mn >= h2) continue;
+        const ms_node *nd = &t->nodes[nid];
+        if (mx <= h2) {
+            /* With y = x - c and r = q - c:
+             *   sum w (h2 - |y - r|^2)   = h2 W - (m2 - 2 r.m1 + |r|^2 W)
+             *   sum w (h2 - |y - r|^2) y = h2 m1 - (m3 - 2 mxx r + |r|^2 m1)
+             * and the coordinate sum adds c times the first. */
+            const double *c = t->ctr + nid * d;
+            const double *m1 = t->m1 + nid * d;
+            const double *m3 = t->m3 + nid * d;
+            const double *mxx = t->mxx + nid * d * d;
+            const double W = t->wsum[nid];
+            double rr = 0.0, rm1 = 0.0;
+            for (int64_t j = 0; j < d; j++) {
+                const double r = q[j] - c[j];
+                rr += r * r;
+                rm1 += r * m1[j];
+            }
+            const double kw = (h2 * W - (t->m2[nid] - 2.0 * rm1 + rr * W)) / h2;
+            *wsum += kw;
+            for (int64_t j = 0; j < d; j++) {
+                double mr = 0.0;
+                for (int64_t l = 0; l < d; l++) mr += mxx[j * d + l] * (q[l] - c[l]);
+                const double ky = (h2 * m1[j] - (m3[j] - 2.0 * mr + rr * m1[j])) / h2;
+                wx[j] += ky + c[j] * kw;
+            }
+            continue;
+        }
+        if (nd->left < 0) {
+            for (int64_t i = nd->start; i < nd->end; i++) {
+                const double r = MS_FN(point_dist)(t, i, q);
+                if (r < h2) MS_FN(add_point)(t, i, (h2 - r) / h2, wsum, wx);
+            }
+        } else {
+            stack[top++] = nd->right;
+            stack[top++] = nd->left;
+        }
+    }
+}
+
+/* Gaussian kernel: nearest nodes first; a node whose weights vary by so
+ * little that taking their midpoint moves the total by at most tol times
+ * the mass already found is taken whole at that midpoint. */
+static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h,
+                                double tol, double *wsum, double *wx)
+{
+    const double inv = 1.0 / (2.0 * h * h);
+    struct item {
+        int64_t nid;
+        double mn, mx;
+    } stack[MS_STACK_DEPTH];
+    int top = 0;
+    stack[top].nid = 0;
+    MS_FN(box_dist)(t, 0, q, &stack[top].mn, &stack[top].mx);
+    top++;
+    while (top > 0) {
+        const struct item it = stack[--top];
+        const double wmax = exp(-it.mn * inv);
+        if (wmax == 0.0) continue;
+        const double wmin = exp(-it.mx * inv);
+        const ms_node *nd = &t->nodes[it.nid];
+        if ((wmax - wmin) * t->wsum[it.nid] <= 2.0 * tol * (*wsum)) {
+            MS_FN(add_node)(t, it.nid, 0.5 * (wmax + wmin), wsum, wx);
+            continue;
+        }
+        if (nd->left < 0) {
+            for (int64_t i = nd->start; i < nd->end; i++)
+                MS_FN(add_point)(t, i, exp(-MS_FN(point_dist)(t, i, q) * inv), wsum, wx);
+            continue;
+        }
+        struct item a = {nd->left, 0.0, 0.0}, b = {nd->right, 0.0, 0.0};
+        MS_FN(box_dist)(t, a.nid, q, &a.mn, &a.mx);
+        MS_FN(box_dist)(t, b.nid, q, &b.mn, &b.mx);
+        if (a.mn <= b.mn) {
+            stack[top++] = b;
+            stack[top++] = a;
+        } else {
+            stack[top++] = a;
+            stack[top++] = b;
+        }
+    }
+}
+
+/* Kernel sums with the flat radius already squared (r2 = ms_radius_sq(h)). */
+void MS_FN(ms__kernel_sum)(const MS_TREE *t, const double *q, ms_kernel kernel,
+                           double h, double r2, double tol, double *wsum,
+                           double *wx)
+{
+    *wsum = 0.0;
+    for (int64_t j = 0; j < t->d; j++) wx[j] = 0.0;
+    switch (kernel) {
+    case MS_KERNEL_FLAT:
+        MS_FN(sum_flat)(t, q, r2, wsum, wx);
+        break;
+    case MS_KERNEL_GAUSSIAN:
+        MS_FN(sum_gaussian)(t, q, h, tol, wsum, wx);
+        break;
+    case MS_KERNEL_EPANECHNIKOV:
+        MS_FN(sum_epanechnikov)(t, q, h * h, wsum, wx);
+        break;
+    }
+}
+
+ms_status MS_FN(ms_tree_kernel_sum)(const MS_TREE *t, const double *q,
+                                    ms_kernel kernel, double h, double tol,
+                                    double *wsum, double *wx)
+{
+    if (t == NULL || q == NULL || wsum == NULL || wx == NULL) return MS_ERR_INVALID;
+    if (!(h >= 0.0) || !(tol >= 0.0)) return MS_ERR_INVALID;
+    if (kernel == MS_KERNEL_EPANECHNIKOV && t->ctr == NULL) return MS_ERR_INVALID;
+    if (kernel != MS_KERNEL_FLAT && !(h > 0.0)) return MS_ERR_INVALID;
+    if (kernel != MS_KERNEL_FLAT && kernel != MS_KERNEL_GAUSSIAN &&
+        kernel != MS_KERNEL_EPANECHNIKOV)
+        return MS_ERR_INVALID;
+    MS_FN(ms__kernel_sum)(t, q, kernel, h, ms_radius_sq(h), tol, wsum, wx);
+    return MS_OK;
+}
+
+/* Number of points with squared distance <= r2 (unit weights). */
+int64_t MS_FN(ms__count_within)(const MS_TREE *t, const double *q, double r2)
+{
+    int64_t stack[MS_STACK_DEPTH];
+    int top = 0;
+    int64_t count = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+        const int64_t nid = stack[--top];
+        double mn, mx;
+        MS_FN(box_dist)(t, nid, q, &mn, &mx);
+        if (mn > r2) continue;
+        const ms_node *nd = &t->nodes[nid];
+        if (mx <= r2) {
+            count += nd->end - nd->start;
+        } else if (nd->left < 0) {
+            for (int64_t i = nd->start; i < nd->end; i++)
+                count += MS_FN(point_dist)(t, i, q) <= r2;
+        } else {
+            stack[top++] = nd->right;
+            stack[top++] = nd->left;
+        }
+    }
+    return count;
+}
+
+/* Squared distances in (lo2, hi2] appended to out; returns their count. */
+int64_t MS_FN(ms__collect_shell)(const MS_TREE *t, const double *q, double lo2,
+                                 double hi2, double *out)
+{
+    int64_t stack[MS_STACK_DEPTH];
+    int top = 0;
+    int64_t count = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+        const int64_t nid = stack[--top];
+        double mn, mx;
+        MS_FN(box_dist)(t, nid, q, &mn, &mx);
+        if (mn > hi2 || mx <= lo2) continue;
+        const ms_node *nd = &t->nodes[nid];
+        if (nd->left < 0) {
+            for (int64_t i = nd->start; i < nd->end; i++) {
+                const double r = MS_FN(point_dist)(t, i, q);
+                if (r > lo2 && r <= hi2) out[count++] = r;
+            }
+        } else {
+            stack[top++] = nd->right;
+            stack[top++] = nd->left;
+        }
+    }
+    return count;
+}
+
+/* Nearest point to q: original index, ties to the lower index. */
+int64_t MS_FN(ms__nearest)(const MS_TREE *t, const double *q, double *best_d2)
+{
+    struct item {
+        int64_t nid;
+        double mn;
+    } stack[MS_STACK_DEPTH];
+    int top = 0;
+    double best = INFINITY;
+    int64_t best_i = -1;
+    double mx;
+    stack[top].nid = 0;
+    MS_FN(box_dist)(t, 0, q, &stack[top].mn, &mx);
+    top++;
+    while (top > 0) {
+        const struct item it = stack[--top];
+        if (it.mn > best) continue;
+        const ms_node *nd = &t->nodes[it.nid];
+        if (nd->left < 0) {
+            for (int64_t i = nd->start; i < nd->end; i++) {
+                const double r = MS_FN(point_dist)(t, i, q);
+                const int64_t idx = t->index[i];
+                if (r < best || (r == best && idx < best_i)) {
+                    best = r;
+                    best_i = idx;
+                }
+            }
+            continue;
+        }
+        struct item a = {nd->left, 0.0}, b = {nd->right, 0.0};
+        MS_FN(box_dist)(t, a.nid, q, &a.mn, &mx);
+        MS_FN(box_dist)(t, b.nid, q, &b.mn, &mx);
+        if (a.mn <= b.mn) {
+            stack[top++] = b;
+            stack[top++] = a;
+        } else {
+            stack[top++] = a;
+            stack[top++] = b;
+        }
+    }
+    *best_d2 = best;
+    return best_i;
+}
+
+/* Squared distance from q to the farthest corner of the root box: no
+ * point lies farther. */
+double MS_FN(ms__farthest_sq)(const MS_TREE *t, const double *q)
+{
+    double mn, mx;
+    MS_FN(box_dist)(t, 0, q, &mn, &mx);
+    return mx;
+}

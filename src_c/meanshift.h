@@ -1,0 +1,202 @@
+/*
+ * meanshift.h - public C interface of the meanshift-fast core.
+ *
+ * The core is plain C99 with optional OpenMP.  It never aborts or exits:
+ * every entry point returns an ms_status, and a failed call leaves its
+ * outputs unspecified but frees everything it allocated.
+ *
+ * Data layout: every matrix is row-major (C order), n rows of d columns.
+ * Data may be float64 (the *_f64 entry points) or float32 (*_f32); seeds,
+ * centres and all results are float64.  For float32 data the shifted means
+ * are rounded to float32 after every step, so that float32 input gives the
+ * float32 trajectory the reference (scikit-learn) computes.
+ *
+ * Typical use:
+ *
+ *     ms_tree_f64 *tree;
+ *     ms_config cfg = ms_config_default();
+ *     ms_tree_build_f64(X, NULL, n, d, 0, MS_KERNEL_FLAT, &cfg, &tree);
+ *     ms_shift_seeds_f64(tree, seeds, n_seeds, &params, &cfg,
+ *                        means, intensity, n_iter);
+ *     ms_merge_centers(means, intensity, n_seeds, d, r2, &cfg, order, &k);
+ *     ...
+ *     ms_tree_free_f64(tree);
+ *
+ * Thread safety: a built tree is read-only and may be queried from several
+ * threads at once; no entry point keeps global state.
+ */
+#ifndef MEANSHIFT_FAST_H
+#define MEANSHIFT_FAST_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MS_VERSION_MAJOR 0
+#define MS_VERSION_MINOR 1
+
+typedef enum ms_status {
+    MS_OK = 0,
+    MS_ERR_NOMEM = 1,       /* an allocation failed */
+    MS_ERR_INVALID = 2,     /* an argument is out of its documented range */
+    MS_ERR_INTERRUPTED = 3  /* the progress callback asked to stop */
+} ms_status;
+
+typedef enum ms_kernel {
+    /* weight 1 where |x - q| <= h, else 0 (scikit-learn's kernel) */
+    MS_KERNEL_FLAT = 0,
+    /* weight exp(-|x - q|^2 / (2 h^2)) */
+    MS_KERNEL_GAUSSIAN = 1,
+    /* weight max(0, 1 - |x - q|^2 / h^2) */
+    MS_KERNEL_EPANECHNIKOV = 2
+} ms_kernel;
+
+/*
+ * Called now and then by the calling thread while a long computation runs.
+ * Returning non-zero stops the computation, which then returns
+ * MS_ERR_INTERRUPTED.  `done` of `total` work items are finished.
+ */
+typedef int (*ms_progress_fn)(void *ctx, int64_t done, int64_t total);
+
+typedef struct ms_config {
+    int n_threads;              /* >= 1; ignored without OpenMP */
+    ms_progress_fn progress;    /* may be NULL */
+    void *progress_ctx;
+    /* Fault injection: when >= 0 and the core was compiled with
+     * MS_FAULT_INJECTION, the allocation after this many successful ones
+     * fails.  Ignored otherwise. */
+    int64_t fail_alloc_after;
+} ms_config;
+
+/* A config with one thread, no callback and no fault injection. */
+ms_config ms_config_default(void);
+
+/* Non-zero when the core was compiled with OpenMP. */
+int ms_openmp_enabled(void);
+
+/* Threads OpenMP would use by default (1 without OpenMP). */
+int ms_default_num_threads(void);
+
+/* Non-zero when compiled with MS_FAULT_INJECTION (a test build). */
+int ms_fault_injection_enabled(void);
+
+/*
+ * The largest double r2 such that sqrt(r2) <= h: comparing a squared
+ * distance with r2 is then exactly the test `distance <= h` done in
+ * distances rather than squares.
+ */
+double ms_radius_sq(double h);
+
+/* ---- k-d tree --------------------------------------------------------- */
+
+typedef struct ms_tree_f64 ms_tree_f64;
+typedef struct ms_tree_f32 ms_tree_f32;
+
+/*
+ * Build a k-d tree over n points of dimension d.  `weights` (length n,
+ * finite, >= 0) may be NULL for unit weights.  leaf_size <= 0 picks a
+ * default; leaf_size >= n gives a single leaf (brute force).  `kernel`
+ * decides which per-node aggregates are kept (the Epanechnikov kernel
+ * needs second and third moments).  The tree keeps its own copy of the
+ * data; X may be freed after the call.
+ */
+ms_status ms_tree_build_f64(const double *X, const double *weights, int64_t n,
+                            int64_t d, int64_t leaf_size, ms_kernel kernel,
+                            const ms_config *cfg, ms_tree_f64 **out);
+ms_status ms_tree_build_f32(const float *X, const double *weights, int64_t n,
+                            int64_t d, int64_t leaf_size, ms_kernel kernel,
+                            const ms_config *cfg, ms_tree_f32 **out);
+void ms_tree_free_f64(ms_tree_f64 *tree);
+void ms_tree_free_f32(ms_tree_f32 *tree);
+
+/*
+ * Kernel-weighted sums at one query point q: *wsum receives the total
+ * weight and wx (length d) the weighted coordinate sum.  For the Gaussian
+ * kernel the sums are exact up to a relative error of `tol` in the total
+ * weight (tol = 0 gives exact sums up to rounding).
+ */
+ms_status ms_tree_kernel_sum_f64(const ms_tree_f64 *tree, const double *q,
+                                 ms_kernel kernel, double h, double tol,
+                                 double *wsum, double *wx);
+ms_status ms_tree_kernel_sum_f32(const ms_tree_f32 *tree, const double *q,
+                                 ms_kernel kernel, double h, double tol,
+                                 double *wsum, double *wx);
+
+/* ---- the mean-shift loop ---------------------------------------------- */
+
+typedef struct ms_shift_params {
+    ms_kernel kernel;
+    double bandwidth;     /* h > 0 (h == 0 is allowed for the flat kernel) */
+    double stop_thresh;   /* a seed stops once |new - old| <= stop_thresh */
+    int64_t max_iter;     /* >= 0 */
+    double gaussian_tol;  /* relative tolerance of Gaussian sums, >= 0 */
+} ms_shift_params;
+
+/*
+ * Move every seed (n_seeds x d, float64) to its mode.  Per seed: means
+ * (n_seeds x d) gets the final position; intensity gets the kernel mass of
+ * the last query (0 marks a seed whose first neighbourhood was empty:
+ * a dropped seed); n_iter gets the number of completed iterations, counted
+ * as scikit-learn counts them.  Seeds run in parallel; results do not
+ * depend on the thread count.
+ */
+ms_status ms_shift_seeds_f64(const ms_tree_f64 *tree, const double *seeds,
+                             int64_t n_seeds, const ms_shift_params *params,
+                             const ms_config *cfg, double *means,
+                             double *intensity, int64_t *n_iter);
+ms_status ms_shift_seeds_f32(const ms_tree_f32 *tree, const double *seeds,
+                             int64_t n_seeds, const ms_shift_params *params,
+                             const ms_config *cfg, double *means,
+                             double *intensity, int64_t *n_iter);
+
+/* ---- post-processing -------------------------------------------------- */
+
+/*
+ * Merge the converged means into cluster centres the way scikit-learn does:
+ * seeds with intensity 0 are ignored; means with identical coordinates
+ * are one candidate, carrying the intensity of the last such seed; the
+ * candidates are sorted by (intensity, coordinates) descending, and walking
+ * that order every later candidate within squared distance r2 of a kept one
+ * is removed.  `order` (length m) receives the seed indices of the kept
+ * centres in their final order and *n_centers their count (0 when every
+ * seed was dropped).
+ */
+ms_status ms_merge_centers(const double *means, const double *intensity,
+                           int64_t m, int64_t d, double r2,
+                           const ms_config *cfg, int64_t *order,
+                           int64_t *n_centers);
+
+/*
+ * Label every row of X with the index of its nearest centre (ties go to
+ * the lower index).  When r2 >= 0, rows farther than that squared distance
+ * from every centre get -1.  sq_dist (may be NULL) receives the squared
+ * distance to the nearest centre.
+ */
+ms_status ms_nearest_center_f64(const double *X, int64_t n, int64_t d,
+                                const double *centers, int64_t k, double r2,
+                                const ms_config *cfg, int64_t *labels,
+                                double *sq_dist);
+ms_status ms_nearest_center_f32(const float *X, int64_t n, int64_t d,
+                                const double *centers, int64_t k, double r2,
+                                const ms_config *cfg, int64_t *labels,
+                                double *sq_dist);
+
+/* ---- bandwidth estimation --------------------------------------------- */
+
+/*
+ * For every data point, its distance to its k-th nearest data point, the
+ * point itself counting as the first (1 <= k <= n).  out (length n) is in
+ * the original row order.  Exact: the same values as sorting all
+ * distances.
+ */
+ms_status ms_kth_neighbor_distance_f64(const ms_tree_f64 *tree, int64_t k,
+                                       const ms_config *cfg, double *out);
+ms_status ms_kth_neighbor_distance_f32(const ms_tree_f32 *tree, int64_t k,
+                                       const ms_config *cfg, double *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEANSHIFT_FAST_H */

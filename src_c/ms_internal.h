@@ -1,0 +1,79 @@
+/*
+ * ms_internal.h - declarations shared by the core's translation units.
+ * Not part of the public interface.
+ */
+#ifndef MS_INTERNAL_H
+#define MS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meanshift.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#if defined(_MSC_VER)
+#define MS_RESTRICT __restrict
+#else
+#define MS_RESTRICT restrict
+#endif
+
+/* Deep enough for any tree: depth grows with log2(n) and n < 2^63. */
+#define MS_STACK_DEPTH 192
+
+/* Per-call state: allocation accounting for fault injection. */
+typedef struct ms_runtime {
+    const ms_config *cfg;
+    int64_t allocs_left; /* < 0: unlimited */
+} ms_runtime;
+
+void ms_runtime_init(ms_runtime *rt, const ms_config *cfg);
+/* malloc that honours fault injection; thread-safe. */
+void *ms_alloc(ms_runtime *rt, size_t count, size_t size);
+void ms_free(void *p);
+int ms_num_threads(const ms_config *cfg);
+/* Ask the progress callback; non-zero means stop. */
+int ms_report_progress(const ms_config *cfg, int64_t done, int64_t total);
+
+typedef struct ms_node {
+    int64_t start, end;  /* points [start, end) in tree order */
+    int64_t left, right; /* child node indices, -1 for a leaf */
+} ms_node;
+
+/* Fields shared by both precisions, so that code over the nodes alone
+ * needs no template. */
+#define MS_TREE_COMMON_FIELDS                                              \
+    int64_t n, d, n_nodes;                                                 \
+    ms_node *nodes;                                                        \
+    int64_t *index;  /* tree position -> original row */                   \
+    double *weights; /* tree order, NULL for unit weights */               \
+    double *wsum;    /* per node: total weight */                          \
+    double *wx;      /* per node (x d): weighted coordinate sum */         \
+    /* Epanechnikov moments about the node's box centre c, or NULL:    */  \
+    double *ctr;     /* per node (x d): c */                               \
+    double *m1;      /* per node (x d): sum w (x - c) */                   \
+    double *m2;      /* per node: sum w |x - c|^2 */                       \
+    double *m3;      /* per node (x d): sum w |x - c|^2 (x - c) */         \
+    double *mxx;     /* per node (x d x d): sum w (x - c)(x - c)^T */
+
+struct ms_tree_f64 {
+    MS_TREE_COMMON_FIELDS
+    double *pts; /* n x d in tree order */
+    double *lo, *hi; /* per node (x d): tight bounding box */
+};
+
+struct ms_tree_f32 {
+    MS_TREE_COMMON_FIELDS
+    float *pts;
+    float *lo, *hi;
+};
+
+/* Greedy suppression helper used by ms_merge_centers: for every point of
+ * the tree within r2 of q whose original index exceeds `after`, clear
+ * alive[index]. */
+void ms_tree_suppress_f64(const ms_tree_f64 *tree, const double *q, double r2,
+                          int64_t after, unsigned char *alive);
+
+#endif /* MS_INTERNAL_H */
