@@ -6,11 +6,12 @@ nodes carry aggregates, in C, on every core.  numpy is the only dependency.
 
 from meanshift_fast._bandwidth import estimate_bandwidth, get_bin_seeds
 from meanshift_fast._core import openmp_enabled
-from meanshift_fast._estimator import MeanShift, mean_shift
+from meanshift_fast._estimator import ConvergenceWarning, MeanShift, mean_shift
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConvergenceWarning",
     "MeanShift",
     "__version__",
     "estimate_bandwidth",

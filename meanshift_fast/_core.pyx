@@ -168,12 +168,13 @@ cdef class Tree:
     def shift(self, seeds, kernel, double bandwidth, double stop_thresh,
               int64_t max_iter, double gaussian_tol, int n_threads,
               progress=None):
-        """Move every seed to its mode: (means, intensity, n_iter)."""
+        """Move every seed to its mode: (means, intensity, n_iter, converged)."""
         cdef const double[:, ::1] s = seeds
         cdef int64_t m = s.shape[0]
         cdef double[:, ::1] means = np.empty((m, self.d))
         cdef double[::1] inten = np.empty(m)
         cdef int64_t[::1] iters = np.empty(m, dtype=np.int64)
+        cdef unsigned char[::1] conv = np.empty(m, dtype=np.uint8)
         cdef ms_shift_params p
         cdef _Progress prog = _Progress(progress)
         cdef ms_config cfg = _config(n_threads, prog)
@@ -187,12 +188,13 @@ cdef class Tree:
             with nogil:
                 if self.is_f32:
                     st = ms_shift_seeds_f32(self.t32, &s[0, 0], m, &p, &cfg,
-                                            &means[0, 0], &inten[0], &iters[0])
+                                            &means[0, 0], &inten[0], &iters[0], &conv[0])
                 else:
                     st = ms_shift_seeds_f64(self.t64, &s[0, 0], m, &p, &cfg,
-                                            &means[0, 0], &inten[0], &iters[0])
+                                            &means[0, 0], &inten[0], &iters[0], &conv[0])
         _check(st, prog)
-        return np.asarray(means), np.asarray(inten), np.asarray(iters)
+        return (np.asarray(means), np.asarray(inten), np.asarray(iters),
+                np.asarray(conv).view(bool))
 
     def kernel_sum(self, queries, kernel, double bandwidth, double tol):
         """Kernel-weighted mass and coordinate sums at each query row."""
@@ -309,11 +311,11 @@ cdef ms_status api_tree_kernel_sum_f64(const ms_tree_f64 *tree, const double *q,
 cdef ms_status api_tree_kernel_sum_f32(const ms_tree_f32 *tree, const double *q, ms_kernel kernel, double h, double tol, double *wsum, double *wx) noexcept nogil:
     return ms_tree_kernel_sum_f32(tree, q, kernel, h, tol, wsum, wx)
 
-cdef ms_status api_shift_seeds_f64(const ms_tree_f64 *tree, const double *seeds, int64_t n_seeds, const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity, int64_t *n_iter) noexcept nogil:
-    return ms_shift_seeds_f64(tree, seeds, n_seeds, params, cfg, means, intensity, n_iter)
+cdef ms_status api_shift_seeds_f64(const ms_tree_f64 *tree, const double *seeds, int64_t n_seeds, const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity, int64_t *n_iter, unsigned char *converged) noexcept nogil:
+    return ms_shift_seeds_f64(tree, seeds, n_seeds, params, cfg, means, intensity, n_iter, converged)
 
-cdef ms_status api_shift_seeds_f32(const ms_tree_f32 *tree, const double *seeds, int64_t n_seeds, const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity, int64_t *n_iter) noexcept nogil:
-    return ms_shift_seeds_f32(tree, seeds, n_seeds, params, cfg, means, intensity, n_iter)
+cdef ms_status api_shift_seeds_f32(const ms_tree_f32 *tree, const double *seeds, int64_t n_seeds, const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity, int64_t *n_iter, unsigned char *converged) noexcept nogil:
+    return ms_shift_seeds_f32(tree, seeds, n_seeds, params, cfg, means, intensity, n_iter, converged)
 
 cdef ms_status api_merge_centers(const double *means, const double *intensity, int64_t m, int64_t d, double r2, const ms_config *cfg, int64_t *order, int64_t *n_centers) noexcept nogil:
     return ms_merge_centers(means, intensity, m, d, r2, cfg, order, n_centers)

@@ -1,5 +1,7 @@
 """The MeanShift estimator and the mean_shift function."""
 
+import warnings
+
 import numpy as np
 
 from meanshift_fast import _core
@@ -39,6 +41,10 @@ _DEFAULTS = {
     "cluster_assignment": "nearest",
     "gaussian_tol": 1e-8,
 }
+
+
+class ConvergenceWarning(UserWarning):
+    """Some seeds stopped at ``max_iter`` before converging."""
 
 
 class MeanShift:
@@ -325,10 +331,18 @@ or None, default=None
             kernel=kernel,
             n_threads=n_threads,
         )
-        means, intensity, iters = tree.shift(
+        means, intensity, iters, converged = tree.shift(
             seeds, kernel, h, 1e-3 * h, self.max_iter, self.gaussian_tol,
             n_threads, progress,
         )
+        capped = int(np.count_nonzero(~converged & (intensity > 0)))
+        if capped and self.max_iter > 0:
+            warnings.warn(
+                f"{capped} of {len(seeds)} seeds stopped at max_iter={self.max_iter} "
+                "before converging; raise max_iter for exact modes.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         order = _core.merge_centers(means, intensity, _core.radius_sq(h), n_threads)
         if len(order) == 0:
             raise ValueError(
@@ -342,7 +356,7 @@ or None, default=None
             if self.seeds is None and not self.bin_seeding and w is None:
                 ends = means
             else:
-                ends, _, _ = tree.shift(
+                ends, _, _, _ = tree.shift(
                     np.ascontiguousarray(data, dtype=np.float64), kernel, h,
                     1e-3 * h, self.max_iter, self.gaussian_tol, n_threads, progress,
                 )
@@ -436,7 +450,7 @@ or None, default=None
         n_threads = effective_n_threads(self.n_jobs)
         if self.cluster_assignment == "attractor":
             h = self._h
-            data, _, _ = self._fitted_tree().shift(
+            data, _, _, _ = self._fitted_tree().shift(
                 np.ascontiguousarray(data, dtype=np.float64), self.kernel, h,
                 1e-3 * h, self.max_iter, self.gaussian_tol, n_threads,
             )

@@ -65,11 +65,13 @@ cdef extern from "meanshift.h" nogil:
     ms_status ms_shift_seeds_f64(const ms_tree_f64 *tree, const double *seeds,
                                  int64_t n_seeds, const ms_shift_params *params,
                                  const ms_config *cfg, double *means,
-                                 double *intensity, int64_t *n_iter)
+                                 double *intensity, int64_t *n_iter,
+                                 unsigned char *converged)
     ms_status ms_shift_seeds_f32(const ms_tree_f32 *tree, const double *seeds,
                                  int64_t n_seeds, const ms_shift_params *params,
                                  const ms_config *cfg, double *means,
-                                 double *intensity, int64_t *n_iter)
+                                 double *intensity, int64_t *n_iter,
+                                 unsigned char *converged)
 
     ms_status ms_merge_centers(const double *means, const double *intensity,
                                int64_t m, int64_t d, double r2,

@@ -9,7 +9,7 @@
 
 /* Collect the distances between two radii once at most this many points
  * lie there. */
-#define MS_SHELL_CAP 128
+#define MS_SHELL_CAP 4096
 
 /* The (0-based) r-th smallest of v[0..m), reordering v. */
 static double ms__select_double(double *v, int64_t m, int64_t r)

@@ -60,29 +60,30 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
                 }
                 for (int64_t j = 0; j < d; j++) q[j] = (double)t->pts[i * d + j];
                 hi2 = MS_FN(ms__farthest_sq)(t, q);
+                int64_t m = -1; /* points collected in (lo2, hi2], if known */
                 if (step >= 0.0) {
-                    /* |dk(p) - dk(prev)| <= |p - prev|, widened for rounding. */
+                    /* |dk(p) - dk(prev)| <= |p - prev|, widened for rounding:
+                     * one pass counts inside the lower radius and collects
+                     * the shell up to the upper one. */
                     const double lo = (prev_dk - step) * (1.0 - 1e-12);
                     const double hi = (prev_dk + step) * (1.0 + 1e-12);
-                    if (lo > 0.0) {
-                        const int64_t c = MS_FN(ms__count_within)(t, q, lo * lo);
-                        if (c < k) {
-                            lo2 = lo * lo;
-                            c_lo = c;
-                        }
-                    }
-                    if (hi * hi < hi2) {
-                        const int64_t c = MS_FN(ms__count_within)(t, q, hi * hi);
-                        if (c >= k) {
-                            hi2 = hi * hi;
-                            c_hi = c;
-                        }
+                    const double try_lo2 = lo > 0.0 ? lo * lo : -1.0;
+                    const double try_hi2 = hi * hi < hi2 ? hi * hi : hi2;
+                    int64_t below;
+                    const int64_t in = MS_FN(ms__count_collect)(
+                        t, q, try_lo2, try_hi2, shell, MS_SHELL_CAP, &below);
+                    if (below < k && below + in >= k) {
+                        lo2 = try_lo2;
+                        hi2 = try_hi2;
+                        c_lo = below;
+                        c_hi = below + in;
+                        m = in <= MS_SHELL_CAP ? in : -1;
                     }
                 }
                 double dk2;
                 for (;;) {
                     if (c_hi - c_lo <= MS_SHELL_CAP) {
-                        const int64_t m = MS_FN(ms__collect_shell)(t, q, lo2, hi2, shell);
+                        if (m < 0) m = MS_FN(ms__collect_shell)(t, q, lo2, hi2, shell);
                         dk2 = ms__select_double(shell, m, k - c_lo - 1);
                         break;
                     }
@@ -93,6 +94,7 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
                         break;
                     }
                     const int64_t c_mid = MS_FN(ms__count_within)(t, q, mid);
+                    m = -1;
                     if (c_mid >= k) {
                         hi2 = mid;
                         c_hi = c_mid;

@@ -210,7 +210,7 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights,
     if (kernel != MS_KERNEL_FLAT && kernel != MS_KERNEL_GAUSSIAN &&
         kernel != MS_KERNEL_EPANECHNIKOV)
         return MS_ERR_INVALID;
-    if (leaf_size <= 0) leaf_size = 16;
+    if (leaf_size <= 0) leaf_size = 32;
     if (leaf_size > n) leaf_size = n;
     if (n > INT64_MAX / d) return MS_ERR_INVALID;
 
@@ -319,31 +319,77 @@ static inline void MS_FN(add_point)(const MS_TREE *t, int64_t i, double w,
     for (int64_t j = 0; j < d; j++) wx[j] += w * (double)p[j];
 }
 
-/* Flat kernel: every point with squared distance <= r2, weight 1. */
-static void MS_FN(sum_flat)(const MS_TREE *t, const double *q, double r2,
-                            double *wsum, double *wx)
+/* Box bounds and point distance with the dimension as an argument, so that
+ * callers passing a constant get loops unrolled for that dimension. */
+MS_ALWAYS_INLINE void MS_FN(box_dist_d)(const MS_TREE *t, int64_t nid,
+                                        const double *MS_RESTRICT q, double *mn,
+                                        double *mx, const int64_t d)
+{
+    const MS_T *lo = t->lo + nid * d, *hi = t->hi + nid * d;
+    double a = 0.0, b = 0.0;
+    for (int64_t j = 0; j < d; j++) {
+        const double l = (double)lo[j] - q[j];
+        const double h = (double)hi[j] - q[j];
+        const double near = l > 0.0 ? l : (h < 0.0 ? h : 0.0);
+        const double far = (-l > h) ? l : h;
+        a += near * near;
+        b += far * far;
+    }
+    *mn = a;
+    *mx = b;
+}
+
+/* Flat kernel: every point with squared distance <= r2, weight 1.  Leaf
+ * points are summed without branches: a point outside adds zero. */
+MS_ALWAYS_INLINE void MS_FN(sum_flat_d)(const MS_TREE *t, const double *q,
+                                        double r2, double *wsum,
+                                        double *MS_RESTRICT wx, const int64_t d)
 {
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;
+    double w = 0.0;
     stack[top++] = 0;
     while (top > 0) {
         const int64_t nid = stack[--top];
         double mn, mx;
-        MS_FN(box_dist)(t, nid, q, &mn, &mx);
+        MS_FN(box_dist_d)(t, nid, q, &mn, &mx, d);
         if (mn > r2) continue;
         if (mx <= r2) {
-            MS_FN(add_node)(t, nid, 1.0, wsum, wx);
+            const double *s = t->wx + nid * d;
+            w += t->wsum[nid];
+            for (int64_t j = 0; j < d; j++) wx[j] += s[j];
             continue;
         }
         const ms_node *nd = &t->nodes[nid];
-        if (nd->left < 0) {
-            for (int64_t i = nd->start; i < nd->end; i++)
-                if (MS_FN(point_dist)(t, i, q) <= r2)
-                    MS_FN(add_point)(t, i, 1.0, wsum, wx);
-        } else {
+        if (nd->left >= 0) {
             stack[top++] = nd->right;
             stack[top++] = nd->left;
+            continue;
         }
+        const MS_T *p = t->pts + nd->start * d;
+        for (int64_t i = nd->start; i < nd->end; i++, p += d) {
+            double r = 0.0;
+            for (int64_t j = 0; j < d; j++) {
+                const double u = (double)p[j] - q[j];
+                r += u * u;
+            }
+            const double wi = r <= r2 ? (t->weights ? t->weights[i] : 1.0) : 0.0;
+            w += wi;
+            for (int64_t j = 0; j < d; j++) wx[j] += wi * (double)p[j];
+        }
+    }
+    *wsum += w;
+}
+
+static void MS_FN(sum_flat)(const MS_TREE *t, const double *q, double r2,
+                            double *wsum, double *wx)
+{
+    switch (t->d) {
+    case 1: MS_FN(sum_flat_d)(t, q, r2, wsum, wx, 1); break;
+    case 2: MS_FN(sum_flat_d)(t, q, r2, wsum, wx, 2); break;
+    case 3: MS_FN(sum_flat_d)(t, q, r2, wsum, wx, 3); break;
+    case 4: MS_FN(sum_flat_d)(t, q, r2, wsum, wx, 4); break;
+    default: MS_FN(sum_flat_d)(t, q, r2, wsum, wx, t->d); break;
     }
 }
 
@@ -477,8 +523,9 @@ ms_status MS_FN(ms_tree_kernel_sum)(const MS_TREE *t, const double *q,
     return MS_OK;
 }
 
-/* Number of points with squared distance <= r2 (unit weights). */
-int64_t MS_FN(ms__count_within)(const MS_TREE *t, const double *q, double r2)
+MS_ALWAYS_INLINE int64_t MS_FN(count_within_d)(const MS_TREE *t,
+                                               const double *q, double r2,
+                                               const int64_t d)
 {
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;
@@ -487,20 +534,39 @@ int64_t MS_FN(ms__count_within)(const MS_TREE *t, const double *q, double r2)
     while (top > 0) {
         const int64_t nid = stack[--top];
         double mn, mx;
-        MS_FN(box_dist)(t, nid, q, &mn, &mx);
+        MS_FN(box_dist_d)(t, nid, q, &mn, &mx, d);
         if (mn > r2) continue;
         const ms_node *nd = &t->nodes[nid];
         if (mx <= r2) {
             count += nd->end - nd->start;
         } else if (nd->left < 0) {
-            for (int64_t i = nd->start; i < nd->end; i++)
-                count += MS_FN(point_dist)(t, i, q) <= r2;
+            const MS_T *p = t->pts + nd->start * d;
+            for (int64_t i = nd->start; i < nd->end; i++, p += d) {
+                double r = 0.0;
+                for (int64_t j = 0; j < d; j++) {
+                    const double u = (double)p[j] - q[j];
+                    r += u * u;
+                }
+                count += r <= r2;
+            }
         } else {
             stack[top++] = nd->right;
             stack[top++] = nd->left;
         }
     }
     return count;
+}
+
+/* Number of points with squared distance <= r2 (unit weights). */
+int64_t MS_FN(ms__count_within)(const MS_TREE *t, const double *q, double r2)
+{
+    switch (t->d) {
+    case 1: return MS_FN(count_within_d)(t, q, r2, 1);
+    case 2: return MS_FN(count_within_d)(t, q, r2, 2);
+    case 3: return MS_FN(count_within_d)(t, q, r2, 3);
+    case 4: return MS_FN(count_within_d)(t, q, r2, 4);
+    default: return MS_FN(count_within_d)(t, q, r2, t->d);
+    }
 }
 
 /* Squared distances in (lo2, hi2] appended to out; returns their count. */
@@ -581,4 +647,178 @@ double MS_FN(ms__farthest_sq)(const MS_TREE *t, const double *q)
     double mn, mx;
     MS_FN(box_dist)(t, 0, q, &mn, &mx);
     return mx;
+}
+
+/* One pass for bracketing a k-th distance: *below gets the number of
+ * points with squared distance <= lo2; the return value counts those in
+ * (lo2, hi2], of which the first `cap` are stored in out. */
+int64_t MS_FN(ms__count_collect)(const MS_TREE *t, const double *q, double lo2,
+                                 double hi2, double *out, int64_t cap,
+                                 int64_t *below)
+{
+    int64_t stack[MS_STACK_DEPTH];
+    int top = 0;
+    int64_t inside = 0, shell = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+        const int64_t nid = stack[--top];
+        double mn, mx;
+        MS_FN(box_dist)(t, nid, q, &mn, &mx);
+        if (mn > hi2) continue;
+        const ms_node *nd = &t->nodes[nid];
+        if (mx <= lo2) {
+            inside += nd->end - nd->start;
+        } else if (nd->left < 0) {
+            for (int64_t i = nd->start; i < nd->end; i++) {
+                const double r = MS_FN(point_dist)(t, i, q);
+                if (r <= lo2) {
+                    inside++;
+                } else if (r <= hi2) {
+                    if (shell < cap) out[shell] = r;
+                    shell++;
+                }
+            }
+        } else {
+            stack[top++] = nd->right;
+            stack[top++] = nd->left;
+        }
+    }
+    *below = inside;
+    return shell;
+}
+
+/* ---- seed groups ------------------------------------------------------ */
+
+/* Nearest and farthest squared distances between the box [glo, ghi] and
+ * node nid's box; as for points, they bound every seed-point distance
+ * computed with the same rounding. */
+MS_ALWAYS_INLINE void MS_FN(box_box_d)(const MS_TREE *t, int64_t nid,
+                                       const double *MS_RESTRICT glo,
+                                       const double *MS_RESTRICT ghi,
+                                       double *mn, double *mx, const int64_t d)
+{
+    const MS_T *lo = t->lo + nid * d, *hi = t->hi + nid * d;
+    double a = 0.0, b = 0.0;
+    for (int64_t j = 0; j < d; j++) {
+        const double below = (double)lo[j] - ghi[j]; /* > 0: node above group */
+        const double above = glo[j] - (double)hi[j]; /* > 0: node below group */
+        const double near = below > 0.0 ? below : (above > 0.0 ? above : 0.0);
+        const double up = (double)hi[j] - glo[j];
+        const double down = ghi[j] - (double)lo[j];
+        const double far = up > down ? up : down;
+        a += near * near;
+        b += far * far;
+    }
+    *mn = a;
+    *mx = b;
+}
+
+/* Flat-kernel sums for a group of m seeds (rows of pos) inside the box
+ * [glo, ghi].  Nodes inside every seed's ball, or outside all of them, are
+ * decided once for the whole group; only points whose membership differs
+ * within the group are tested seed by seed.  m <= MS_GROUP_MAX.  W (m)
+ * receives the weights and WX (at least (3 m + 1) x d) the coordinate
+ * sums in its first m rows, the rest being scratch. */
+MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t,
+                                              const double *glo,
+                                              const double *ghi,
+                                              const double *pos, int64_t m,
+                                              double r2, double *W, double *WX,
+                                              const int64_t d)
+{
+    int64_t stack[MS_STACK_DEPTH];
+    int top = 0;
+    /* WX rows: m seeds (filled at the end), the shared sums, then the seeds'
+     * coordinates and their private sums stored by column. */
+    double *MS_RESTRICT shx = WX + m * d;
+    double *MS_RESTRICT cols = shx + d;
+    double *MS_RESTRICT cx = cols + m * d;
+    double shw = 0.0;
+    for (int64_t j = 0; j < d; j++) shx[j] = 0.0;
+    for (int64_t k = 0; k < m; k++) {
+        W[k] = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            cols[j * m + k] = pos[k * d + j];
+            cx[j * m + k] = 0.0;
+        }
+    }
+    stack[top++] = 0;
+    while (top > 0) {
+        const int64_t nid = stack[--top];
+        double mn, mx;
+        MS_FN(box_box_d)(t, nid, glo, ghi, &mn, &mx, d);
+        if (mn > r2) continue;
+        if (mx <= r2) {
+            const double *s = t->wx + nid * d;
+            shw += t->wsum[nid];
+            for (int64_t j = 0; j < d; j++) shx[j] += s[j];
+            continue;
+        }
+        const ms_node *nd = &t->nodes[nid];
+        if (nd->left >= 0) {
+            stack[top++] = nd->right;
+            stack[top++] = nd->left;
+            continue;
+        }
+        const MS_T *p = t->pts + nd->start * d;
+        for (int64_t i = nd->start; i < nd->end; i++, p += d) {
+            const double wi = t->weights ? t->weights[i] : 1.0;
+            double a = 0.0, b = 0.0;
+            for (int64_t j = 0; j < d; j++) {
+                const double below = (double)p[j] - ghi[j];
+                const double above = glo[j] - (double)p[j];
+                const double near = below > 0.0 ? below : (above > 0.0 ? above : 0.0);
+                const double up = (double)p[j] - glo[j];
+                const double down = ghi[j] - (double)p[j];
+                const double far = up > down ? up : down;
+                a += near * near;
+                b += far * far;
+            }
+            if (a > r2) continue;
+            if (b <= r2) {
+                shw += wi;
+                for (int64_t j = 0; j < d; j++) shx[j] += wi * (double)p[j];
+                continue;
+            }
+            /* Seed by seed, over columns (seeds) so that the loop runs
+             * on SIMD lanes; each seed's sums keep their order. */
+            double r[MS_GROUP_MAX];
+            for (int64_t k = 0; k < m; k++) r[k] = 0.0;
+            for (int64_t j = 0; j < d; j++) {
+                const double pj = (double)p[j];
+                const double *sj = cols + j * m;
+                for (int64_t k = 0; k < m; k++) {
+                    const double u = pj - sj[k];
+                    r[k] += u * u;
+                }
+            }
+            for (int64_t k = 0; k < m; k++) {
+                const double wk = r[k] <= r2 ? wi : 0.0;
+                W[k] += wk;
+                r[k] = wk;
+            }
+            for (int64_t j = 0; j < d; j++) {
+                const double pj = (double)p[j];
+                double *xj = cx + j * m;
+                for (int64_t k = 0; k < m; k++) xj[k] += r[k] * pj;
+            }
+        }
+    }
+    for (int64_t k = 0; k < m; k++) {
+        W[k] += shw;
+        for (int64_t j = 0; j < d; j++) WX[k * d + j] = cx[j * m + k] + shx[j];
+    }
+}
+
+MS_SIMD_CLONES void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *glo,
+                               const double *ghi, const double *pos, int64_t m,
+                               double r2, double *W, double *WX)
+{
+    switch (t->d) {
+    case 1: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 1); break;
+    case 2: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 2); break;
+    case 3: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 3); break;
+    case 4: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 4); break;
+    default: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, t->d); break;
+    }
 }

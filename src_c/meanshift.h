@@ -139,17 +139,21 @@ typedef struct ms_shift_params {
  * (n_seeds x d) gets the final position; intensity gets the kernel mass of
  * the last query (0 marks a seed whose first neighbourhood was empty:
  * a dropped seed); n_iter gets the number of completed iterations, counted
- * as scikit-learn counts them.  Seeds run in parallel; results do not
- * depend on the thread count.
+ * as scikit-learn counts them; converged (may be NULL) gets 1 for a seed
+ * that stopped because its step fell to stop_thresh, 0 for one stopped by
+ * max_iter or dropped.  Seeds run in parallel; results do not depend on
+ * the thread count.
  */
 ms_status ms_shift_seeds_f64(const ms_tree_f64 *tree, const double *seeds,
                              int64_t n_seeds, const ms_shift_params *params,
                              const ms_config *cfg, double *means,
-                             double *intensity, int64_t *n_iter);
+                             double *intensity, int64_t *n_iter,
+                             unsigned char *converged);
 ms_status ms_shift_seeds_f32(const ms_tree_f32 *tree, const double *seeds,
                              int64_t n_seeds, const ms_shift_params *params,
                              const ms_config *cfg, double *means,
-                             double *intensity, int64_t *n_iter);
+                             double *intensity, int64_t *n_iter,
+                             unsigned char *converged);
 
 /* ---- post-processing -------------------------------------------------- */
 

@@ -20,6 +20,30 @@
 #define MS_RESTRICT restrict
 #endif
 
+/* Forced inlining lets a constant dimension reach the inner loops of the
+ * hot queries, which are then unrolled for d = 1..4. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MS_ALWAYS_INLINE static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define MS_ALWAYS_INLINE static __forceinline
+#else
+#define MS_ALWAYS_INLINE static inline
+#endif
+
+/* Hot loops that run across SIMD lanes get an AVX2 clone where the
+ * toolchain and C library can pick one at load time (GCC on x86-64
+ * glibc); elsewhere they compile once for the baseline. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__GLIBC__) && !defined(MS_NO_CLONES) &&                      \
+    !defined(__SANITIZE_ADDRESS__)
+#define MS_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define MS_SIMD_CLONES
+#endif
+
+/* Most seeds a group query takes at once. */
+#define MS_GROUP_MAX 64
+
 /* Deep enough for any tree: depth grows with log2(n) and n < 2^63. */
 #define MS_STACK_DEPTH 192
 

@@ -7,6 +7,9 @@
 #include "kdtree_decl.h"
 #include "ms_internal.h"
 
+/* Seeds per group in the grouped flat-kernel loop. */
+#define MS_GROUP_SIZE 16
+
 #define MS_T double
 #define MS_TREE ms_tree_f64
 #define MS_FN(name) name##_f64

@@ -10,11 +10,12 @@ static void MS_FN(shift_one)(const MS_TREE *t, const double *seed,
                              const ms_shift_params *p, double r2,
                              double *MS_RESTRICT cur, double *MS_RESTRICT old,
                              double *MS_RESTRICT wx, double *intensity,
-                             int64_t *n_iter)
+                             int64_t *n_iter, unsigned char *converged)
 {
     const int64_t d = t->d;
     int64_t it = 0;
     double mass = 0.0;
+    unsigned char done = 0;
     for (int64_t j = 0; j < d; j++) cur[j] = seed[j];
     for (;;) {
         double w;
@@ -33,17 +34,165 @@ static void MS_FN(shift_one)(const MS_TREE *t, const double *seed,
             const double u = cur[j] - old[j];
             shift += u * u;
         }
-        if (sqrt(shift) <= p->stop_thresh || it == p->max_iter) break;
+        if (sqrt(shift) <= p->stop_thresh) {
+            done = 1;
+            break;
+        }
+        if (it == p->max_iter) break;
         it++;
     }
     *intensity = mass;
     *n_iter = it;
+    *converged = done;
+}
+
+/* Flat kernel, many seeds: all seeds advance one step per round, in groups
+ * of nearby seeds (the leaves of a k-d tree over their current positions)
+ * that share one traversal of the data tree.  The steps are those of
+ * shift_one; only the order of summation differs. */
+static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
+                                      int64_t n_seeds,
+                                      const ms_shift_params *p,
+                                      const ms_config *cfg, ms_runtime *rt,
+                                      double *means, double *intensity,
+                                      int64_t *n_iter, unsigned char *converged)
+{
+    const int64_t d = t->d;
+    const double r2 = ms_radius_sq(p->bandwidth);
+    int64_t *act = ms_alloc(rt, (size_t)n_seeds, sizeof(int64_t));
+    double *pos = ms_alloc(rt, (size_t)(n_seeds * d), sizeof(double));
+    double *W = ms_alloc(rt, (size_t)n_seeds, sizeof(double));
+    double *WX = ms_alloc(rt, (size_t)(n_seeds * d), sizeof(double));
+    int64_t *leaves = ms_alloc(rt, (size_t)n_seeds, sizeof(int64_t));
+    ms_status st = MS_ERR_NOMEM;
+    if (!act || !pos || !W || !WX || !leaves) goto done;
+    for (int64_t k = 0; k < n_seeds; k++) {
+        act[k] = k;
+        n_iter[k] = 0;
+        intensity[k] = 0.0;
+        if (converged) converged[k] = 0;
+        for (int64_t j = 0; j < d; j++) means[k * d + j] = seeds[k * d + j];
+    }
+    int64_t n_act = n_seeds, finished = 0;
+    while (n_act > 0) {
+        for (int64_t a = 0; a < n_act; a++)
+            for (int64_t j = 0; j < d; j++) pos[a * d + j] = means[act[a] * d + j];
+        ms_tree_f64 *groups = NULL;
+        ms_config one = *rt->cfg;
+        one.fail_alloc_after = rt->allocs_left;
+        st = ms_tree_build_f64(pos, NULL, n_act, d, MS_GROUP_SIZE, MS_KERNEL_FLAT,
+                               &one, &groups);
+        if (st != MS_OK) goto done;
+        int64_t n_leaves = 0;
+        for (int64_t nid = 0; nid < groups->n_nodes; nid++)
+            if (groups->nodes[nid].left < 0) leaves[n_leaves++] = nid;
+        int failed = 0;
+        volatile int stop = 0;
+        int64_t groups_done = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(ms_num_threads(rt->cfg))
+#endif
+        {
+            /* A leaf of the seed tree holds at most MS_GROUP_SIZE seeds,
+             * unless its seeds coincide: such leaves go in slices. */
+            const int64_t cap = MS_GROUP_MAX;
+            double *gw = ms_alloc(rt, (size_t)(cap + (3 * cap + 1) * d), sizeof(double));
+            if (gw == NULL) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+                failed = 1;
+            }
+            double *gx = gw ? gw + cap : NULL;
+#ifdef _OPENMP
+            const int master = omp_get_thread_num() == 0;
+#pragma omp for schedule(dynamic, 4)
+#else
+            const int master = 1;
+#endif
+            for (int64_t l = 0; l < n_leaves; l++) {
+                if (gw == NULL || stop) continue;
+                const int64_t nid = leaves[l];
+                const ms_node *nd = &groups->nodes[nid];
+                for (int64_t s0 = nd->start; s0 < nd->end; s0 += cap) {
+                    const int64_t m = nd->end - s0 < cap ? nd->end - s0 : cap;
+                    MS_FN(ms__group_sum_flat)(t, groups->lo + nid * d,
+                                              groups->hi + nid * d,
+                                              groups->pts + s0 * d, m, r2, gw, gx);
+                    for (int64_t i = 0; i < m; i++) {
+                        const int64_t a = groups->index[s0 + i];
+                        W[a] = gw[i];
+                        for (int64_t j = 0; j < d; j++) WX[a * d + j] = gx[i * d + j];
+                    }
+                }
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+                groups_done++;
+                if (master && (l & 15) == 0 &&
+                    ms_report_progress(rt->cfg, finished, n_seeds))
+                    stop = 1;
+            }
+            ms_free(gw);
+        }
+        ms_tree_free_f64(groups);
+        if (failed) {
+            st = MS_ERR_NOMEM;
+            goto done;
+        }
+        if (stop) {
+            st = MS_ERR_INTERRUPTED;
+            goto done;
+        }
+        /* The step of shift_one, for every active seed. */
+        int64_t kept = 0;
+        for (int64_t a = 0; a < n_act; a++) {
+            const int64_t k = act[a];
+            double *cur = means + k * d;
+            int end = 0;
+            if (!(W[a] > 0.0)) {
+                intensity[k] = 0.0;
+                end = 1;
+            } else {
+                intensity[k] = W[a];
+                double shift = 0.0;
+                for (int64_t j = 0; j < d; j++) {
+                    const double next = (double)(MS_T)(WX[a * d + j] / W[a]);
+                    const double u = next - cur[j];
+                    shift += u * u;
+                    cur[j] = next;
+                }
+                if (sqrt(shift) <= p->stop_thresh) {
+                    if (converged) converged[k] = 1;
+                    end = 1;
+                } else if (n_iter[k] == p->max_iter) {
+                    end = 1;
+                } else {
+                    n_iter[k]++;
+                }
+            }
+            if (end)
+                finished++;
+            else
+                act[kept++] = k;
+        }
+        n_act = kept;
+    }
+    st = MS_OK;
+done:
+    ms_free(act);
+    ms_free(pos);
+    ms_free(W);
+    ms_free(WX);
+    ms_free(leaves);
+    return st;
 }
 
 ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds,
                                 int64_t n_seeds, const ms_shift_params *p,
                                 const ms_config *cfg, double *means,
-                                double *intensity, int64_t *n_iter)
+                                double *intensity, int64_t *n_iter,
+                                unsigned char *converged)
 {
     if (t == NULL || p == NULL || n_seeds < 0) return MS_ERR_INVALID;
     if (n_seeds > 0 && (seeds == NULL || means == NULL || intensity == NULL ||
@@ -60,6 +209,14 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds,
 
     ms_runtime rt;
     ms_runtime_init(&rt, cfg);
+    if (p->kernel == MS_KERNEL_FLAT && n_seeds >= 4 * MS_GROUP_SIZE && t->n_nodes > 1) {
+        const ms_config fallback = ms_config_default();
+        if (rt.cfg == NULL) rt.cfg = &fallback;
+        ms_status st = MS_FN(shift_grouped)(t, seeds, n_seeds, p, rt.cfg, &rt, means,
+                                            intensity, n_iter, converged);
+        if (st == MS_OK && ms_report_progress(cfg, n_seeds, n_seeds)) st = MS_ERR_INTERRUPTED;
+        return st;
+    }
     const int64_t d = t->d;
     const double r2 = ms_radius_sq(p->bandwidth);
     int failed = 0;        /* an allocation failed */
@@ -86,8 +243,10 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds,
 #endif
         for (int64_t s = 0; s < n_seeds; s++) {
             if (buf == NULL || stop) continue;
+            unsigned char conv;
             MS_FN(shift_one)(t, seeds + s * d, p, r2, buf, buf + d, buf + 2 * d,
-                             intensity + s, n_iter + s);
+                             intensity + s, n_iter + s, &conv);
+            if (converged) converged[s] = conv;
             for (int64_t j = 0; j < d; j++) means[s * d + j] = buf[j];
             mine++;
 #ifdef _OPENMP
