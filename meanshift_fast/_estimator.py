@@ -264,6 +264,7 @@ or None, default=None
         self._validate_params()
         owner = type(self).__name__
         names = feature_names(X)
+        X_in = X
         X = check_array(X, owner=owner)
         n, d = X.shape
         w = check_sample_weight(sample_weight, n)
@@ -364,14 +365,18 @@ or None, default=None
             if r2 >= 0:
                 near, _ = _core.nearest_center(data, centers, r2, n_threads)
                 labels[near < 0] = -1
-            self._tree = tree
         else:
             labels, _ = _core.nearest_center(data, centers, r2, n_threads)
 
+        # Kept for predict (attractor) and score_samples; never the caller's
+        # own buffer, which they may change after fit.
+        if np.may_share_memory(data, X_in):
+            data = data.copy()
+        self._tree = tree
         self._scale = scale
         self._h = h
         self._sample_weight = w
-        self._fit_data = data if self.cluster_assignment == "attractor" else None
+        self._fit_data = data
         self.n_iter_ = int(iters.max())
         self.cluster_centers_ = (centers / scale).astype(X.dtype, copy=False)
         self._centers_scaled = centers
@@ -430,6 +435,54 @@ or None, default=None
             )
         return tree
 
+    def score_samples(self, X):
+        """Log of the kernel density estimate at each sample.
+
+        The density of the (weighted) training data under the fitted kernel
+        and bandwidth, normalised as ``sklearn.neighbors.KernelDensity``
+        normalises it (the flat kernel is its "tophat"):
+
+        - flat: ``1 / V_d(h)`` within distance h, ``V_d(h)`` the volume of
+          the d-ball of radius h;
+        - gaussian: ``exp(-d**2 / (2 h**2)) / (2 pi h**2) ** (d / 2)``;
+        - epanechnikov: ``(1 - d**2 / h**2) (d + 2) / (2 V_d(h))``.
+
+        With per-feature bandwidths the kernel is taken in units of the
+        bandwidth and divided by the product of the bandwidths.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points at which to evaluate the density.
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+            Log density; ``-inf`` where no training point contributes.
+        """
+        data = self._check_fitted_input(X)
+        h = self._h
+        mass, _ = self._fitted_tree().kernel_sum(
+            np.ascontiguousarray(data, dtype=np.float64), self.kernel, h,
+            self.gaussian_tol,
+        )
+        d = self.n_features_in_
+        total = (
+            float(self._fit_data.shape[0])
+            if self._sample_weight is None
+            else float(self._sample_weight.sum())
+        )
+        log_ball = 0.5 * d * np.log(np.pi) + d * np.log(h) - _log_gamma(0.5 * d + 1)
+        if self.kernel == "gaussian":
+            log_norm = 0.5 * d * np.log(2 * np.pi) + d * np.log(h)
+        elif self.kernel == "epanechnikov":
+            log_norm = log_ball + np.log(2.0 / (d + 2))
+        else:
+            log_norm = log_ball
+        log_norm -= float(np.sum(np.log(np.broadcast_to(self._scale, (d,)))))
+        with np.errstate(divide="ignore"):
+            return np.log(mass) - np.log(total) - log_norm
+
     def predict(self, X):
         """Predict the closest cluster each sample in X belongs to.
 
@@ -456,6 +509,13 @@ or None, default=None
             )
         labels, _ = _core.nearest_center(data, self._centers_scaled, -1.0, n_threads)
         return labels
+
+
+def _log_gamma(x):
+    # math.lgamma, without importing math at module level for one call.
+    from math import lgamma
+
+    return lgamma(x)
 
 
 def mean_shift(

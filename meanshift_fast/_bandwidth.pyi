@@ -1,0 +1,23 @@
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+def pow2_scale(X: NDArray[np.floating]) -> float: ...
+def estimate_bandwidth(
+    X: ArrayLike,
+    *,
+    quantile: float = ...,
+    n_samples: int | None = ...,
+    random_state: int | np.random.RandomState | None = ...,
+    n_jobs: int | None = ...,
+) -> np.floating: ...
+def get_bin_seeds(
+    X: ArrayLike,
+    bin_size: float,
+    min_bin_freq: float = ...,
+    sample_weight: ArrayLike | None = ...,
+) -> NDArray[np.floating]: ...
+def rule_of_thumb(
+    X: NDArray[np.floating], rule: Literal["scott", "silverman"]
+) -> NDArray[np.float64]: ...

@@ -1,0 +1,61 @@
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+KERNELS: dict[str, int]
+
+def openmp_enabled() -> bool: ...
+def default_num_threads() -> int: ...
+def fault_injection_enabled() -> bool: ...
+def set_fail_alloc_after(n: int) -> None: ...
+def radius_sq(h: float) -> float: ...
+
+class Tree:
+    n: int
+    d: int
+    is_f32: bool
+    def __init__(
+        self,
+        X: NDArray[np.floating],
+        weights: NDArray[np.float64] | None = ...,
+        leaf_size: int = ...,
+        kernel: str = ...,
+        n_threads: int = ...,
+    ) -> None: ...
+    def shift(
+        self,
+        seeds: NDArray[np.float64],
+        kernel: str,
+        bandwidth: float,
+        stop_thresh: float,
+        max_iter: int,
+        gaussian_tol: float,
+        n_threads: int,
+        progress: Callable[[int, int], object] | None = ...,
+    ) -> tuple[
+        NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.bool_]
+    ]: ...
+    def kernel_sum(
+        self, queries: NDArray[np.float64], kernel: str, bandwidth: float, tol: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+    def kth_neighbor_distance(
+        self,
+        k: int,
+        n_threads: int,
+        progress: Callable[[int, int], object] | None = ...,
+    ) -> NDArray[np.float64]: ...
+
+def merge_centers(
+    means: NDArray[np.float64],
+    intensity: NDArray[np.float64],
+    r2: float,
+    n_threads: int = ...,
+) -> NDArray[np.int64]: ...
+def nearest_center(
+    X: NDArray[np.floating],
+    centers: NDArray[np.float64],
+    r2: float,
+    n_threads: int = ...,
+    progress: Callable[[int, int], object] | None = ...,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]: ...

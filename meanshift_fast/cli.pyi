@@ -1,0 +1,12 @@
+import argparse
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+DEMO_CENTERS: NDArray[np.float64]
+DEMO_STD: float
+
+def demo_data(n: int = ..., seed: int = ...) -> NDArray[np.float64]: ...
+def build_parser() -> argparse.ArgumentParser: ...
+def main(argv: Sequence[str] | None = ...) -> int: ...
