@@ -37,7 +37,9 @@ def _check_random_state(seed):
         return np.random.RandomState(seed)
     if isinstance(seed, np.random.RandomState):
         return seed
-    raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance")
+    raise ValueError(
+        f"{seed!r} cannot be used to seed a numpy.random.RandomState instance"
+    )
 
 
 def estimate_bandwidth(X, *, quantile=0.3, n_samples=None, random_state=0, n_jobs=None):

@@ -5,7 +5,12 @@ import warnings
 import numpy as np
 
 from meanshift_fast import _core
-from meanshift_fast._bandwidth import _estimate, get_bin_seeds, pow2_scale, rule_of_thumb
+from meanshift_fast._bandwidth import (
+    _estimate,
+    get_bin_seeds,
+    pow2_scale,
+    rule_of_thumb,
+)
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._validation import (
     NotFittedError,
@@ -293,7 +298,9 @@ or None, default=None
 
         seeds = self.seeds
         if seeds is not None:
-            seeds = check_array(seeds, owner=owner, input_name="seeds", keep_float32=False)
+            seeds = check_array(
+                seeds, owner=owner, input_name="seeds", keep_float32=False
+            )
             if seeds.shape[1] != d:
                 raise ValueError(
                     f"seeds has {seeds.shape[1]} features, but {owner} is "
@@ -333,8 +340,14 @@ or None, default=None
             n_threads=n_threads,
         )
         means, intensity, iters, converged = tree.shift(
-            seeds, kernel, h, 1e-3 * h, self.max_iter, self.gaussian_tol,
-            n_threads, progress,
+            seeds,
+            kernel,
+            h,
+            1e-3 * h,
+            self.max_iter,
+            self.gaussian_tol,
+            n_threads,
+            progress,
         )
         capped = int(np.count_nonzero(~converged & (intensity > 0)))
         if capped and self.max_iter > 0:
@@ -358,8 +371,14 @@ or None, default=None
                 ends = means
             else:
                 ends, _, _, _ = tree.shift(
-                    np.ascontiguousarray(data, dtype=np.float64), kernel, h,
-                    1e-3 * h, self.max_iter, self.gaussian_tol, n_threads, progress,
+                    np.ascontiguousarray(data, dtype=np.float64),
+                    kernel,
+                    h,
+                    1e-3 * h,
+                    self.max_iter,
+                    self.gaussian_tol,
+                    n_threads,
+                    progress,
                 )
             labels, _ = _core.nearest_center(ends, centers, -1.0, n_threads)
             if r2 >= 0:
@@ -463,7 +482,9 @@ or None, default=None
         data = self._check_fitted_input(X)
         h = self._h
         mass, _ = self._fitted_tree().kernel_sum(
-            np.ascontiguousarray(data, dtype=np.float64), self.kernel, h,
+            np.ascontiguousarray(data, dtype=np.float64),
+            self.kernel,
+            h,
             self.gaussian_tol,
         )
         d = self.n_features_in_
@@ -504,8 +525,13 @@ or None, default=None
         if self.cluster_assignment == "attractor":
             h = self._h
             data, _, _, _ = self._fitted_tree().shift(
-                np.ascontiguousarray(data, dtype=np.float64), self.kernel, h,
-                1e-3 * h, self.max_iter, self.gaussian_tol, n_threads,
+                np.ascontiguousarray(data, dtype=np.float64),
+                self.kernel,
+                h,
+                1e-3 * h,
+                self.max_iter,
+                self.gaussian_tol,
+                n_threads,
             )
         labels, _ = _core.nearest_center(data, self._centers_scaled, -1.0, n_threads)
         return labels

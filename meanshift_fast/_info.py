@@ -26,7 +26,9 @@ def _openmp_runtime():
 
 def build_info():
     try:
-        text = resources.files("meanshift_fast").joinpath("_build_info.json").read_text()
+        text = (
+            resources.files("meanshift_fast").joinpath("_build_info.json").read_text()
+        )
         return json.loads(text)
     except (OSError, ValueError):
         return {}
@@ -45,7 +47,9 @@ def info():
         "threads_default": effective_n_threads(None),
         "cpus_available": available_cpus(),
         "fault_injection": _core.fault_injection_enabled(),
-        "compiler": " ".join(x for x in (b.get("compiler"), b.get("compiler_version")) if x),
+        "compiler": " ".join(
+            x for x in (b.get("compiler"), b.get("compiler_version")) if x
+        ),
         "cflags": " ".join(b.get("cflags", [])),
         "ldflags": " ".join(b.get("ldflags", [])),
     }

@@ -128,11 +128,11 @@ def check_array(
                 "single sample."
             )
         if arr.ndim > 2:
-            raise ValueError(
-                f"Found array with dim {arr.ndim}. {owner} expected <= 2."
-            )
+            raise ValueError(f"Found array with dim {arr.ndim}. {owner} expected <= 2.")
     dtype = (
-        np.float32 if (keep_float32 and arr.dtype in (np.float32, np.float16)) else np.float64
+        np.float32
+        if (keep_float32 and arr.dtype in (np.float32, np.float16))
+        else np.float64
     )
     arr = np.ascontiguousarray(arr, dtype=dtype)
     if arr.ndim == 2:
@@ -181,9 +181,7 @@ def check_sample_weight(sample_weight, n_samples):
     if w.ndim != 1:
         raise ValueError("Sample weights must be 1D array or scalar")
     if w.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight.shape == {w.shape}, expected {(n_samples,)}!"
-        )
+        raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n_samples,)}!")
     if not np.isfinite(w).all():
         raise ValueError("Input sample_weight contains NaN or infinity.")
     if (w < 0).any():

@@ -60,7 +60,9 @@ def _cmd_demo(args):
     print(f"estimated bandwidth: {bandwidth:.4f}")
     print(f"clusters found: {len(ms.cluster_centers_)}")
     for i, (c, size) in enumerate(zip(ms.cluster_centers_, sizes)):
-        print(f"  cluster {i}: centre ({c[0]:.3f}, {c[1]:.3f}, {c[2]:.3f}), {size} points")
+        print(
+            f"  cluster {i}: centre ({c[0]:.3f}, {c[1]:.3f}, {c[2]:.3f}), {size} points"
+        )
     if args.plot:
         try:
             import matplotlib
@@ -77,8 +79,16 @@ def _cmd_demo(args):
         ax = fig.add_subplot(projection="3d")
         ax.scatter(X[:, 0], X[:, 1], X[:, 2], c=ms.labels_, cmap="viridis", s=12)
         C = ms.cluster_centers_
-        ax.scatter(C[:, 0], C[:, 1], C[:, 2], marker="x", color="red", s=150,
-                   linewidths=3, label="cluster centres")
+        ax.scatter(
+            C[:, 0],
+            C[:, 1],
+            C[:, 2],
+            marker="x",
+            color="red",
+            s=150,
+            linewidths=3,
+            label="cluster centres",
+        )
         ax.set_title(f"Mean shift: {len(C)} clusters, bandwidth {bandwidth:.2f}")
         ax.legend()
         fig.savefig(args.plot, dpi=110, bbox_inches="tight")
@@ -114,8 +124,10 @@ def _cmd_cluster(args):
         try:
             bandwidth = float(args.bandwidth)
         except ValueError:
-            print("meanshift-fast: --bandwidth must be a number or 'auto'",
-                  file=sys.stderr)
+            print(
+                "meanshift-fast: --bandwidth must be a number or 'auto'",
+                file=sys.stderr,
+            )
             return 2
     bar = _ProgressBar("mean shift")
     try:
@@ -164,8 +176,9 @@ def build_parser():
     p.add_argument("--plot", metavar="PATH", help="save a 3-D scatter plot (PNG)")
     p.add_argument("-n", type=int, default=150, help="number of points (150)")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--kernel", default="flat",
-                   choices=["flat", "gaussian", "epanechnikov"])
+    p.add_argument(
+        "--kernel", default="flat", choices=["flat", "gaussian", "epanechnikov"]
+    )
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("cluster", help="cluster the points of a .csv or .npy file")
@@ -174,11 +187,15 @@ def build_parser():
     p.add_argument("--centers", metavar="PATH", help="write centres as CSV here")
     p.add_argument("--bandwidth", default="auto", help="a number or 'auto' (default)")
     p.add_argument("--bin-seeding", action="store_true", help="seed from grid bins")
-    p.add_argument("--kernel", default="flat",
-                   choices=["flat", "gaussian", "epanechnikov"])
+    p.add_argument(
+        "--kernel", default="flat", choices=["flat", "gaussian", "epanechnikov"]
+    )
     p.add_argument("--n-jobs", type=int, default=None, help="threads (all)")
-    p.add_argument("--no-cluster-all", action="store_true",
-                   help="label points outside every kernel -1")
+    p.add_argument(
+        "--no-cluster-all",
+        action="store_true",
+        help="label points outside every kernel -1",
+    )
     p.set_defaults(func=_cmd_cluster)
 
     p = sub.add_parser("info", help="version, OpenMP, threads and build flags")

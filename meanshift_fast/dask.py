@@ -1,0 +1,404 @@
+"""Mean shift on data that live on a Dask cluster.
+
+Every step of every seed is a sum over the data, and sums over row blocks
+add up: each worker builds the core's k-d tree over its own blocks once;
+each round sends the moving seeds to the workers, which return per-seed
+partial kernel sums; the client adds them block by block, moves the seeds
+and retires the converged ones.  The data never travel after loading;
+a round moves O(seeds x features) per block.
+
+Seeding, merging and labelling follow :class:`meanshift_fast.MeanShift`,
+so the result is the single-machine result on the same data (centres to
+rounding: sums are added in another order).
+
+Usage::
+
+    from dask.distributed import Client
+    import dask.array as da
+    from meanshift_fast.dask import MeanShift
+
+    client = Client("scheduler-address:8786")   # or Client() for a local one
+    X = da.from_zarr("points.zarr")              # (n, d), chunked along rows
+    ms = MeanShift(bandwidth=2.0, bin_seeding=True).fit(X)
+    ms.cluster_centers_, ms.labels_              # labels_ is a dask array
+
+Requires the ``dask`` extra: ``pip install "meanshift-fast[dask]"``.
+"""
+
+import warnings
+
+import dask.array as da
+import numpy as np
+
+from meanshift_fast import _core
+from meanshift_fast._bandwidth import estimate_bandwidth
+from meanshift_fast._estimator import KERNELS, ConvergenceWarning
+from meanshift_fast._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_n_jobs,
+    is_real,
+    param_error,
+)
+
+__all__ = ["MeanShift"]
+
+
+class _BlockTree:
+    """One row block and its k-d tree, kept in a worker's memory.
+
+    Pickles as the block alone (the tree is rebuilt where it lands), so the
+    scheduler may still move it if it must.
+    """
+
+    def __init__(self, block, kernel, n_threads):
+        self.block = np.ascontiguousarray(block)
+        if self.block.dtype not in (np.float32, np.float64):
+            self.block = self.block.astype(np.float64)
+        self.kernel = kernel
+        self.n_threads = n_threads
+        self._tree = None
+
+    @property
+    def tree(self):
+        if self._tree is None and len(self.block):
+            self._tree = _core.Tree(
+                self.block, kernel=self.kernel, n_threads=self.n_threads
+            )
+        return self._tree
+
+    def __getstate__(self):
+        return {"block": self.block, "kernel": self.kernel, "n_threads": self.n_threads}
+
+    def __setstate__(self, state):
+        self.__init__(state["block"], state["kernel"], state["n_threads"])
+
+
+def _build(block, kernel, n_threads):
+    bt = _BlockTree(block, kernel, n_threads)
+    bt.tree  # noqa: B018 - build now, on the worker that holds the block
+    return bt
+
+
+def _partial_sums(bt, seeds, kernel, h, tol):
+    d = seeds.shape[1]
+    if bt.tree is None:
+        return np.zeros(len(seeds)), np.zeros((len(seeds), d))
+    return bt.tree.kernel_sum(seeds, kernel, h, tol)
+
+
+def _block_bins(bt, bin_size, offset):
+    binned = np.round(bt.block / bin_size) + 0.0
+    uniq, first, counts = np.unique(
+        binned, axis=0, return_index=True, return_counts=True
+    )
+    return uniq, first + offset, counts
+
+
+def _block_finite(block):
+    return bool(np.isfinite(block).all())
+
+
+def _label_block(block, centers, r2):
+    block = np.ascontiguousarray(block)
+    if block.dtype not in (np.float32, np.float64):
+        block = block.astype(np.float64)
+    labels, _ = _core.nearest_center(block, centers, r2, 1)
+    return labels
+
+
+def _sample_rows(bt, rows):
+    return bt.block[rows]
+
+
+class _Runner:
+    """Runs the per-block work on a distributed client or, without one, in
+    this process (same arithmetic, so the same result)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def map(self, func, items, *args):
+        if self.client is None:
+            return [func(item, *args) for item in items]
+        shared = [
+            self.client.scatter(a, broadcast=True) if isinstance(a, np.ndarray) else a
+            for a in args
+        ]
+        futures = [
+            self.client.submit(func, item, *shared, pure=False) for item in items
+        ]
+        return self.client.gather(futures)
+
+    def map_indexed(self, func, items, extras):
+        if self.client is None:
+            return [func(item, *e) for item, e in zip(items, extras)]
+        futures = [
+            self.client.submit(func, item, *e, pure=False)
+            for item, e in zip(items, extras)
+        ]
+        return self.client.gather(futures)
+
+
+def _default_client():
+    try:
+        from dask.distributed import default_client
+    except ImportError:  # pragma: no cover - distributed is part of the extra
+        return None
+    try:
+        return default_client()
+    except ValueError:
+        return None
+
+
+class MeanShift:
+    """Mean shift clustering of a row-chunked ``dask.array`` (n, d).
+
+    Parameters are those of :class:`meanshift_fast.MeanShift`, plus:
+
+    bandwidth_samples : int, default=10000
+        When ``bandwidth=None``, the bandwidth is estimated exactly (as
+        :func:`meanshift_fast.estimate_bandwidth`) on this many rows drawn
+        at random (``random_state``) — on all rows when there are no more.
+    random_state : int, default=0
+        Seed of that draw.
+    client : distributed.Client, default=None
+        The cluster to run on; None uses the current default client, or
+        runs the per-block work in this process when there is none.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+    labels_ : dask.array of shape (n_samples,)
+    n_iter_ : int
+    n_features_in_ : int
+    bandwidth_ : float
+    """
+
+    def __init__(
+        self,
+        *,
+        bandwidth=None,
+        seeds=None,
+        bin_seeding=False,
+        min_bin_freq=1,
+        cluster_all=True,
+        n_jobs=None,
+        max_iter=300,
+        kernel="flat",
+        gaussian_tol=1e-8,
+        bandwidth_samples=10000,
+        random_state=0,
+        client=None,
+    ):
+        self.bandwidth = bandwidth
+        self.seeds = seeds
+        self.bin_seeding = bin_seeding
+        self.min_bin_freq = min_bin_freq
+        self.cluster_all = cluster_all
+        self.n_jobs = n_jobs
+        self.max_iter = max_iter
+        self.kernel = kernel
+        self.gaussian_tol = gaussian_tol
+        self.bandwidth_samples = bandwidth_samples
+        self.random_state = random_state
+        self.client = client
+
+    def _validate(self):
+        owner = "MeanShift"
+        bw = self.bandwidth
+        if bw is not None and not (is_real(bw) and 0 < bw < np.inf):
+            raise param_error(
+                owner, "bandwidth", bw, "a float in the range (0, inf) or None"
+            )
+        check_bool(owner, "bin_seeding", self.bin_seeding)
+        check_int(owner, "min_bin_freq", self.min_bin_freq, 1)
+        check_bool(owner, "cluster_all", self.cluster_all)
+        check_n_jobs(owner, self.n_jobs)
+        check_int(owner, "max_iter", self.max_iter, 0)
+        check_choice(owner, "kernel", self.kernel, KERNELS)
+        check_int(owner, "bandwidth_samples", self.bandwidth_samples, 1)
+
+    def fit(self, X, y=None):
+        """Cluster the rows of X (a dask array, or anything dask.array
+        accepts), chunked along rows only.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate()
+        X = da.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
+        if X.dtype.kind not in "biuf":
+            raise ValueError(f"X has unsupported dtype {X.dtype}")
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        if X.numblocks[1] != 1:
+            X = X.rechunk({1: X.shape[1]})
+        n, d = X.shape
+        if n < 1 or d < 1:
+            raise ValueError(
+                f"Found array with shape {X.shape}; at least one sample and one "
+                "feature are required."
+            )
+        client = self.client if self.client is not None else _default_client()
+        run = _Runner(client)
+        kernel = self.kernel
+        n_threads = 1 if self.n_jobs is None else max(1, int(self.n_jobs))
+
+        blocks = X.to_delayed().ravel().tolist()
+        if client is not None:
+            block_futures = client.compute(blocks)
+            trees = [
+                client.submit(_build, b, kernel, n_threads, pure=False)
+                for b in block_futures
+            ]
+            if not all(client.gather(client.map(_block_finite, block_futures))):
+                raise ValueError("Input X contains NaN or infinity.")
+        else:
+            trees = [_build(b.compute(), kernel, n_threads) for b in blocks]
+            if not all(_block_finite(bt.block) for bt in trees):
+                raise ValueError("Input X contains NaN or infinity.")
+        sizes = list(X.chunks[0])
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+
+        bandwidth = self.bandwidth
+        if bandwidth is None:
+            bandwidth = self._estimate(run, trees, sizes, offsets, n)
+            if kernel != "flat" and not bandwidth > 0:
+                raise ValueError("The estimated bandwidth is 0; pass a bandwidth.")
+        h = float(bandwidth)
+
+        seeds = self.seeds
+        if seeds is not None:
+            seeds = np.ascontiguousarray(np.asarray(seeds, dtype=np.float64))
+            if seeds.ndim != 2 or seeds.shape[1] != d:
+                raise ValueError(f"seeds must have shape (n_seeds, {d})")
+        elif self.bin_seeding and bandwidth != 0:
+            seeds = self._bin_seeds(run, trees, offsets, bandwidth, n, d, X)
+        else:
+            seeds = np.ascontiguousarray(X.compute(), dtype=np.float64)
+
+        means, intensity, iters, converged = self._shift(run, trees, seeds, h, X.dtype)
+        capped = int(np.count_nonzero(~converged & (intensity > 0)))
+        if capped and self.max_iter > 0:
+            warnings.warn(
+                f"{capped} of {len(seeds)} seeds stopped at max_iter={self.max_iter} "
+                "before converging; raise max_iter for exact modes.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        order = _core.merge_centers(means, intensity, _core.radius_sq(h), 1)
+        if len(order) == 0:
+            raise ValueError(
+                "No point was within bandwidth=%f of any seed. Try a different seeding"
+                " strategy                              or increase the bandwidth."
+                % bandwidth
+            )
+        centers = np.ascontiguousarray(means[order])
+        r2 = -1.0 if self.cluster_all else _core.radius_sq(h)
+        self.labels_ = X.map_blocks(
+            _label_block, centers, r2, drop_axis=1, dtype=np.int64
+        )
+        self.cluster_centers_ = centers.astype(X.dtype, copy=False)
+        self._centers = centers
+        self.n_iter_ = int(iters.max())
+        self.n_features_in_ = d
+        self.bandwidth_ = bandwidth
+        return self
+
+    def _estimate(self, run, trees, sizes, offsets, n):
+        m = min(self.bandwidth_samples, n)
+        if m == n:
+            rows = np.arange(n)
+        else:
+            rows = np.sort(np.random.RandomState(self.random_state).permutation(n)[:m])
+        which = np.searchsorted(offsets, rows, side="right") - 1
+        parts = run.map_indexed(
+            _sample_rows,
+            trees,
+            [(rows[which == b] - offsets[b],) for b in range(len(trees))],
+        )
+        sample = np.ascontiguousarray(np.concatenate(parts))
+        return estimate_bandwidth(sample, n_jobs=self.n_jobs)
+
+    def _bin_seeds(self, run, trees, offsets, bin_size, n, d, X):
+        parts = run.map_indexed(
+            _block_bins, trees, [(bin_size, offsets[b]) for b in range(len(trees))]
+        )
+        uniq = np.concatenate([p[0] for p in parts]).reshape(-1, d)
+        first = np.concatenate([p[1] for p in parts])
+        counts = np.concatenate([p[2] for p in parts])
+        keys, inverse = np.unique(uniq, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        freq = np.bincount(inverse, weights=counts, minlength=len(keys))
+        first_seen = np.full(len(keys), np.iinfo(np.int64).max)
+        np.minimum.at(first_seen, inverse, first)
+        keep = np.flatnonzero(freq >= self.min_bin_freq)
+        keep = keep[np.argsort(first_seen[keep], kind="stable")]
+        seeds = np.array(keys[keep], dtype=np.float32).reshape(-1, d)
+        if len(seeds) == n:
+            warnings.warn(
+                "Binning data failed with provided bin_size=%f, using data points "
+                "as seeds." % bin_size,
+                stacklevel=3,
+            )
+            return np.ascontiguousarray(X.compute(), dtype=np.float64)
+        if len(seeds) == 0:
+            raise ValueError(
+                f"No bin of size {bin_size:f} holds min_bin_freq={self.min_bin_freq} "
+                "samples; lower min_bin_freq."
+            )
+        return np.ascontiguousarray(seeds * bin_size, dtype=np.float64)
+
+    def _shift(self, run, trees, seeds, h, dtype):
+        """Rounds of: partial sums on the workers, one step on the client.
+        The step is the single-machine core's (meanshift.h, shift_one)."""
+        m, d = seeds.shape
+        means = seeds.copy()
+        intensity = np.zeros(m)
+        iters = np.zeros(m, dtype=np.int64)
+        converged = np.zeros(m, dtype=bool)
+        active = np.arange(m)
+        stop = 1e-3 * h
+        while len(active):
+            pos = np.ascontiguousarray(means[active])
+            parts = run.map(
+                _partial_sums, trees, pos, self.kernel, h, self.gaussian_tol
+            )
+            W = np.zeros(len(active))
+            WX = np.zeros((len(active), d))
+            for w, wx in parts:  # block order: deterministic
+                W += w
+                WX += wx
+            alive = W > 0
+            intensity[active] = np.where(alive, W, 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                new = WX / W[:, None]
+            if dtype == np.float32:  # float32 data keep float32 means
+                new = new.astype(np.float32).astype(np.float64)
+            step = np.sqrt(((new - pos) ** 2).sum(axis=1))
+            means[active[alive]] = new[alive]
+            done_conv = alive & (step <= stop)
+            converged[active[done_conv]] = True
+            capped = alive & ~done_conv & (iters[active] == self.max_iter)
+            finished = ~alive | done_conv | capped
+            iters[active[~finished]] += 1
+            active = active[~finished]
+        return means, intensity, iters, converged
+
+    def predict(self, X):
+        """Nearest centre of each row; a dask array in, a dask array out."""
+        if not hasattr(self, "_centers"):
+            raise ValueError("This MeanShift instance is not fitted yet.")
+        if isinstance(X, da.Array):
+            if X.numblocks[1] != 1:
+                X = X.rechunk({1: X.shape[1]})
+            return X.map_blocks(
+                _label_block, self._centers, -1.0, drop_axis=1, dtype=np.int64
+            )
+        X = np.asarray(X)
+        return _label_block(X, self._centers, -1.0)

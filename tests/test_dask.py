@@ -1,0 +1,108 @@
+"""The distributed fit equals the in-memory fit (meanshift_fast.dask)."""
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("dask.distributed")
+
+from sklearn.datasets import make_blobs  # noqa: E402
+
+import meanshift_fast as mf  # noqa: E402
+from meanshift_fast.dask import MeanShift as DaskMeanShift  # noqa: E402
+
+
+def _blobs(n=1500, d=2, seed=0):
+    X, _ = make_blobs(n, n_features=d, centers=4, cluster_std=0.8, random_state=seed)
+    return X
+
+
+def _assert_same(local, dist, rtol=1e-12):
+    assert local.cluster_centers_.shape == dist.cluster_centers_.shape
+    assert local.cluster_centers_.dtype == dist.cluster_centers_.dtype
+    np.testing.assert_allclose(dist.cluster_centers_, local.cluster_centers_, rtol=rtol)
+    np.testing.assert_array_equal(np.asarray(dist.labels_), local.labels_)
+    assert dist.n_iter_ == local.n_iter_
+
+
+CASES = [
+    dict(bandwidth=1.5),
+    dict(bandwidth=1.5, bin_seeding=True),
+    dict(bandwidth=1.5, bin_seeding=True, min_bin_freq=5, cluster_all=False),
+    dict(bandwidth=1.2, kernel="gaussian", gaussian_tol=0.0),
+    dict(bandwidth=2.0, kernel="epanechnikov"),
+    dict(),  # bandwidth estimated from all rows (fewer than bandwidth_samples)
+    dict(bandwidth=1.5, max_iter=2),
+]
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+@pytest.mark.parametrize("kw", CASES, ids=[str(sorted(c.items())) for c in CASES])
+def test_local_cluster_equals_in_memory(client, kw):
+    X = _blobs()
+    Xd = da.from_array(X, chunks=(400, 2))
+    with pytest.warns(mf.ConvergenceWarning) if kw.get("max_iter") == 2 else _nothing():
+        local = mf.MeanShift(**kw).fit(X)
+    dist = DaskMeanShift(client=client, **kw).fit(Xd)
+    _assert_same(local, dist, rtol=1e-12 if kw.get("kernel") != "gaussian" else 1e-9)
+    # predict by blocks equals in-memory predict
+    Y = _blobs(300, seed=1)
+    np.testing.assert_array_equal(
+        DaskMeanShift.predict(dist, da.from_array(Y, chunks=100)).compute(),
+        local.predict(Y),
+    )
+
+
+def test_float32_and_3d(client):
+    X = _blobs(900, d=3).astype(np.float32)
+    local = mf.MeanShift(bandwidth=2.0, bin_seeding=True).fit(X)
+    dist = DaskMeanShift(client=client, bandwidth=2.0, bin_seeding=True).fit(
+        da.from_array(X, chunks=(250, 3))
+    )
+    _assert_same(local, dist, rtol=1e-6)
+
+
+def test_without_a_client_runs_in_process():
+    X = _blobs(600)
+    local = mf.MeanShift(bandwidth=1.5, bin_seeding=True).fit(X)
+    dist = DaskMeanShift(bandwidth=1.5, bin_seeding=True).fit(
+        da.from_array(X, chunks=(150, 2))
+    )
+    _assert_same(local, dist)
+
+
+def test_bandwidth_sample_is_documented_draw():
+    X = _blobs(2000)
+    dist = DaskMeanShift(bandwidth_samples=500, random_state=3, max_iter=1)
+    with pytest.warns(mf.ConvergenceWarning):
+        dist.fit(da.from_array(X, chunks=(600, 2)))
+    rows = np.sort(np.random.RandomState(3).permutation(2000)[:500])
+    assert dist.bandwidth_ == pytest.approx(mf.estimate_bandwidth(X[rows]), rel=1e-12)
+
+
+def test_rejects_nan():
+    X = _blobs(200)
+    X[5, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        DaskMeanShift(bandwidth=1.0).fit(da.from_array(X, chunks=(50, 2)))
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
