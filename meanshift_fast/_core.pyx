@@ -156,13 +156,13 @@ cdef class Tree:
         if self.is_f32:
             x32 = X
             with nogil:
-                st = ms_tree_build_f32(&x32[0, 0], wp, self.n, self.d,
-                                       leaf_size, k, &cfg, &self.t32)
+                st = ms_tree_build_f32(
+                        &x32[0, 0], wp, self.n, self.d, leaf_size, k, &cfg, &self.t32)
         else:
             x64 = X
             with nogil:
-                st = ms_tree_build_f64(&x64[0, 0], wp, self.n, self.d,
-                                       leaf_size, k, &cfg, &self.t64)
+                st = ms_tree_build_f64(
+                        &x64[0, 0], wp, self.n, self.d, leaf_size, k, &cfg, &self.t64)
         _check(st, prog)
 
     def shift(self, seeds, kernel, double bandwidth, double stop_thresh,
@@ -187,11 +187,13 @@ cdef class Tree:
         if m > 0:
             with nogil:
                 if self.is_f32:
-                    st = ms_shift_seeds_f32(self.t32, &s[0, 0], m, &p, &cfg,
-                                            &means[0, 0], &inten[0], &iters[0], &conv[0])
+                    st = ms_shift_seeds_f32(
+                            self.t32, &s[0, 0], m, &p, &cfg, &means[0, 0], &inten[0], &iters[0],
+                            &conv[0])
                 else:
-                    st = ms_shift_seeds_f64(self.t64, &s[0, 0], m, &p, &cfg,
-                                            &means[0, 0], &inten[0], &iters[0], &conv[0])
+                    st = ms_shift_seeds_f64(
+                            self.t64, &s[0, 0], m, &p, &cfg, &means[0, 0], &inten[0], &iters[0],
+                            &conv[0])
         _check(st, prog)
         return (np.asarray(means), np.asarray(inten), np.asarray(iters),
                 np.asarray(conv).view(bool))
@@ -207,11 +209,11 @@ cdef class Tree:
         with nogil:
             for i in range(m):
                 if self.is_f32:
-                    st = ms_tree_kernel_sum_f32(self.t32, &q[i, 0], k, bandwidth,
-                                                tol, &w[i], &wx[i, 0])
+                    st = ms_tree_kernel_sum_f32(
+                            self.t32, &q[i, 0], k, bandwidth, tol, &w[i], &wx[i, 0])
                 else:
-                    st = ms_tree_kernel_sum_f64(self.t64, &q[i, 0], k, bandwidth,
-                                                tol, &w[i], &wx[i, 0])
+                    st = ms_tree_kernel_sum_f64(
+                            self.t64, &q[i, 0], k, bandwidth, tol, &w[i], &wx[i, 0])
                 if st != MS_OK:
                     break
         _check(st, None)
@@ -243,8 +245,7 @@ def merge_centers(means, intensity, double r2, int n_threads=1):
     cdef ms_status st = MS_OK
     if m > 0:
         with nogil:
-            st = ms_merge_centers(&mv[0, 0], &iv[0], m, mv.shape[1], r2, &cfg,
-                                  &order[0], &k)
+            st = ms_merge_centers(&mv[0, 0], &iv[0], m, mv.shape[1], r2, &cfg, &order[0], &k)
     _check(st, prog)
     return np.asarray(order)[:k].copy()
 
@@ -265,13 +266,13 @@ def nearest_center(X, centers, double r2, int n_threads=1, progress=None):
     if X.dtype == np.float32:
         x32 = X
         with nogil:
-            st = ms_nearest_center_f32(&x32[0, 0], n, d, &c[0, 0], c.shape[0],
-                                       r2, &cfg, &labels[0], &dist[0])
+            st = ms_nearest_center_f32(
+                    &x32[0, 0], n, d, &c[0, 0], c.shape[0], r2, &cfg, &labels[0], &dist[0])
     else:
         x64 = X
         with nogil:
-            st = ms_nearest_center_f64(&x64[0, 0], n, d, &c[0, 0], c.shape[0],
-                                       r2, &cfg, &labels[0], &dist[0])
+            st = ms_nearest_center_f64(
+                    &x64[0, 0], n, d, &c[0, 0], c.shape[0], r2, &cfg, &labels[0], &dist[0])
     _check(st, prog)
     return np.asarray(labels), np.asarray(dist)
 
@@ -293,10 +294,14 @@ cdef int api_fault_injection_enabled() noexcept nogil:
 cdef double api_radius_sq(double h) noexcept nogil:
     return ms_radius_sq(h)
 
-cdef ms_status api_tree_build_f64(const double *X, const double *weights, int64_t n, int64_t d, int64_t leaf_size, ms_kernel kernel, const ms_config *cfg, ms_tree_f64 **out) noexcept nogil:
+cdef ms_status api_tree_build_f64(
+        const double *X, const double *weights, int64_t n, int64_t d, int64_t leaf_size,
+        ms_kernel kernel, const ms_config *cfg, ms_tree_f64 **out) noexcept nogil:
     return ms_tree_build_f64(X, weights, n, d, leaf_size, kernel, cfg, out)
 
-cdef ms_status api_tree_build_f32(const float *X, const double *weights, int64_t n, int64_t d, int64_t leaf_size, ms_kernel kernel, const ms_config *cfg, ms_tree_f32 **out) noexcept nogil:
+cdef ms_status api_tree_build_f32(
+        const float *X, const double *weights, int64_t n, int64_t d, int64_t leaf_size,
+        ms_kernel kernel, const ms_config *cfg, ms_tree_f32 **out) noexcept nogil:
     return ms_tree_build_f32(X, weights, n, d, leaf_size, kernel, cfg, out)
 
 cdef void api_tree_free_f64(ms_tree_f64 *tree) noexcept nogil:
@@ -305,29 +310,49 @@ cdef void api_tree_free_f64(ms_tree_f64 *tree) noexcept nogil:
 cdef void api_tree_free_f32(ms_tree_f32 *tree) noexcept nogil:
     ms_tree_free_f32(tree)
 
-cdef ms_status api_tree_kernel_sum_f64(const ms_tree_f64 *tree, const double *q, ms_kernel kernel, double h, double tol, double *wsum, double *wx) noexcept nogil:
+cdef ms_status api_tree_kernel_sum_f64(
+        const ms_tree_f64 *tree, const double *q, ms_kernel kernel, double h, double tol,
+        double *wsum, double *wx) noexcept nogil:
     return ms_tree_kernel_sum_f64(tree, q, kernel, h, tol, wsum, wx)
 
-cdef ms_status api_tree_kernel_sum_f32(const ms_tree_f32 *tree, const double *q, ms_kernel kernel, double h, double tol, double *wsum, double *wx) noexcept nogil:
+cdef ms_status api_tree_kernel_sum_f32(
+        const ms_tree_f32 *tree, const double *q, ms_kernel kernel, double h, double tol,
+        double *wsum, double *wx) noexcept nogil:
     return ms_tree_kernel_sum_f32(tree, q, kernel, h, tol, wsum, wx)
 
-cdef ms_status api_shift_seeds_f64(const ms_tree_f64 *tree, const double *seeds, int64_t n_seeds, const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity, int64_t *n_iter, unsigned char *converged) noexcept nogil:
-    return ms_shift_seeds_f64(tree, seeds, n_seeds, params, cfg, means, intensity, n_iter, converged)
+cdef ms_status api_shift_seeds_f64(
+        const ms_tree_f64 *tree, const double *seeds, int64_t n_seeds,
+        const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity,
+        int64_t *n_iter, unsigned char *converged) noexcept nogil:
+    return ms_shift_seeds_f64(
+            tree, seeds, n_seeds, params, cfg, means, intensity, n_iter, converged)
 
-cdef ms_status api_shift_seeds_f32(const ms_tree_f32 *tree, const double *seeds, int64_t n_seeds, const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity, int64_t *n_iter, unsigned char *converged) noexcept nogil:
-    return ms_shift_seeds_f32(tree, seeds, n_seeds, params, cfg, means, intensity, n_iter, converged)
+cdef ms_status api_shift_seeds_f32(
+        const ms_tree_f32 *tree, const double *seeds, int64_t n_seeds,
+        const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity,
+        int64_t *n_iter, unsigned char *converged) noexcept nogil:
+    return ms_shift_seeds_f32(
+            tree, seeds, n_seeds, params, cfg, means, intensity, n_iter, converged)
 
-cdef ms_status api_merge_centers(const double *means, const double *intensity, int64_t m, int64_t d, double r2, const ms_config *cfg, int64_t *order, int64_t *n_centers) noexcept nogil:
+cdef ms_status api_merge_centers(
+        const double *means, const double *intensity, int64_t m, int64_t d, double r2,
+        const ms_config *cfg, int64_t *order, int64_t *n_centers) noexcept nogil:
     return ms_merge_centers(means, intensity, m, d, r2, cfg, order, n_centers)
 
-cdef ms_status api_nearest_center_f64(const double *X, int64_t n, int64_t d, const double *centers, int64_t k, double r2, const ms_config *cfg, int64_t *labels, double *sq_dist) noexcept nogil:
+cdef ms_status api_nearest_center_f64(
+        const double *X, int64_t n, int64_t d, const double *centers, int64_t k, double r2,
+        const ms_config *cfg, int64_t *labels, double *sq_dist) noexcept nogil:
     return ms_nearest_center_f64(X, n, d, centers, k, r2, cfg, labels, sq_dist)
 
-cdef ms_status api_nearest_center_f32(const float *X, int64_t n, int64_t d, const double *centers, int64_t k, double r2, const ms_config *cfg, int64_t *labels, double *sq_dist) noexcept nogil:
+cdef ms_status api_nearest_center_f32(
+        const float *X, int64_t n, int64_t d, const double *centers, int64_t k, double r2,
+        const ms_config *cfg, int64_t *labels, double *sq_dist) noexcept nogil:
     return ms_nearest_center_f32(X, n, d, centers, k, r2, cfg, labels, sq_dist)
 
-cdef ms_status api_kth_neighbor_distance_f64(const ms_tree_f64 *tree, int64_t k, const ms_config *cfg, double *out) noexcept nogil:
+cdef ms_status api_kth_neighbor_distance_f64(
+        const ms_tree_f64 *tree, int64_t k, const ms_config *cfg, double *out) noexcept nogil:
     return ms_kth_neighbor_distance_f64(tree, k, cfg, out)
 
-cdef ms_status api_kth_neighbor_distance_f32(const ms_tree_f32 *tree, int64_t k, const ms_config *cfg, double *out) noexcept nogil:
+cdef ms_status api_kth_neighbor_distance_f32(
+        const ms_tree_f32 *tree, int64_t k, const ms_config *cfg, double *out) noexcept nogil:
     return ms_kth_neighbor_distance_f32(tree, k, cfg, out)

@@ -16,7 +16,10 @@ def demo_data(n=150, seed=0):
     rng = np.random.default_rng(seed)
     sizes = [n // 3 + (i < n % 3) for i in range(3)]
     return np.concatenate(
-        [rng.normal(c, DEMO_STD, size=(m, 3)) for c, m in zip(DEMO_CENTERS, sizes)]
+        [
+            rng.normal(c, DEMO_STD, size=(m, 3))
+            for c, m in zip(DEMO_CENTERS, sizes, strict=True)
+        ]
     )
 
 
@@ -59,7 +62,7 @@ def _cmd_demo(args):
     print(f"{len(X)} points in three blobs around {DEMO_CENTERS.tolist()}")
     print(f"estimated bandwidth: {bandwidth:.4f}")
     print(f"clusters found: {len(ms.cluster_centers_)}")
-    for i, (c, size) in enumerate(zip(ms.cluster_centers_, sizes)):
+    for i, (c, size) in enumerate(zip(ms.cluster_centers_, sizes, strict=True)):
         print(
             f"  cluster {i}: centre ({c[0]:.3f}, {c[1]:.3f}, {c[2]:.3f}), {size} points"
         )

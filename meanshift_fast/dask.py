@@ -133,10 +133,10 @@ class _Runner:
 
     def map_indexed(self, func, items, extras):
         if self.client is None:
-            return [func(item, *e) for item, e in zip(items, extras)]
+            return [func(item, *e) for item, e in zip(items, extras, strict=True)]
         futures = [
             self.client.submit(func, item, *e, pure=False)
-            for item, e in zip(items, extras)
+            for item, e in zip(items, extras, strict=True)
         ]
         return self.client.gather(futures)
 

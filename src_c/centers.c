@@ -57,9 +57,8 @@ static void merge_sort(int64_t *v, int64_t *tmp, int64_t m, const sort_ctx *c,
     }
 }
 
-ms_status ms_merge_centers(const double *means, const double *intensity,
-                           int64_t m, int64_t d, double r2,
-                           const ms_config *cfg, int64_t *order,
+ms_status ms_merge_centers(const double *means, const double *intensity, int64_t m,
+                           int64_t d, double r2, const ms_config *cfg, int64_t *order,
                            int64_t *n_centers)
 {
     if (n_centers == NULL || m < 0 || d < 1) return MS_ERR_INVALID;
@@ -131,8 +130,7 @@ done:
 
 static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
                                 const double *centers, int64_t k, double r2,
-                                const ms_config *cfg, int64_t *labels,
-                                double *sq_dist)
+                                const ms_config *cfg, int64_t *labels, double *sq_dist)
 {
     if (n < 0 || d < 1 || k < 1 || labels == NULL || centers == NULL)
         return MS_ERR_INVALID;
@@ -194,16 +192,14 @@ static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
 
 ms_status ms_nearest_center_f64(const double *X, int64_t n, int64_t d,
                                 const double *centers, int64_t k, double r2,
-                                const ms_config *cfg, int64_t *labels,
-                                double *sq_dist)
+                                const ms_config *cfg, int64_t *labels, double *sq_dist)
 {
     return nearest_center(X, 0, n, d, centers, k, r2, cfg, labels, sq_dist);
 }
 
 ms_status ms_nearest_center_f32(const float *X, int64_t n, int64_t d,
                                 const double *centers, int64_t k, double r2,
-                                const ms_config *cfg, int64_t *labels,
-                                double *sq_dist)
+                                const ms_config *cfg, int64_t *labels, double *sq_dist)
 {
     return nearest_center(X, 1, n, d, centers, k, r2, cfg, labels, sq_dist);
 }

@@ -24,8 +24,8 @@
 #undef MS_TREE
 #undef MS_FN
 
-void ms_tree_suppress_f64(const ms_tree_f64 *t, const double *q, double r2,
-                          int64_t after, unsigned char *alive)
+void ms_tree_suppress_f64(const ms_tree_f64 *t, const double *q, double r2, int64_t after,
+                          unsigned char *alive)
 {
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;

@@ -6,21 +6,20 @@
 
 #include "ms_internal.h"
 
-#define MS_DECLARE_TREE_QUERIES(T, TREE, SFX)                                 \
-    void ms__kernel_sum##SFX(const TREE *t, const double *q, ms_kernel kernel, \
-                             double h, double r2, double tol, double *wsum,    \
-                             double *wx);                                      \
-    int64_t ms__count_within##SFX(const TREE *t, const double *q, double r2);  \
-    int64_t ms__collect_shell##SFX(const TREE *t, const double *q, double lo2, \
-                                   double hi2, double *out);                   \
-    int64_t ms__nearest##SFX(const TREE *t, const double *q, double *best_d2); \
-    double ms__farthest_sq##SFX(const TREE *t, const double *q);             \
-    int64_t ms__count_collect##SFX(const TREE *t, const double *q,           \
-                                   double lo2, double hi2, double *out,      \
-                                   int64_t cap, int64_t *below);            \
-    void ms__group_sum_flat##SFX(const TREE *t, const double *glo,           \
-                                 const double *ghi, const double *pos,       \
-                                 int64_t m, double r2, double *W, double *WX);
+#define MS_DECLARE_TREE_QUERIES(T, TREE, SFX)                                            \
+    void ms__kernel_sum##SFX(const TREE *t, const double *q, ms_kernel kernel, double h, \
+                             double r2, double tol, double *wsum, double *wx);           \
+    int64_t ms__count_within##SFX(const TREE *t, const double *q, double r2);            \
+    int64_t ms__collect_shell##SFX(const TREE *t, const double *q, double lo2,           \
+                                   double hi2, double *out);                             \
+    int64_t ms__nearest##SFX(const TREE *t, const double *q, double *best_d2);           \
+    double ms__farthest_sq##SFX(const TREE *t, const double *q);                         \
+    int64_t ms__count_collect##SFX(const TREE *t, const double *q, double lo2,           \
+                                   double hi2, double *out, int64_t cap,                 \
+                                   int64_t *below);                                      \
+    void ms__group_sum_flat##SFX(const TREE *t, const double *glo, const double *ghi,    \
+                                 const double *pos, int64_t m, double r2, double *W,     \
+                                 double *WX);
 
 MS_DECLARE_TREE_QUERIES(double, ms_tree_f64, _f64)
 MS_DECLARE_TREE_QUERIES(float, ms_tree_f32, _f32)

@@ -41,8 +41,7 @@ static void MS_FN(swap_rows)(MS_TREE *t, int64_t a, int64_t b)
 
 /* Reorder rows [lo, hi] so that row k holds the k-th smallest value of
  * column dim, with no larger value before it and no smaller one after. */
-static void MS_FN(select_rows)(MS_TREE *t, int64_t lo, int64_t hi, int64_t k,
-                               int64_t dim)
+static void MS_FN(select_rows)(MS_TREE *t, int64_t lo, int64_t hi, int64_t k, int64_t dim)
 {
     const int64_t d = t->d;
     while (hi > lo) {
@@ -142,8 +141,8 @@ static void MS_FN(node_sums)(MS_TREE *t, int64_t nid)
 
 /* Builds the subtree over rows [start, end) at node nid; its nodes take
  * the ids after nid in depth-first order.  Returns the next free id. */
-static int64_t MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start,
-                                 int64_t end, int64_t leaf_size)
+static int64_t MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start, int64_t end,
+                                 int64_t leaf_size)
 {
     ms_node *nd = &t->nodes[nid];
     nd->start = start;
@@ -199,9 +198,8 @@ void MS_FN(ms_tree_free)(MS_TREE *t)
     ms_free(t);
 }
 
-ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights,
-                               int64_t n, int64_t d, int64_t leaf_size,
-                               ms_kernel kernel, const ms_config *cfg,
+ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights, int64_t n, int64_t d,
+                               int64_t leaf_size, ms_kernel kernel, const ms_config *cfg,
                                MS_TREE **out)
 {
     if (out == NULL) return MS_ERR_INVALID;
@@ -233,8 +231,7 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights,
     t->hi = ms_alloc(&rt, bd, sizeof(MS_T));
     t->wsum = ms_alloc(&rt, (size_t)max_nodes, sizeof(double));
     t->wx = ms_alloc(&rt, bd, sizeof(double));
-    int ok = t->pts && t->index && t->nodes && t->lo && t->hi && t->wsum &&
-             t->wx;
+    int ok = t->pts && t->index && t->nodes && t->lo && t->hi && t->wsum && t->wx;
     if (ok && weights) {
         t->weights = ms_alloc(&rt, (size_t)n, sizeof(double));
         ok = t->weights != NULL;
@@ -267,8 +264,7 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights,
 
 /* Nearest and farthest squared distances from q to the box of node nid. */
 static inline void MS_FN(box_dist)(const MS_TREE *t, int64_t nid,
-                                   const double *MS_RESTRICT q, double *mn,
-                                   double *mx)
+                                   const double *MS_RESTRICT q, double *mn, double *mx)
 {
     const int64_t d = t->d;
     const MS_T *lo = t->lo + nid * d, *hi = t->hi + nid * d;
@@ -309,8 +305,8 @@ static inline void MS_FN(add_node)(const MS_TREE *t, int64_t nid, double scale,
     for (int64_t j = 0; j < d; j++) wx[j] += scale * s[j];
 }
 
-static inline void MS_FN(add_point)(const MS_TREE *t, int64_t i, double w,
-                                    double *wsum, double *MS_RESTRICT wx)
+static inline void MS_FN(add_point)(const MS_TREE *t, int64_t i, double w, double *wsum,
+                                    double *MS_RESTRICT wx)
 {
     const int64_t d = t->d;
     const MS_T *p = t->pts + i * d;
@@ -341,9 +337,9 @@ MS_ALWAYS_INLINE void MS_FN(box_dist_d)(const MS_TREE *t, int64_t nid,
 
 /* Flat kernel: every point with squared distance <= r2, weight 1.  Leaf
  * points are summed without branches: a point outside adds zero. */
-MS_ALWAYS_INLINE void MS_FN(sum_flat_d)(const MS_TREE *t, const double *q,
-                                        double r2, double *wsum,
-                                        double *MS_RESTRICT wx, const int64_t d)
+MS_ALWAYS_INLINE void MS_FN(sum_flat_d)(const MS_TREE *t, const double *q, double r2,
+                                        double *wsum, double *MS_RESTRICT wx,
+                                        const int64_t d)
 {
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;
@@ -381,8 +377,8 @@ MS_ALWAYS_INLINE void MS_FN(sum_flat_d)(const MS_TREE *t, const double *q,
     *wsum += w;
 }
 
-static void MS_FN(sum_flat)(const MS_TREE *t, const double *q, double r2,
-                            double *wsum, double *wx)
+static void MS_FN(sum_flat)(const MS_TREE *t, const double *q, double r2, double *wsum,
+                            double *wx)
 {
     switch (t->d) {
     case 1: MS_FN(sum_flat_d)(t, q, r2, wsum, wx, 1); break;
@@ -394,8 +390,8 @@ static void MS_FN(sum_flat)(const MS_TREE *t, const double *q, double r2,
 }
 
 /* Epanechnikov kernel through the node moments. */
-static void MS_FN(sum_epanechnikov)(const MS_TREE *t, const double *q,
-                                    double h2, double *wsum, double *wx)
+static void MS_FN(sum_epanechnikov)(const MS_TREE *t, const double *q, double h2,
+                                    double *wsum, double *wx)
 {
     const int64_t d = t->d;
     int64_t stack[MS_STACK_DEPTH];
@@ -448,8 +444,8 @@ static void MS_FN(sum_epanechnikov)(const MS_TREE *t, const double *q,
 /* Gaussian kernel: nearest nodes first; a node whose weights vary by so
  * little that taking their midpoint moves the total by at most tol times
  * the mass already found is taken whole at that midpoint. */
-static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h,
-                                double tol, double *wsum, double *wx)
+static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h, double tol,
+                                double *wsum, double *wx)
 {
     const double inv = 1.0 / (2.0 * h * h);
     struct item {
@@ -489,28 +485,20 @@ static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h,
 }
 
 /* Kernel sums with the flat radius already squared (r2 = ms_radius_sq(h)). */
-void MS_FN(ms__kernel_sum)(const MS_TREE *t, const double *q, ms_kernel kernel,
-                           double h, double r2, double tol, double *wsum,
-                           double *wx)
+void MS_FN(ms__kernel_sum)(const MS_TREE *t, const double *q, ms_kernel kernel, double h,
+                           double r2, double tol, double *wsum, double *wx)
 {
     *wsum = 0.0;
     for (int64_t j = 0; j < t->d; j++) wx[j] = 0.0;
     switch (kernel) {
-    case MS_KERNEL_FLAT:
-        MS_FN(sum_flat)(t, q, r2, wsum, wx);
-        break;
-    case MS_KERNEL_GAUSSIAN:
-        MS_FN(sum_gaussian)(t, q, h, tol, wsum, wx);
-        break;
-    case MS_KERNEL_EPANECHNIKOV:
-        MS_FN(sum_epanechnikov)(t, q, h * h, wsum, wx);
-        break;
+    case MS_KERNEL_FLAT: MS_FN(sum_flat)(t, q, r2, wsum, wx); break;
+    case MS_KERNEL_GAUSSIAN: MS_FN(sum_gaussian)(t, q, h, tol, wsum, wx); break;
+    case MS_KERNEL_EPANECHNIKOV: MS_FN(sum_epanechnikov)(t, q, h * h, wsum, wx); break;
     }
 }
 
-ms_status MS_FN(ms_tree_kernel_sum)(const MS_TREE *t, const double *q,
-                                    ms_kernel kernel, double h, double tol,
-                                    double *wsum, double *wx)
+ms_status MS_FN(ms_tree_kernel_sum)(const MS_TREE *t, const double *q, ms_kernel kernel,
+                                    double h, double tol, double *wsum, double *wx)
 {
     if (t == NULL || q == NULL || wsum == NULL || wx == NULL) return MS_ERR_INVALID;
     if (!(h >= 0.0) || !(tol >= 0.0)) return MS_ERR_INVALID;
@@ -523,9 +511,8 @@ ms_status MS_FN(ms_tree_kernel_sum)(const MS_TREE *t, const double *q,
     return MS_OK;
 }
 
-MS_ALWAYS_INLINE int64_t MS_FN(count_within_d)(const MS_TREE *t,
-                                               const double *q, double r2,
-                                               const int64_t d)
+MS_ALWAYS_INLINE int64_t MS_FN(count_within_d)(const MS_TREE *t, const double *q,
+                                               double r2, const int64_t d)
 {
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;
@@ -653,8 +640,7 @@ double MS_FN(ms__farthest_sq)(const MS_TREE *t, const double *q)
  * points with squared distance <= lo2; the return value counts those in
  * (lo2, hi2], of which the first `cap` are stored in out. */
 int64_t MS_FN(ms__count_collect)(const MS_TREE *t, const double *q, double lo2,
-                                 double hi2, double *out, int64_t cap,
-                                 int64_t *below)
+                                 double hi2, double *out, int64_t cap, int64_t *below)
 {
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;
@@ -694,8 +680,8 @@ int64_t MS_FN(ms__count_collect)(const MS_TREE *t, const double *q, double lo2,
  * computed with the same rounding. */
 MS_ALWAYS_INLINE void MS_FN(box_box_d)(const MS_TREE *t, int64_t nid,
                                        const double *MS_RESTRICT glo,
-                                       const double *MS_RESTRICT ghi,
-                                       double *mn, double *mx, const int64_t d)
+                                       const double *MS_RESTRICT ghi, double *mn,
+                                       double *mx, const int64_t d)
 {
     const MS_T *lo = t->lo + nid * d, *hi = t->hi + nid * d;
     double a = 0.0, b = 0.0;
@@ -719,11 +705,9 @@ MS_ALWAYS_INLINE void MS_FN(box_box_d)(const MS_TREE *t, int64_t nid,
  * within the group are tested seed by seed.  m <= MS_GROUP_MAX.  W (m)
  * receives the weights and WX (at least (3 m + 1) x d) the coordinate
  * sums in its first m rows, the rest being scratch. */
-MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t,
-                                              const double *glo,
-                                              const double *ghi,
-                                              const double *pos, int64_t m,
-                                              double r2, double *W, double *WX,
+MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *glo,
+                                              const double *ghi, const double *pos,
+                                              int64_t m, double r2, double *W, double *WX,
                                               const int64_t d)
 {
     int64_t stack[MS_STACK_DEPTH];
@@ -811,8 +795,8 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t,
 }
 
 MS_SIMD_CLONES void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *glo,
-                               const double *ghi, const double *pos, int64_t m,
-                               double r2, double *W, double *WX)
+                                              const double *ghi, const double *pos,
+                                              int64_t m, double r2, double *W, double *WX)
 {
     switch (t->d) {
     case 1: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 1); break;

@@ -39,9 +39,9 @@ extern "C" {
 
 typedef enum ms_status {
     MS_OK = 0,
-    MS_ERR_NOMEM = 1,       /* an allocation failed */
-    MS_ERR_INVALID = 2,     /* an argument is out of its documented range */
-    MS_ERR_INTERRUPTED = 3  /* the progress callback asked to stop */
+    MS_ERR_NOMEM = 1,      /* an allocation failed */
+    MS_ERR_INVALID = 2,    /* an argument is out of its documented range */
+    MS_ERR_INTERRUPTED = 3 /* the progress callback asked to stop */
 } ms_status;
 
 typedef enum ms_kernel {
@@ -61,8 +61,8 @@ typedef enum ms_kernel {
 typedef int (*ms_progress_fn)(void *ctx, int64_t done, int64_t total);
 
 typedef struct ms_config {
-    int n_threads;              /* >= 1; ignored without OpenMP */
-    ms_progress_fn progress;    /* may be NULL */
+    int n_threads;           /* >= 1; ignored without OpenMP */
+    ms_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     /* Fault injection: when >= 0 and the core was compiled with
      * MS_FAULT_INJECTION, the allocation after this many successful ones
@@ -102,12 +102,12 @@ typedef struct ms_tree_f32 ms_tree_f32;
  * needs second and third moments).  The tree keeps its own copy of the
  * data; X may be freed after the call.
  */
-ms_status ms_tree_build_f64(const double *X, const double *weights, int64_t n,
-                            int64_t d, int64_t leaf_size, ms_kernel kernel,
-                            const ms_config *cfg, ms_tree_f64 **out);
-ms_status ms_tree_build_f32(const float *X, const double *weights, int64_t n,
-                            int64_t d, int64_t leaf_size, ms_kernel kernel,
-                            const ms_config *cfg, ms_tree_f32 **out);
+ms_status ms_tree_build_f64(const double *X, const double *weights, int64_t n, int64_t d,
+                            int64_t leaf_size, ms_kernel kernel, const ms_config *cfg,
+                            ms_tree_f64 **out);
+ms_status ms_tree_build_f32(const float *X, const double *weights, int64_t n, int64_t d,
+                            int64_t leaf_size, ms_kernel kernel, const ms_config *cfg,
+                            ms_tree_f32 **out);
 void ms_tree_free_f64(ms_tree_f64 *tree);
 void ms_tree_free_f32(ms_tree_f32 *tree);
 
@@ -118,20 +118,20 @@ void ms_tree_free_f32(ms_tree_f32 *tree);
  * weight (tol = 0 gives exact sums up to rounding).
  */
 ms_status ms_tree_kernel_sum_f64(const ms_tree_f64 *tree, const double *q,
-                                 ms_kernel kernel, double h, double tol,
-                                 double *wsum, double *wx);
+                                 ms_kernel kernel, double h, double tol, double *wsum,
+                                 double *wx);
 ms_status ms_tree_kernel_sum_f32(const ms_tree_f32 *tree, const double *q,
-                                 ms_kernel kernel, double h, double tol,
-                                 double *wsum, double *wx);
+                                 ms_kernel kernel, double h, double tol, double *wsum,
+                                 double *wx);
 
 /* ---- the mean-shift loop ---------------------------------------------- */
 
 typedef struct ms_shift_params {
     ms_kernel kernel;
-    double bandwidth;     /* h > 0 (h == 0 is allowed for the flat kernel) */
-    double stop_thresh;   /* a seed stops once |new - old| <= stop_thresh */
-    int64_t max_iter;     /* >= 0 */
-    double gaussian_tol;  /* relative tolerance of Gaussian sums, >= 0 */
+    double bandwidth;    /* h > 0 (h == 0 is allowed for the flat kernel) */
+    double stop_thresh;  /* a seed stops once |new - old| <= stop_thresh */
+    int64_t max_iter;    /* >= 0 */
+    double gaussian_tol; /* relative tolerance of Gaussian sums, >= 0 */
 } ms_shift_params;
 
 /*
@@ -146,14 +146,12 @@ typedef struct ms_shift_params {
  */
 ms_status ms_shift_seeds_f64(const ms_tree_f64 *tree, const double *seeds,
                              int64_t n_seeds, const ms_shift_params *params,
-                             const ms_config *cfg, double *means,
-                             double *intensity, int64_t *n_iter,
-                             unsigned char *converged);
+                             const ms_config *cfg, double *means, double *intensity,
+                             int64_t *n_iter, unsigned char *converged);
 ms_status ms_shift_seeds_f32(const ms_tree_f32 *tree, const double *seeds,
                              int64_t n_seeds, const ms_shift_params *params,
-                             const ms_config *cfg, double *means,
-                             double *intensity, int64_t *n_iter,
-                             unsigned char *converged);
+                             const ms_config *cfg, double *means, double *intensity,
+                             int64_t *n_iter, unsigned char *converged);
 
 /* ---- post-processing -------------------------------------------------- */
 
@@ -167,9 +165,8 @@ ms_status ms_shift_seeds_f32(const ms_tree_f32 *tree, const double *seeds,
  * centres in their final order and *n_centers their count (0 when every
  * seed was dropped).
  */
-ms_status ms_merge_centers(const double *means, const double *intensity,
-                           int64_t m, int64_t d, double r2,
-                           const ms_config *cfg, int64_t *order,
+ms_status ms_merge_centers(const double *means, const double *intensity, int64_t m,
+                           int64_t d, double r2, const ms_config *cfg, int64_t *order,
                            int64_t *n_centers);
 
 /*
@@ -180,12 +177,10 @@ ms_status ms_merge_centers(const double *means, const double *intensity,
  */
 ms_status ms_nearest_center_f64(const double *X, int64_t n, int64_t d,
                                 const double *centers, int64_t k, double r2,
-                                const ms_config *cfg, int64_t *labels,
-                                double *sq_dist);
+                                const ms_config *cfg, int64_t *labels, double *sq_dist);
 ms_status ms_nearest_center_f32(const float *X, int64_t n, int64_t d,
                                 const double *centers, int64_t k, double r2,
-                                const ms_config *cfg, int64_t *labels,
-                                double *sq_dist);
+                                const ms_config *cfg, int64_t *labels, double *sq_dist);
 
 /* ---- bandwidth estimation --------------------------------------------- */
 

@@ -33,9 +33,8 @@
 /* Hot loops that run across SIMD lanes get an AVX2 clone where the
  * toolchain and C library can pick one at load time (GCC on x86-64
  * glibc); elsewhere they compile once for the baseline. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__GLIBC__) && !defined(MS_NO_CLONES) &&                      \
-    !defined(__SANITIZE_ADDRESS__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                   \
+    defined(__GLIBC__) && !defined(MS_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
 #define MS_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define MS_SIMD_CLONES
@@ -68,23 +67,23 @@ typedef struct ms_node {
 
 /* Fields shared by both precisions, so that code over the nodes alone
  * needs no template. */
-#define MS_TREE_COMMON_FIELDS                                              \
-    int64_t n, d, n_nodes;                                                 \
-    ms_node *nodes;                                                        \
-    int64_t *index;  /* tree position -> original row */                   \
-    double *weights; /* tree order, NULL for unit weights */               \
-    double *wsum;    /* per node: total weight */                          \
-    double *wx;      /* per node (x d): weighted coordinate sum */         \
-    /* Epanechnikov moments about the node's box centre c, or NULL:    */  \
-    double *ctr;     /* per node (x d): c */                               \
-    double *m1;      /* per node (x d): sum w (x - c) */                   \
-    double *m2;      /* per node: sum w |x - c|^2 */                       \
-    double *m3;      /* per node (x d): sum w |x - c|^2 (x - c) */         \
-    double *mxx;     /* per node (x d x d): sum w (x - c)(x - c)^T */
+#define MS_TREE_COMMON_FIELDS                                                            \
+    int64_t n, d, n_nodes;                                                               \
+    ms_node *nodes;                                                                      \
+    int64_t *index;  /* tree position -> original row */                                 \
+    double *weights; /* tree order, NULL for unit weights */                             \
+    double *wsum;    /* per node: total weight */                                        \
+    double *wx;      /* per node (x d): weighted coordinate sum */                       \
+    /* Epanechnikov moments about the node's box centre c, or NULL:    */                \
+    double *ctr; /* per node (x d): c */                                                 \
+    double *m1;  /* per node (x d): sum w (x - c) */                                     \
+    double *m2;  /* per node: sum w |x - c|^2 */                                         \
+    double *m3;  /* per node (x d): sum w |x - c|^2 (x - c) */                           \
+    double *mxx; /* per node (x d x d): sum w (x - c)(x - c)^T */
 
 struct ms_tree_f64 {
     MS_TREE_COMMON_FIELDS
-    double *pts; /* n x d in tree order */
+    double *pts;     /* n x d in tree order */
     double *lo, *hi; /* per node (x d): tight bounding box */
 };
 

@@ -7,10 +7,9 @@
  * starts at 0 and the loop ends on convergence or when the counter equals
  * max_iter, after that step's mean was taken. */
 static void MS_FN(shift_one)(const MS_TREE *t, const double *seed,
-                             const ms_shift_params *p, double r2,
-                             double *MS_RESTRICT cur, double *MS_RESTRICT old,
-                             double *MS_RESTRICT wx, double *intensity,
-                             int64_t *n_iter, unsigned char *converged)
+                             const ms_shift_params *p, double r2, double *MS_RESTRICT cur,
+                             double *MS_RESTRICT old, double *MS_RESTRICT wx,
+                             double *intensity, int64_t *n_iter, unsigned char *converged)
 {
     const int64_t d = t->d;
     int64_t it = 0;
@@ -19,8 +18,8 @@ static void MS_FN(shift_one)(const MS_TREE *t, const double *seed,
     for (int64_t j = 0; j < d; j++) cur[j] = seed[j];
     for (;;) {
         double w;
-        MS_FN(ms__kernel_sum)(t, cur, p->kernel, p->bandwidth, r2,
-                              p->gaussian_tol, &w, wx);
+        MS_FN(ms__kernel_sum)(t, cur, p->kernel, p->bandwidth, r2, p->gaussian_tol, &w,
+                              wx);
         if (!(w > 0.0)) {
             mass = 0.0; /* an empty neighbourhood drops the seed */
             break;
@@ -51,11 +50,10 @@ static void MS_FN(shift_one)(const MS_TREE *t, const double *seed,
  * that share one traversal of the data tree.  The steps are those of
  * shift_one; only the order of summation differs. */
 static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
-                                      int64_t n_seeds,
-                                      const ms_shift_params *p,
-                                      const ms_config *cfg, ms_runtime *rt,
-                                      double *means, double *intensity,
-                                      int64_t *n_iter, unsigned char *converged)
+                                      int64_t n_seeds, const ms_shift_params *p,
+                                      const ms_config *cfg, ms_runtime *rt, double *means,
+                                      double *intensity, int64_t *n_iter,
+                                      unsigned char *converged)
 {
     const int64_t d = t->d;
     const double r2 = ms_radius_sq(p->bandwidth);
@@ -80,8 +78,8 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
         ms_tree_f64 *groups = NULL;
         ms_config one = *rt->cfg;
         one.fail_alloc_after = rt->allocs_left;
-        st = ms_tree_build_f64(pos, NULL, n_act, d, MS_GROUP_SIZE, MS_KERNEL_FLAT,
-                               &one, &groups);
+        st = ms_tree_build_f64(pos, NULL, n_act, d, MS_GROUP_SIZE, MS_KERNEL_FLAT, &one,
+                               &groups);
         if (st != MS_OK) goto done;
         int64_t n_leaves = 0;
         for (int64_t nid = 0; nid < groups->n_nodes; nid++)
@@ -117,8 +115,8 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
                 for (int64_t s0 = nd->start; s0 < nd->end; s0 += cap) {
                     const int64_t m = nd->end - s0 < cap ? nd->end - s0 : cap;
                     MS_FN(ms__group_sum_flat)(t, groups->lo + nid * d,
-                                              groups->hi + nid * d,
-                                              groups->pts + s0 * d, m, r2, gw, gx);
+                                              groups->hi + nid * d, groups->pts + s0 * d,
+                                              m, r2, gw, gx);
                     for (int64_t i = 0; i < m; i++) {
                         const int64_t a = groups->index[s0 + i];
                         W[a] = gw[i];
@@ -188,15 +186,14 @@ done:
     return st;
 }
 
-ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds,
-                                int64_t n_seeds, const ms_shift_params *p,
-                                const ms_config *cfg, double *means,
-                                double *intensity, int64_t *n_iter,
+ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n_seeds,
+                                const ms_shift_params *p, const ms_config *cfg,
+                                double *means, double *intensity, int64_t *n_iter,
                                 unsigned char *converged)
 {
     if (t == NULL || p == NULL || n_seeds < 0) return MS_ERR_INVALID;
-    if (n_seeds > 0 && (seeds == NULL || means == NULL || intensity == NULL ||
-                        n_iter == NULL))
+    if (n_seeds > 0 &&
+        (seeds == NULL || means == NULL || intensity == NULL || n_iter == NULL))
         return MS_ERR_INVALID;
     if (!(p->bandwidth >= 0.0) || !(p->stop_thresh >= 0.0) || p->max_iter < 0 ||
         !(p->gaussian_tol >= 0.0))
@@ -214,7 +211,8 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds,
         if (rt.cfg == NULL) rt.cfg = &fallback;
         ms_status st = MS_FN(shift_grouped)(t, seeds, n_seeds, p, rt.cfg, &rt, means,
                                             intensity, n_iter, converged);
-        if (st == MS_OK && ms_report_progress(cfg, n_seeds, n_seeds)) st = MS_ERR_INTERRUPTED;
+        if (st == MS_OK && ms_report_progress(cfg, n_seeds, n_seeds))
+            st = MS_ERR_INTERRUPTED;
         return st;
     }
     const int64_t d = t->d;
@@ -253,8 +251,7 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds,
 #pragma omp atomic
 #endif
             done++;
-            if (master && (mine & 15) == 0 &&
-                ms_report_progress(cfg, done, n_seeds))
+            if (master && (mine & 15) == 0 && ms_report_progress(cfg, done, n_seeds))
                 stop = 1;
         }
         ms_free(buf);
