@@ -6,6 +6,7 @@ import numpy as np
 
 from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
+from meanshift_fast._units import Units, pow2_exponent
 from meanshift_fast._validation import (
     check_array,
     check_n_jobs,
@@ -13,21 +14,6 @@ from meanshift_fast._validation import (
     is_real,
     param_error,
 )
-
-# scikit-learn answers a k-nearest-neighbour query by brute force in these
-# cases, and then returns distances in the data's own precision.
-_BRUTE_MIN_FEATURES = 16
-
-
-def pow2_scale(X):
-    """A power of two that brings |X| near 1 when squaring would overflow
-    or underflow, else 1.0.  Scaling by it is exact."""
-    if X.dtype != np.float64 or X.size == 0:
-        return 1.0
-    top = float(np.max(np.abs(X)))
-    if top > 2.0**400 or 0.0 < top < 2.0**-400:
-        return float(2.0 ** -np.frexp(top)[1])
-    return 1.0
 
 
 def _check_random_state(seed):
@@ -65,9 +51,8 @@ def estimate_bandwidth(X, *, quantile=0.3, n_samples=None, random_state=0, n_job
 
     Returns
     -------
-    bandwidth : float
-        The estimate (a numpy float64; float32 where scikit-learn returns its
-        data's precision).
+    bandwidth : numpy.float64
+        The estimate.
     """
     owner = "estimate_bandwidth"
     if not is_real(quantile) or not 0 <= quantile <= 1:
@@ -87,21 +72,16 @@ def estimate_bandwidth(X, *, quantile=0.3, n_samples=None, random_state=0, n_job
 def _estimate(X, quantile, n_threads, progress=None):
     n = X.shape[0]
     k = max(1, int(n * quantile))
-    scale = pow2_scale(X)
-    data = X * scale if scale != 1.0 else X
-    dk = _core.Tree(data, n_threads=n_threads).kth_neighbor_distance(
+    units = Units(pow2_exponent(X))
+    dk = _core.Tree(units.to_core(X), n_threads=n_threads).kth_neighbor_distance(
         k, n_threads, progress
     )
-    if scale != 1.0:
-        dk = dk / scale
-    brute = X.shape[1] >= _BRUTE_MIN_FEATURES or k >= n // 2
-    if brute and X.dtype == np.float32:
-        dk = dk.astype(np.float32)
-    # Summed in blocks of 500 as the reference does, for the same rounding.
+    # Summed in blocks of 500 as the reference does, for the same rounding
+    # (in core units, where the sum cannot overflow).
     total = 0.0
     for start in range(0, n, 500):
         total += dk[start : start + 500].sum()
-    return total / n
+    return np.float64(units.from_core(np.float64(total / n), np.float64))
 
 
 def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):

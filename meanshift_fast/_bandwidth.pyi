@@ -3,7 +3,6 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-def pow2_scale(X: NDArray[np.floating]) -> float: ...
 def estimate_bandwidth(
     X: ArrayLike,
     *,

@@ -8,10 +8,10 @@ from meanshift_fast import _core
 from meanshift_fast._bandwidth import (
     _estimate,
     get_bin_seeds,
-    pow2_scale,
     rule_of_thumb,
 )
 from meanshift_fast._threads import effective_n_threads
+from meanshift_fast._units import Units, pow2_exponent
 from meanshift_fast._validation import (
     NotFittedError,
     check_array,
@@ -224,7 +224,7 @@ or None, default=None
                 raise param_error(
                     owner, "bandwidth", bw, "positive and finite in every feature"
                 )
-        if isinstance(bw, float) and not np.isfinite(bw):
+        if is_real(bw) and not np.isfinite(bw):
             raise param_error(owner, "bandwidth", bw, "a float in the range (0, inf)")
         check_bool(owner, "bin_seeding", self.bin_seeding)
         check_int(owner, "min_bin_freq", self.min_bin_freq, 1)
@@ -296,6 +296,17 @@ or None, default=None
                 )
         per_feature = isinstance(bandwidth, np.ndarray)
 
+        # Per-feature bandwidths: work in units of the bandwidth.  Extreme
+        # magnitudes: scale by a power of two (exact) so that squared
+        # distances and bandwidths neither overflow nor underflow.
+        if per_feature:
+            units = Units(factors=1.0 / bandwidth)
+            h = 1.0
+        else:
+            units = Units(pow2_exponent(X, float(bandwidth)))
+            h = units.scalar_to_core(float(bandwidth))
+        data = units.to_core(X)
+
         seeds = self.seeds
         if seeds is not None:
             seeds = check_array(
@@ -306,31 +317,21 @@ or None, default=None
                     f"seeds has {seeds.shape[1]} features, but {owner} is "
                     f"expecting {d} features as input."
                 )
-        elif self.bin_seeding and not per_feature:
-            seeds = get_bin_seeds(X, bandwidth, self.min_bin_freq, w)
+            seeds = units.to_core(seeds)
+        elif self.bin_seeding:
+            # In scaled units the reference's float32 arithmetic gives the
+            # same seeds, scaled; keep the bandwidth's numpy type, which
+            # decides that arithmetic's precision.
+            bin_size = type(bandwidth)(h) if isinstance(bandwidth, np.generic) else h
+            seeds = get_bin_seeds(data, bin_size, self.min_bin_freq, w)
             if len(seeds) == 0:
                 raise ValueError(
-                    f"No bin of size {bandwidth:f} holds min_bin_freq="
+                    f"No bin of size {np.min(bandwidth):f} holds min_bin_freq="
                     f"{self.min_bin_freq} samples; lower min_bin_freq."
                 )
-        elif self.bin_seeding:
-            seeds = get_bin_seeds(X / bandwidth, 1.0, self.min_bin_freq, w) * bandwidth
         else:
-            seeds = X if w is None else X[w > 0]
-
-        # Per-feature bandwidths: work in units of the bandwidth.  Data of
-        # huge or tiny magnitude: scale by a power of two (exact) so that
-        # squared distances neither overflow nor underflow.
-        if per_feature:
-            scale = 1.0 / bandwidth
-            h = 1.0
-        else:
-            scale = pow2_scale(X)
-            h = float(bandwidth) * scale
-        data = X * scale if np.any(scale != 1.0) else X
-        if data.dtype != X.dtype:
-            data = data.astype(X.dtype)
-        seeds = np.ascontiguousarray(seeds * scale, dtype=np.float64)
+            seeds = data if w is None else data[w > 0]
+        seeds = np.ascontiguousarray(seeds, dtype=np.float64)
 
         tree = _core.Tree(
             np.ascontiguousarray(data),
@@ -392,12 +393,12 @@ or None, default=None
         if np.may_share_memory(data, X_in):
             data = data.copy()
         self._tree = tree
-        self._scale = scale
+        self._units = units
         self._h = h
         self._sample_weight = w
         self._fit_data = data
         self.n_iter_ = int(iters.max())
-        self.cluster_centers_ = (centers / scale).astype(X.dtype, copy=False)
+        self.cluster_centers_ = units.from_core(centers, X.dtype)
         self._centers_scaled = centers
         self.labels_ = labels
         self.bandwidth_ = bandwidth
@@ -439,8 +440,7 @@ or None, default=None
                 f"X has {X.shape[1]} features, but {type(self).__name__} is "
                 f"expecting {self.n_features_in_} features as input."
             )
-        data = X * self._scale if np.any(self._scale != 1.0) else X
-        return np.ascontiguousarray(data, dtype=X.dtype)
+        return self._units.to_core(X)
 
     def _fitted_tree(self):
         tree = getattr(self, "_tree", None)
@@ -500,7 +500,7 @@ or None, default=None
             log_norm = log_ball + np.log(2.0 / (d + 2))
         else:
             log_norm = log_ball
-        log_norm -= float(np.sum(np.log(np.broadcast_to(self._scale, (d,)))))
+        log_norm -= self._units.log_jacobian(d)
         with np.errstate(divide="ignore"):
             return np.log(mass) - np.log(total) - log_norm
 

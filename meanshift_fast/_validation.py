@@ -128,12 +128,12 @@ def check_array(
                 "single sample."
             )
         if arr.ndim > 2:
-            raise ValueError(f"Found array with dim {arr.ndim}. {owner} expected <= 2.")
-    dtype = (
-        np.float32
-        if (keep_float32 and arr.dtype in (np.float32, np.float16))
-        else np.float64
-    )
+            raise ValueError(
+                f"Found array with dim {arr.ndim}, while dim <= 2 is required by "
+                f"{owner}."
+            )
+    small_float = arr.dtype.kind == "f" and arr.dtype.itemsize <= 4
+    dtype = np.float32 if (keep_float32 and small_float) else np.float64
     arr = np.ascontiguousarray(arr, dtype=dtype)
     if arr.ndim == 2:
         if arr.shape[0] < min_samples:
@@ -153,8 +153,9 @@ def check_array(
 def check_finite(arr, input_name, owner):
     # A sum is one pass and is finite exactly when every entry is (barring
     # overflow, which the slower test below then sorts out).
-    if np.isfinite(np.sum(arr, dtype=np.float64)):
-        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(arr, dtype=np.float64)):
+            return
     if np.isnan(arr).any():
         raise ValueError(
             f"Input {input_name} contains NaN.\n{owner} does not accept missing "
@@ -175,9 +176,9 @@ def check_sample_weight(sample_weight, n_samples):
         raise TypeError(
             f"sample_weight must be an array of numbers, got dtype {w.dtype}"
         )
-    w = np.ascontiguousarray(w, dtype=np.float64)
     if w.ndim == 0:
         w = np.full(n_samples, float(w))
+    w = np.ascontiguousarray(w, dtype=np.float64)
     if w.ndim != 1:
         raise ValueError("Sample weights must be 1D array or scalar")
     if w.shape != (n_samples,):

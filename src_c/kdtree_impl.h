@@ -401,8 +401,13 @@ static void MS_FN(sum_epanechnikov)(const MS_TREE *t, const double *q, double h2
         const int64_t nid = stack[--top];
         double mn, mx;
         MS_FN(box_dist)(t, nid, q, &mn, &mx);
-        if (mn >= h2) continue;
+        if (mn >= h2 && mn > 0.0) continue; /* a point at q weighs 1 */
         const ms_node *nd = &t->nodes[nid];
+        if (mx == 0.0) {
+            /* Every point sits at q (weight 1), also where h2 underflowed. */
+            MS_FN(add_node)(t, nid, 1.0, wsum, wx);
+            continue;
+        }
         if (mx <= h2) {
             /* With y = x - c and r = q - c:
              *   sum w (h2 - |y - r|^2)   = h2 W - (m2 - 2 r.m1 + |r|^2 W)
@@ -432,7 +437,10 @@ static void MS_FN(sum_epanechnikov)(const MS_TREE *t, const double *q, double h2
         if (nd->left < 0) {
             for (int64_t i = nd->start; i < nd->end; i++) {
                 const double r = MS_FN(point_dist)(t, i, q);
-                if (r < h2) MS_FN(add_point)(t, i, (h2 - r) / h2, wsum, wx);
+                if (r == 0.0)
+                    MS_FN(add_point)(t, i, 1.0, wsum, wx);
+                else if (r < h2)
+                    MS_FN(add_point)(t, i, (h2 - r) / h2, wsum, wx);
             }
         } else {
             stack[top++] = nd->right;
@@ -458,17 +466,20 @@ static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h, dou
     top++;
     while (top > 0) {
         const struct item it = stack[--top];
-        const double wmax = exp(-it.mn * inv);
+        /* d == 0 has weight 1 even where 1 / h^2 overflowed. */
+        const double wmax = it.mn > 0.0 ? exp(-it.mn * inv) : 1.0;
         if (wmax == 0.0) continue;
-        const double wmin = exp(-it.mx * inv);
+        const double wmin = it.mx > 0.0 ? exp(-it.mx * inv) : 1.0;
         const ms_node *nd = &t->nodes[it.nid];
         if ((wmax - wmin) * t->wsum[it.nid] <= 2.0 * tol * (*wsum)) {
             MS_FN(add_node)(t, it.nid, 0.5 * (wmax + wmin), wsum, wx);
             continue;
         }
         if (nd->left < 0) {
-            for (int64_t i = nd->start; i < nd->end; i++)
-                MS_FN(add_point)(t, i, exp(-MS_FN(point_dist)(t, i, q) * inv), wsum, wx);
+            for (int64_t i = nd->start; i < nd->end; i++) {
+                const double r = MS_FN(point_dist)(t, i, q);
+                MS_FN(add_point)(t, i, r > 0.0 ? exp(-r * inv) : 1.0, wsum, wx);
+            }
             continue;
         }
         struct item a = {nd->left, 0.0, 0.0}, b = {nd->right, 0.0, 0.0};

@@ -1,0 +1,76 @@
+"""The units the core computes in.
+
+Mean shift commutes with scaling the data and the bandwidth together.  The
+core works in scaled units when that keeps its arithmetic finite and exact:
+
+- data or bandwidths so large or small that squares would overflow or
+  underflow are scaled by a power of two, which changes no digit (an exact
+  scaling, unlike a general factor);
+- per-feature bandwidths are divided out, so the kernel sees bandwidth 1.
+"""
+
+import numpy as np
+
+# Squares of numbers within these bounds are normal doubles with room to
+# spare for sums.
+_LIMIT = 2.0**250
+
+
+def _max_abs(X):
+    return float(np.max(np.abs(X))) if X.size else 0.0
+
+
+def pow2_exponent(X, h=None):
+    """k such that X * 2**k (and h * 2**k) are safe to square; 0 when they
+    already are."""
+    top = _max_abs(X)
+    if h is not None and h > 0:
+        if 1 / _LIMIT < h < _LIMIT and top < _LIMIT and (top == 0 or top > 1 / _LIMIT):
+            return 0
+        k = -int(np.frexp(h)[1])  # h * 2**k in [0.5, 1)
+        if top == 0 or np.frexp(top)[1] + k < 900:
+            return k
+    if top == 0 or 1 / _LIMIT < top < _LIMIT:
+        return 0
+    return -int(np.frexp(top)[1])
+
+
+class Units:
+    """Either an exact power-of-two scaling (`exponent`) or per-feature
+    factors (`factors`, the reciprocal bandwidths)."""
+
+    def __init__(self, exponent=0, factors=None):
+        self.exponent = int(exponent)
+        self.factors = None if factors is None else np.asarray(factors, float)
+
+    @property
+    def identity(self):
+        return self.factors is None and self.exponent == 0
+
+    def to_core(self, X, dtype=None):
+        dtype = X.dtype if dtype is None else dtype
+        if self.factors is not None:
+            out = X * self.factors
+        elif self.exponent:
+            out = np.ldexp(X, self.exponent)
+        else:
+            out = X
+        return np.ascontiguousarray(out, dtype=dtype)
+
+    def from_core(self, X, dtype):
+        if self.factors is not None:
+            out = X / self.factors
+        elif self.exponent:
+            out = np.ldexp(X, -self.exponent)
+        else:
+            out = X
+        return np.asarray(out).astype(dtype, copy=False)
+
+    def scalar_to_core(self, h):
+        return float(np.ldexp(h, self.exponent))
+
+    def log_jacobian(self, d):
+        """log of the factor by which densities grow from data to core units."""
+        if self.factors is not None:
+            return float(np.sum(np.log(self.factors)))
+        return d * self.exponent * float(np.log(2.0))
