@@ -130,16 +130,22 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     return bin_seeds * bin_size
 
 
-def rule_of_thumb(X, rule):
+def rule_of_thumb(X, rule, sample_weight=None):
     """Per-feature Scott or Silverman bandwidths (normal reference rules).
 
     ``scott``: ``n ** (-1 / (d + 4)) * std``;
     ``silverman``: ``(n * (d + 2) / 4) ** (-1 / (d + 4)) * std``, with the
-    per-feature standard deviation (ddof=1).  A feature of zero spread gets
-    the mean of the others (1.0 if all are zero).
+    per-feature standard deviation (ddof=1).  With sample weights, n is
+    their sum and the moments are weighted, so integer weights give the
+    rules' values for repeated rows.  A feature of zero spread gets the mean
+    of the others (1.0 if all are zero).
     """
-    n, d = X.shape
-    std = np.std(X, axis=0, ddof=1 if n > 1 else 0, dtype=np.float64)
+    d = X.shape[1]
+    w = np.ones(len(X)) if sample_weight is None else sample_weight
+    n = float(w.sum())
+    mean = (w @ X) / n
+    dev2 = w @ (X - mean) ** 2
+    std = np.sqrt(dev2 / (n - 1.0 if n > 1 else n))
     if (std == 0).any():
         fill = std[std > 0].mean() if (std > 0).any() else 1.0
         std = np.where(std > 0, std, fill)
@@ -148,6 +154,3 @@ def rule_of_thumb(X, rule):
     else:
         factor = (n * (d + 2) / 4.0) ** (-1.0 / (d + 4))
     return factor * std
-
-
-__all__ = ["estimate_bandwidth", "get_bin_seeds"]

@@ -18,5 +18,7 @@ def get_bin_seeds(
     sample_weight: ArrayLike | None = ...,
 ) -> NDArray[np.floating]: ...
 def rule_of_thumb(
-    X: NDArray[np.floating], rule: Literal["scott", "silverman"]
+    X: NDArray[np.floating],
+    rule: Literal["scott", "silverman"],
+    sample_weight: NDArray[np.float64] | None = ...,
 ) -> NDArray[np.float64]: ...

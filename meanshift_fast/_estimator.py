@@ -13,15 +13,16 @@ from meanshift_fast._bandwidth import (
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import Units, pow2_exponent
 from meanshift_fast._validation import (
-    NotFittedError,
     check_array,
     check_bool,
     check_choice,
+    check_feature_names,
     check_int,
     check_n_jobs,
     check_sample_weight,
     feature_names,
     is_real,
+    not_fitted_error,
     param_error,
 )
 
@@ -256,7 +257,10 @@ or None, default=None
             Not used, present for API consistency by convention.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample; integer weights give the
-            result of repeating rows.  Zero-weight samples are not seeds.
+            result of repeating rows (the "scott" and "silverman" bandwidths
+            are weighted too; the quantile estimate of ``bandwidth=None``
+            ignores weights, so fix the bandwidth for that equivalence).
+            Zero-weight samples are not seeds.
         progress : callable, default=None
             Called as ``progress(done, total)`` now and then while seeds
             move.
@@ -286,7 +290,7 @@ or None, default=None
                     "bandwidth: pass one."
                 )
         elif isinstance(bandwidth, str):
-            bandwidth = rule_of_thumb(X, bandwidth)
+            bandwidth = rule_of_thumb(X, bandwidth, w)
         elif not is_real(bandwidth):
             bandwidth = np.asarray(bandwidth, dtype=np.float64)
             if bandwidth.shape != (d,):
@@ -430,10 +434,13 @@ or None, default=None
 
     def _check_fitted_input(self, X):
         if not self.__sklearn_is_fitted__():
-            raise NotFittedError(
+            raise not_fitted_error(
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
                 "with appropriate arguments before using this estimator."
             )
+        check_feature_names(
+            type(self).__name__, getattr(self, "feature_names_in_", None), X
+        )
         X = check_array(X, owner=type(self).__name__)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(

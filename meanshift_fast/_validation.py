@@ -1,5 +1,7 @@
 """Input and parameter checks, worded as scikit-learn words them."""
 
+import sys
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,6 +13,57 @@ class InvalidParameterError(ValueError, TypeError):
 
 class NotFittedError(ValueError, AttributeError):
     """The estimator is used before `fit`."""
+
+
+_SKLEARN_NOT_FITTED = []
+
+
+def not_fitted_error(message):
+    """A NotFittedError that scikit-learn's own `except NotFittedError`
+    also catches, when scikit-learn is loaded (it is never imported here)."""
+    sk = sys.modules.get("sklearn.exceptions")
+    if sk is None:
+        return NotFittedError(message)
+    if not _SKLEARN_NOT_FITTED:
+        _SKLEARN_NOT_FITTED.append(
+            type("NotFittedError", (NotFittedError, sk.NotFittedError), {})
+        )
+    return _SKLEARN_NOT_FITTED[0](message)
+
+
+def check_feature_names(owner, fitted_names, X):
+    """scikit-learn's rules for feature names seen at fit and at predict."""
+    names = feature_names(X)
+    if fitted_names is None and names is None:
+        return
+    if fitted_names is not None and names is None:
+        warnings.warn(
+            f"X does not have valid feature names, but {owner} was fitted with "
+            "feature names",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    if fitted_names is None:
+        warnings.warn(
+            f"X has feature names, but {owner} was fitted without feature names",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    if len(fitted_names) != len(names) or np.any(fitted_names != names):
+        unexpected = sorted(set(names) - set(fitted_names))
+        missing = sorted(set(fitted_names) - set(names))
+        message = "The feature names should match those that were passed during fit.\n"
+        if unexpected:
+            message += f"Feature names unseen at fit time:\n- {unexpected}\n"
+        if missing:
+            message += (
+                f"Feature names seen at fit time, yet now missing:\n- {missing}\n"
+            )
+        if not unexpected and not missing:
+            message += "Feature names must be in the same order as they were in fit.\n"
+        raise ValueError(message)
 
 
 def param_error(owner, name, value, expected):
@@ -188,5 +241,5 @@ def check_sample_weight(sample_weight, n_samples):
     if (w < 0).any():
         raise ValueError("Negative values in data passed to `sample_weight`")
     if not (w > 0).any():
-        raise ValueError("Sample weights must contain at least one positive value.")
+        raise ValueError("Sample weights must contain at least one non-zero number.")
     return w

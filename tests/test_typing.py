@@ -40,7 +40,7 @@ def test_stubtest(tmp_path):
         text=True,
         timeout=600,
     )
-    if "failed to find stubs" in result.stdout and "meanshift_fast\n" in result.stdout:
+    if "error: meanshift_fast failed to find stubs" in result.stdout:
         # An editable install hides the package from mypy's search path.
         pytest.skip("package not importable by mypy (editable install)")
     assert result.returncode == 0, result.stdout + result.stderr

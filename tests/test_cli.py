@@ -1,0 +1,310 @@
+"""The `meanshift-fast` command line: demo, cluster and info.
+
+End-to-end runs go through a subprocess (``python -m meanshift_fast`` and the
+installed console script); the many variants of ``cluster`` call
+``meanshift_fast.cli.main`` in-process, which is the same code without the
+interpreter start-up.
+"""
+
+import functools
+import importlib.metadata
+import re
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import cluster as skc
+from sklearn.datasets import make_blobs
+from threadpoolctl import threadpool_limits
+
+import meanshift_fast
+from meanshift_fast import MeanShift, estimate_bandwidth
+from meanshift_fast.cli import demo_data, main
+
+DEMO_CENTERS = np.array([[2.0, 2.0, 2.0], [7.0, 7.0, 7.0], [5.0, 13.0, 13.0]])
+CENTRE_LINE = re.compile(
+    r"cluster (\d+): centre \(([-\d.]+), ([-\d.]+), ([-\d.]+)\), (\d+) points"
+)
+
+
+def run_cli(*args, timeout=120):
+    return subprocess.run(
+        [sys.executable, "-m", "meanshift_fast", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _parse_demo(stdout):
+    found = [m.groups() for m in CENTRE_LINE.finditer(stdout)]
+    centres = np.array([[float(x) for x in g[1:4]] for g in found])
+    sizes = np.array([int(g[4]) for g in found])
+    return centres, sizes
+
+
+def _write(path, X, kind):
+    if kind == "npy":
+        np.save(path, X)
+    elif kind == "csv":
+        np.savetxt(path, X, delimiter=",", fmt="%.17g")
+    elif kind == "csv_header":
+        header = ",".join(f"x{i}" for i in range(X.shape[1]))
+        np.savetxt(path, X, delimiter=",", fmt="%.17g", header=header, comments="")
+    elif kind == "tsv":
+        np.savetxt(path, X, delimiter="\t", fmt="%.17g")
+    return path
+
+
+def _labels(text):
+    return np.array([int(v) for v in text.split()])
+
+
+BLOBS, _ = make_blobs(
+    n_samples=120, n_features=2, centers=3, cluster_std=0.7, random_state=0
+)
+
+
+@pytest.fixture
+def blobs():
+    return BLOBS.copy()
+
+
+@functools.cache
+def sk_fit(**params):
+    """scikit-learn's MeanShift on BLOBS, once per parameter set (on one
+    OpenMP thread: its brute-force searches are slow on a busy machine)."""
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return skc.MeanShift(**params).fit(BLOBS)
+
+
+# ---------------------------------------------------------------------------
+# demo
+# ---------------------------------------------------------------------------
+
+
+def test_demo_finds_the_three_blobs():
+    out = run_cli("demo")
+    assert out.returncode == 0, out.stderr
+    centres, sizes = _parse_demo(out.stdout)
+    assert "clusters found: 3" in out.stdout
+    assert centres.shape == (3, 3)
+    # Each printed centre near a different one of the seed document's.
+    dist = np.linalg.norm(centres[:, None, :] - DEMO_CENTERS[None, :, :], axis=-1)
+    nearest = dist.argmin(axis=1)
+    assert sorted(nearest.tolist()) == [0, 1, 2]
+    assert (dist.min(axis=1) < 0.5).all()
+    assert sizes.sum() == 150
+    # The printed numbers are those of the same computation in scikit-learn.
+    X = demo_data(150, 0)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        ref = skc.MeanShift(bandwidth=skc.estimate_bandwidth(X)).fit(X)
+    assert_allclose(centres, ref.cluster_centers_, atol=5e-4)
+    assert_array_equal(sizes, np.bincount(ref.labels_))
+    bw = re.search(r"estimated bandwidth: ([\d.]+)", out.stdout).group(1)
+    assert float(bw) == pytest.approx(skc.estimate_bandwidth(X), abs=5e-5)
+
+
+def test_demo_data_is_the_seed_documents_blobs():
+    X = demo_data(150, 0)
+    assert X.shape == (150, 3)
+    # Three groups of 50 around the centres with standard deviation 0.6.
+    for i, c in enumerate(DEMO_CENTERS):
+        part = X[50 * i : 50 * (i + 1)]
+        assert np.linalg.norm(part.mean(axis=0) - c) < 0.4
+        assert 0.4 < part.std(axis=0).mean() < 0.8
+
+
+def test_demo_options(capsys):
+    assert main(["demo", "-n", "300", "--seed", "3", "--kernel", "gaussian"]) == 0
+    out = capsys.readouterr().out
+    centres, sizes = _parse_demo(out)
+    assert out.startswith("300 points")
+    assert sizes.sum() == 300
+    X = demo_data(300, 3)
+    ms = MeanShift(bandwidth=estimate_bandwidth(X), kernel="gaussian").fit(X)
+    assert_allclose(centres, ms.cluster_centers_, atol=5e-4)
+
+
+def test_demo_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "demo.png"
+    out = run_cli("demo", "--plot", str(png))
+    assert out.returncode == 0, out.stderr
+    assert png.exists()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.stat().st_size > 10_000
+    assert f"plot saved to {png}" in out.stdout
+
+
+# ---------------------------------------------------------------------------
+# cluster
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["csv", "npy"])
+def test_cluster_file_subprocess(tmp_path, blobs, kind):
+    path = _write(tmp_path / f"points.{kind}", blobs, kind)
+    out = run_cli("cluster", str(path))
+    assert out.returncode == 0, out.stderr
+    labels = _labels(out.stdout)
+    assert_array_equal(labels, MeanShift().fit(blobs).labels_)
+    # ... which are scikit-learn's labels.
+    assert_array_equal(labels, sk_fit().labels_)
+    n_clusters = len(np.unique(labels))
+    assert f"{n_clusters} clusters, {len(blobs)} points" in out.stderr
+
+
+@pytest.mark.parametrize("kind", ["csv", "csv_header", "tsv", "npy"])
+def test_cluster_formats(tmp_path, capsys, blobs, kind):
+    suffix = {"csv_header": "csv"}.get(kind, kind)
+    path = _write(tmp_path / f"points.{suffix}", blobs, kind)
+    assert main(["cluster", str(path), "--bandwidth", "1.5"]) == 0
+    labels = _labels(capsys.readouterr().out)
+    assert_array_equal(labels, MeanShift(bandwidth=1.5).fit(blobs).labels_)
+
+
+def test_cluster_bandwidth(tmp_path, capsys, blobs):
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    assert main(["cluster", str(path), "--bandwidth", "2"]) == 0
+    captured = capsys.readouterr()
+    labels = _labels(captured.out)
+    assert_array_equal(labels, MeanShift(bandwidth=2).fit(blobs).labels_)
+    assert_array_equal(labels, sk_fit(bandwidth=2).labels_)
+    assert "bandwidth 2" in captured.err
+
+
+def test_cluster_bin_seeding(tmp_path, capsys, blobs):
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    assert main(["cluster", str(path), "--bin-seeding", "--bandwidth", "1.2"]) == 0
+    labels = _labels(capsys.readouterr().out)
+    ref = sk_fit(bandwidth=1.2, bin_seeding=True)
+    assert_array_equal(labels, ref.labels_)
+    assert_array_equal(
+        labels, MeanShift(bandwidth=1.2, bin_seeding=True).fit(blobs).labels_
+    )
+
+
+def test_cluster_output_and_centers_files(tmp_path, capsys, blobs):
+    path = _write(tmp_path / "points.npy", blobs, "npy")
+    labels_path = tmp_path / "labels.txt"
+    centers_path = tmp_path / "centers.csv"
+    assert (
+        main(
+            [
+                "cluster",
+                str(path),
+                "--bandwidth",
+                "1.5",
+                "-o",
+                str(labels_path),
+                "--centers",
+                str(centers_path),
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out == ""  # labels went to the file
+    ref = sk_fit(bandwidth=1.5)
+    assert_array_equal(np.loadtxt(labels_path, dtype=int), ref.labels_)
+    centers = np.loadtxt(centers_path, delimiter=",", ndmin=2)
+    assert_allclose(centers, ref.cluster_centers_, rtol=1e-12)
+
+
+def test_cluster_long_output_option(tmp_path, capsys, blobs):
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    out_path = tmp_path / "out.txt"
+    assert main(["cluster", str(path), "--output", str(out_path)]) == 0
+    assert_array_equal(np.loadtxt(out_path, dtype=int), MeanShift().fit(blobs).labels_)
+
+
+def test_cluster_no_cluster_all(tmp_path, capsys, blobs):
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    assert main(["cluster", str(path), "--bandwidth", "0.6", "--no-cluster-all"]) == 0
+    labels = _labels(capsys.readouterr().out)
+    ref = sk_fit(bandwidth=0.6, cluster_all=False)
+    assert_array_equal(labels, ref.labels_)
+    assert (labels == -1).any()
+
+
+@pytest.mark.parametrize("kernel", ["gaussian", "epanechnikov"])
+def test_cluster_kernel_and_threads(tmp_path, capsys, blobs, kernel):
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    argv = ["cluster", str(path), "--bandwidth", "1.0", "--kernel", kernel]
+    assert main([*argv, "--n-jobs", "1"]) == 0
+    labels = _labels(capsys.readouterr().out)
+    assert_array_equal(
+        labels, MeanShift(bandwidth=1.0, kernel=kernel).fit(blobs).labels_
+    )
+
+
+def test_cluster_1d_csv(tmp_path, capsys):
+    x = np.concatenate([np.linspace(0, 1, 30), np.linspace(5, 6, 20)])
+    path = tmp_path / "line.csv"
+    np.savetxt(path, x, fmt="%.17g")
+    assert main(["cluster", str(path), "--bandwidth", "1"]) == 0
+    labels = _labels(capsys.readouterr().out)
+    assert_array_equal(labels, skc.MeanShift(bandwidth=1).fit(x.reshape(-1, 1)).labels_)
+
+
+def test_cluster_missing_file(tmp_path, capsys):
+    assert main(["cluster", str(tmp_path / "nope.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read" in err and "nope.csv" in err
+
+
+def test_cluster_bad_bandwidth(tmp_path, capsys, blobs):
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    assert main(["cluster", str(path), "--bandwidth", "wide"]) == 2
+    assert "--bandwidth must be a number" in capsys.readouterr().err
+    assert main(["cluster", str(path), "--bandwidth", "-1"]) == 2
+    assert "bandwidth" in capsys.readouterr().err
+
+
+def test_cluster_bad_values(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("1,2\n3,nan\n")
+    assert main(["cluster", str(path)]) == 2
+    assert "NaN" in capsys.readouterr().err
+
+
+def test_no_command_is_an_error():
+    out = run_cli()
+    assert out.returncode == 2
+    assert "usage" in out.stderr.lower()
+
+
+# ---------------------------------------------------------------------------
+# info, console script
+# ---------------------------------------------------------------------------
+
+
+def test_info():
+    out = run_cli("info")
+    assert out.returncode == 0, out.stderr
+    fields = dict(
+        line.split(None, 1) for line in out.stdout.splitlines() if len(line.split()) > 1
+    )
+    assert fields["version"] == meanshift_fast.__version__
+    assert fields["version"] == importlib.metadata.version("meanshift-fast")
+    assert fields["openmp"] == str(meanshift_fast.openmp_enabled())
+    assert "openmp_runtime" in fields
+    assert int(fields["threads_default"]) >= 1
+
+
+def test_console_script(tmp_path, blobs):
+    exe = Path(sysconfig.get_path("scripts")) / "meanshift-fast"
+    assert exe.exists(), "the meanshift-fast entry point is not installed"
+    path = _write(tmp_path / "points.npy", blobs, "npy")
+    out = subprocess.run(
+        [str(exe), "cluster", str(path), "--bandwidth", "1.5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert_array_equal(_labels(out.stdout), MeanShift(bandwidth=1.5).fit(blobs).labels_)

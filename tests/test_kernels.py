@@ -1,0 +1,679 @@
+"""Kernels, sample weights, per-feature bandwidths, attractor labels and the
+neighbourhood-search algorithms, against a plain numpy reference.
+
+The reference below is the whole mean-shift algorithm written directly in
+numpy, with every distance computed and every kernel weight summed; it
+follows the definitions in meanshift_fast.MeanShift's docstring and
+scikit-learn's post-processing, nothing from meanshift_fast.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_blobs
+
+from meanshift_fast import ConvergenceWarning, MeanShift
+
+pytestmark = pytest.mark.filterwarnings("ignore::meanshift_fast.ConvergenceWarning")
+
+KERNELS = ["flat", "gaussian", "epanechnikov"]
+
+
+# ---------------------------------------------------------------------------
+# the numpy reference
+# ---------------------------------------------------------------------------
+
+
+def kernel_weights(d2, h, kernel):
+    """Kernel weight of squared distances d2 for bandwidth h."""
+    h2 = h * h
+    if kernel == "flat":
+        return (d2 <= h2).astype(np.float64)
+    if kernel == "gaussian":
+        return np.exp(-d2 / (2.0 * h2))
+    if kernel == "epanechnikov":
+        return np.maximum(0.0, 1.0 - d2 / h2)
+    raise ValueError(kernel)
+
+
+def ref_shift(X, w, seeds, h, kernel, max_iter):
+    """Move every seed; all seeds at once, one step per loop.
+
+    Returns (means, intensity, n_iter, alive): a seed whose neighbourhood
+    mass is 0 stops and is dropped (alive False); its iteration count is
+    where it stopped, as scikit-learn counts it.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    means = np.array(seeds, dtype=np.float64, copy=True)
+    m = len(means)
+    intensity = np.zeros(m)
+    n_iter = np.zeros(m, dtype=np.int64)
+    alive = np.ones(m, dtype=bool)
+    active = np.ones(m, dtype=bool)
+    stop_thresh = 1e-3 * h
+    for it in range(max_iter + 1):
+        idx = np.flatnonzero(active)
+        if len(idx) == 0:
+            break
+        d2 = ((means[idx, None, :] - X[None, :, :]) ** 2).sum(axis=-1)
+        k = kernel_weights(d2, h, kernel) * w
+        mass = k.sum(axis=1)
+        empty = mass == 0
+        n_iter[idx] = it
+        alive[idx[empty]] = False
+        active[idx[empty]] = False
+        ok = idx[~empty]
+        new = (k[~empty] @ X) / mass[~empty, None]
+        moved = np.linalg.norm(new - means[ok], axis=1)
+        means[ok] = new
+        intensity[ok] = mass[~empty]
+        done = (moved <= stop_thresh) | (it == max_iter)
+        active[ok[done]] = False
+    return means, intensity, n_iter, alive
+
+
+def ref_merge(means, intensity, alive, h):
+    """scikit-learn's post-processing: identical means merge, sort by
+    (intensity, coordinates) descending, suppress centres within h."""
+    table = {}
+    for i in np.flatnonzero(alive):
+        table[tuple(means[i])] = intensity[i]
+    ranked = sorted(table.items(), key=lambda t: (t[1], t[0]), reverse=True)
+    centers = np.array([c for c, _ in ranked])
+    unique = np.ones(len(centers), dtype=bool)
+    for i in range(len(centers)):
+        if unique[i]:
+            near = np.linalg.norm(centers - centers[i], axis=1) <= h
+            unique[near] = False
+            unique[i] = True
+    return centers[unique]
+
+
+def ref_nearest(X, centers):
+    d2 = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=-1)
+    return d2.argmin(axis=1), d2.min(axis=1)
+
+
+def ref_bin_seeds(X, h, min_bin_freq, w):
+    """Grid cells of side h (by np.round) holding >= min_bin_freq weight,
+    in order of first occurrence; all samples when every cell is a
+    singleton."""
+    cells = {}
+    for x, wi in zip(X, w, strict=True):
+        key = tuple(np.round(x / h))
+        cells[key] = cells.get(key, 0.0) + wi
+    seeds = np.array(
+        [k for k, f in cells.items() if f >= min_bin_freq], dtype=np.float32
+    ).reshape(-1, X.shape[1])
+    if len(seeds) == len(X):
+        return X
+    return seeds * h
+
+
+def reference(
+    X,
+    h,
+    kernel="flat",
+    sample_weight=None,
+    seeds=None,
+    bin_seeding=False,
+    min_bin_freq=1,
+    max_iter=300,
+    cluster_all=True,
+    assignment="nearest",
+):
+    """The whole algorithm: (centers, labels, n_iter, ends).
+
+    A per-feature bandwidth (array h) runs on X / h with bandwidth 1 and
+    scales the centres back.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if np.ndim(h) == 1:
+        scale = np.asarray(h, dtype=np.float64)
+        sc_seeds = None if seeds is None else np.asarray(seeds) / scale
+        centers, labels, n_iter, ends = reference(
+            X / scale,
+            1.0,
+            kernel,
+            sample_weight,
+            sc_seeds,
+            bin_seeding,
+            min_bin_freq,
+            max_iter,
+            cluster_all,
+            assignment,
+        )
+        return centers * scale, labels, n_iter, None if ends is None else ends * scale
+    w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, float)
+    if seeds is None:
+        if bin_seeding:
+            seeds = ref_bin_seeds(X, h, min_bin_freq, w)
+        else:
+            seeds = X[w > 0]
+    means, intensity, n_iter, alive = ref_shift(X, w, seeds, h, kernel, max_iter)
+    centers = ref_merge(means, intensity, alive, h)
+    near, d2 = ref_nearest(X, centers)
+    ends = None
+    if assignment == "attractor":
+        ends = ref_shift(X, w, X, h, kernel, max_iter)[0]
+        labels, _ = ref_nearest(ends, centers)
+    else:
+        labels = near
+    if not cluster_all:
+        labels = np.where(d2 <= h * h, labels, -1)
+    return centers, labels, int(n_iter.max()), ends
+
+
+# ---------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------
+
+
+def _data(name):
+    rng = np.random.default_rng(7)
+    if name == "blobs2d":
+        X, _ = make_blobs(
+            n_samples=150, n_features=2, centers=3, cluster_std=0.6, random_state=0
+        )
+    elif name == "blobs3d":
+        X, _ = make_blobs(
+            n_samples=120, n_features=3, centers=3, cluster_std=0.8, random_state=1
+        )
+    elif name == "aniso":
+        X, _ = make_blobs(
+            n_samples=140, n_features=2, centers=4, cluster_std=0.5, random_state=2
+        )
+        X = X @ np.array([[0.6, -0.6], [-0.4, 0.8]])
+    elif name == "line1d":
+        X = np.concatenate(
+            [rng.normal(0, 0.4, 60), rng.normal(4, 0.6, 50), rng.normal(9, 0.3, 30)]
+        ).reshape(-1, 1)
+    elif name == "offset":
+        X, _ = make_blobs(
+            n_samples=120, n_features=2, centers=3, cluster_std=0.5, random_state=4
+        )
+        X = X + 1e6
+    elif name == "blobs5d":
+        X, _ = make_blobs(
+            n_samples=100, n_features=5, centers=3, cluster_std=1.0, random_state=5
+        )
+    elif name == "blobs20d":
+        X, _ = make_blobs(
+            n_samples=100, n_features=20, centers=3, cluster_std=1.0, random_state=6
+        )
+    else:  # pragma: no cover
+        raise KeyError(name)
+    return np.ascontiguousarray(X, dtype=np.float64)
+
+
+# Bandwidths per kernel: the Gaussian's is a standard deviation, so smaller.
+BANDWIDTH = {
+    "blobs2d": {"flat": 1.2, "gaussian": 0.6, "epanechnikov": 1.5},
+    "blobs3d": {"flat": 1.5, "gaussian": 0.8, "epanechnikov": 2.0},
+    "aniso": {"flat": 0.8, "gaussian": 0.4, "epanechnikov": 1.0},
+    "line1d": {"flat": 0.8, "gaussian": 0.4, "epanechnikov": 1.0},
+    "offset": {"flat": 1.0, "gaussian": 0.5, "epanechnikov": 1.2},
+    "blobs5d": {"flat": 2.5, "gaussian": 1.2, "epanechnikov": 3.0},
+    "blobs20d": {"flat": 5.0, "gaussian": 2.5, "epanechnikov": 6.0},
+}
+DATA = list(BANDWIDTH)
+
+
+def _fit(X, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return MeanShift(**params).fit(X)
+
+
+def _atol(X, rtol):
+    """Absolute tolerance for centres compared after subtracting the data
+    mean: rtol of the data's spread (coordinates near 0), and no less than
+    the rounding of sums of coordinates as large as the data's (offsets of
+    1e6 carry about 1e-10 of rounding whatever the order of summation)."""
+    spread = float(np.ptp(X, axis=0).max())
+    return max(rtol * spread, 1e-14 * float(np.abs(X).max()))
+
+
+def assert_matches_reference(ours, ref, X, rtol, check_n_iter=True):
+    centers, labels, n_iter, _ = ref
+    assert ours.cluster_centers_.shape == centers.shape
+    origin = X.mean(axis=0)
+    assert_allclose(
+        ours.cluster_centers_ - origin,
+        centers - origin,
+        rtol=rtol,
+        atol=_atol(X, rtol),
+    )
+    assert_array_equal(ours.labels_, labels)
+    if check_n_iter:
+        assert ours.n_iter_ == n_iter
+
+
+# ---------------------------------------------------------------------------
+# kernels against the reference
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cluster_all", [True, False], ids=["all", "orphans"])
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("name", DATA)
+def test_kernel_exact(name, kernel, cluster_all):
+    X = _data(name)
+    h = BANDWIDTH[name][kernel]
+    ours = _fit(X, bandwidth=h, kernel=kernel, cluster_all=cluster_all, gaussian_tol=0)
+    ref = reference(X, h, kernel, cluster_all=cluster_all)
+    assert_matches_reference(ours, ref, X, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kernel", ["gaussian", "epanechnikov"])
+@pytest.mark.parametrize("name", DATA)
+def test_kernel_default_tolerance(name, kernel):
+    # gaussian_tol=1e-8 lets distant tree nodes be summed approximately.
+    X = _data(name)
+    h = BANDWIDTH[name][kernel]
+    ours = _fit(X, bandwidth=h, kernel=kernel)
+    ref = reference(X, h, kernel)
+    assert_matches_reference(ours, ref, X, rtol=1e-6, check_n_iter=False)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("max_iter", [0, 1, 3])
+def test_kernel_max_iter(kernel, max_iter):
+    X = _data("blobs2d")
+    h = BANDWIDTH["blobs2d"][kernel]
+    ours = _fit(X, bandwidth=h, kernel=kernel, max_iter=max_iter, gaussian_tol=0)
+    ref = reference(X, h, kernel, max_iter=max_iter)
+    assert_matches_reference(ours, ref, X, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_kernel_bin_seeding(kernel):
+    X = _data("blobs3d")
+    h = BANDWIDTH["blobs3d"][kernel]
+    for min_bin_freq in (1, 3):
+        ours = _fit(
+            X,
+            bandwidth=h,
+            kernel=kernel,
+            bin_seeding=True,
+            min_bin_freq=min_bin_freq,
+            gaussian_tol=0,
+        )
+        ref = reference(X, h, kernel, bin_seeding=True, min_bin_freq=min_bin_freq)
+        assert_matches_reference(ours, ref, X, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_kernel_explicit_seeds_with_orphans(kernel):
+    X = _data("blobs2d")
+    h = BANDWIDTH["blobs2d"][kernel]
+    seeds = np.array([[-8.0, 7.0], [1.0, 4.0], [2.0, 1.0], [500.0, 500.0]])
+    ours = _fit(X, bandwidth=h, kernel=kernel, seeds=seeds, gaussian_tol=0)
+    ref = reference(X, h, kernel, seeds=seeds)
+    assert_matches_reference(ours, ref, X, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_kernel_float32(kernel):
+    X = _data("blobs2d").astype(np.float32)
+    h = BANDWIDTH["blobs2d"][kernel]
+    ours = _fit(X, bandwidth=h, kernel=kernel, gaussian_tol=0)
+    assert ours.cluster_centers_.dtype == np.float32
+    # The reference on the same (float32-valued) points, in float64;
+    # meanshift_fast rounds the centres to float32 at the end.
+    ref = reference(X.astype(np.float64), h, kernel)
+    ref = (ref[0].astype(np.float32), *ref[1:])
+    assert_matches_reference(ours, ref, X.astype(np.float64), rtol=1e-6)
+
+
+def test_epanechnikov_weight_zero_on_boundary():
+    # A point at exactly the bandwidth has weight 0 in the Epanechnikov
+    # kernel and 1 in the flat kernel.  Integer data: exact distances.
+    X = np.array([[0.0], [0.0], [1.0], [3.0]])
+    for kernel in ("flat", "epanechnikov"):
+        ours = _fit(X, bandwidth=3, kernel=kernel, seeds=[[0.0]], gaussian_tol=0)
+        ref = reference(X, 3, kernel, seeds=[[0.0]])
+        assert_matches_reference(ours, ref, X, rtol=1e-12)
+    # Epanechnikov from 0: weights 1, 1, 8/9, 0 -> mean 8/26, not 1.
+    ours = _fit(X, bandwidth=3, kernel="epanechnikov", seeds=[[0.0]], max_iter=0)
+    assert_allclose(ours.cluster_centers_, [[8.0 / 26.0]], rtol=1e-12)
+
+
+def test_gaussian_no_orphans():
+    # Every seed has positive Gaussian mass, however far it starts.
+    X = _data("blobs2d")
+    seeds = np.array([[-8.0, 7.0], [20.0, 20.0]])
+    ours = _fit(X, bandwidth=5.0, kernel="gaussian", seeds=seeds, gaussian_tol=0)
+    ref = reference(X, 5.0, "gaussian", seeds=seeds)
+    assert_matches_reference(ours, ref, X, rtol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# algorithms: identical results
+# ---------------------------------------------------------------------------
+
+
+ALGO_DATA = ["blobs2d", "line1d", "blobs5d", "blobs20d", "offset"]
+
+
+def _fit_algorithms(X, **params):
+    return {
+        algorithm: _fit(X, algorithm=algorithm, **params)
+        for algorithm in ("auto", "kd_tree", "brute")
+    }
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("name", ALGO_DATA)
+def test_algorithms_agree_with_exact_sums(name, kernel):
+    # "Results do not depend on it": with exact Gaussian sums the searches
+    # add the same weights in another order, so centres agree to rounding
+    # and everything discrete is identical.
+    X = _data(name)
+    h = BANDWIDTH[name][kernel]
+    fits = _fit_algorithms(X, bandwidth=h, kernel=kernel, gaussian_tol=0)
+    base = fits["brute"]
+    probes = X[::5] + 0.05
+    origin = X.mean(axis=0)
+    for algorithm, ms in fits.items():
+        assert_allclose(
+            ms.cluster_centers_ - origin,
+            base.cluster_centers_ - origin,
+            rtol=1e-12,
+            atol=_atol(X, 1e-12),
+            err_msg=algorithm,
+        )
+        assert np.array_equal(ms.labels_, base.labels_), algorithm
+        assert ms.n_iter_ == base.n_iter_, algorithm
+        assert np.array_equal(ms.predict(probes), base.predict(probes)), algorithm
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("name", ALGO_DATA)
+def test_algorithms_same_clustering(name, kernel):
+    # The same clustering whatever the search, at the default tolerance:
+    # labels and n_iter_ identical, centres to rounding (Gaussian: to the
+    # tolerance the tree may use).
+    X = _data(name)
+    h = BANDWIDTH[name][kernel]
+    fits = _fit_algorithms(X, bandwidth=h, kernel=kernel)
+    base = fits["brute"]
+    rtol = 1e-6 if kernel == "gaussian" else 1e-12
+    origin = X.mean(axis=0)
+    for algorithm, ms in fits.items():
+        assert_allclose(
+            ms.cluster_centers_ - origin,
+            base.cluster_centers_ - origin,
+            rtol=rtol,
+            atol=_atol(X, rtol),
+            err_msg=algorithm,
+        )
+        assert_array_equal(ms.labels_, base.labels_, err_msg=algorithm)
+        assert ms.n_iter_ == base.n_iter_, algorithm
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_algorithms_agree_weighted_float32(kernel):
+    X = _data("blobs3d").astype(np.float32)
+    w = np.random.default_rng(0).uniform(0.0, 3.0, size=len(X))
+    h = BANDWIDTH["blobs3d"][kernel]
+    fits = [
+        _fit(X, bandwidth=h, kernel=kernel, algorithm=a, gaussian_tol=0).fit(
+            X, sample_weight=w
+        )
+        for a in ("auto", "kd_tree", "brute")
+    ]
+    for ms in fits[1:]:
+        assert ms.cluster_centers_.dtype == np.float32
+        assert_allclose(ms.cluster_centers_, fits[0].cluster_centers_, rtol=1e-6)
+        assert np.array_equal(ms.labels_, fits[0].labels_)
+        assert ms.n_iter_ == fits[0].n_iter_
+
+
+# ---------------------------------------------------------------------------
+# sample weights
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("name", ["blobs2d", "line1d", "blobs20d"])
+def test_sample_weight_reference(name, kernel):
+    X = _data(name)
+    h = BANDWIDTH[name][kernel]
+    w = np.random.default_rng(1).uniform(0.1, 4.0, size=len(X))
+    ours = _fit(X, bandwidth=h, kernel=kernel, gaussian_tol=0)
+    ours.fit(X, sample_weight=w)
+    ref = reference(X, h, kernel, sample_weight=w)
+    assert_matches_reference(ours, ref, X, rtol=1e-9)
+
+
+@pytest.mark.parametrize("bin_seeding", [False, True], ids=["all_seeds", "bins"])
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_integer_weights_equal_repeated_rows(kernel, bin_seeding):
+    X = _data("blobs2d")
+    h = BANDWIDTH["blobs2d"][kernel]
+    w = np.random.default_rng(2).integers(0, 4, size=len(X))  # zeros included
+    params = {
+        "bandwidth": h,
+        "kernel": kernel,
+        "bin_seeding": bin_seeding,
+        "min_bin_freq": 3,
+        "gaussian_tol": 0,
+    }
+    weighted = _fit(X, **params).fit(X, sample_weight=w)
+    repeated = _fit(np.repeat(X, w, axis=0), **params)
+    origin = X.mean(axis=0)
+    assert_allclose(
+        weighted.cluster_centers_ - origin,
+        repeated.cluster_centers_ - origin,
+        rtol=1e-9,
+        atol=_atol(X, 1e-9),
+    )
+    assert_array_equal(np.repeat(weighted.labels_, w), repeated.labels_)
+    assert weighted.n_iter_ == repeated.n_iter_
+    # Zero-weight rows are labelled too: by their nearest centre.
+    zero = w == 0
+    assert zero.any()
+    assert_array_equal(weighted.labels_[zero], repeated.predict(X[zero]))
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_weight_scale_invariance(kernel):
+    # Multiplying every weight by a constant changes nothing but intensity.
+    X = _data("aniso")
+    h = BANDWIDTH["aniso"][kernel]
+    w = np.random.default_rng(3).uniform(0.5, 2.0, size=len(X))
+    a = _fit(X, bandwidth=h, kernel=kernel, gaussian_tol=0).fit(X, sample_weight=w)
+    b = _fit(X, bandwidth=h, kernel=kernel, gaussian_tol=0).fit(
+        X, sample_weight=8.0 * w
+    )
+    assert_allclose(a.cluster_centers_, b.cluster_centers_, rtol=1e-12)
+    assert_array_equal(a.labels_, b.labels_)
+
+
+def test_unit_weights_equal_no_weights():
+    X = _data("blobs3d")
+    for kernel in KERNELS:
+        h = BANDWIDTH["blobs3d"][kernel]
+        a = _fit(X, bandwidth=h, kernel=kernel).fit(X, sample_weight=np.ones(len(X)))
+        b = _fit(X, bandwidth=h, kernel=kernel)
+        assert_allclose(a.cluster_centers_, b.cluster_centers_, rtol=1e-12)
+        assert_array_equal(a.labels_, b.labels_)
+        assert a.n_iter_ == b.n_iter_
+
+
+def test_zero_weight_points_are_not_seeds_and_not_mass():
+    # A far cluster with zero weight: no centre there, but its points are
+    # labelled by the nearest centre (or -1 when cluster_all=False).
+    X = _data("blobs2d")
+    far = X[:20] + 100.0
+    Xa = np.concatenate([X, far])
+    w = np.concatenate([np.ones(len(X)), np.zeros(len(far))])
+    h = BANDWIDTH["blobs2d"]["flat"]
+    for cluster_all in (True, False):
+        ours = _fit(Xa, bandwidth=h, cluster_all=cluster_all).fit(Xa, sample_weight=w)
+        ref = reference(Xa, h, "flat", sample_weight=w, cluster_all=cluster_all)
+        assert_matches_reference(ours, ref, Xa, rtol=1e-9)
+        plain = _fit(X, bandwidth=h)
+        assert_allclose(ours.cluster_centers_, plain.cluster_centers_, rtol=1e-12)
+        if not cluster_all:
+            assert (ours.labels_[len(X) :] == -1).all()
+
+
+# ---------------------------------------------------------------------------
+# attractor labels
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cluster_all", [True, False], ids=["all", "orphans"])
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("name", ["blobs2d", "aniso", "line1d"])
+def test_attractor_labels(name, kernel, cluster_all):
+    X = _data(name)
+    h = BANDWIDTH[name][kernel]
+    ours = _fit(
+        X,
+        bandwidth=h,
+        kernel=kernel,
+        cluster_assignment="attractor",
+        cluster_all=cluster_all,
+        gaussian_tol=0,
+    )
+    ref = reference(X, h, kernel, cluster_all=cluster_all, assignment="attractor")
+    assert_matches_reference(ours, ref, X, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_attractor_labels_bin_seeding_and_weights(kernel):
+    X = _data("aniso")
+    h = BANDWIDTH["aniso"][kernel]
+    w = np.random.default_rng(4).uniform(0.5, 3.0, size=len(X))
+    ours = _fit(
+        X,
+        bandwidth=h,
+        kernel=kernel,
+        cluster_assignment="attractor",
+        bin_seeding=True,
+        gaussian_tol=0,
+    ).fit(X, sample_weight=w)
+    ref = reference(
+        X, h, kernel, sample_weight=w, bin_seeding=True, assignment="attractor"
+    )
+    assert_matches_reference(ours, ref, X, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_attractor_predict(kernel):
+    X = _data("blobs2d")
+    h = BANDWIDTH["blobs2d"][kernel]
+    ours = _fit(
+        X, bandwidth=h, kernel=kernel, cluster_assignment="attractor", gaussian_tol=0
+    )
+    rng = np.random.default_rng(5)
+    probes = np.concatenate(
+        [X[::3] + rng.normal(0, 0.3, size=X[::3].shape), rng.uniform(-12, 12, (40, 2))]
+    )
+    ends = ref_shift(X, np.ones(len(X)), probes, h, kernel, 300)[0]
+    expected, _ = ref_nearest(ends, ours.cluster_centers_)
+    assert_array_equal(ours.predict(probes), expected)
+    # On the training points: the fitted labels.
+    assert_array_equal(ours.predict(X), ours.labels_)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_attractor_differs_from_nearest_somewhere(kernel):
+    # A long cluster next to a small tight one: the tip of the long cluster
+    # is nearer the small cluster's centre than its own, yet climbs to its
+    # own mode.
+    rng = np.random.default_rng(0)
+    X = np.concatenate(
+        [
+            rng.normal(0, 1, size=(200, 2)) * [3.0, 0.3],
+            rng.normal(0, 0.2, size=(30, 2)) + [9.0, 1.5],
+        ]
+    )
+    h = {"flat": 3.0, "gaussian": 1.0, "epanechnikov": 2.5}[kernel]
+    nearest = _fit(X, bandwidth=h, kernel=kernel, gaussian_tol=0)
+    attractor = _fit(
+        X, bandwidth=h, kernel=kernel, cluster_assignment="attractor", gaussian_tol=0
+    )
+    assert_array_equal(nearest.cluster_centers_, attractor.cluster_centers_)
+    ref = reference(X, h, kernel, assignment="attractor")
+    assert_array_equal(attractor.labels_, ref[1])
+    assert (nearest.labels_ != attractor.labels_).any()
+    assert_array_equal(nearest.labels_, reference(X, h, kernel)[1])
+
+
+# ---------------------------------------------------------------------------
+# per-feature bandwidths, rules of thumb
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("name", ["blobs2d", "blobs3d", "aniso"])
+def test_per_feature_bandwidth(name, kernel):
+    X = _data(name)
+    base = BANDWIDTH[name][kernel]
+    h = base * np.linspace(0.7, 1.4, X.shape[1])
+    ours = _fit(X, bandwidth=h, kernel=kernel, gaussian_tol=0)
+    ref = reference(X, h, kernel)
+    assert_matches_reference(ours, ref, X, rtol=1e-9)
+    assert_array_equal(ours.bandwidth_, h)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_per_feature_bandwidth_orphans_and_bins(kernel):
+    X = _data("blobs3d")
+    h = BANDWIDTH["blobs3d"][kernel] * np.array([0.8, 1.0, 1.3])
+    ours = _fit(
+        X,
+        bandwidth=h,
+        kernel=kernel,
+        cluster_all=False,
+        bin_seeding=True,
+        gaussian_tol=0,
+    )
+    ref = reference(X, h, kernel, cluster_all=False, bin_seeding=True)
+    assert_matches_reference(ours, ref, X, rtol=1e-9)
+
+
+def test_per_feature_bandwidth_equal_values_is_scalar():
+    X = _data("blobs3d")
+    a = _fit(X, bandwidth=np.full(3, 1.5))
+    b = _fit(X, bandwidth=1.5)
+    assert_allclose(a.cluster_centers_, b.cluster_centers_, rtol=1e-12)
+    assert_array_equal(a.labels_, b.labels_)
+    assert a.n_iter_ == b.n_iter_
+
+
+def test_per_feature_bandwidth_wrong_length():
+    with pytest.raises(ValueError, match="bandwidth has 3 values"):
+        MeanShift(bandwidth=[1.0, 2.0, 3.0]).fit(_data("blobs2d"))
+
+
+@pytest.mark.parametrize("rule", ["scott", "silverman"])
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_rule_of_thumb_bandwidths(rule, kernel):
+    X = _data("aniso")
+    ours = _fit(X, bandwidth=rule, kernel=kernel, gaussian_tol=0)
+    n, d = X.shape
+    h = np.asarray(ours.bandwidth_)
+    assert h.shape == (d,)
+    assert (h > 0).all() and np.isfinite(h).all()
+    # The normal reference rules, per feature.
+    std = X.std(axis=0, ddof=1)
+    factor = (
+        n ** (-1 / (d + 4)) if rule == "scott" else (n * (d + 2) / 4) ** (-1 / (d + 4))
+    )
+    assert_allclose(h, factor * std, rtol=1e-12)
+    ref = reference(X, h, kernel)
+    assert_matches_reference(ours, ref, X, rtol=1e-9)
+
+
+def test_rule_of_thumb_constant_feature():
+    X = _data("blobs2d")
+    X = np.column_stack([X, np.full(len(X), 3.0)])
+    h = np.asarray(_fit(X, bandwidth="scott").bandwidth_)
+    assert (h > 0).all() and np.isfinite(h).all()
