@@ -551,6 +551,91 @@ def _log_gamma(x):
     return lgamma(x)
 
 
+def shift_seeds(
+    X,
+    seeds,
+    *,
+    bandwidth,
+    kernel="flat",
+    max_iter=300,
+    sample_weight=None,
+    n_jobs=None,
+    gaussian_tol=1e-8,
+):
+    """Move each seed uphill on the kernel density of X; no merging.
+
+    The per-seed loop of :class:`MeanShift`, exposed for trajectories and
+    custom post-processing: ``max_iter=k`` gives the positions after k + 1
+    steps (scikit-learn's counting).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The data.
+    seeds : array-like of shape (n_seeds, n_features)
+        Starting points.
+    bandwidth : float
+        Kernel bandwidth, > 0.
+    kernel : {"flat", "gaussian", "epanechnikov"}, default="flat"
+    max_iter : int, default=300
+    sample_weight : array-like of shape (n_samples,), default=None
+    n_jobs : int, default=None
+    gaussian_tol : float, default=1e-8
+
+    Returns
+    -------
+    modes : ndarray of shape (n_seeds, n_features)
+        Final positions (float64).
+    n_iter : ndarray of shape (n_seeds,)
+        Completed iterations per seed.
+    intensity : ndarray of shape (n_seeds,)
+        Kernel mass at the last step; 0 for a seed whose neighbourhood was
+        empty (its position is then its start).
+    """
+    est = MeanShift(
+        bandwidth=bandwidth,
+        seeds=seeds,
+        kernel=kernel,
+        max_iter=max_iter,
+        n_jobs=n_jobs,
+        gaussian_tol=gaussian_tol,
+    )
+    est._validate_params()
+    if bandwidth is None or isinstance(bandwidth, str) or not is_real(bandwidth):
+        raise param_error(
+            "shift_seeds", "bandwidth", bandwidth, "a float in the range (0, inf)"
+        )
+    owner = "shift_seeds"
+    X = check_array(X, owner=owner)
+    w = check_sample_weight(sample_weight, X.shape[0])
+    S = check_array(seeds, owner=owner, input_name="seeds", keep_float32=False)
+    if S.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"seeds has {S.shape[1]} features, but {owner} is expecting "
+            f"{X.shape[1]} features as input."
+        )
+    n_threads = effective_n_threads(n_jobs)
+    units = Units(pow2_exponent(X, float(bandwidth)))
+    h = units.scalar_to_core(float(bandwidth))
+    tree = _core.Tree(
+        units.to_core(X),
+        weights=w,
+        leaf_size=est._leaf_size(*X.shape),
+        kernel=kernel,
+        n_threads=n_threads,
+    )
+    means, intensity, iters, _ = tree.shift(
+        units.to_core(S, np.float64),
+        kernel,
+        h,
+        1e-3 * h,
+        max_iter,
+        gaussian_tol,
+        n_threads,
+    )
+    return units.from_core(means, np.float64), iters, intensity
+
+
 def mean_shift(
     X,
     *,

@@ -78,3 +78,14 @@ def mean_shift(
     n_jobs: int | None = ...,
     kernel: _Kernel = ...,
 ) -> tuple[NDArray[np.floating], NDArray[np.int64]]: ...
+def shift_seeds(
+    X: ArrayLike,
+    seeds: ArrayLike,
+    *,
+    bandwidth: float,
+    kernel: _Kernel = ...,
+    max_iter: int = ...,
+    sample_weight: ArrayLike | None = ...,
+    n_jobs: int | None = ...,
+    gaussian_tol: float = ...,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]: ...

@@ -1,0 +1,33 @@
+"""The example scripts run and draw their pictures (matplotlib extra)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("matplotlib")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.mark.parametrize(
+    "script, expect",
+    [
+        ("kde_surface.py", "3 modes"),
+        ("trajectories.py", "3 modes"),
+        ("color_quantization.py", "colours from"),
+    ],
+)
+def test_example_draws_png(tmp_path, script, expect):
+    out = tmp_path / "picture.png"
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert expect in result.stdout
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
