@@ -133,6 +133,11 @@ class BuildExt(build_ext):
         out_dir = Path(self.get_ext_fullpath("meanshift_fast._core")).parent
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "_build_info.json").write_text(json.dumps(info, indent=1))
+        # The public header travels with the package, for Cython code that
+        # cimports meanshift_fast._core (see meanshift_fast.get_include()).
+        include = out_dir / "include"
+        include.mkdir(exist_ok=True)
+        shutil.copyfile(HERE / "src_c" / "meanshift.h", include / "meanshift.h")
 
 
 extensions = [

@@ -15,11 +15,25 @@ from meanshift_fast._estimator import (
 
 __version__ = "0.1.0"
 
+
+def get_include():
+    """Directory of meanshift.h, for building Cython code that cimports
+    ``meanshift_fast._core`` (pass it in the extension's include_dirs)."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    shipped = here / "include"
+    if (shipped / "meanshift.h").exists():
+        return str(shipped)
+    return str(here.parent / "src_c")  # a source checkout
+
+
 __all__ = [
     "ConvergenceWarning",
     "MeanShift",
     "__version__",
     "estimate_bandwidth",
+    "get_include",
     "get_bin_seeds",
     "mean_shift",
     "openmp_enabled",

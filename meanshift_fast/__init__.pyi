@@ -8,3 +8,5 @@ from meanshift_fast._estimator import mean_shift as mean_shift
 __version__: str
 __all__: list[str]
 from meanshift_fast._estimator import shift_seeds as shift_seeds
+
+def get_include() -> str: ...
