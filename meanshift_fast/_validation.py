@@ -15,7 +15,7 @@ class NotFittedError(ValueError, AttributeError):
     """The estimator is used before `fit`."""
 
 
-_SKLEARN_NOT_FITTED = []
+_SKLEARN_NOT_FITTED: list[type] = []
 
 
 def not_fitted_error(message):
