@@ -24,6 +24,40 @@
 #undef MS_TREE
 #undef MS_FN
 
+/* f(m) = 1 for m <= L, else 1 + f(floor(m / 2)) + f(ceil(m / 2)): the
+ * node count of a median-split tree.  Each level has only two sizes, m and
+ * m + 1, so the pair (f(m), f(m + 1)) recurses in O(log m). */
+static void subtree_pair(int64_t m, int64_t leaf, int64_t *fm, int64_t *fm1)
+{
+    if (m + 1 <= leaf) {
+        *fm = *fm1 = 1;
+        return;
+    }
+    if (m <= leaf) {
+        *fm = 1;
+        *fm1 = 3; /* m + 1 <= 2 leaf splits once into two leaves */
+        return;
+    }
+    int64_t a, b; /* f(h), f(h + 1) */
+    const int64_t h = m / 2;
+    subtree_pair(h, leaf, &a, &b);
+    if (m % 2 == 0) {
+        *fm = 1 + 2 * a;
+        *fm1 = 1 + a + b;
+    } else {
+        *fm = 1 + a + b;
+        *fm1 = 1 + 2 * b;
+    }
+}
+
+int64_t ms__subtree_nodes(int64_t m, int64_t leaf_size)
+{
+    int64_t fm, fm1;
+    if (leaf_size < 1) leaf_size = 1;
+    subtree_pair(m, leaf_size, &fm, &fm1);
+    return fm;
+}
+
 void ms_tree_suppress_f64(const ms_tree_f64 *t, const double *q, double r2, int64_t after,
                           unsigned char *alive)
 {

@@ -139,17 +139,19 @@ static void MS_FN(node_sums)(MS_TREE *t, int64_t nid)
     t->m2[nid] = m2;
 }
 
-/* Builds the subtree over rows [start, end) at node nid; its nodes take
- * the ids after nid in depth-first order.  Returns the next free id. */
-static int64_t MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start, int64_t end,
-                                 int64_t leaf_size)
+/* Builds the subtree over rows [start, end) at node nid.  Its nodes take
+ * the ids after nid in depth-first order, the right subtree starting where
+ * a full left subtree would end, so that both halves can be built at once
+ * and the layout does not depend on the thread count (a left subtree cut
+ * short by identical points leaves unused ids). */
+static void MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start, int64_t end,
+                              int64_t leaf_size)
 {
     ms_node *nd = &t->nodes[nid];
     nd->start = start;
     nd->end = end;
     nd->left = nd->right = -1;
     MS_FN(node_box)(t, nid);
-    int64_t next = nid + 1;
     if (end - start > leaf_size) {
         const int64_t d = t->d;
         const MS_T *lo = t->lo + nid * d, *hi = t->hi + nid * d;
@@ -167,16 +169,25 @@ static int64_t MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start, int64_t
         if (widest > 0.0) {
             const int64_t mid = start + (end - start) / 2;
             MS_FN(select_rows)(t, start, end - 1, mid, dim);
-            const int64_t left = next;
-            next = MS_FN(build_node)(t, left, start, mid, leaf_size);
-            const int64_t right = next;
-            next = MS_FN(build_node)(t, right, mid, end, leaf_size);
+            const int64_t left = nid + 1;
+            const int64_t right = left + ms__subtree_nodes(mid - start, leaf_size);
+#if MS_OMP_TASKS
+            if (end - start >= MS_TASK_MIN_POINTS) {
+#pragma omp task
+                MS_FN(build_node)(t, left, start, mid, leaf_size);
+                MS_FN(build_node)(t, right, mid, end, leaf_size);
+#pragma omp taskwait
+            } else
+#endif
+            {
+                MS_FN(build_node)(t, left, start, mid, leaf_size);
+                MS_FN(build_node)(t, right, mid, end, leaf_size);
+            }
             t->nodes[nid].left = left;
             t->nodes[nid].right = right;
         }
     }
     MS_FN(node_sums)(t, nid);
-    return next;
 }
 
 void MS_FN(ms_tree_free)(MS_TREE *t)
@@ -219,9 +230,7 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights, int64_t n, 
     memset(t, 0, sizeof(*t));
     t->n = n;
     t->d = d;
-    /* Leaves hold at least ceil(leaf_size / 2) points. */
-    const int64_t min_leaf = (leaf_size + 1) / 2;
-    const int64_t max_nodes = 2 * (n / min_leaf) + 1;
+    const int64_t max_nodes = ms__subtree_nodes(n, leaf_size);
     const size_t nd = (size_t)n * (size_t)d;
     const size_t bd = (size_t)max_nodes * (size_t)d;
     t->pts = ms_alloc(&rt, nd, sizeof(MS_T));
@@ -255,7 +264,19 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights, int64_t n, 
     memcpy(t->pts, X, nd * sizeof(MS_T));
     for (int64_t i = 0; i < n; i++) t->index[i] = i;
     if (weights) memcpy(t->weights, weights, (size_t)n * sizeof(double));
-    t->n_nodes = MS_FN(build_node)(t, 0, 0, n, leaf_size);
+    for (int64_t i = 0; i < max_nodes; i++) {
+        t->nodes[i].start = t->nodes[i].end = 0;
+        t->nodes[i].left = t->nodes[i].right = MS_NODE_UNUSED;
+    }
+    t->n_nodes = max_nodes;
+#if MS_OMP_TASKS
+    if (n >= MS_TASK_MIN_POINTS && ms_num_threads(cfg) > 1) {
+#pragma omp parallel num_threads(ms_num_threads(cfg))
+#pragma omp single
+        MS_FN(build_node)(t, 0, 0, n, leaf_size);
+    } else
+#endif
+        MS_FN(build_node)(t, 0, 0, n, leaf_size);
     *out = t;
     return MS_OK;
 }

@@ -60,9 +60,26 @@ int ms_num_threads(const ms_config *cfg);
 /* Ask the progress callback; non-zero means stop. */
 int ms_report_progress(const ms_config *cfg, int64_t done, int64_t total);
 
+/* OpenMP tasks (OpenMP 3.0) build large trees in parallel; MSVC's
+ * OpenMP 2.0 builds them serially. */
+#if defined(_OPENMP) && _OPENMP >= 200805
+#define MS_OMP_TASKS 1
+#else
+#define MS_OMP_TASKS 0
+#endif
+/* Subtrees at least this large are built as separate tasks. */
+#define MS_TASK_MIN_POINTS 16384
+
+/* left of a node id that no node uses (see build_node). */
+#define MS_NODE_UNUSED (-2)
+
+/* Number of node ids a subtree over m points takes (an upper bound on the
+ * nodes it uses). */
+int64_t ms__subtree_nodes(int64_t m, int64_t leaf_size);
+
 typedef struct ms_node {
     int64_t start, end;  /* points [start, end) in tree order */
-    int64_t left, right; /* child node indices, -1 for a leaf */
+    int64_t left, right; /* child node ids; -1 for a leaf, MS_NODE_UNUSED */
 } ms_node;
 
 /* Fields shared by both precisions, so that code over the nodes alone

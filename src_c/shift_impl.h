@@ -83,7 +83,7 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
         if (st != MS_OK) goto done;
         int64_t n_leaves = 0;
         for (int64_t nid = 0; nid < groups->n_nodes; nid++)
-            if (groups->nodes[nid].left < 0) leaves[n_leaves++] = nid;
+            if (groups->nodes[nid].left == -1) leaves[n_leaves++] = nid;
         int failed = 0;
         volatile int stop = 0;
         int64_t groups_done = 0;
