@@ -277,7 +277,7 @@ or None, default=None
         X = check_array(X, owner=owner)
         n, d = X.shape
         w = check_sample_weight(sample_weight, n)
-        n_threads = effective_n_threads(self.n_jobs)
+        n_threads = effective_n_threads(self.n_jobs, n * n)
         kernel = self.kernel
 
         bandwidth = self.bandwidth
@@ -336,6 +336,7 @@ or None, default=None
         else:
             seeds = data if w is None else data[w > 0]
         seeds = np.ascontiguousarray(seeds, dtype=np.float64)
+        n_threads = effective_n_threads(self.n_jobs, len(seeds) * n)
 
         tree = _core.Tree(
             np.ascontiguousarray(data),

@@ -43,9 +43,20 @@ def available_cpus():
     return min(n, limit) if limit else n
 
 
-def effective_n_threads(n_jobs):
-    """Threads for a C call; n_jobs is already validated (int != 0 or None)."""
+# Below this many seed-sample pairs a fit is over in about a millisecond:
+# waking a thread team costs more than it saves, and much more on a loaded
+# machine where the team's threads wait for cores.
+SMALL_WORK = 2_000_000
+
+
+def effective_n_threads(n_jobs, work=None):
+    """Threads for a C call; n_jobs is already validated (int != 0 or None).
+
+    `work` (seeds times samples, say) lets a tiny job run on one thread
+    when n_jobs leaves the choice to us (None or negative)."""
     if not _core.openmp_enabled():
+        return 1
+    if work is not None and work < SMALL_WORK and (n_jobs is None or n_jobs < 0):
         return 1
     if n_jobs is None:
         return max(1, min(_core.default_num_threads(), available_cpus()))
