@@ -156,6 +156,7 @@ def main(argv=None):
         else:
             t, npy, own = r["total_ms"], r["numpy_ms"], r["own_ms"]
             print(f"{mod:<18} {t:9.1f} {npy:9.1f} {own:9.1f}")
+    print("(own = median over runs of total minus numpy)")
     a, b = (report["modules"].get(m, {}) for m in (args.module, args.compare))
     if "total_ms" in a and "total_ms" in b and a["total_ms"] > 0:
         ratio = b["total_ms"] / a["total_ms"]

@@ -20,6 +20,7 @@ linear for bin seeding (mlpack always bin-seeds internally).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib.metadata
 import json
@@ -68,6 +69,9 @@ QUICK = {
 MAX_ITER = 300
 LONG_RUN_S = 10.0  # a run longer than this is not repeated
 PROBE_ABOVE_N = 20_000  # with no smaller-n timing, probe before running above this
+REFINE_FACTOR = 20  # re-estimate sklearn every-point seeding by a seed probe if
+# the n^2 estimate is above the cap by no more than this factor
+APPROX_RATIO_MAX = 10  # show ~ratios against skipped peers up to est = this x cap
 SEED = 0
 
 # --------------------------------------------------------------------------
@@ -208,6 +212,7 @@ class Job:
     tool: str
     dtype: str = "float64"
     n_jobs: int | None = None
+    ctx: str = ""  # set for runs timed on their own (interleaved) in one case
 
     @property
     def d(self):
@@ -225,7 +230,7 @@ class Job:
 
     def reference(self, tool=SK):
         """The default-settings float64 job of `tool` on the same data."""
-        return replace(self, tool=tool, dtype="float64", n_jobs=None)
+        return replace(self, tool=tool, dtype="float64", n_jobs=None, ctx="")
 
     def series(self):
         return replace(self, n=0)
@@ -254,10 +259,18 @@ class Result:
     skipped: bool = False
     error: str | None = None
     error_tb: str | None = None
+    load1: float | None = None  # 1-minute load average before the run
 
     @property
     def median(self):
         return statistics.median(self.times) if self.times else None
+
+
+def load1():
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 def complexity(job):
@@ -267,7 +280,9 @@ def complexity(job):
     if job.tool == ML:
         # mlpack's binding always uses bin seeding; each shift is a range search.
         return 1.0
-    return 1.0
+    # meanshift_fast: only used for --self-time-cap; quadratic is the worst
+    # case of every-point seeding and of estimate_bandwidth on all samples.
+    return 1.0 if job.task == "binseed" else 2.0
 
 
 # --------------------------------------------------------------------------
@@ -367,19 +382,55 @@ class Runner:
     def available(self, tool):
         return self.mods.get(tool) is not None
 
+    def limits(self, job):
+        """Context limiting scikit-learn's OpenMP threads (--sklearn-threads)."""
+        n = self.args.sklearn_threads
+        if job.tool != SK or not n:
+            return contextlib.nullcontext()
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(limits=n, user_api="openmp")
+
     def _run(self, job, repeats):
         X = self.data.get(job.family, job.n, job.dtype)
         h = None if job.task == "estbw" else self.data.bandwidth(job.family)
-        return timed(make_call(job, X, h, self.mods), repeats)
+        call = make_call(job, X, h, self.mods)
+        with self.limits(job):
+            return timed(call, repeats)
 
-    def estimate(self, job):
-        """(seconds, basis) for a peer job, or (None, None) when it is cheap."""
+    def estimate(self, job, probe=True):
+        """(seconds, basis) for a job, or (None, None) when it is cheap."""
         p = complexity(job)
-        prior = [s for s in self.series.get(job.series(), []) if s[0] < job.n]
+        prior = sorted(s for s in self.series.get(job.series(), []) if s[0] < job.n)
+        if prior and job.tool == MF and len(prior) >= 2:
+            # meanshift_fast's complexity is not known in advance: use the
+            # exponent between its last two sizes, kept within [1, 2].
+            (n1, t1, _), (n0, t0, _) = prior[-2], prior[-1]
+            if t1 > 0 and t0 > 0 and n0 > n1:
+                p = min(2.0, max(1.0, math.log(t0 / t1) / math.log(n0 / n1)))
         if prior:
-            n0, t0, how = max(prior)
-            return t0 * (job.n / n0) ** p, f"n={n0} {how} {t0:.3g}s x (n ratio)^{p:g}"
-        if job.n <= PROBE_ABOVE_N or not FAMILIES[job.family][1]:
+            n0, t0, how = prior[-1]
+            est = t0 * (job.n / n0) ** p
+            basis = f"n={n0} {how} {t0:.3g}s x (n ratio)^{p:.3g}"
+            refine = (
+                probe
+                and job.tool == SK
+                and job.task == "allseeds"
+                and self.args.time_cap < est <= REFINE_FACTOR * self.args.time_cap
+            )
+            if refine:
+                # n^2 from a small, overhead-dominated n overestimates: measure.
+                est2, basis2 = self._seed_probe(job)
+                if est2 is not None:
+                    return est2, f"{basis2} (n^2 scaling gave {est:.0f}s)"
+            return est, basis
+        if not probe:
+            return None, None
+        if not FAMILIES[job.family][1]:
+            if job.tool == SK and job.task == "allseeds":
+                return self._seed_probe(job)
+            return None, None
+        if job.n <= PROBE_ABOVE_N:
             return None, None
         n0 = max(2_000, job.n // 50)
         try:
@@ -392,17 +443,87 @@ class Runner:
         self.series.setdefault(job.series(), []).append((n0, t0, "probe"))
         return t0 * (job.n / n0) ** p, f"probe n={n0} {t0:.3g}s x (n ratio)^{p:g}"
 
+    def _seed_probe(self, job):
+        """Estimate sklearn with every point a seed from a run on a few seeds.
+
+        For data sets of fixed size: the cost is linear in the number of seeds
+        (each seed climbs independently), so time(m seeds) * n / m.
+        """
+        from sklearn.cluster import MeanShift
+
+        X = self.data.get(job.family, job.n, job.dtype)
+        h = self.data.bandwidth(job.family)
+        m = min(job.n, max(100, job.n // 50))
+        seeds = X[np.random.default_rng(SEED).choice(job.n, m, replace=False)]
+        try:
+            with self.limits(job):
+                times, _ = timed(
+                    lambda: MeanShift(bandwidth=h, seeds=seeds, max_iter=MAX_ITER).fit(
+                        X
+                    ),
+                    1,
+                )
+        except Exception as exc:  # noqa: BLE001
+            return None, f"seed probe failed: {type(exc).__name__}: {exc}"
+        t0 = times[0]
+        self.probes.append({"job": job_dict(job), "seeds": m, "seconds": t0})
+        self.log(f"  probe {job.label()} with {m} seeds: {t0:.3g}s")
+        return t0 * job.n / m, f"probe with {m} of {job.n} seeds {t0:.3g}s x n/m"
+
+    def ensure_pair(self, job_a, job_b, case):
+        """Fresh interleaved timings (a, b, a, b, ...) of two related runs.
+
+        Used where the ratio of the two is the point (float32 vs float64,
+        n_jobs=1 vs all cores), so that slow drifts in machine load hit both.
+        """
+        job_a, job_b = replace(job_a, ctx=case), replace(job_b, ctx=case)
+        res = {j: Result(job=j, case=case, load1=load1()) for j in (job_a, job_b)}
+        calls = {}
+        for j in res:
+            X = self.data.get(j.family, j.n, j.dtype)
+            h = None if j.task == "estbw" else self.data.bandwidth(j.family)
+            calls[j] = make_call(j, X, h, self.mods)
+        for _ in range(self.args.repeats):
+            longest = 0.0
+            for j, r in res.items():
+                if r.error:
+                    continue
+                gc.collect()
+                try:
+                    t0 = time.perf_counter()
+                    r.out = calls[j]()
+                    dt = time.perf_counter() - t0
+                except Exception as exc:  # noqa: BLE001
+                    r.error = f"{type(exc).__name__}: {exc}"
+                    r.error_tb = traceback.format_exc()
+                    self.log(f"[{case} n={j.n} d={j.d}] {j.label()}: ERROR {r.error}")
+                    continue
+                r.times.append(dt)
+                longest = max(longest, dt)
+            if longest > LONG_RUN_S:
+                break
+        for j, r in res.items():
+            self.cache[j] = r
+            if r.times:
+                times = ", ".join(f"{t:.3g}" for t in r.times)
+                self.log(
+                    f"[{case} n={j.n} d={j.d}] {j.label()}: "
+                    f"median {r.median:.4g}s  ({times})"
+                )
+        return res[job_a], res[job_b]
+
     def ensure(self, job, case):
         """Result of `job`, measuring it unless cached or over the time cap."""
         if job in self.cache:
             return self.cache[job]
-        res = Result(job=job, case=case)
+        res = Result(job=job, case=case, load1=load1())
         tag = f"[{case} n={job.n} d={job.d}] {job.label()}"
-        if job.tool in PEERS:
-            res.est_s, res.est_basis = self.estimate(job)
-            if res.est_s is not None and res.est_s > self.args.time_cap:
+        cap = self.args.time_cap if job.tool in PEERS else self.args.self_time_cap
+        if cap is not None and cap > 0:
+            res.est_s, res.est_basis = self.estimate(job, probe=job.tool in PEERS)
+            if res.est_s is not None and res.est_s > cap:
                 res.skipped = True
-                self.log(f"{tag}: skipped (est. {res.est_s:.0f}s > cap)")
+                self.log(f"{tag}: {skip_text(res)}")
                 self.cache[job] = res
                 return res
         try:
@@ -466,6 +587,11 @@ def ari(a, b):
 # rows
 
 
+def skip_text(res):
+    which = "cap" if res.job.tool in PEERS else "self cap"
+    return f"skipped (est. {res.est_s:.0f}s > {which})"
+
+
 def fmt_s(t):
     if t is None:
         return "—"
@@ -476,15 +602,26 @@ def fmt_ratio(num, den, approx=False):
     if num is None or den is None or den <= 0:
         return "—"
     r = num / den
-    s = f"{r:.2f}" if r < 100 else f"{r:.0f}"
+    if r >= 100:
+        s = f"{r:.0f}"
+    elif r >= 0.1:
+        s = f"{r:.2f}"
+    else:
+        s = f"{r:.2g}"
     return "~" + s if approx else s
 
 
-def peer_time(res):
-    """(seconds, approximate?) of a peer result, using its estimate if skipped."""
+def peer_time(res, cap):
+    """(seconds, approximate?) of a peer result, using its estimate if skipped.
+
+    Estimates far above the cap are extrapolations over orders of magnitude;
+    no ratio is shown for them.
+    """
     if res is None or res.error:
         return None, False
     if res.skipped:
+        if res.est_s is None or res.est_s > APPROX_RATIO_MAX * cap:
+            return None, True
         return res.est_s, True
     return res.median, False
 
@@ -519,16 +656,16 @@ def make_row(case, res, runner, extra_notes=()):
         "value": None,
         "notes": list(extra_notes),
         "measured_in_case": res.case,
+        "load1_before": res.load1,
     }
-    if job.tool == ML and job.task == "allseeds":
-        row["notes"].append("mlpack bin-seeds internally (not every point)")
+
     if res.case != case and not res.skipped:
         row["notes"].append(f"same measurement as {res.case}")
     if res.error:
         row["median_cell"] = "error"
         row["notes"].insert(0, res.error)
     elif res.skipped:
-        row["median_cell"] = f"skipped (est. {res.est_s:.0f}s > cap)"
+        row["median_cell"] = skip_text(res)
     else:
         row["median_cell"] = fmt_s(res.median)
 
@@ -541,7 +678,7 @@ def make_row(case, res, runner, extra_notes=()):
     cells = {}
     for peer, key in ((SK, "ratio_sklearn"), (ML, "ratio_mlpack")):
         pres = runner.cache.get(job.reference(peer))
-        t_peer, approx = peer_time(pres)
+        t_peer, approx = peer_time(pres, runner.args.time_cap)
         if res.median is not None and t_peer is not None:
             row[key] = t_peer / res.median
             row[key + "_approx"] = approx
@@ -573,7 +710,7 @@ def make_row(case, res, runner, extra_notes=()):
             if out.labels is not None and out.labels.shape == sk_out.labels.shape:
                 row["ari_vs_sklearn"] = ari(sk_out.labels, out.labels)
                 row["ari_cell"] = f"{row['ari_vs_sklearn']:.4f}"
-            if job.tool == ML:
+            if job.tool == ML and out.n_clusters != sk_out.n_clusters:
                 row["notes"].append(
                     f"n_clusters {out.n_clusters} vs sklearn {sk_out.n_clusters}"
                 )
@@ -665,8 +802,11 @@ def case_dtype(runner, sizes):
     for n in sizes:
         if runner.args.max_n and n > runner.args.max_n:
             continue
-        r64 = runner.ensure(Job("allseeds", "blobs3d", n, MF), "dtype")
-        r32 = runner.ensure(Job("allseeds", "blobs3d", n, MF, dtype="float32"), "dtype")
+        r64, r32 = runner.ensure_pair(
+            Job("allseeds", "blobs3d", n, MF),
+            Job("allseeds", "blobs3d", n, MF, dtype="float32"),
+            "dtype",
+        )
         notes = []
         if r64.median and r32.median:
             notes.append(f"float32 time / float64 time = {r32.median / r64.median:.2f}")
@@ -692,8 +832,11 @@ def case_threads(runner, specs):
         if runner.args.max_n and n > runner.args.max_n:
             continue
         family = "blobs3d" if task == "allseeds" else "blobs2d"
-        r1 = runner.ensure(Job(task, family, n, MF, n_jobs=1), "threads")
-        rall = runner.ensure(Job(task, family, n, MF, n_jobs=-1), "threads")
+        r1, rall = runner.ensure_pair(
+            Job(task, family, n, MF, n_jobs=1),
+            Job(task, family, n, MF, n_jobs=-1),
+            "threads",
+        )
         notes = []
         if r1.median and rall.median:
             notes.append(f"speed-up over n_jobs=1: {r1.median / rall.median:.2f}x")
@@ -849,6 +992,13 @@ RUNNERS = {
 # output
 
 
+def usable_cpus():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def machine_info(mods, mf_error):
     cpu_model, phys = None, None
     try:
@@ -862,10 +1012,7 @@ def machine_info(mods, mf_error):
                     phys = int(val)
     except OSError:
         pass
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:
-        affinity = None
+    affinity = usable_cpus()
     import scipy
     import sklearn
 
@@ -947,10 +1094,17 @@ def render_table(rows):
     for r in rows:
         if r.get("notes"):
             notes.append(
-                f"  [{r['case']} n={r['n']} {r['tool']}] " + "; ".join(r["notes"])
+                f"  [{r['case']} n={r['n']} d={r['d']} {r['tool']}] "
+                + "; ".join(r["notes"])
             )
     if notes:
-        out += ["", "notes:"] + notes
+        out += ["", "notes:", *notes]
+    if any(r.get("tool") == ML and r.get("task") == "allseeds" for r in rows):
+        out += [
+            "",
+            "mlpack's mean_shift always bin-seeds (bins of width radius), so in the",
+            "every-point-seed cases it does far less work; compare it by ARI only.",
+        ]
     return "\n".join(out)
 
 
@@ -1003,10 +1157,26 @@ def parse_args(argv=None):
     p.add_argument(
         "--time-cap",
         type=float,
-        default=60.0,
-        help="skip a peer (sklearn/mlpack) run whose estimated seconds exceed this",
+        default=None,
+        help="skip a peer (sklearn/mlpack) run whose estimated seconds exceed this "
+        "(default 60, or 20 with --quick)",
+    )
+    p.add_argument(
+        "--self-time-cap",
+        type=float,
+        default=600.0,
+        help="skip a meanshift_fast run whose estimated seconds (from its own "
+        "smaller-n run, n^2 for every-point seeds, n for bin seeds) exceed this; "
+        "0 disables",
     )
     p.add_argument("--max-n", type=int, default=None, help="skip sizes above this n")
+    p.add_argument(
+        "--sklearn-threads",
+        type=int,
+        default=None,
+        help="limit scikit-learn's OpenMP threads (threadpoolctl) during its runs; "
+        "default: leave scikit-learn as it is",
+    )
     p.add_argument("--no-mlpack", action="store_true", help="do not time mlpack")
     p.add_argument(
         "--no-meanshift-fast",
@@ -1020,6 +1190,8 @@ def parse_args(argv=None):
     if bad:
         p.error(f"unknown case(s) {bad}; choose from {list(CASES)}")
     args.cases = cases
+    if args.time_cap is None:
+        args.time_cap = 20.0 if args.quick else 60.0
     if args.repeats < 1:
         p.error("--repeats must be >= 1")
     return args
@@ -1095,6 +1267,11 @@ def main(argv=None):
         f"mlpack {info['mlpack']} | {info['cpu_model']} x{info['usable_cpus']} | "
         f"median of up to {args.repeats} runs (1 if a run > {LONG_RUN_S:g}s) | "
         f"time cap {args.time_cap:g}s"
+        + (
+            f" | sklearn limited to {args.sklearn_threads} OpenMP thread(s)"
+            if args.sklearn_threads
+            else ""
+        )
     )
     if mods.get(MF) is None:
         print(f"meanshift_fast NOT TIMED: {mf_err}")
@@ -1102,6 +1279,15 @@ def main(argv=None):
         "bandwidths: " + ", ".join(f"{k}={v:.6g}" for k, v in data.bandwidths.items())
     )
     print(render_table(rows))
+    loads = [r.load1 for r in runner.cache.values() if r.times and r.load1 is not None]
+    ncpu = usable_cpus()
+    busy = [x for x in loads if x > ncpu + 0.5]
+    if busy:
+        print(
+            f"\nWARNING: the 1-minute load average exceeded the {ncpu} usable CPUs "
+            f"before {len(busy)} of {len(loads)} timed runs (max {max(busy):.1f}); "
+            "timings are noisy (per-run load in the JSON)."
+        )
     print(f"\ntotal wall time {elapsed:.1f}s")
 
     doc = {
@@ -1111,6 +1297,8 @@ def main(argv=None):
             "quick": args.quick,
             "repeats": args.repeats,
             "time_cap_s": args.time_cap,
+            "self_time_cap_s": args.self_time_cap,
+            "sklearn_threads": args.sklearn_threads,
             "max_n": args.max_n,
             "max_iter": MAX_ITER,
             "long_run_s": LONG_RUN_S,
@@ -1126,6 +1314,7 @@ def main(argv=None):
             if r.error_tb
         },
         "total_wall_s": elapsed,
+        "loadavg_at_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(to_jsonable(doc), indent=2) + "\n")

@@ -1,6 +1,7 @@
 """Another Cython extension can cimport the core from the installed
 package and call it without linking against the C sources."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -75,6 +76,7 @@ def test_cimport_core_from_another_extension(tmp_path):
         timeout=600,
     )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
     check = subprocess.run(
         [
             sys.executable,
@@ -89,6 +91,7 @@ def test_cimport_core_from_another_extension(tmp_path):
             "print('ok', int(w))\n",
         ],
         cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
