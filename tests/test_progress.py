@@ -1,0 +1,74 @@
+"""Progress reporting: the fit's callback and the CLI's bar."""
+
+import io
+
+import numpy as np
+
+import meanshift_fast as mf
+from meanshift_fast.cli import _ProgressBar
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def _data(n=3000):
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(n, 2))
+
+
+def test_fit_reports_progress_up_to_the_total():
+    X = _data()
+    calls = []
+    ms = mf.MeanShift(bandwidth=0.5, n_jobs=1).fit(
+        X, progress=lambda done, total: calls.append((done, total))
+    )
+    assert calls, "no progress reported"
+    assert all(total == len(X) for _, total in calls)
+    dones = [d for d, _ in calls]
+    assert dones == sorted(dones) and dones[-1] == len(X)
+    # reporting does not change the result
+    ref = mf.MeanShift(bandwidth=0.5, n_jobs=1).fit(X)
+    np.testing.assert_array_equal(ms.labels_, ref.labels_)
+
+
+def test_bar_draws_on_a_terminal_only():
+    X = _data()
+    term = _Terminal()
+    bar = _ProgressBar("mean shift", stream=term, delay=0.0)
+    mf.MeanShift(bandwidth=0.5, n_jobs=1).fit(X, progress=bar)
+    bar.close()
+    out = term.getvalue()
+    assert "mean shift [" in out and f"{len(X)}/{len(X)}" in out
+
+    pipe = io.StringIO()  # not a terminal: stays silent
+    bar = _ProgressBar("mean shift", stream=pipe, delay=0.0)
+    mf.MeanShift(bandwidth=0.5, n_jobs=1).fit(X, progress=bar)
+    bar.close()
+    assert pipe.getvalue() == ""
+
+
+def test_bar_waits_before_drawing():
+    term = _Terminal()
+    bar = _ProgressBar("mean shift", stream=term, delay=3600.0)
+    bar(1, 10)
+    bar.close()
+    assert term.getvalue() == ""
+
+
+def test_progress_exception_stops_the_fit():
+    X = _data()
+
+    class Stop(Exception):
+        pass
+
+    def boom(done, total):
+        raise Stop
+
+    try:
+        mf.MeanShift(bandwidth=0.5, n_jobs=1).fit(X, progress=boom)
+    except Stop:
+        pass
+    else:  # pragma: no cover - the assertion below reports it
+        raise AssertionError("the callback's exception did not propagate")
