@@ -39,18 +39,5 @@ static double ms__select_double(double *v, int64_t m, int64_t r)
     return v[r];
 }
 
-#define MS_T double
-#define MS_TREE ms_tree_f64
-#define MS_FN(name) name##_f64
-#include "bandwidth_impl.h"
-#undef MS_T
-#undef MS_TREE
-#undef MS_FN
-
-#define MS_T float
-#define MS_TREE ms_tree_f32
-#define MS_FN(name) name##_f32
-#include "bandwidth_impl.h"
-#undef MS_T
-#undef MS_TREE
-#undef MS_FN
+#define MS_IMPL "bandwidth_impl.h"
+#include "ms_instantiate.h"

@@ -8,21 +8,8 @@
 #include "ms_internal.h"
 #include "kdtree_decl.h"
 
-#define MS_T double
-#define MS_TREE ms_tree_f64
-#define MS_FN(name) name##_f64
-#include "kdtree_impl.h"
-#undef MS_T
-#undef MS_TREE
-#undef MS_FN
-
-#define MS_T float
-#define MS_TREE ms_tree_f32
-#define MS_FN(name) name##_f32
-#include "kdtree_impl.h"
-#undef MS_T
-#undef MS_TREE
-#undef MS_FN
+#define MS_IMPL "kdtree_impl.h"
+#include "ms_instantiate.h"
 
 /* f(m) = 1 for m <= L, else 1 + f(floor(m / 2)) + f(ceil(m / 2)): the
  * node count of a median-split tree.  Each level has only two sizes, m and

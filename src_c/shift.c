@@ -10,18 +10,5 @@
 /* Seeds per group in the grouped flat-kernel loop. */
 #define MS_GROUP_SIZE 16
 
-#define MS_T double
-#define MS_TREE ms_tree_f64
-#define MS_FN(name) name##_f64
-#include "shift_impl.h"
-#undef MS_T
-#undef MS_TREE
-#undef MS_FN
-
-#define MS_T float
-#define MS_TREE ms_tree_f32
-#define MS_FN(name) name##_f32
-#include "shift_impl.h"
-#undef MS_T
-#undef MS_TREE
-#undef MS_FN
+#define MS_IMPL "shift_impl.h"
+#include "ms_instantiate.h"
