@@ -8,6 +8,7 @@ allocation-failure switch used by the reliability tests.
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -68,8 +69,14 @@ class BuildExt(build_ext):
             objs = self.compiler.compile(
                 [str(src)], output_dir=str(tmp), extra_postargs=cflags
             )
+            # LDFLAGS (where a libomp lives, on macOS) does not reach
+            # link_executable by itself.
+            extra = shlex.split(os.environ.get("LDFLAGS", ""))
             self.compiler.link_executable(
-                objs, "check_openmp", output_dir=str(tmp), extra_postargs=ldflags
+                objs,
+                "check_openmp",
+                output_dir=str(tmp),
+                extra_postargs=ldflags + extra,
             )
             return True
         except Exception:
@@ -96,7 +103,8 @@ class BuildExt(build_ext):
         else:
             # No FMA contraction: the tree's exact box tests rely on
             # distances rounded the same way everywhere.
-            cflags = ["-O3", "-ffp-contract=off", "-fno-math-errno"]
+            # -g0 overrides Python's -g: debug info would triple the wheel.
+            cflags = ["-O3", "-g0", "-ffp-contract=off", "-fno-math-errno"]
         ldflags = []
         if omp:
             cflags += omp[0]

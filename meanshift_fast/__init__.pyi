@@ -6,7 +6,17 @@ from meanshift_fast._estimator import MeanShift as MeanShift
 from meanshift_fast._estimator import mean_shift as mean_shift
 
 __version__: str
-__all__: list[str]
+__all__ = [
+    "ConvergenceWarning",
+    "MeanShift",
+    "__version__",
+    "estimate_bandwidth",
+    "get_include",
+    "get_bin_seeds",
+    "mean_shift",
+    "openmp_enabled",
+    "shift_seeds",
+]
 from meanshift_fast._estimator import shift_seeds as shift_seeds
 
 def get_include() -> str: ...

@@ -1,5 +1,7 @@
 from collections.abc import Callable
 
+from typing_extensions import disjoint_base
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -11,6 +13,7 @@ def fault_injection_enabled() -> bool: ...
 def set_fail_alloc_after(n: int) -> None: ...
 def radius_sq(h: float) -> float: ...
 
+@disjoint_base
 class Tree:
     n: int
     d: int

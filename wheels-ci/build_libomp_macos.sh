@@ -92,11 +92,13 @@ fetch_sources() {
     log "downloading $url"
     curl -fsSL --retry 5 --retry-delay 5 -o "$work/$name.tar.xz" "$url"
     if [[ "$LLVM_SHA256" != "skip" ]]; then
-        echo "$LLVM_SHA256  $work/$name.tar.xz" | shasum -a 256 -c -
+        echo "$LLVM_SHA256  $work/$name.tar.xz" >"$work/sha256.txt"
+        shasum -a 256 -c "$work/sha256.txt"
     fi
     log "extracting"
-    # The whole tree: the runtimes build pulls CMake modules from several
-    # top-level directories (runtimes/, cmake/, llvm/cmake/, third-party/).
+    # The whole tree: the openmp build pulls CMake modules from other
+    # top-level directories (cmake/, and runtimes/ + llvm/cmake/ for the
+    # runtimes entry point).
     tar -xf "$work/$name.tar.xz" -C "$work"
     rm -f "$work/$name.tar.xz"
     srcdir="$work/$name"
@@ -120,13 +122,20 @@ build_one() {
     log "$arch: building for macOS >= $target into $prefix"
     rm -rf "$prefix"
     local build="$work/build-$arch"
-    # The legacy standalone "cmake openmp/" build is gone in recent LLVM;
-    # the runtimes entry point works for old and new releases alike.
+    # Entry point: up to LLVM 21 the openmp directory builds on its own
+    # ("standalone"; headers go to include/).  Newer releases removed that
+    # mode in favour of "runtimes -DLLVM_ENABLE_RUNTIMES=openmp", which in
+    # 21.x and older would need an LLVM tree (it installs the headers into
+    # a clang resource dir and fails without PACKAGE_VERSION).
+    local entry=(-S "$srcdir/openmp")
+    if grep -q "standalone build mode has been removed" "$srcdir/openmp/CMakeLists.txt"; then
+        entry=(-S "$srcdir/runtimes" -DLLVM_ENABLE_RUNTIMES=openmp)
+    fi
+    log "$arch: cmake ${entry[*]}"
     # The install name is set at link time to the absolute path (no
     # install_name_tool, so the linker's ad-hoc signature stays valid), and
     # delocate finds the library through it.
-    MACOSX_DEPLOYMENT_TARGET="$target" cmake -S "$srcdir/runtimes" -B "$build" \
-        -DLLVM_ENABLE_RUNTIMES=openmp \
+    MACOSX_DEPLOYMENT_TARGET="$target" cmake "${entry[@]}" -B "$build" \
         -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_INSTALL_PREFIX="$prefix" \
         -DCMAKE_INSTALL_LIBDIR=lib \
