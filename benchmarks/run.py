@@ -48,7 +48,7 @@ CASES = ("allseeds3d", "binseed2d", "estbw", "highdim", "dtype", "threads", "flo
 
 # Sizes per case, full run and --quick run.
 FULL = {
-    "allseeds3d": [1_000, 5_000, 10_000, 100_000, 1_000_000],
+    "allseeds3d": [150, 1_000, 5_000, 10_000, 100_000, 1_000_000],
     "binseed2d": [200_000, 2_000_000],
     "estbw": [20_000, 50_000],
     "highdim": ["blobs8d", "blobs32d", "digits"],
