@@ -8,6 +8,7 @@ from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import Units, pow2_exponent
 from meanshift_fast._validation import (
+    c_array,
     check_array,
     check_n_jobs,
     is_int,
@@ -65,7 +66,7 @@ def estimate_bandwidth(X, *, quantile=0.3, n_samples=None, random_state=0, n_job
     X = check_array(X, owner=owner)
     rng = _check_random_state(random_state)
     if n_samples is not None:
-        X = np.ascontiguousarray(X[rng.permutation(X.shape[0])[:n_samples]])
+        X = c_array(X[rng.permutation(X.shape[0])[:n_samples]])
     return _estimate(X, quantile, effective_n_threads(n_jobs))
 
 

@@ -1,9 +1,8 @@
 from collections.abc import Callable
 
-from typing_extensions import disjoint_base
-
 import numpy as np
 from numpy.typing import NDArray
+from typing_extensions import disjoint_base
 
 KERNELS: dict[str, int]
 

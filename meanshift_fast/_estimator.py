@@ -13,6 +13,7 @@ from meanshift_fast._bandwidth import (
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import Units, pow2_exponent
 from meanshift_fast._validation import (
+    c_array,
     check_array,
     check_bool,
     check_choice,
@@ -335,11 +336,11 @@ or None, default=None
                 )
         else:
             seeds = data if w is None else data[w > 0]
-        seeds = np.ascontiguousarray(seeds, dtype=np.float64)
+        seeds = c_array(seeds, dtype=np.float64)
         n_threads = effective_n_threads(self.n_jobs, len(seeds) * n)
 
         tree = _core.Tree(
-            np.ascontiguousarray(data),
+            c_array(data),
             weights=w,
             leaf_size=self._leaf_size(n, d),
             kernel=kernel,
@@ -370,14 +371,14 @@ or None, default=None
                 " strategy                              or increase the bandwidth."
                 % (bandwidth if not per_feature else float(np.min(bandwidth)))
             )
-        centers = np.ascontiguousarray(means[order])
+        centers = c_array(means[order])
         r2 = -1.0 if self.cluster_all else _core.radius_sq(h)
         if self.cluster_assignment == "attractor":
             if self.seeds is None and not self.bin_seeding and w is None:
                 ends = means
             else:
                 ends, _, _, _ = tree.shift(
-                    np.ascontiguousarray(data, dtype=np.float64),
+                    c_array(data, dtype=np.float64),
                     kernel,
                     h,
                     1e-3 * h,
@@ -490,7 +491,7 @@ or None, default=None
         data = self._check_fitted_input(X)
         h = self._h
         mass, _ = self._fitted_tree().kernel_sum(
-            np.ascontiguousarray(data, dtype=np.float64),
+            c_array(data, dtype=np.float64),
             self.kernel,
             h,
             self.gaussian_tol,
@@ -533,7 +534,7 @@ or None, default=None
         if self.cluster_assignment == "attractor":
             h = self._h
             data, _, _, _ = self._fitted_tree().shift(
-                np.ascontiguousarray(data, dtype=np.float64),
+                c_array(data, dtype=np.float64),
                 self.kernel,
                 h,
                 1e-3 * h,

@@ -11,6 +11,8 @@ core works in scaled units when that keeps its arithmetic finite and exact:
 
 import numpy as np
 
+from meanshift_fast._validation import c_array
+
 # Squares of numbers within these bounds are normal doubles with room to
 # spare for sums.
 _LIMIT = 2.0**250
@@ -55,7 +57,7 @@ class Units:
             out = np.ldexp(X, self.exponent)
         else:
             out = X
-        return np.ascontiguousarray(out, dtype=dtype)
+        return c_array(out, dtype=dtype)
 
     def from_core(self, X, dtype):
         if self.factors is not None:

@@ -66,6 +66,12 @@ def check_feature_names(owner, fitted_names, X):
         raise ValueError(message)
 
 
+def c_array(a, dtype=None):
+    """A C-contiguous, aligned, base-class ndarray (a copy only when needed):
+    the C core reads raw pointers, which must be aligned."""
+    return np.require(a, dtype=dtype, requirements=["C", "A", "E"])
+
+
 def param_error(owner, name, value, expected):
     return InvalidParameterError(
         f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
@@ -187,7 +193,7 @@ def check_array(
             )
     small_float = arr.dtype.kind == "f" and arr.dtype.itemsize <= 4
     dtype = np.float32 if (keep_float32 and small_float) else np.float64
-    arr = np.ascontiguousarray(arr, dtype=dtype)
+    arr = c_array(arr, dtype=dtype)
     if arr.ndim == 2:
         if arr.shape[0] < min_samples:
             raise ValueError(
@@ -231,7 +237,7 @@ def check_sample_weight(sample_weight, n_samples):
         )
     if w.ndim == 0:
         w = np.full(n_samples, float(w))
-    w = np.ascontiguousarray(w, dtype=np.float64)
+    w = c_array(w, dtype=np.float64)
     if w.ndim != 1:
         raise ValueError("Sample weights must be 1D array or scalar")
     if w.shape != (n_samples,):

@@ -34,6 +34,7 @@ from meanshift_fast import _core
 from meanshift_fast._bandwidth import estimate_bandwidth
 from meanshift_fast._estimator import KERNELS, ConvergenceWarning
 from meanshift_fast._validation import (
+    c_array,
     check_bool,
     check_choice,
     check_int,
@@ -53,7 +54,7 @@ class _BlockTree:
     """
 
     def __init__(self, block, kernel, n_threads):
-        self.block = np.ascontiguousarray(block)
+        self.block = c_array(block)
         if self.block.dtype not in (np.float32, np.float64):
             self.block = self.block.astype(np.float64)
         self.kernel = kernel
@@ -101,7 +102,7 @@ def _block_finite(block):
 
 
 def _label_block(block, centers, r2):
-    block = np.ascontiguousarray(block)
+    block = c_array(block)
     if block.dtype not in (np.float32, np.float64):
         block = block.astype(np.float64)
     labels, _ = _core.nearest_center(block, centers, r2, 1)
@@ -274,13 +275,13 @@ class MeanShift:
 
         seeds = self.seeds
         if seeds is not None:
-            seeds = np.ascontiguousarray(np.asarray(seeds, dtype=np.float64))
+            seeds = c_array(np.asarray(seeds, dtype=np.float64))
             if seeds.ndim != 2 or seeds.shape[1] != d:
                 raise ValueError(f"seeds must have shape (n_seeds, {d})")
         elif self.bin_seeding and bandwidth != 0:
             seeds = self._bin_seeds(run, trees, offsets, bandwidth, n, d, X)
         else:
-            seeds = np.ascontiguousarray(X.compute(), dtype=np.float64)
+            seeds = c_array(X.compute(), dtype=np.float64)
 
         means, intensity, iters, converged = self._shift(run, trees, seeds, h, X.dtype)
         capped = int(np.count_nonzero(~converged & (intensity > 0)))
@@ -298,7 +299,7 @@ class MeanShift:
                 " strategy                              or increase the bandwidth."
                 % bandwidth
             )
-        centers = np.ascontiguousarray(means[order])
+        centers = c_array(means[order])
         r2 = -1.0 if self.cluster_all else _core.radius_sq(h)
         self.labels_ = X.map_blocks(
             _label_block, centers, r2, drop_axis=1, dtype=np.int64
@@ -322,7 +323,7 @@ class MeanShift:
             trees,
             [(rows[which == b] - offsets[b],) for b in range(len(trees))],
         )
-        sample = np.ascontiguousarray(np.concatenate(parts))
+        sample = c_array(np.concatenate(parts))
         return estimate_bandwidth(sample, n_jobs=self.n_jobs)
 
     def _bin_seeds(self, run, trees, offsets, bin_size, n, d, X):
@@ -346,13 +347,13 @@ class MeanShift:
                 "as seeds." % bin_size,
                 stacklevel=3,
             )
-            return np.ascontiguousarray(X.compute(), dtype=np.float64)
+            return c_array(X.compute(), dtype=np.float64)
         if len(seeds) == 0:
             raise ValueError(
                 f"No bin of size {bin_size:f} holds min_bin_freq={self.min_bin_freq} "
                 "samples; lower min_bin_freq."
             )
-        return np.ascontiguousarray(seeds * bin_size, dtype=np.float64)
+        return c_array(seeds * bin_size, dtype=np.float64)
 
     def _shift(self, run, trees, seeds, h, dtype):
         """Rounds of: partial sums on the workers, one step on the client.
@@ -365,7 +366,7 @@ class MeanShift:
         active = np.arange(m)
         stop = 1e-3 * h
         while len(active):
-            pos = np.ascontiguousarray(means[active])
+            pos = c_array(means[active])
             parts = run.map(
                 _partial_sums, trees, pos, self.kernel, h, self.gaussian_tol
             )
