@@ -83,6 +83,8 @@ def _build(block, kernel, n_threads):
 
 
 def _partial_sums(bt, seeds, kernel, h, tol):
+    # Arrays that arrive over the network may be unaligned views.
+    seeds = c_array(seeds, np.float64)
     d = seeds.shape[1]
     if bt.tree is None:
         return np.zeros(len(seeds)), np.zeros((len(seeds), d))
