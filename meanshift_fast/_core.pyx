@@ -53,6 +53,11 @@ KERNELS = {"flat": MS_KERNEL_FLAT, "gaussian": MS_KERNEL_GAUSSIAN,
 _fail_alloc_after = -1
 
 
+def _c(a, dtype=None):
+    """C reads raw pointers: hand it C-contiguous, aligned arrays."""
+    return np.require(a, dtype=dtype, requirements=["C", "A"])
+
+
 def openmp_enabled():
     return bool(ms_openmp_enabled())
 
@@ -148,9 +153,10 @@ cdef class Tree:
         cdef _Progress prog = _Progress(None)
         cdef ms_config cfg = _config(n_threads, prog)
         cdef ms_status st
+        X = _c(X)
         self.n, self.d = X.shape[0], X.shape[1]
         if weights is not None:
-            w = weights
+            w = _c(weights, np.float64)
             wp = &w[0]
         self.is_f32 = X.dtype == np.float32
         if self.is_f32:
@@ -169,7 +175,7 @@ cdef class Tree:
               int64_t max_iter, double gaussian_tol, int n_threads,
               progress=None):
         """Move every seed to its mode: (means, intensity, n_iter, converged)."""
-        cdef const double[:, ::1] s = seeds
+        cdef const double[:, ::1] s = _c(seeds, np.float64)
         cdef int64_t m = s.shape[0]
         cdef double[:, ::1] means = np.empty((m, self.d))
         cdef double[::1] inten = np.empty(m)
@@ -200,7 +206,7 @@ cdef class Tree:
 
     def kernel_sum(self, queries, kernel, double bandwidth, double tol):
         """Kernel-weighted mass and coordinate sums at each query row."""
-        cdef const double[:, ::1] q = queries
+        cdef const double[:, ::1] q = _c(queries, np.float64)
         cdef int64_t m = q.shape[0], i
         cdef double[::1] w = np.empty(m)
         cdef double[:, ::1] wx = np.empty((m, self.d))
@@ -236,8 +242,8 @@ cdef class Tree:
 
 def merge_centers(means, intensity, double r2, int n_threads=1):
     """Seed indices of the kept centres, in scikit-learn's order."""
-    cdef const double[:, ::1] mv = means
-    cdef const double[::1] iv = intensity
+    cdef const double[:, ::1] mv = _c(means, np.float64)
+    cdef const double[::1] iv = _c(intensity, np.float64)
     cdef int64_t m = mv.shape[0], k = 0
     cdef int64_t[::1] order = np.empty(max(m, 1), dtype=np.int64)
     cdef _Progress prog = _Progress(None)
@@ -252,7 +258,7 @@ def merge_centers(means, intensity, double r2, int n_threads=1):
 
 def nearest_center(X, centers, double r2, int n_threads=1, progress=None):
     """(labels, squared distances) of each row of X to its nearest centre."""
-    cdef const double[:, ::1] c = centers
+    cdef const double[:, ::1] c = _c(centers, np.float64)
     cdef const double[:, ::1] x64
     cdef const float[:, ::1] x32
     cdef int64_t n = X.shape[0], d = X.shape[1]
@@ -263,6 +269,7 @@ def nearest_center(X, centers, double r2, int n_threads=1, progress=None):
     cdef ms_status st = MS_OK
     if n == 0:
         return np.asarray(labels), np.asarray(dist)
+    X = _c(X)
     if X.dtype == np.float32:
         x32 = X
         with nogil:
