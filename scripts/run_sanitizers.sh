@@ -14,7 +14,7 @@
 #   MEANSHIFT_FAST_OPENMP  1 (default) or 0: build the extension with or
 #                          without OpenMP
 #   KEEP_WORKDIR=1         keep the temporary copy for inspection
-#   PYTEST_TIMEOUT         seconds before the pytest run is stopped (default 3600)
+#   PYTEST_TIMEOUT         seconds before the pytest run is stopped (default 1800)
 #   ASAN_OPTIONS, UBSAN_OPTIONS  override the defaults below
 # Exit status: non-zero when any step fails.
 set -euo pipefail
@@ -82,13 +82,13 @@ step "pytest tests/ against the sanitized build"
 start=$(date +%s)
 set +e
 (cd "$WORK" && LD_PRELOAD="$PRELOAD" PYTHONPATH="$WORK" \
-    timeout "${PYTEST_TIMEOUT:-3600}" \
+    timeout "${PYTEST_TIMEOUT:-1800}" \
     "$PYTHON" -m pytest tests -v -rfEP -p no:cacheprovider "$@") >"$WORK/pytest.log" 2>&1
 pytest_status=$?
 set -e
 grep -E "^(FAILED|ERROR) |^=+ .*(passed|failed|error).* =+$" "$WORK/pytest.log" | tail -60 || true
 if [ "$pytest_status" -eq 124 ]; then
-    echo "pytest stopped after ${PYTEST_TIMEOUT:-3600} s; the last test it reported:"
+    echo "pytest stopped after ${PYTEST_TIMEOUT:-1800} s; the last test it reported:"
     grep -E "::.* (PASSED|FAILED|ERROR|SKIPPED)" "$WORK/pytest.log" | tail -1 || true
 fi
 echo "pytest exit status $pytest_status after $(( $(date +%s) - start )) s"
@@ -97,8 +97,11 @@ if [ -n "$(ls -A "$LOGS")" ] ||
     echo "sanitizer reports ($(ls "$LOGS" | wc -l) log files in $LOGS):"
     cat "$LOGS"/* "$WORK/pytest.log" 2>/dev/null |
         grep -E "ERROR: AddressSanitizer|runtime error:" |
-        sed -E 's/0x[0-9a-f]+/0x.../g' | sort | uniq -c | sort -rn | head -20
-    for f in $(ls "$LOGS" | head -3); do
+        sed -E 's/0x[0-9a-f]+/0x.../g' | sort | uniq -c | sort -rn | head -20 || true
+    echo "tests whose output holds a report:"
+    awk '/^_+ .* _+$/ {t = $0} /runtime error:|ERROR: AddressSanitizer/ {print "   ", t}' \
+        "$WORK/pytest.log" | sort | uniq -c | head -40 || true
+    for f in $(ls "$LOGS" | head -3 || true); do
         echo "--- $f"
         head -25 "$LOGS/$f"
     done
