@@ -27,6 +27,8 @@ from meanshift_fast._validation import (
     param_error,
 )
 
+# max_iter beyond the core's int64 counter never binds anyway.
+_INT64_MAX = 2**63 - 1
 KERNELS = ("flat", "gaussian", "epanechnikov")
 ALGORITHMS = ("auto", "kd_tree", "brute")
 ASSIGNMENTS = ("nearest", "attractor")
@@ -226,7 +228,7 @@ or None, default=None
                 raise param_error(
                     owner, "bandwidth", bw, "positive and finite in every feature"
                 )
-        if is_real(bw) and not np.isfinite(bw):
+        if is_real(bw) and not np.isfinite(_as_float(bw)):
             raise param_error(owner, "bandwidth", bw, "a float in the range (0, inf)")
         check_bool(owner, "bin_seeding", self.bin_seeding)
         check_int(owner, "min_bin_freq", self.min_bin_freq, 1)
@@ -351,7 +353,7 @@ or None, default=None
             kernel,
             h,
             1e-3 * h,
-            self.max_iter,
+            min(self.max_iter, _INT64_MAX),
             self.gaussian_tol,
             n_threads,
             progress,
@@ -382,7 +384,7 @@ or None, default=None
                     kernel,
                     h,
                     1e-3 * h,
-                    self.max_iter,
+                    min(self.max_iter, _INT64_MAX),
                     self.gaussian_tol,
                     n_threads,
                     progress,
@@ -538,12 +540,20 @@ or None, default=None
                 self.kernel,
                 h,
                 1e-3 * h,
-                self.max_iter,
+                min(self.max_iter, _INT64_MAX),
                 self.gaussian_tol,
                 n_threads,
             )
         labels, _ = _core.nearest_center(data, self._centers_scaled, -1.0, n_threads)
         return labels
+
+
+def _as_float(x):
+    # Python ints beyond a double's range count as infinite.
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf")
 
 
 def _log_gamma(x):
@@ -631,7 +641,7 @@ def shift_seeds(
         kernel,
         h,
         1e-3 * h,
-        max_iter,
+        min(max_iter, _INT64_MAX),
         gaussian_tol,
         n_threads,
     )

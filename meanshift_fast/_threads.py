@@ -62,4 +62,6 @@ def effective_n_threads(n_jobs, work=None):
         return max(1, min(_core.default_num_threads(), available_cpus()))
     if n_jobs < 0:
         return max(1, available_cpus() + 1 + n_jobs)
-    return int(n_jobs)
+    # Far more threads than cores is a typo, not a machine (and C takes an
+    # int): cap at four per available CPU.
+    return int(min(n_jobs, 4 * available_cpus()))
