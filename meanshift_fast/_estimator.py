@@ -348,12 +348,12 @@ or None, default=None
             kernel=kernel,
             n_threads=n_threads,
         )
-        means, intensity, iters, converged = tree.shift(
+        means, intensity, iters, converged = _shift(
+            tree,
             seeds,
             kernel,
             h,
-            1e-3 * h,
-            min(self.max_iter, _INT64_MAX),
+            self.max_iter,
             self.gaussian_tol,
             n_threads,
             progress,
@@ -379,16 +379,16 @@ or None, default=None
             if self.seeds is None and not self.bin_seeding and w is None:
                 ends = means
             else:
-                ends, _, _, _ = tree.shift(
-                    c_array(data, dtype=np.float64),
+                ends = _shift(
+                    tree,
+                    data,
                     kernel,
                     h,
-                    1e-3 * h,
-                    min(self.max_iter, _INT64_MAX),
+                    self.max_iter,
                     self.gaussian_tol,
                     n_threads,
                     progress,
-                )
+                )[0]
             labels, _ = _core.nearest_center(ends, centers, -1.0, n_threads)
             if r2 >= 0:
                 near, _ = _core.nearest_center(data, centers, r2, n_threads)
@@ -535,17 +535,33 @@ or None, default=None
         n_threads = effective_n_threads(self.n_jobs)
         if self.cluster_assignment == "attractor":
             h = self._h
-            data, _, _, _ = self._fitted_tree().shift(
-                c_array(data, dtype=np.float64),
+            data = _shift(
+                self._fitted_tree(),
+                data,
                 self.kernel,
                 h,
-                1e-3 * h,
-                min(self.max_iter, _INT64_MAX),
+                self.max_iter,
                 self.gaussian_tol,
                 n_threads,
-            )
+            )[0]
         labels, _ = _core.nearest_center(data, self._centers_scaled, -1.0, n_threads)
         return labels
+
+
+def _shift(tree, seeds, kernel, h, max_iter, tol, n_threads, progress=None):
+    """The core's seed loop with scikit-learn's stopping rule (a step of at
+    most 1e-3 bandwidth); max_iter beyond the core's int64 counter never
+    binds, so it is capped there."""
+    return tree.shift(
+        c_array(seeds, dtype=np.float64),
+        kernel,
+        h,
+        1e-3 * h,
+        min(max_iter, _INT64_MAX),
+        tol,
+        n_threads,
+        progress,
+    )
 
 
 def _as_float(x):
@@ -636,14 +652,8 @@ def shift_seeds(
         kernel=kernel,
         n_threads=n_threads,
     )
-    means, intensity, iters, _ = tree.shift(
-        units.to_core(S, np.float64),
-        kernel,
-        h,
-        1e-3 * h,
-        min(max_iter, _INT64_MAX),
-        gaussian_tol,
-        n_threads,
+    means, intensity, iters, _ = _shift(
+        tree, units.to_core(S), kernel, h, max_iter, gaussian_tol, n_threads
     )
     return units.from_core(means, np.float64), iters, intensity
 
