@@ -149,15 +149,12 @@ def check_array(
             f"Sparse data was passed for {input_name}, but dense data is "
             "required. Use '.toarray()' to convert to a dense numpy array."
         )
-    if hasattr(X, "__array__") or isinstance(X, np.ndarray):
+    try:
         arr = np.asarray(X)
-    else:
-        try:
-            arr = np.asarray(X)
-        except ValueError as exc:
-            raise ValueError(
-                f"{input_name} could not be converted to an array: {exc}"
-            ) from None
+    except ValueError as exc:  # ragged nested lists, say
+        raise ValueError(
+            f"{input_name} could not be converted to an array: {exc}"
+        ) from None
     if np.iscomplexobj(arr):
         raise ValueError(f"Complex data not supported\n{arr}\n")
     if arr.dtype.kind in "USV":
