@@ -19,7 +19,7 @@
 
 /* ---- construction ---------------------------------------------------- */
 
-static void MS_FN(swap_rows)(MS_TREE *t, int64_t a, int64_t b)
+MS_ALWAYS_INLINE void MS_FN(swap_rows)(MS_TREE *t, int64_t a, int64_t b)
 {
     const int64_t d = t->d;
     MS_T *MS_RESTRICT pa = t->pts + a * d;
@@ -40,28 +40,55 @@ static void MS_FN(swap_rows)(MS_TREE *t, int64_t a, int64_t b)
 }
 
 /* Reorder rows [lo, hi] so that row k holds the k-th smallest value of
- * column dim, with no larger value before it and no smaller one after. */
+ * column dim, with no larger value before it and no smaller one after.
+ *
+ * Floyd and Rivest's selection: on a long range, a recursive selection in
+ * a small sample around k's expected place first puts a pivot at k that
+ * is very likely close to the answer, so that one partition pass leaves
+ * only a short range around k, about 1.5 comparisons a row in all. */
 static void MS_FN(select_rows)(MS_TREE *t, int64_t lo, int64_t hi, int64_t k, int64_t dim)
 {
     const int64_t d = t->d;
+    const MS_T *const col = t->pts + dim;
     while (hi > lo) {
-        const MS_T pivot = t->pts[((lo + hi) / 2) * d + dim];
+        if (hi - lo > 600) {
+            const double m = (double)(hi - lo + 1), i = (double)(k - lo + 1);
+            const double z = log(m), s = 0.5 * exp(2.0 * z / 3.0);
+            const double sd = 0.5 * sqrt(z * s * (m - s) / m) * (i < m / 2 ? -1.0 : 1.0);
+            const double new_lo = (double)k - i * s / m + sd;
+            const double new_hi = (double)k + (m - i) * s / m + sd;
+            MS_FN(select_rows)(t, new_lo > (double)lo ? (int64_t)new_lo : lo,
+                               new_hi < (double)hi ? (int64_t)new_hi : hi, k, dim);
+        }
+        /* Partition [lo, hi] around the value now at k. */
+        const MS_T pivot = col[k * d];
+        MS_FN(swap_rows)(t, lo, k);
+        if (col[hi * d] > pivot) MS_FN(swap_rows)(t, lo, hi);
         int64_t i = lo, j = hi;
-        while (i <= j) {
-            while (t->pts[i * d + dim] < pivot) i++;
-            while (t->pts[j * d + dim] > pivot) j--;
-            if (i <= j) {
-                if (i != j) MS_FN(swap_rows)(t, i, j);
+        while (i < j) {
+            MS_FN(swap_rows)(t, i, j);
+            i++;
+            j--;
+            const MS_T *pi = col + i * d;
+            while (*pi < pivot) {
+                pi += d;
                 i++;
+            }
+            const MS_T *pj = col + j * d;
+            while (*pj > pivot) {
+                pj -= d;
                 j--;
             }
         }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return;
+        if (col[lo * d] == pivot) {
+            MS_FN(swap_rows)(t, lo, j);
+        } else {
+            j++;
+            MS_FN(swap_rows)(t, j, hi);
+        }
+        /* The pivot is at j, no larger value before it, no smaller after. */
+        if (j <= k) lo = j + 1;
+        if (k <= j) hi = j - 1;
     }
 }
 
@@ -139,11 +166,31 @@ static void MS_FN(node_sums)(MS_TREE *t, int64_t nid)
     t->m2[nid] = m2;
 }
 
+/* Box of node nid as the union of its children's boxes. */
+static void MS_FN(union_box)(MS_TREE *t, int64_t nid, int64_t a, int64_t b)
+{
+    const int64_t d = t->d;
+    MS_T *MS_RESTRICT lo = t->lo + nid * d;
+    MS_T *MS_RESTRICT hi = t->hi + nid * d;
+    const MS_T *alo = t->lo + a * d, *ahi = t->hi + a * d;
+    const MS_T *blo = t->lo + b * d, *bhi = t->hi + b * d;
+    for (int64_t j = 0; j < d; j++) {
+        lo[j] = alo[j] < blo[j] ? alo[j] : blo[j];
+        hi[j] = ahi[j] > bhi[j] ? ahi[j] : bhi[j];
+    }
+}
+
 /* Builds the subtree over rows [start, end) at node nid.  Its nodes take
  * the ids after nid in depth-first order, the right subtree starting where
  * a full left subtree would end, so that both halves can be built at once
  * and the layout does not depend on the thread count (a left subtree cut
- * short by identical points leaves unused ids). */
+ * short by identical points leaves unused ids).
+ *
+ * On entry the node's box slot holds a box that contains its points, not
+ * necessarily a tight one: the parent's box cut at the split value.  It
+ * picks the split dimension; tight boxes are then made bottom-up (leaves
+ * scan their points, inner nodes join their children), so that building
+ * costs one pass over the points per level for the selection alone. */
 static void MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start, int64_t end,
                               int64_t leaf_size)
 {
@@ -151,9 +198,8 @@ static void MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start, int64_t en
     nd->start = start;
     nd->end = end;
     nd->left = nd->right = -1;
-    MS_FN(node_box)(t, nid);
+    const int64_t d = t->d;
     if (end - start > leaf_size) {
-        const int64_t d = t->d;
         const MS_T *lo = t->lo + nid * d, *hi = t->hi + nid * d;
         int64_t dim = 0;
         double widest = -1.0;
@@ -169,8 +215,15 @@ static void MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start, int64_t en
         if (widest > 0.0) {
             const int64_t mid = start + (end - start) / 2;
             MS_FN(select_rows)(t, start, end - 1, mid, dim);
+            const MS_T split = t->pts[mid * d + dim];
             const int64_t left = nid + 1;
             const int64_t right = left + ms__subtree_nodes(mid - start, leaf_size);
+            memcpy(t->lo + left * d, lo, (size_t)d * sizeof(MS_T));
+            memcpy(t->hi + left * d, hi, (size_t)d * sizeof(MS_T));
+            memcpy(t->lo + right * d, lo, (size_t)d * sizeof(MS_T));
+            memcpy(t->hi + right * d, hi, (size_t)d * sizeof(MS_T));
+            t->hi[left * d + dim] = split;
+            t->lo[right * d + dim] = split;
 #if MS_OMP_TASKS
             if (end - start >= MS_TASK_MIN_POINTS) {
 #pragma omp task
@@ -185,8 +238,10 @@ static void MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start, int64_t en
             }
             t->nodes[nid].left = left;
             t->nodes[nid].right = right;
+            MS_FN(union_box)(t, nid, left, right);
         }
     }
+    if (t->nodes[nid].left < 0) MS_FN(node_box)(t, nid);
     MS_FN(node_sums)(t, nid);
 }
 
@@ -269,6 +324,8 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights, int64_t n, 
         t->nodes[i].left = t->nodes[i].right = MS_NODE_UNUSED;
     }
     t->n_nodes = max_nodes;
+    t->nodes[0].end = n; /* the root's box, from which the children's are cut */
+    MS_FN(node_box)(t, 0);
 #if MS_OMP_TASKS
     if (n >= MS_TASK_MIN_POINTS && ms_num_threads(cfg) > 1) {
 #pragma omp parallel num_threads(ms_num_threads(cfg))
