@@ -128,6 +128,32 @@ done:
     return st;
 }
 
+/* Up to this many centres a scan beats a tree over them. */
+#define NEAREST_BRUTE_MAX 16
+
+/* The tree's nearest-point rule by scanning: the same squared distances,
+ * ties to the lower index. */
+static int64_t nearest_brute(const double *centers, int64_t k, int64_t d,
+                             const double *MS_RESTRICT q, double *best_d2)
+{
+    int64_t best = 0;
+    double bd = INFINITY;
+    for (int64_t c = 0; c < k; c++) {
+        const double *MS_RESTRICT p = centers + c * d;
+        double s = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double y = p[j] - q[j];
+            s += y * y;
+        }
+        if (s < bd) {
+            bd = s;
+            best = c;
+        }
+    }
+    *best_d2 = bd;
+    return best;
+}
+
 static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
                                 const double *centers, int64_t k, double r2,
                                 const ms_config *cfg, int64_t *labels, double *sq_dist)
@@ -139,9 +165,12 @@ static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
     ms_runtime rt;
     ms_runtime_init(&rt, cfg);
     ms_tree_f64 *tree = NULL;
-    ms_config one = cfg ? *cfg : ms_config_default();
-    ms_status st = ms_tree_build_f64(centers, NULL, k, d, 8, MS_KERNEL_FLAT, &one, &tree);
-    if (st != MS_OK) return st;
+    if (k > NEAREST_BRUTE_MAX) {
+        ms_config one = cfg ? *cfg : ms_config_default();
+        ms_status st =
+            ms_tree_build_f64(centers, NULL, k, d, 8, MS_KERNEL_FLAT, &one, &tree);
+        if (st != MS_OK) return st;
+    }
     int failed = 0;
     volatile int stop = 0;
     const int64_t block = 4096;
@@ -175,7 +204,8 @@ static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
                     for (int64_t j = 0; j < d; j++) q[j] = row[j];
                 }
                 double best;
-                int64_t lab = ms__nearest_f64(tree, q, &best);
+                int64_t lab = tree ? ms__nearest_f64(tree, q, &best)
+                                   : nearest_brute(centers, k, d, q, &best);
                 if (r2 >= 0.0 && best > r2) lab = -1;
                 labels[i] = lab;
                 if (sq_dist) sq_dist[i] = best;
