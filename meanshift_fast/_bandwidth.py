@@ -85,27 +85,6 @@ def _estimate(X, quantile, n_threads, progress=None):
     return np.float64(units.from_core(np.float64(total / n), np.float64))
 
 
-def _unique_rows(binned):
-    """np.unique(binned, axis=0) with first indices and inverse, for rows of
-    integer-valued floats: packed into one int64 key per row when the grid
-    is small enough, which sorts an order of magnitude faster than rows."""
-    lo = binned.min(axis=0) if len(binned) else np.zeros(binned.shape[1])
-    span = binned.max(axis=0) - lo + 1 if len(binned) else lo + 1
-    cells = 1
-    for s in span:
-        cells *= int(s) if np.isfinite(s) else 2**63
-    if not np.all(np.abs(lo) < 2.0**52) or cells >= 2**62:
-        return np.unique(binned, axis=0, return_index=True, return_inverse=True)
-    span = span.astype(np.int64)
-    strides = np.ones(binned.shape[1], dtype=np.int64)
-    for j in range(binned.shape[1] - 2, -1, -1):
-        strides[j] = strides[j + 1] * span[j + 1]
-    keys = (binned - lo).astype(np.int64) @ strides
-    ukeys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    digits = (ukeys[:, None] // strides) % span
-    return digits + lo, first, inverse
-
-
 def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     """Find seeds for mean shift by binning the data onto a grid.
 
@@ -133,13 +112,11 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     # The arithmetic follows the reference's numpy expressions, so that
     # seeds have the same values and precision.
     binned = np.round(arr / bin_size) + 0.0  # + 0.0 merges -0.0 into 0.0
-    uniq, first, inverse = _unique_rows(binned)
-    inverse = inverse.reshape(-1)
     weights = None if sample_weight is None else np.asarray(sample_weight, float)
-    freq = np.bincount(inverse, weights=weights, minlength=len(uniq))
-    keep = np.flatnonzero(freq >= min_bin_freq)
-    keep = keep[np.argsort(first[keep], kind="stable")]
-    bin_seeds = np.array(uniq[keep], dtype=np.float32).reshape(-1, arr.shape[1])
+    first, _ = _core.bin_cells(binned, weights, float(min_bin_freq))
+    bin_seeds = np.array(binned[first], dtype=np.float32)
+    if len(bin_seeds) == 0:
+        bin_seeds = bin_seeds.reshape(0)  # the reference's shape for no seeds
     if len(bin_seeds) == len(arr):
         warnings.warn(
             "Binning data failed with provided bin_size=%f, using data points as seeds."

@@ -48,6 +48,11 @@ class Tree:
         progress: Callable[[int, int], object] | None = ...,
     ) -> NDArray[np.float64]: ...
 
+def bin_cells(
+    rows: NDArray[np.floating],
+    weights: NDArray[np.float64] | None,
+    min_freq: float,
+) -> tuple[NDArray[np.int64], int]: ...
 def merge_centers(
     means: NDArray[np.float64],
     intensity: NDArray[np.float64],

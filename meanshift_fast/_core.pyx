@@ -26,6 +26,7 @@ from meanshift_fast.cmeanshift cimport (
     ms_kernel,
     ms_kth_neighbor_distance_f32,
     ms_kth_neighbor_distance_f64,
+    ms_bin_cells,
     ms_merge_centers,
     ms_nearest_center_f32,
     ms_nearest_center_f64,
@@ -238,6 +239,28 @@ cdef class Tree:
                 st = ms_kth_neighbor_distance_f64(self.t64, k, &cfg, &out[0])
         _check(st, prog)
         return np.asarray(out)
+
+
+def bin_cells(rows, weights, double min_freq):
+    """(first row of each kept cell in order of first occurrence, number of
+    distinct rows) of rows already rounded to cell coordinates."""
+    cdef const double[:, ::1] rv = _c(rows, np.float64)
+    cdef const double[::1] wv
+    cdef const double *wp = NULL
+    cdef int64_t n = rv.shape[0], kept = 0, cells = 0
+    cdef int64_t[::1] first = np.empty(max(n, 1), dtype=np.int64)
+    cdef _Progress prog = _Progress(None)
+    cdef ms_config cfg = _config(1, prog)
+    cdef ms_status st = MS_OK
+    if weights is not None:
+        wv = _c(weights, np.float64)
+        wp = &wv[0]
+    if n > 0:
+        with nogil:
+            st = ms_bin_cells(&rv[0, 0], wp, n, rv.shape[1], min_freq, &cfg,
+                              &first[0], &kept, &cells)
+    _check(st, prog)
+    return np.asarray(first)[:kept].copy(), cells
 
 
 def merge_centers(means, intensity, double r2, int n_threads=1):

@@ -182,6 +182,20 @@ ms_status ms_nearest_center_f32(const float *X, int64_t n, int64_t d,
                                 const double *centers, int64_t k, double r2,
                                 const ms_config *cfg, int64_t *labels, double *sq_dist);
 
+/* ---- seeding grid ------------------------------------------------------ */
+
+/*
+ * The distinct rows of `rows` (n x d, values already rounded to cell
+ * coordinates; -0.0 equal to 0.0 as in C), in order of first occurrence,
+ * keeping those whose count (or summed weight, when weights is not NULL)
+ * is at least min_freq.  first (length n) receives the first row index of
+ * each kept cell, n_kept how many, n_cells how many distinct rows there
+ * are in all.
+ */
+ms_status ms_bin_cells(const double *rows, const double *weights, int64_t n, int64_t d,
+                       double min_freq, const ms_config *cfg, int64_t *first,
+                       int64_t *n_kept, int64_t *n_cells);
+
 /* ---- bandwidth estimation --------------------------------------------- */
 
 /*

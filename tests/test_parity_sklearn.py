@@ -850,6 +850,21 @@ def test_get_bin_seeds_parity(name, bin_size, min_bin_freq, dtype):
     assert our_warn == ref_warn
 
 
+@pytest.mark.parametrize("min_bin_freq", [1, 2, 7])
+def test_get_bin_seeds_many_cells(min_bin_freq):
+    # Tens of thousands of cells on a lattice (coordinates that differ in
+    # few bits), in several dimensions: the cell table grows many times.
+    rng = np.random.default_rng(5)
+    for d in (1, 2, 3, 6):
+        X = rng.integers(-40, 40, size=(30_000, d)) * 0.5 + rng.normal(
+            0, 0.2, size=(30_000, d)
+        )
+        ref, ref_warn = _sk_bins(X, 0.5, min_bin_freq)
+        ours, our_warn = _our_bins(X, 0.5, min_bin_freq)
+        assert_array_equal(ours, ref)
+        assert our_warn == ref_warn
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
 def test_get_bin_seeds_fallback_warning(dtype):
     X = dataset("blobs2d").astype(dtype)

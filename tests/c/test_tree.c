@@ -387,6 +387,100 @@ static void test_nearest_center(int n_threads)
     }
 }
 
+/* ---- seeding grid --------------------------------------------------------- */
+
+/* Reference: cells by pairwise comparison, in order of first occurrence. */
+static int64_t brute_cells(const double *R, const double *w, int64_t n, int64_t d,
+                           double min_freq, int64_t *first, int64_t *n_cells)
+{
+    int64_t cells = 0, kept = 0;
+    int64_t *own = xmalloc((size_t)n * sizeof(int64_t));
+    double *freq = xmalloc((size_t)n * sizeof(double));
+    for (int64_t i = 0; i < n; i++) {
+        int64_t c = 0;
+        for (; c < cells; c++) {
+            int same = 1;
+            for (int64_t j = 0; j < d; j++) same &= R[own[c] * d + j] == R[i * d + j];
+            if (same) break;
+        }
+        if (c == cells) {
+            own[cells] = i;
+            freq[cells++] = 0.0;
+        }
+        freq[c] += w ? w[i] : 1.0;
+    }
+    for (int64_t c = 0; c < cells; c++)
+        if (freq[c] >= min_freq) first[kept++] = own[c];
+    *n_cells = cells;
+    free(own);
+    free(freq);
+    return kept;
+}
+
+static void test_bin_cells(void)
+{
+    ms_config cfg = ms_config_default();
+    for (int64_t d = 1; d <= 5; d++)
+        for (int span = 1; span <= 40; span *= 3) {
+            const int64_t n = quick ? 500 : 3000;
+            double *R = xmalloc((size_t)(n * d) * sizeof(double));
+            double *w = xmalloc((size_t)n * sizeof(double));
+            for (int64_t i = 0; i < n * d; i++) {
+                R[i] = (double)randint(-span, span);
+                if (R[i] == 0.0 && next_u64() % 2) R[i] = -0.0; /* equal to 0.0 */
+            }
+            for (int64_t i = 0; i < n; i++) w[i] = uniform();
+            int64_t *got = xmalloc((size_t)n * sizeof(int64_t));
+            int64_t *want = xmalloc((size_t)n * sizeof(int64_t));
+            const double freqs[] = {1.0, 2.0, 5.0, 0.0};
+            for (int f = 0; f < 4; f++)
+                for (int weighted = 0; weighted < 2; weighted++) {
+                    const double *wp = weighted ? w : NULL;
+                    int64_t kept = -1, cells = -1, want_cells;
+                    ms_status st = ms_bin_cells(R, wp, n, d, freqs[f], &cfg, got, &kept, &cells);
+                    const int64_t want_kept = brute_cells(R, wp, n, d, freqs[f], want, &want_cells);
+                    check(st == MS_OK && kept == want_kept && cells == want_cells &&
+                              !memcmp(got, want, (size_t)kept * sizeof(int64_t)),
+                          "bin_cells d=%lld span=%d min_freq=%g weighted=%d: %lld of %lld cells "
+                          "(want %lld of %lld)",
+                          (long long)d, span, freqs[f], weighted, (long long)kept,
+                          (long long)cells, (long long)want_kept, (long long)want_cells);
+                }
+            /* Every failed allocation, growth included, is reported. */
+            if (ms_fault_injection_enabled()) {
+                int64_t want_cells;
+                const int64_t want_kept = brute_cells(R, NULL, n, d, 1.0, want, &want_cells);
+                int nomem = 0, bad = 0;
+                for (int64_t fail = 0; fail < 64; fail++) {
+                    ms_config fc = cfg;
+                    fc.fail_alloc_after = fail;
+                    int64_t kept = -1, cells = -1;
+                    ms_status st = ms_bin_cells(R, NULL, n, d, 1.0, &fc, got, &kept, &cells);
+                    if (st == MS_ERR_NOMEM) {
+                        nomem++;
+                        continue;
+                    }
+                    bad += st != MS_OK || kept != want_kept || cells != want_cells ||
+                           memcmp(got, want, (size_t)kept * sizeof(int64_t)) != 0;
+                    break;
+                }
+                check(nomem > 0 && bad == 0, "bin_cells fault injection d=%lld span=%d",
+                      (long long)d, span);
+            }
+            free(R);
+            free(w);
+            free(got);
+            free(want);
+        }
+    int64_t first[1], kept, cells;
+    const double row[1] = {0.0};
+    check(ms_bin_cells(NULL, NULL, 1, 1, 1.0, &cfg, first, &kept, &cells) == MS_ERR_INVALID,
+          "bin_cells rejects NULL rows");
+    check(ms_bin_cells(row, NULL, 0, 1, 1.0, &cfg, first, &kept, &cells) == MS_OK &&
+              kept == 0 && cells == 0,
+          "bin_cells of no rows");
+}
+
 /* ---- merge ---------------------------------------------------------------- */
 
 static int same_rows(const double *means, const int64_t *order, int64_t k, const double *want,
@@ -864,6 +958,7 @@ int main(int argc, char **argv)
     quick = argc > 1 && strcmp(argv[1], "quick") == 0;
     SECTION(test_misc());
     SECTION(test_merge());
+    SECTION(test_bin_cells());
     SECTION(test_kernel_sums());
     SECTION(test_kth_neighbor(1));
     SECTION(test_kth_neighbor(3));
