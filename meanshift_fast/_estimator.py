@@ -36,6 +36,10 @@ RULES = ("scott", "silverman")
 # From this many features on, "auto" scans all points: a k-d tree's boxes
 # stop separating points.
 BRUTE_MIN_FEATURES = 16
+# Fits with at most one seed per this many samples build the tree with
+# this leaf size.
+FEW_QUERIES_PER_POINT = 64
+FEW_QUERIES_LEAF_SIZE = 256
 
 _DEFAULTS = {
     "bandwidth": None,
@@ -242,11 +246,15 @@ or None, default=None
         if not (is_real(tol) and 0 <= tol < 1):
             raise param_error(owner, "gaussian_tol", tol, "a float in the range [0, 1)")
 
-    def _leaf_size(self, n, d):
+    def _leaf_size(self, n, d, n_queries=None):
         if self.algorithm == "brute" or (
             self.algorithm == "auto" and d >= BRUTE_MIN_FEATURES
         ):
             return n
+        if n_queries is not None and n_queries * FEW_QUERIES_PER_POINT <= n:
+            # Few seeds (bin seeding): building dominates, and shallower
+            # trees build faster than their larger leaves cost the queries.
+            return FEW_QUERIES_LEAF_SIZE
         return 0  # the core's default
 
     def fit(self, X, y=None, sample_weight=None, *, progress=None):
@@ -344,7 +352,9 @@ or None, default=None
         tree = _core.Tree(
             c_array(data),
             weights=w,
-            leaf_size=self._leaf_size(n, d),
+            leaf_size=self._leaf_size(
+                n, d, len(seeds) if self.cluster_assignment == "nearest" else n
+            ),
             kernel=kernel,
             n_threads=n_threads,
         )
