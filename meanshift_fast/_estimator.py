@@ -33,13 +33,10 @@ KERNELS = ("flat", "gaussian", "epanechnikov")
 ALGORITHMS = ("auto", "kd_tree", "brute")
 ASSIGNMENTS = ("nearest", "attractor")
 RULES = ("scott", "silverman")
-# From this many features on, "auto" scans all points: a k-d tree's boxes
-# stop separating points.
-BRUTE_MIN_FEATURES = 16
 # Fits with at most one seed per this many samples build the tree with
 # this leaf size.
-FEW_QUERIES_PER_POINT = 64
-FEW_QUERIES_LEAF_SIZE = 256
+_FEW_QUERIES_PER_POINT = 64
+_FEW_QUERIES_LEAF_SIZE = 256
 
 _DEFAULTS = {
     "bandwidth": None,
@@ -99,8 +96,10 @@ or None, default=None
         ``gaussian``: weight ``exp(-d**2 / (2 * bandwidth**2))``.
         ``epanechnikov``: weight ``max(0, 1 - d**2 / bandwidth**2)``.
     algorithm : {"auto", "kd_tree", "brute"}, default="auto"
-        Neighbourhood search.  "auto" uses the k-d tree below 16 features.
-        Results do not depend on it.
+        Neighbourhood search: "brute" scans every sample for every group
+        of seeds; "kd_tree" prunes with a tree whose nodes also carry sums,
+        and "auto" chooses it, as it was never measurably slower than the
+        scan, from 2 to 1024 features.  Results do not depend on it.
     cluster_assignment : {"nearest", "attractor"}, default="nearest"
         "nearest" labels a sample by its nearest centre (scikit-learn);
         "attractor" by the mode its own trajectory reaches.  ``predict``
@@ -247,14 +246,15 @@ or None, default=None
             raise param_error(owner, "gaussian_tol", tol, "a float in the range [0, 1)")
 
     def _leaf_size(self, n, d, n_queries=None):
-        if self.algorithm == "brute" or (
-            self.algorithm == "auto" and d >= BRUTE_MIN_FEATURES
-        ):
+        # "auto" is the tree at every dimension: nodes inside or outside all
+        # of a seed group's balls are decided whole, which keeps paying long
+        # after boxes stop separating single points (benchmarks/README.md).
+        if self.algorithm == "brute":
             return n
-        if n_queries is not None and n_queries * FEW_QUERIES_PER_POINT <= n:
+        if n_queries is not None and n_queries * _FEW_QUERIES_PER_POINT <= n:
             # Few seeds (bin seeding): building dominates, and shallower
             # trees build faster than their larger leaves cost the queries.
-            return FEW_QUERIES_LEAF_SIZE
+            return _FEW_QUERIES_LEAF_SIZE
         return 0  # the core's default
 
     def fit(self, X, y=None, sample_weight=None, *, progress=None):

@@ -8,7 +8,6 @@ KERNELS: tuple[str, ...]
 ALGORITHMS: tuple[str, ...]
 ASSIGNMENTS: tuple[str, ...]
 RULES: tuple[str, ...]
-BRUTE_MIN_FEATURES: int
 
 _Kernel = Literal["flat", "gaussian", "epanechnikov"]
 

@@ -206,7 +206,7 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
 
     ms_runtime rt;
     ms_runtime_init(&rt, cfg);
-    if (p->kernel == MS_KERNEL_FLAT && n_seeds >= 4 * MS_GROUP_SIZE && t->n_nodes > 1) {
+    if (p->kernel == MS_KERNEL_FLAT && n_seeds >= 4 * MS_GROUP_SIZE) {
         const ms_config fallback = ms_config_default();
         if (rt.cfg == NULL) rt.cfg = &fallback;
         ms_status st = MS_FN(shift_grouped)(t, seeds, n_seeds, p, rt.cfg, &rt, means,

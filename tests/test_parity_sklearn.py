@@ -102,7 +102,7 @@ def dataset(name):
         X, _ = make_blobs(
             n_samples=120, n_features=5, centers=3, cluster_std=1.0, random_state=3
         )
-    elif name == "blobs20d":  # "auto" scans all points from 16 features on
+    elif name == "blobs20d":  # scikit-learn searches by brute force here
         X, _ = make_blobs(n_samples=100, n_features=20, centers=3, random_state=6)
     elif name in ("tiny", "huge"):
         # Magnitudes at which meanshift_fast rescales by a power of two to
