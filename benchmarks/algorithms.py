@@ -26,11 +26,11 @@ def datasets(n, d, seed):
     yield "blobs", centers[rng.integers(0, 5, size=n)] + rng.normal(size=(n, d))
 
 
-def median_time(X, h, algorithm, repeats):
+def median_time(X, h, algorithm, kernel, repeats):
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        MeanShift(bandwidth=h, algorithm=algorithm).fit(X)
+        MeanShift(bandwidth=h, algorithm=algorithm, kernel=kernel).fit(X)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
@@ -42,6 +42,9 @@ def main(argv=None):
     ap.add_argument("--quantile", type=float, nargs="+", default=[0.3, 0.05])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--kernel", choices=["flat", "gaussian", "epanechnikov"], default="flat"
+    )
     args = ap.parse_args(argv)
     head = ("data", "d", "quantile", "brute", "kd_tree", "brute/kd")
     print("{:>8} {:>5} {:>8} {:>9} {:>9} {:>8}".format(*head))
@@ -49,8 +52,8 @@ def main(argv=None):
         for name, X in datasets(args.n, d, args.seed):
             for q in args.quantile:
                 h = float(estimate_bandwidth(X, quantile=q))
-                tb = median_time(X, h, "brute", args.repeats)
-                tk = median_time(X, h, "kd_tree", args.repeats)
+                tb = median_time(X, h, "brute", args.kernel, args.repeats)
+                tk = median_time(X, h, "kd_tree", args.kernel, args.repeats)
                 print(
                     f"{name:>8} {d:>5} {q:>8} {tb:>8.3f}s {tk:>8.3f}s {tb / tk:>8.2f}"
                 )

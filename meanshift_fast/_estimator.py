@@ -36,6 +36,8 @@ RULES = ("scott", "silverman")
 # Fits with at most one seed per this many samples build the tree with
 # this leaf size.
 _FEW_QUERIES_PER_POINT = 64
+_DEFAULT_LEAF_SIZE = 32  # the core's
+_SCAN_MIN_FEATURES = 16
 _FEW_QUERIES_LEAF_SIZE = 256
 
 _DEFAULTS = {
@@ -96,10 +98,10 @@ or None, default=None
         ``gaussian``: weight ``exp(-d**2 / (2 * bandwidth**2))``.
         ``epanechnikov``: weight ``max(0, 1 - d**2 / bandwidth**2)``.
     algorithm : {"auto", "kd_tree", "brute"}, default="auto"
-        Neighbourhood search: "brute" scans every sample for every group
-        of seeds; "kd_tree" prunes with a tree whose nodes also carry sums,
-        and "auto" chooses it, as it was never measurably slower than the
-        scan, from 2 to 1024 features.  Results do not depend on it.
+        Neighbourhood search: "brute" scans every sample, "kd_tree" prunes
+        with a tree whose nodes also carry sums.  "auto" takes the tree,
+        except for the Gaussian kernel from 16 features on, where the scan
+        was faster.  Results do not depend on it.
     cluster_assignment : {"nearest", "attractor"}, default="nearest"
         "nearest" labels a sample by its nearest centre (scikit-learn);
         "attractor" by the mode its own trajectory reaches.  ``predict``
@@ -246,11 +248,21 @@ or None, default=None
             raise param_error(owner, "gaussian_tol", tol, "a float in the range [0, 1)")
 
     def _leaf_size(self, n, d, n_queries=None):
-        # "auto" is the tree at every dimension: nodes inside or outside all
-        # of a seed group's balls are decided whole, which keeps paying long
-        # after boxes stop separating single points (benchmarks/README.md).
-        if self.algorithm == "brute":
+        # "auto" is the tree except for the Gaussian kernel from
+        # _SCAN_MIN_FEATURES on: nodes inside a ball (or inside all of a seed
+        # group's balls) are taken whole, which keeps paying long after boxes
+        # stop separating single points, but the Gaussian kernel has no
+        # inside and its bounds stop pruning (benchmarks/algorithms.py).
+        if self.algorithm == "brute" or (
+            self.algorithm == "auto"
+            and self.kernel == "gaussian"
+            and d >= _SCAN_MIN_FEATURES
+        ):
             return n
+        if self.kernel == "epanechnikov" and d > _DEFAULT_LEAF_SIZE:
+            # Its nodes keep a d x d moment: leaves of d points keep the
+            # tree's memory O(n d).
+            return min(d, n)
         if n_queries is not None and n_queries * _FEW_QUERIES_PER_POINT <= n:
             # Few seeds (bin seeding): building dominates, and shallower
             # trees build faster than their larger leaves cost the queries.

@@ -203,6 +203,10 @@ def _data(name):
         X, _ = make_blobs(
             n_samples=100, n_features=20, centers=3, cluster_std=1.0, random_state=6
         )
+    elif name == "blobs40d":  # Epanechnikov trees take leaves of d points
+        X, _ = make_blobs(
+            n_samples=300, n_features=40, centers=3, cluster_std=1.0, random_state=8
+        )
     else:  # pragma: no cover
         raise KeyError(name)
     return np.ascontiguousarray(X, dtype=np.float64)
@@ -217,6 +221,7 @@ BANDWIDTH = {
     "offset": {"flat": 1.0, "gaussian": 0.5, "epanechnikov": 1.2},
     "blobs5d": {"flat": 2.5, "gaussian": 1.2, "epanechnikov": 3.0},
     "blobs20d": {"flat": 5.0, "gaussian": 2.5, "epanechnikov": 6.0},
+    "blobs40d": {"flat": 9.0, "gaussian": 4.5, "epanechnikov": 10.0},
 }
 DATA = list(BANDWIDTH)
 
@@ -355,7 +360,7 @@ def test_gaussian_no_orphans():
 # ---------------------------------------------------------------------------
 
 
-ALGO_DATA = ["blobs2d", "line1d", "blobs5d", "blobs20d", "offset"]
+ALGO_DATA = ["blobs2d", "line1d", "blobs5d", "blobs20d", "blobs40d", "offset"]
 
 
 def _fit_algorithms(X, **params):
