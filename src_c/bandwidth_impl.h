@@ -28,14 +28,16 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
 #pragma omp parallel num_threads(ms_num_threads(cfg))
 #endif
     {
-        double *shell = ms_alloc(&rt, MS_SHELL_CAP + (size_t)d, sizeof(double));
+        double *shell = ms_alloc(&rt, MS_SHELL_CAP + 3 * (size_t)d, sizeof(double));
         if (shell == NULL) {
 #ifdef _OPENMP
 #pragma omp atomic write
 #endif
             failed = 1;
         }
-        double *q = shell ? shell + MS_SHELL_CAP : NULL;
+        double *q = shell ? shell + MS_SHELL_CAP : NULL; /* the point */
+        double *prev = shell ? q + d : NULL;             /* the one before */
+        double *g = shell ? q + 2 * d : NULL;            /* gradient of dk */
 #ifdef _OPENMP
         const int master = omp_get_thread_num() == 0;
 #pragma omp for schedule(dynamic, 1)
@@ -45,7 +47,8 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
         for (int64_t c = 0; c < n_chunks; c++) {
             if (shell == NULL || stop) continue;
             const int64_t end = (c + 1) * chunk < n ? (c + 1) * chunk : n;
-            double prev_dk = -1.0;
+            double prev_dk = -1.0, err = INFINITY;
+            for (int64_t j = 0; j < d; j++) g[j] = 0.0;
             for (int64_t i = c * chunk; i < end; i++) {
                 double lo2 = -1.0, hi2;
                 int64_t c_lo = 0, c_hi = n;
@@ -53,7 +56,7 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
                 if (prev_dk >= 0.0) {
                     step = 0.0;
                     for (int64_t j = 0; j < d; j++) {
-                        const double u = (double)t->pts[i * d + j] - q[j];
+                        const double u = (double)t->pts[i * d + j] - prev[j];
                         step += u * u;
                     }
                     step = sqrt(step);
@@ -61,12 +64,28 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
                 for (int64_t j = 0; j < d; j++) q[j] = (double)t->pts[i * d + j];
                 hi2 = MS_FN(ms__farthest_sq)(t, q);
                 int64_t m = -1; /* points collected in (lo2, hi2], if known */
-                if (step >= 0.0) {
-                    /* |dk(p) - dk(prev)| <= |p - prev|, widened for rounding:
-                     * one pass counts inside the lower radius and collects
-                     * the shell up to the upper one. */
-                    const double lo = (prev_dk - step) * (1.0 - 1e-12);
-                    const double hi = (prev_dk + step) * (1.0 + 1e-12);
+                /* |dk(p) - dk(prev)| <= |p - prev| = step bounds the answer,
+                 * but the shell's points are what a bracket costs, and dk
+                 * varies smoothly: first try a narrow bracket around a
+                 * linear prediction (the gradient estimate g, updated by a
+                 * secant step per point), three recent errors wide,
+                 * then the guaranteed one. */
+                double centre[2] = {prev_dk, prev_dk}, width[2] = {step, step};
+                if (step > 0.0) {
+                    double lin = 0.0;
+                    for (int64_t j = 0; j < d; j++) lin += g[j] * (q[j] - prev[j]);
+                    centre[0] = prev_dk + lin;
+                    width[0] = 3.0 * err;
+                }
+                for (int w = step >= 0.0 ? 0 : 2; w < 2; w++) {
+                    if (w == 0 && !(width[0] < 0.5 * step)) continue;
+                    /* widened for rounding; one pass counts inside the lower
+                     * radius and collects the shell up to the upper one */
+                    double lo = centre[w] - width[w], hi = centre[w] + width[w];
+                    if (lo < prev_dk - step) lo = prev_dk - step;
+                    if (hi > prev_dk + step) hi = prev_dk + step;
+                    lo *= 1.0 - 1e-12;
+                    hi *= 1.0 + 1e-12;
                     const double try_lo2 = lo > 0.0 ? lo * lo : -1.0;
                     const double try_hi2 = hi * hi < hi2 ? hi * hi : hi2;
                     int64_t below;
@@ -78,6 +97,7 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
                         c_lo = below;
                         c_hi = below + in;
                         m = in <= MS_SHELL_CAP ? in : -1;
+                        break;
                     }
                 }
                 double dk2;
@@ -103,8 +123,20 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
                         c_lo = c_mid;
                     }
                 }
-                prev_dk = sqrt(dk2);
-                out[t->index[i]] = prev_dk;
+                const double dk = sqrt(dk2);
+                if (step > 0.0) {
+                    /* Secant update of g along v = p - prev, and the error
+                     * scale: the last miss, decaying by half per point. */
+                    double gv = 0.0;
+                    for (int64_t j = 0; j < d; j++) gv += g[j] * (q[j] - prev[j]);
+                    const double miss = fabs(prev_dk + gv - dk);
+                    err = miss > 0.5 * err || err == INFINITY ? miss : 0.5 * err;
+                    const double f = (dk - prev_dk - gv) / (step * step);
+                    for (int64_t j = 0; j < d; j++) g[j] += f * (q[j] - prev[j]);
+                }
+                prev_dk = dk;
+                for (int64_t j = 0; j < d; j++) prev[j] = q[j];
+                out[t->index[i]] = dk;
             }
 #ifdef _OPENMP
 #pragma omp atomic

@@ -728,8 +728,10 @@ double MS_FN(ms__farthest_sq)(const MS_TREE *t, const double *q)
 /* One pass for bracketing a k-th distance: *below gets the number of
  * points with squared distance <= lo2; the return value counts those in
  * (lo2, hi2], of which the first `cap` are stored in out. */
-int64_t MS_FN(ms__count_collect)(const MS_TREE *t, const double *q, double lo2,
-                                 double hi2, double *out, int64_t cap, int64_t *below)
+MS_ALWAYS_INLINE int64_t MS_FN(count_collect_d)(const MS_TREE *t, const double *q,
+                                                double lo2, double hi2,
+                                                double *MS_RESTRICT out, int64_t cap,
+                                                int64_t *below, const int64_t d)
 {
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;
@@ -738,14 +740,19 @@ int64_t MS_FN(ms__count_collect)(const MS_TREE *t, const double *q, double lo2,
     while (top > 0) {
         const int64_t nid = stack[--top];
         double mn, mx;
-        MS_FN(box_dist)(t, nid, q, &mn, &mx);
+        MS_FN(box_dist_d)(t, nid, q, &mn, &mx, d);
         if (mn > hi2) continue;
         const ms_node *nd = &t->nodes[nid];
         if (mx <= lo2) {
             inside += nd->end - nd->start;
         } else if (nd->left < 0) {
-            for (int64_t i = nd->start; i < nd->end; i++) {
-                const double r = MS_FN(point_dist)(t, i, q);
+            const MS_T *p = t->pts + nd->start * d;
+            for (int64_t i = nd->start; i < nd->end; i++, p += d) {
+                double r = 0.0;
+                for (int64_t j = 0; j < d; j++) {
+                    const double u = (double)p[j] - q[j];
+                    r += u * u;
+                }
                 if (r <= lo2) {
                     inside++;
                 } else if (r <= hi2) {
@@ -760,6 +767,18 @@ int64_t MS_FN(ms__count_collect)(const MS_TREE *t, const double *q, double lo2,
     }
     *below = inside;
     return shell;
+}
+
+int64_t MS_FN(ms__count_collect)(const MS_TREE *t, const double *q, double lo2,
+                                 double hi2, double *out, int64_t cap, int64_t *below)
+{
+    switch (t->d) {
+    case 1: return MS_FN(count_collect_d)(t, q, lo2, hi2, out, cap, below, 1);
+    case 2: return MS_FN(count_collect_d)(t, q, lo2, hi2, out, cap, below, 2);
+    case 3: return MS_FN(count_collect_d)(t, q, lo2, hi2, out, cap, below, 3);
+    case 4: return MS_FN(count_collect_d)(t, q, lo2, hi2, out, cap, below, 4);
+    default: return MS_FN(count_collect_d)(t, q, lo2, hi2, out, cap, below, t->d);
+    }
 }
 
 /* ---- seed groups ------------------------------------------------------ */
