@@ -41,7 +41,7 @@
 #endif
 
 /* Most seeds a group query takes at once. */
-#define MS_GROUP_MAX 64
+#define MS_GROUP_MAX 128
 
 /* Deep enough for any tree: depth grows with log2(n) and n < 2^63. */
 #define MS_STACK_DEPTH 192

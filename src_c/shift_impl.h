@@ -78,8 +78,8 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
         ms_tree_f64 *groups = NULL;
         ms_config one = *rt->cfg;
         one.fail_alloc_after = rt->allocs_left;
-        st = ms_tree_build_f64(pos, NULL, n_act, d, MS_GROUP_SIZE, MS_KERNEL_FLAT, &one,
-                               &groups);
+        st = ms_tree_build_f64(pos, NULL, n_act, d, MS_GROUP_SIZE(d), MS_KERNEL_FLAT,
+                               &one, &groups);
         if (st != MS_OK) goto done;
         int64_t n_leaves = 0;
         for (int64_t nid = 0; nid < groups->n_nodes; nid++)
@@ -91,7 +91,7 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
 #pragma omp parallel num_threads(ms_num_threads(rt->cfg))
 #endif
         {
-            /* A leaf of the seed tree holds at most MS_GROUP_SIZE seeds,
+            /* A leaf of the seed tree holds at most MS_GROUP_SIZE(d) seeds,
              * unless its seeds coincide: such leaves go in slices. */
             const int64_t cap = MS_GROUP_MAX;
             double *gw = ms_alloc(rt, (size_t)(cap + (3 * cap + 1) * d), sizeof(double));
@@ -206,7 +206,7 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
 
     ms_runtime rt;
     ms_runtime_init(&rt, cfg);
-    if (p->kernel == MS_KERNEL_FLAT && n_seeds >= 4 * MS_GROUP_SIZE) {
+    if (p->kernel == MS_KERNEL_FLAT && n_seeds >= MS_GROUP_MIN_SEEDS) {
         const ms_config fallback = ms_config_default();
         if (rt.cfg == NULL) rt.cfg = &fallback;
         ms_status st = MS_FN(shift_grouped)(t, seeds, n_seeds, p, rt.cfg, &rt, means,
