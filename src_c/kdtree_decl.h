@@ -19,7 +19,10 @@
                                    int64_t *below);                                      \
     void ms__group_sum_flat##SFX(const TREE *t, const double *glo, const double *ghi,    \
                                  const double *pos, int64_t m, double r2, double *W,     \
-                                 double *WX);
+                                 double *WX);                                            \
+    int64_t ms__count_collect_soa##SFX(const TREE *t, const double *soa,                 \
+                                       const double *q, double lo2, double hi2,          \
+                                       double *out, int64_t cap, int64_t *below);
 
 MS_DECLARE_TREE_QUERIES(double, ms_tree_f64, _f64)
 MS_DECLARE_TREE_QUERIES(float, ms_tree_f32, _f32)

@@ -43,6 +43,9 @@
 /* Most seeds a group query takes at once. */
 #define MS_GROUP_MAX 128
 
+/* Points measured at once by the column-wise leaf loops. */
+#define MS_SOA_BLOCK 64
+
 /* Deep enough for any tree: depth grows with log2(n) and n < 2^63. */
 #define MS_STACK_DEPTH 192
 
