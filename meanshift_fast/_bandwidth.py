@@ -109,12 +109,19 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     if bin_size == 0:
         return X
     arr = check_array(X, owner="get_bin_seeds") if not isinstance(X, np.ndarray) else X
-    # The arithmetic follows the reference's numpy expressions, so that
-    # seeds have the same values and precision.
-    binned = np.round(arr / bin_size) + 0.0  # + 0.0 merges -0.0 into 0.0
     weights = None if sample_weight is None else np.asarray(sample_weight, float)
-    first, _ = _core.bin_cells(binned, weights, float(min_bin_freq))
-    bin_seeds = np.array(binned[first], dtype=np.float32)
+    # The seeds' arithmetic follows the reference's numpy expressions, so
+    # that they have the same values and precision.  float64 rows (any
+    # positive bin size then divides in float64) are binned by the core;
+    # other cases round here and hand the core the cells.
+    if arr.dtype == np.float64 and np.ndim(bin_size) == 0 and bin_size > 0:
+        first, _ = _core.bin_cells(arr, weights, float(bin_size), float(min_bin_freq))
+        cells = np.round(arr[first] / bin_size)
+    else:
+        binned = np.round(arr / bin_size)
+        first, _ = _core.bin_cells(binned, weights, 0.0, float(min_bin_freq))
+        cells = binned[first]
+    bin_seeds = np.array(cells + 0.0, dtype=np.float32)  # + 0.0: no -0.0
     if len(bin_seeds) == 0:
         bin_seeds = bin_seeds.reshape(0)  # the reference's shape for no seeds
     if len(bin_seeds) == len(arr):

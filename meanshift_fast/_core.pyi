@@ -49,8 +49,9 @@ class Tree:
     ) -> NDArray[np.float64]: ...
 
 def bin_cells(
-    rows: NDArray[np.floating],
+    X: NDArray[np.floating],
     weights: NDArray[np.float64] | None,
+    bin_size: float,
     min_freq: float,
 ) -> tuple[NDArray[np.int64], int]: ...
 def merge_centers(

@@ -241,13 +241,13 @@ cdef class Tree:
         return np.asarray(out)
 
 
-def bin_cells(rows, weights, double min_freq):
-    """(first row of each kept cell in order of first occurrence, number of
-    distinct rows) of rows already rounded to cell coordinates."""
-    cdef const double[:, ::1] rv = _c(rows, np.float64)
+def bin_cells(X, weights, double bin_size, double min_freq):
+    """(first row of each kept grid cell in order of first occurrence,
+    number of cells); bin_size 0: the rows are cells already."""
+    cdef const double[:, ::1] xv = _c(X, np.float64)
     cdef const double[::1] wv
     cdef const double *wp = NULL
-    cdef int64_t n = rv.shape[0], kept = 0, cells = 0
+    cdef int64_t n = xv.shape[0], kept = 0, cells = 0
     cdef int64_t[::1] first = np.empty(max(n, 1), dtype=np.int64)
     cdef _Progress prog = _Progress(None)
     cdef ms_config cfg = _config(1, prog)
@@ -257,8 +257,8 @@ def bin_cells(rows, weights, double min_freq):
         wp = &wv[0]
     if n > 0:
         with nogil:
-            st = ms_bin_cells(&rv[0, 0], wp, n, rv.shape[1], min_freq, &cfg,
-                              &first[0], &kept, &cells)
+            st = ms_bin_cells(&xv[0, 0], wp, n, xv.shape[1], bin_size, min_freq,
+                              &cfg, &first[0], &kept, &cells)
     _check(st, prog)
     return np.asarray(first)[:kept].copy(), cells
 

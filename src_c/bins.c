@@ -2,11 +2,13 @@
  * bins.c - the occupied cells of a seeding grid, in order of first
  * occurrence.
  *
- * Rows arrive already rounded to cell coordinates (the caller does the
- * division and rounding, whose precision it decides).  A hash table keyed
- * by the whole row finds each row's cell in expected constant time; it
- * starts small and doubles, so that data in a few cells stay in cache.
+ * A row's cell is round(x / bin_size) per coordinate, rounding half to
+ * even as numpy does; with bin_size 0 the rows are cells already (the
+ * caller rounded them in another precision).  A hash table keyed by the
+ * cell finds each row's cell in expected constant time; it starts small
+ * and doubles, so that data in a few cells stay in cache.
  */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -14,20 +16,20 @@
 #include "ms_internal.h"
 
 typedef struct bin_table {
-    int64_t *slot;  /* cell id or -1, capacity entries */
+    int64_t *slot;  /* cell id or -1, cap entries */
     int64_t cap;    /* a power of two */
+    double *cell;   /* cap / 2 cells' coordinates (the load stays <= 1/2) */
     int64_t *first; /* per cell: its first row */
     double *freq;   /* per cell: count or weight */
-    int64_t n_cells, cells_cap;
+    int64_t n_cells;
 } bin_table;
 
-static uint64_t row_hash(const double *row, int64_t d)
+static uint64_t cell_hash(const double *c, int64_t d)
 {
     uint64_t h = 0x9e3779b97f4a7c15u;
     for (int64_t j = 0; j < d; j++) {
-        const double v = row[j] + 0.0; /* -0.0 hashes as 0.0, which it equals */
         uint64_t bits;
-        memcpy(&bits, &v, sizeof(bits));
+        memcpy(&bits, &c[j], sizeof(bits));
         h ^= bits + 0x9e3779b97f4a7c15u + (h << 6) + (h >> 2);
     }
     /* Finalizer: cell coordinates differ in low mantissa bits only. */
@@ -39,70 +41,78 @@ static uint64_t row_hash(const double *row, int64_t d)
     return h;
 }
 
-static int rows_equal(const double *a, const double *b, int64_t d)
-{
-    for (int64_t j = 0; j < d; j++)
-        if (a[j] != b[j]) return 0;
-    return 1;
-}
-
-static int64_t *table_find(const bin_table *tb, const double *rows, int64_t d,
-                           const double *row, uint64_t h)
+static int64_t *table_find(const bin_table *tb, int64_t d, const double *c, uint64_t h)
 {
     const uint64_t mask = (uint64_t)tb->cap - 1;
     for (uint64_t s = h & mask;; s = (s + 1) & mask) {
         int64_t *slot = &tb->slot[s];
-        if (*slot < 0 || rows_equal(rows + tb->first[*slot] * d, row, d)) return slot;
+        if (*slot < 0) return slot;
+        const double *o = tb->cell + *slot * d;
+        int64_t j = 0;
+        while (j < d && o[j] == c[j]) j++;
+        if (j == d) return slot;
     }
 }
 
-static int table_grow(ms_runtime *rt, bin_table *tb, const double *rows, int64_t d)
+static int table_grow(ms_runtime *rt, bin_table *tb, int64_t d)
 {
-    int64_t *old = tb->slot;
-    const int64_t old_cap = tb->cap;
-    int64_t *slot = ms_alloc(rt, (size_t)old_cap * 2, sizeof(int64_t));
-    if (slot == NULL) return 0;
-    tb->slot = slot;
-    tb->cap = old_cap * 2;
-    for (int64_t s = 0; s < tb->cap; s++) slot[s] = -1;
-    for (int64_t c = 0; c < tb->n_cells; c++) {
-        const double *row = rows + tb->first[c] * d;
-        *table_find(tb, rows, d, row, row_hash(row, d)) = c;
+    const int64_t cap = tb->cap * 2;
+    int64_t *slot = ms_alloc(rt, (size_t)cap, sizeof(int64_t));
+    double *cell = ms_alloc(rt, (size_t)(cap / 2) * (size_t)d, sizeof(double));
+    if (slot == NULL || cell == NULL) {
+        ms_free(slot);
+        ms_free(cell);
+        return 0;
     }
-    ms_free(old);
+    memcpy(cell, tb->cell, (size_t)(tb->n_cells * d) * sizeof(double));
+    ms_free(tb->slot);
+    ms_free(tb->cell);
+    tb->slot = slot;
+    tb->cell = cell;
+    tb->cap = cap;
+    for (int64_t s = 0; s < cap; s++) slot[s] = -1;
+    for (int64_t c = 0; c < tb->n_cells; c++) {
+        const double *v = cell + c * d;
+        *table_find(tb, d, v, cell_hash(v, d)) = c;
+    }
     return 1;
 }
 
-ms_status ms_bin_cells(const double *rows, const double *weights, int64_t n, int64_t d,
-                       double min_freq, const ms_config *cfg, int64_t *first,
-                       int64_t *n_kept, int64_t *n_cells)
+ms_status ms_bin_cells(const double *X, const double *weights, int64_t n, int64_t d,
+                       double bin_size, double min_freq, const ms_config *cfg,
+                       int64_t *first, int64_t *n_kept, int64_t *n_cells)
 {
-    if (rows == NULL || first == NULL || n_kept == NULL || n_cells == NULL || n < 0 ||
-        d < 1)
+    if (X == NULL || first == NULL || n_kept == NULL || n_cells == NULL || n < 0 ||
+        d < 1 || !(bin_size >= 0.0))
         return MS_ERR_INVALID;
     *n_kept = *n_cells = 0;
     if (n == 0) return MS_OK;
     ms_runtime rt;
     ms_runtime_init(&rt, cfg);
-    bin_table tb = {NULL, 64, NULL, NULL, 0, 0};
+    bin_table tb = {NULL, 64, NULL, first, NULL, 0};
     ms_status st = MS_ERR_NOMEM;
     tb.slot = ms_alloc(&rt, (size_t)tb.cap, sizeof(int64_t));
-    /* first[] of the caller holds the cells' first rows while counting. */
-    tb.first = first;
+    tb.cell = ms_alloc(&rt, (size_t)(tb.cap / 2) * (size_t)d, sizeof(double));
     tb.freq = ms_alloc(&rt, (size_t)n, sizeof(double));
-    if (tb.slot == NULL || tb.freq == NULL) goto done;
+    double *c = ms_alloc(&rt, (size_t)d, sizeof(double));
+    if (tb.slot == NULL || tb.cell == NULL || tb.freq == NULL || c == NULL) goto done;
     for (int64_t s = 0; s < tb.cap; s++) tb.slot[s] = -1;
     for (int64_t i = 0; i < n; i++) {
-        const double *row = rows + i * d;
-        const uint64_t h = row_hash(row, d);
-        int64_t *slot = table_find(&tb, rows, d, row, h);
+        const double *x = X + i * d;
+        /* + 0.0 makes -0.0 the cell 0.0, which it equals */
+        if (bin_size > 0.0)
+            for (int64_t j = 0; j < d; j++) c[j] = nearbyint(x[j] / bin_size) + 0.0;
+        else
+            for (int64_t j = 0; j < d; j++) c[j] = x[j] + 0.0;
+        const uint64_t h = cell_hash(c, d);
+        int64_t *slot = table_find(&tb, d, c, h);
         if (*slot < 0) {
-            /* Keep the load under one half. */
             if (2 * (tb.n_cells + 1) > tb.cap) {
-                if (!table_grow(&rt, &tb, rows, d)) goto done;
-                slot = table_find(&tb, rows, d, row, h);
+                if (!table_grow(&rt, &tb, d)) goto done;
+                slot = table_find(&tb, d, c, h);
             }
             *slot = tb.n_cells;
+            memcpy(tb.cell + tb.n_cells * d, c, (size_t)d * sizeof(double));
             tb.first[tb.n_cells] = i;
             tb.freq[tb.n_cells] = 0.0;
             tb.n_cells++;
@@ -114,13 +124,15 @@ ms_status ms_bin_cells(const double *rows, const double *weights, int64_t n, int
         }
     }
     int64_t kept = 0;
-    for (int64_t c = 0; c < tb.n_cells; c++)
-        if (tb.freq[c] >= min_freq) first[kept++] = first[c];
+    for (int64_t k = 0; k < tb.n_cells; k++)
+        if (tb.freq[k] >= min_freq) first[kept++] = first[k];
     *n_kept = kept;
     *n_cells = tb.n_cells;
     st = MS_OK;
 done:
     ms_free(tb.slot);
+    ms_free(tb.cell);
     ms_free(tb.freq);
+    ms_free(c);
     return st;
 }

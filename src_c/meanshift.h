@@ -185,16 +185,18 @@ ms_status ms_nearest_center_f32(const float *X, int64_t n, int64_t d,
 /* ---- seeding grid ------------------------------------------------------ */
 
 /*
- * The distinct rows of `rows` (n x d, values already rounded to cell
- * coordinates; -0.0 equal to 0.0 as in C), in order of first occurrence,
- * keeping those whose count (or summed weight, when weights is not NULL)
- * is at least min_freq.  first (length n) receives the first row index of
- * each kept cell, n_kept how many, n_cells how many distinct rows there
- * are in all.
+ * The cells of a grid of spacing bin_size that the rows of X (n x d)
+ * occupy, in order of first occurrence: a row's cell is x / bin_size
+ * rounded half to even per coordinate (numpy's np.round); with bin_size 0
+ * the rows are cell coordinates already.  -0.0 and 0.0 are one cell.
+ * Cells whose count (or summed weight, when weights is not NULL) is at
+ * least min_freq are kept: first (length n) receives each kept cell's
+ * first row index, n_kept how many, n_cells how many cells there are in
+ * all.
  */
-ms_status ms_bin_cells(const double *rows, const double *weights, int64_t n, int64_t d,
-                       double min_freq, const ms_config *cfg, int64_t *first,
-                       int64_t *n_kept, int64_t *n_cells);
+ms_status ms_bin_cells(const double *X, const double *weights, int64_t n, int64_t d,
+                       double bin_size, double min_freq, const ms_config *cfg,
+                       int64_t *first, int64_t *n_kept, int64_t *n_cells);
 
 /* ---- bandwidth estimation --------------------------------------------- */
 

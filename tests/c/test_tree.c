@@ -423,29 +423,44 @@ static void test_bin_cells(void)
     for (int64_t d = 1; d <= 5; d++)
         for (int span = 1; span <= 40; span *= 3) {
             const int64_t n = quick ? 500 : 3000;
+            const double bin_size = 0.37;
+            double *X = xmalloc((size_t)(n * d) * sizeof(double));
             double *R = xmalloc((size_t)(n * d) * sizeof(double));
             double *w = xmalloc((size_t)n * sizeof(double));
             for (int64_t i = 0; i < n * d; i++) {
+                /* cells by the caller: integers, some -0.0 (equal to 0.0) */
                 R[i] = (double)randint(-span, span);
-                if (R[i] == 0.0 && next_u64() % 2) R[i] = -0.0; /* equal to 0.0 */
+                if (R[i] == 0.0 && next_u64() % 2) R[i] = -0.0;
+                /* cells by the core: values near the cells' edges, where
+                 * rounding half to even decides */
+                X[i] = ((double)randint(-2 * span, 2 * span) * 0.5 +
+                        (next_u64() % 3 == 0 ? 0.0 : 0.3 * (uniform() - 0.5))) *
+                       bin_size;
             }
             for (int64_t i = 0; i < n; i++) w[i] = uniform();
+            /* the reference cells of X */
+            double *RX = xmalloc((size_t)(n * d) * sizeof(double));
+            for (int64_t i = 0; i < n * d; i++) RX[i] = nearbyint(X[i] / bin_size) + 0.0;
             int64_t *got = xmalloc((size_t)n * sizeof(int64_t));
             int64_t *want = xmalloc((size_t)n * sizeof(int64_t));
             const double freqs[] = {1.0, 2.0, 5.0, 0.0};
-            for (int f = 0; f < 4; f++)
-                for (int weighted = 0; weighted < 2; weighted++) {
-                    const double *wp = weighted ? w : NULL;
-                    int64_t kept = -1, cells = -1, want_cells;
-                    ms_status st = ms_bin_cells(R, wp, n, d, freqs[f], &cfg, got, &kept, &cells);
-                    const int64_t want_kept = brute_cells(R, wp, n, d, freqs[f], want, &want_cells);
-                    check(st == MS_OK && kept == want_kept && cells == want_cells &&
-                              !memcmp(got, want, (size_t)kept * sizeof(int64_t)),
-                          "bin_cells d=%lld span=%d min_freq=%g weighted=%d: %lld of %lld cells "
-                          "(want %lld of %lld)",
-                          (long long)d, span, freqs[f], weighted, (long long)kept,
-                          (long long)cells, (long long)want_kept, (long long)want_cells);
-                }
+            for (int scaled = 0; scaled < 2; scaled++)
+                for (int f = 0; f < 4; f++)
+                    for (int weighted = 0; weighted < 2; weighted++) {
+                        const double *wp = weighted ? w : NULL;
+                        int64_t kept = -1, cells = -1, want_cells;
+                        ms_status st = ms_bin_cells(scaled ? X : R, wp, n, d,
+                                                    scaled ? bin_size : 0.0, freqs[f], &cfg,
+                                                    got, &kept, &cells);
+                        const int64_t want_kept = brute_cells(scaled ? RX : R, wp, n, d,
+                                                              freqs[f], want, &want_cells);
+                        check(st == MS_OK && kept == want_kept && cells == want_cells &&
+                                  !memcmp(got, want, (size_t)kept * sizeof(int64_t)),
+                              "bin_cells d=%lld span=%d scaled=%d min_freq=%g weighted=%d: "
+                              "%lld of %lld cells (want %lld of %lld)",
+                              (long long)d, span, scaled, freqs[f], weighted, (long long)kept,
+                              (long long)cells, (long long)want_kept, (long long)want_cells);
+                    }
             /* Every failed allocation, growth included, is reported. */
             if (ms_fault_injection_enabled()) {
                 int64_t want_cells;
@@ -455,7 +470,7 @@ static void test_bin_cells(void)
                     ms_config fc = cfg;
                     fc.fail_alloc_after = fail;
                     int64_t kept = -1, cells = -1;
-                    ms_status st = ms_bin_cells(R, NULL, n, d, 1.0, &fc, got, &kept, &cells);
+                    ms_status st = ms_bin_cells(R, NULL, n, d, 0.0, 1.0, &fc, got, &kept, &cells);
                     if (st == MS_ERR_NOMEM) {
                         nomem++;
                         continue;
@@ -467,16 +482,20 @@ static void test_bin_cells(void)
                 check(nomem > 0 && bad == 0, "bin_cells fault injection d=%lld span=%d",
                       (long long)d, span);
             }
+            free(X);
             free(R);
+            free(RX);
             free(w);
             free(got);
             free(want);
         }
     int64_t first[1], kept, cells;
     const double row[1] = {0.0};
-    check(ms_bin_cells(NULL, NULL, 1, 1, 1.0, &cfg, first, &kept, &cells) == MS_ERR_INVALID,
+    check(ms_bin_cells(NULL, NULL, 1, 1, 0.0, 1.0, &cfg, first, &kept, &cells) == MS_ERR_INVALID,
           "bin_cells rejects NULL rows");
-    check(ms_bin_cells(row, NULL, 0, 1, 1.0, &cfg, first, &kept, &cells) == MS_OK &&
+    check(ms_bin_cells(row, NULL, 1, 1, -1.0, 1.0, &cfg, first, &kept, &cells) == MS_ERR_INVALID,
+          "bin_cells rejects a negative bin size");
+    check(ms_bin_cells(row, NULL, 0, 1, 1.0, 1.0, &cfg, first, &kept, &cells) == MS_OK &&
               kept == 0 && cells == 0,
           "bin_cells of no rows");
 }
