@@ -23,12 +23,11 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
     int failed = 0;
     volatile int stop = 0;
     int64_t done = 0;
-    /* The points by column, for the shell queries' SIMD leaf loops (a
-     * copy of the data; without memory for it, the row-wise queries). */
+    /* The points by column, for the shell queries' SIMD leaf loops. */
     double *soa = ms_alloc(&rt, (size_t)n * (size_t)d, sizeof(double));
-    if (soa)
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t j = 0; j < d; j++) soa[j * n + i] = (double)t->pts[i * d + j];
+    if (soa == NULL) return MS_ERR_NOMEM;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++) soa[j * n + i] = (double)t->pts[i * d + j];
 
 #ifdef _OPENMP
 #pragma omp parallel num_threads(ms_num_threads(cfg))
@@ -96,11 +95,8 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
                     const double try_lo2 = lo > 0.0 ? lo * lo : -1.0;
                     const double try_hi2 = hi * hi < hi2 ? hi * hi : hi2;
                     int64_t below;
-                    const int64_t in =
-                        soa ? MS_FN(ms__count_collect_soa)(t, soa, q, try_lo2, try_hi2,
-                                                           shell, MS_SHELL_CAP, &below)
-                            : MS_FN(ms__count_collect)(t, q, try_lo2, try_hi2, shell,
-                                                       MS_SHELL_CAP, &below);
+                    const int64_t in = MS_FN(ms__count_collect_soa)(
+                        t, soa, q, try_lo2, try_hi2, shell, MS_SHELL_CAP, &below);
                     if (below < k && below + in >= k) {
                         lo2 = try_lo2;
                         hi2 = try_hi2;

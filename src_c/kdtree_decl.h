@@ -14,9 +14,6 @@
                                    double hi2, double *out);                             \
     int64_t ms__nearest##SFX(const TREE *t, const double *q, double *best_d2);           \
     double ms__farthest_sq##SFX(const TREE *t, const double *q);                         \
-    int64_t ms__count_collect##SFX(const TREE *t, const double *q, double lo2,           \
-                                   double hi2, double *out, int64_t cap,                 \
-                                   int64_t *below);                                      \
     void ms__group_sum_flat##SFX(const TREE *t, const double *glo, const double *ghi,    \
                                  const double *pos, int64_t m, double r2, double *W,     \
                                  double *WX);                                            \

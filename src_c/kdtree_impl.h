@@ -725,62 +725,6 @@ double MS_FN(ms__farthest_sq)(const MS_TREE *t, const double *q)
     return mx;
 }
 
-/* One pass for bracketing a k-th distance: *below gets the number of
- * points with squared distance <= lo2; the return value counts those in
- * (lo2, hi2], of which the first `cap` are stored in out. */
-MS_ALWAYS_INLINE int64_t MS_FN(count_collect_d)(const MS_TREE *t, const double *q,
-                                                double lo2, double hi2,
-                                                double *MS_RESTRICT out, int64_t cap,
-                                                int64_t *below, const int64_t d)
-{
-    int64_t stack[MS_STACK_DEPTH];
-    int top = 0;
-    int64_t inside = 0, shell = 0;
-    stack[top++] = 0;
-    while (top > 0) {
-        const int64_t nid = stack[--top];
-        double mn, mx;
-        MS_FN(box_dist_d)(t, nid, q, &mn, &mx, d);
-        if (mn > hi2) continue;
-        const ms_node *nd = &t->nodes[nid];
-        if (mx <= lo2) {
-            inside += nd->end - nd->start;
-        } else if (nd->left < 0) {
-            const MS_T *p = t->pts + nd->start * d;
-            for (int64_t i = nd->start; i < nd->end; i++, p += d) {
-                double r = 0.0;
-                for (int64_t j = 0; j < d; j++) {
-                    const double u = (double)p[j] - q[j];
-                    r += u * u;
-                }
-                if (r <= lo2) {
-                    inside++;
-                } else if (r <= hi2) {
-                    if (shell < cap) out[shell] = r;
-                    shell++;
-                }
-            }
-        } else {
-            stack[top++] = nd->right;
-            stack[top++] = nd->left;
-        }
-    }
-    *below = inside;
-    return shell;
-}
-
-int64_t MS_FN(ms__count_collect)(const MS_TREE *t, const double *q, double lo2,
-                                 double hi2, double *out, int64_t cap, int64_t *below)
-{
-    switch (t->d) {
-    case 1: return MS_FN(count_collect_d)(t, q, lo2, hi2, out, cap, below, 1);
-    case 2: return MS_FN(count_collect_d)(t, q, lo2, hi2, out, cap, below, 2);
-    case 3: return MS_FN(count_collect_d)(t, q, lo2, hi2, out, cap, below, 3);
-    case 4: return MS_FN(count_collect_d)(t, q, lo2, hi2, out, cap, below, 4);
-    default: return MS_FN(count_collect_d)(t, q, lo2, hi2, out, cap, below, t->d);
-    }
-}
-
 /* ---- seed groups ------------------------------------------------------ */
 
 /* Nearest and farthest squared distances between the box [glo, ghi] and
@@ -915,9 +859,12 @@ MS_SIMD_CLONES void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *gl
     }
 }
 
-/* ms__count_collect over a copy of the points by column (soa[j * n + i],
- * tree order, as doubles): leaf points are measured in blocks on SIMD
- * lanes, with point_dist's arithmetic.  out needs cap + 1 entries. */
+/* For the sphere pair lo2 < hi2 around q: *below counts the points within
+ * lo2, and the squared distances in (lo2, hi2] go to out while they fit
+ * (the count returned).  Leaf points are read from a copy of the points by
+ * column (soa[j * n + i], tree order, as doubles) and measured in blocks
+ * on SIMD lanes, with point_dist's arithmetic; out needs cap + 1
+ * entries. */
 MS_ALWAYS_INLINE int64_t MS_FN(count_collect_soa_d)(
     const MS_TREE *t, const double *MS_RESTRICT soa, const double *q, double lo2,
     double hi2, double *MS_RESTRICT out, int64_t cap, int64_t *below, const int64_t d)
