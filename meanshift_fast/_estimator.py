@@ -380,22 +380,15 @@ or None, default=None
             n_threads,
             progress,
         )
-        capped = int(np.count_nonzero(~converged & (intensity > 0)))
-        if capped and self.max_iter > 0:
-            warnings.warn(
-                f"{capped} of {len(seeds)} seeds stopped at max_iter={self.max_iter} "
-                "before converging; raise max_iter for exact modes.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-        order = _core.merge_centers(means, intensity, _core.radius_sq(h), n_threads)
-        if len(order) == 0:
-            raise ValueError(
-                "No point was within bandwidth=%f of any seed. Try a different seeding"
-                " strategy                              or increase the bandwidth."
-                % (bandwidth if not per_feature else float(np.min(bandwidth)))
-            )
-        centers = c_array(means[order])
+        centers = _kept_centers(
+            means,
+            intensity,
+            converged,
+            h,
+            self.max_iter,
+            float(np.min(bandwidth)) if per_feature else bandwidth,
+            n_threads,
+        )
         r2 = -1.0 if self.cluster_all else _core.radius_sq(h)
         if self.cluster_assignment == "attractor":
             if self.seeds is None and not self.bin_seeding and w is None:
@@ -568,6 +561,27 @@ or None, default=None
             )[0]
         labels, _ = _core.nearest_center(data, self._centers_scaled, -1.0, n_threads)
         return labels
+
+
+def _kept_centers(means, intensity, converged, h, max_iter, bandwidth, n_threads):
+    """The modes scikit-learn keeps, in its order, after warning about seeds
+    stopped by max_iter; ``bandwidth`` is the one its error message shows."""
+    capped = int(np.count_nonzero(~converged & (intensity > 0)))
+    if capped and max_iter > 0:
+        warnings.warn(
+            f"{capped} of {len(means)} seeds stopped at max_iter={max_iter} "
+            "before converging; raise max_iter for exact modes.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    order = _core.merge_centers(means, intensity, _core.radius_sq(h), n_threads)
+    if len(order) == 0:
+        raise ValueError(
+            "No point was within bandwidth=%f of any seed. Try a different seeding"
+            " strategy                              or increase the bandwidth."
+            % bandwidth
+        )
+    return c_array(means[order])
 
 
 def _shift(tree, seeds, kernel, h, max_iter, tol, n_threads, progress=None):

@@ -32,7 +32,7 @@ import numpy as np
 
 from meanshift_fast import _core
 from meanshift_fast._bandwidth import estimate_bandwidth
-from meanshift_fast._estimator import KERNELS, ConvergenceWarning
+from meanshift_fast._estimator import KERNELS, _kept_centers
 from meanshift_fast._validation import (
     c_array,
     check_bool,
@@ -286,22 +286,9 @@ class MeanShift:
             seeds = c_array(X.compute(), dtype=np.float64)
 
         means, intensity, iters, converged = self._shift(run, trees, seeds, h, X.dtype)
-        capped = int(np.count_nonzero(~converged & (intensity > 0)))
-        if capped and self.max_iter > 0:
-            warnings.warn(
-                f"{capped} of {len(seeds)} seeds stopped at max_iter={self.max_iter} "
-                "before converging; raise max_iter for exact modes.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-        order = _core.merge_centers(means, intensity, _core.radius_sq(h), 1)
-        if len(order) == 0:
-            raise ValueError(
-                "No point was within bandwidth=%f of any seed. Try a different seeding"
-                " strategy                              or increase the bandwidth."
-                % bandwidth
-            )
-        centers = c_array(means[order])
+        centers = _kept_centers(
+            means, intensity, converged, h, self.max_iter, bandwidth, 1
+        )
         r2 = -1.0 if self.cluster_all else _core.radius_sq(h)
         self.labels_ = X.map_blocks(
             _label_block, centers, r2, drop_axis=1, dtype=np.int64
