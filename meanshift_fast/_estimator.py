@@ -33,11 +33,13 @@ KERNELS = ("flat", "gaussian", "epanechnikov")
 ALGORITHMS = ("auto", "kd_tree", "brute")
 ASSIGNMENTS = ("nearest", "attractor")
 RULES = ("scott", "silverman")
-# Fits with at most one seed per this many samples build the tree with
-# this leaf size.
-_FEW_QUERIES_PER_POINT = 64
-_DEFAULT_LEAF_SIZE = 32  # the core's
+# "auto" scans all samples for the Gaussian kernel from this many features.
 _SCAN_MIN_FEATURES = 16
+# The core's leaf size when given 0.
+_DEFAULT_LEAF_SIZE = 32
+# Fits with at most one seed per _FEW_QUERIES_PER_POINT samples build the
+# tree with leaves of _FEW_QUERIES_LEAF_SIZE.
+_FEW_QUERIES_PER_POINT = 64
 _FEW_QUERIES_LEAF_SIZE = 256
 
 _DEFAULTS = {
