@@ -88,3 +88,14 @@ def shift_seeds(
     n_jobs: int | None = ...,
     gaussian_tol: float = ...,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]: ...
+
+# Shared with meanshift_fast.dask.
+def _kept_centers(
+    means: NDArray[np.float64],
+    intensity: NDArray[np.float64],
+    converged: NDArray[np.bool_],
+    h: float,
+    max_iter: int,
+    bandwidth: float,
+    n_threads: int,
+) -> NDArray[np.float64]: ...
