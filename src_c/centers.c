@@ -132,9 +132,11 @@ done:
 #define NEAREST_BRUTE_MAX 16
 
 /* The tree's nearest-point rule by scanning: the same squared distances,
- * ties to the lower index. */
-static int64_t nearest_brute(const double *centers, int64_t k, int64_t d,
-                             const double *MS_RESTRICT q, double *best_d2)
+ * ties to the lower index.  The running minimum is selected, not branched
+ * on, since points between two centres would mispredict. */
+MS_ALWAYS_INLINE int64_t nearest_brute_d(const double *centers, int64_t k,
+                                         const double *MS_RESTRICT q, double *best_d2,
+                                         const int64_t d)
 {
     int64_t best = 0;
     double bd = INFINITY;
@@ -145,13 +147,24 @@ static int64_t nearest_brute(const double *centers, int64_t k, int64_t d,
             const double y = p[j] - q[j];
             s += y * y;
         }
-        if (s < bd) {
-            bd = s;
-            best = c;
-        }
+        const int closer = s < bd;
+        best = closer ? c : best;
+        bd = closer ? s : bd;
     }
     *best_d2 = bd;
     return best;
+}
+
+static int64_t nearest_brute(const double *centers, int64_t k, int64_t d,
+                             const double *MS_RESTRICT q, double *best_d2)
+{
+    switch (d) {
+    case 1: return nearest_brute_d(centers, k, q, best_d2, 1);
+    case 2: return nearest_brute_d(centers, k, q, best_d2, 2);
+    case 3: return nearest_brute_d(centers, k, q, best_d2, 3);
+    case 4: return nearest_brute_d(centers, k, q, best_d2, 4);
+    default: return nearest_brute_d(centers, k, q, best_d2, d);
+    }
 }
 
 static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,

@@ -8,6 +8,11 @@
 #include "ms_internal.h"
 #include "kdtree_decl.h"
 
+/* Split selections over at least this many rows bracket the median
+ * from a sample of an eighth of them, at most this many values, first. */
+#define MS_SAMPLED_SELECT_MIN 512
+#define MS_SELECT_SAMPLE 512
+
 #define MS_IMPL "kdtree_impl.h"
 #include "ms_instantiate.h"
 

@@ -19,77 +19,117 @@
 
 /* ---- construction ---------------------------------------------------- */
 
-MS_ALWAYS_INLINE void MS_FN(swap_rows)(MS_TREE *t, int64_t a, int64_t b)
+/* Move the rows of [start, end) below v, and the first `ties` rows equal
+ * to v, to the front, in one pass (Lomuto's).  Every row is swapped and
+ * the front grows by a computed 0 or 1: a branch on values in random
+ * order would mispredict half the time. */
+MS_ALWAYS_INLINE void MS_FN(partition_rows_d)(MS_TREE *t, int64_t start, int64_t end,
+                                              int64_t dim, MS_T v, int64_t ties,
+                                              const int64_t d)
 {
-    const int64_t d = t->d;
-    MS_T *MS_RESTRICT pa = t->pts + a * d;
-    MS_T *MS_RESTRICT pb = t->pts + b * d;
-    for (int64_t j = 0; j < d; j++) {
-        MS_T tmp = pa[j];
-        pa[j] = pb[j];
-        pb[j] = tmp;
-    }
-    int64_t ti = t->index[a];
-    t->index[a] = t->index[b];
-    t->index[b] = ti;
-    if (t->weights) {
-        double tw = t->weights[a];
-        t->weights[a] = t->weights[b];
-        t->weights[b] = tw;
+    MS_T *MS_RESTRICT pts = t->pts;
+    int64_t *MS_RESTRICT index = t->index;
+    double *MS_RESTRICT w = t->weights;
+    int64_t front = start;
+    for (int64_t i = start; i < end; i++) {
+        MS_T *MS_RESTRICT p = pts + i * d;
+        MS_T *MS_RESTRICT f = pts + front * d;
+        const MS_T x = p[dim];
+        const int64_t tie = (x == v) & (ties > 0);
+        const int64_t take = (x < v) | tie;
+        ties -= tie;
+        /* f == p until the first row stays behind: the swap is then a no-op */
+        for (int64_t j = 0; j < d; j++) {
+            const MS_T y = p[j];
+            p[j] = f[j];
+            f[j] = y;
+        }
+        const int64_t ti = index[i];
+        index[i] = index[front];
+        index[front] = ti;
+        if (w) {
+            const double tw = w[i];
+            w[i] = w[front];
+            w[front] = tw;
+        }
+        front += take;
     }
 }
 
-/* Reorder rows [lo, hi] so that row k holds the k-th smallest value of
- * column dim, with no larger value before it and no smaller one after.
+/* The k-th smallest (0-based) of column dim over rows [start, end), and in *below the
+ * number of values smaller than it; col[start, end) is scratch.
  *
- * Floyd and Rivest's selection: on a long range, a recursive selection in
- * a small sample around k's expected place first puts a pivot at k that
- * is very likely close to the answer, so that one partition pass leaves
- * only a short range around k, about 1.5 comparisons a row in all. */
-static void MS_FN(select_rows)(MS_TREE *t, int64_t lo, int64_t hi, int64_t k, int64_t dim)
+ * On long ranges two values of a sample that bracket the k-th with high
+ * probability cut the work to one pass that counts the values below the
+ * bracket and gathers those inside it, where the selection then runs
+ * (Floyd and Rivest's idea); a missed bracket falls back to selecting in
+ * the whole column. */
+static double MS_FN(column_select)(const MS_TREE *t, double *col, int64_t start,
+                                   int64_t end, int64_t k, int64_t dim, int64_t *below)
+{
+    const int64_t d = t->d, m = end - start;
+    const MS_T *MS_RESTRICT x = t->pts + start * d + dim;
+    double *MS_RESTRICT c = col + start;
+    if (m >= MS_SAMPLED_SELECT_MIN) {
+        double sample[MS_SELECT_SAMPLE];
+        const int64_t s = m / 8 < MS_SELECT_SAMPLE ? m / 8 : MS_SELECT_SAMPLE;
+        for (int64_t j = 0; j < s; j++) sample[j] = (double)x[(j * m / s) * d];
+        /* Sample ranks 3.5 standard deviations either side of k's place. */
+        const double q = (double)k / (double)m;
+        const double margin = 3.5 * sqrt((double)s * q * (1.0 - q)) + 1.0;
+        const double at = q * (double)s;
+        const int64_t r_lo = at - margin > 0.0 ? (int64_t)(at - margin) : 0;
+        const int64_t r_hi =
+            at + margin < (double)(s - 1) ? (int64_t)(at + margin) : s - 1;
+        const double p_lo = ms__select_double(sample, s, r_lo);
+        /* the selection left the values above p_lo after r_lo */
+        const double p_hi = r_hi > r_lo ? ms__select_double(sample + r_lo + 1,
+                                                            s - r_lo - 1, r_hi - r_lo - 1)
+                                        : p_lo;
+        int64_t n_lo = 0, n_in = 0;
+        for (int64_t i = 0; i < m; i++) {
+            const double v = (double)x[i * d];
+            c[n_in] = v;
+            n_lo += v < p_lo;
+            n_in += (v >= p_lo) & (v <= p_hi);
+        }
+        if (n_lo <= k && k < n_lo + n_in) {
+            const double v = ms__select_double(c, n_in, k - n_lo);
+            int64_t nb = n_lo;
+            for (int64_t i = 0; i < n_in; i++) nb += c[i] < v;
+            *below = nb;
+            return v;
+        }
+    }
+    for (int64_t i = 0; i < m; i++) c[i] = (double)x[i * d];
+    const double v = ms__select_double(c, m, k);
+    int64_t nb = 0;
+    for (int64_t i = 0; i < m; i++) nb += c[i] < v;
+    *below = nb;
+    return v;
+}
+
+/* Reorder rows [start, end) so that the first k hold the k smallest
+ * values of column dim and return the k-th smallest (0-based), the
+ * smallest value of the rest.  Selecting on a copy of the column and then
+ * moving each row once beats selecting on the rows themselves, whose every
+ * move carries a whole row. */
+static MS_T MS_FN(split_rows)(MS_TREE *t, double *col, int64_t start, int64_t end,
+                              int64_t k, int64_t dim)
 {
     const int64_t d = t->d;
-    const MS_T *const col = t->pts + dim;
-    while (hi > lo) {
-        if (hi - lo > 600) {
-            const double m = (double)(hi - lo + 1), i = (double)(k - lo + 1);
-            const double z = log(m), s = 0.5 * exp(2.0 * z / 3.0);
-            const double sd = 0.5 * sqrt(z * s * (m - s) / m) * (i < m / 2 ? -1.0 : 1.0);
-            const double new_lo = (double)k - i * s / m + sd;
-            const double new_hi = (double)k + (m - i) * s / m + sd;
-            MS_FN(select_rows)(t, new_lo > (double)lo ? (int64_t)new_lo : lo,
-                               new_hi < (double)hi ? (int64_t)new_hi : hi, k, dim);
-        }
-        /* Partition [lo, hi] around the value now at k. */
-        const MS_T pivot = col[k * d];
-        MS_FN(swap_rows)(t, lo, k);
-        if (col[hi * d] > pivot) MS_FN(swap_rows)(t, lo, hi);
-        int64_t i = lo, j = hi;
-        while (i < j) {
-            MS_FN(swap_rows)(t, i, j);
-            i++;
-            j--;
-            const MS_T *pi = col + i * d;
-            while (*pi < pivot) {
-                pi += d;
-                i++;
-            }
-            const MS_T *pj = col + j * d;
-            while (*pj > pivot) {
-                pj -= d;
-                j--;
-            }
-        }
-        if (col[lo * d] == pivot) {
-            MS_FN(swap_rows)(t, lo, j);
-        } else {
-            j++;
-            MS_FN(swap_rows)(t, j, hi);
-        }
-        /* The pivot is at j, no larger value before it, no smaller after. */
-        if (j <= k) lo = j + 1;
-        if (k <= j) hi = j - 1;
+    int64_t below;
+    const double v = MS_FN(column_select)(t, col, start, end, k, dim, &below);
+    const MS_T vt = (MS_T)v; /* exact: v is one of the column's values */
+    const int64_t ties = k - below;
+    switch (d) {
+    case 1: MS_FN(partition_rows_d)(t, start, end, dim, vt, ties, 1); break;
+    case 2: MS_FN(partition_rows_d)(t, start, end, dim, vt, ties, 2); break;
+    case 3: MS_FN(partition_rows_d)(t, start, end, dim, vt, ties, 3); break;
+    case 4: MS_FN(partition_rows_d)(t, start, end, dim, vt, ties, 4); break;
+    default: MS_FN(partition_rows_d)(t, start, end, dim, vt, ties, d); break;
     }
+    return vt;
 }
 
 static void MS_FN(node_box)(MS_TREE *t, int64_t nid)
@@ -191,8 +231,8 @@ static void MS_FN(union_box)(MS_TREE *t, int64_t nid, int64_t a, int64_t b)
  * picks the split dimension; tight boxes are then made bottom-up (leaves
  * scan their points, inner nodes join their children), so that building
  * costs one pass over the points per level for the selection alone. */
-static void MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start, int64_t end,
-                              int64_t leaf_size)
+static void MS_FN(build_node)(MS_TREE *t, double *col, int64_t nid, int64_t start,
+                              int64_t end, int64_t leaf_size)
 {
     ms_node *nd = &t->nodes[nid];
     nd->start = start;
@@ -214,8 +254,7 @@ static void MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start, int64_t en
          * query takes or skips it whole. */
         if (widest > 0.0) {
             const int64_t mid = start + (end - start) / 2;
-            MS_FN(select_rows)(t, start, end - 1, mid, dim);
-            const MS_T split = t->pts[mid * d + dim];
+            const MS_T split = MS_FN(split_rows)(t, col, start, end, mid - start, dim);
             const int64_t left = nid + 1;
             const int64_t right = left + ms__subtree_nodes(mid - start, leaf_size);
             memcpy(t->lo + left * d, lo, (size_t)d * sizeof(MS_T));
@@ -227,14 +266,14 @@ static void MS_FN(build_node)(MS_TREE *t, int64_t nid, int64_t start, int64_t en
 #if MS_OMP_TASKS
             if (end - start >= MS_TASK_MIN_POINTS) {
 #pragma omp task
-                MS_FN(build_node)(t, left, start, mid, leaf_size);
-                MS_FN(build_node)(t, right, mid, end, leaf_size);
+                MS_FN(build_node)(t, col, left, start, mid, leaf_size);
+                MS_FN(build_node)(t, col, right, mid, end, leaf_size);
 #pragma omp taskwait
             } else
 #endif
             {
-                MS_FN(build_node)(t, left, start, mid, leaf_size);
-                MS_FN(build_node)(t, right, mid, end, leaf_size);
+                MS_FN(build_node)(t, col, left, start, mid, leaf_size);
+                MS_FN(build_node)(t, col, right, mid, end, leaf_size);
             }
             t->nodes[nid].left = left;
             t->nodes[nid].right = right;
@@ -312,6 +351,13 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights, int64_t n, 
         t->mxx = ms_alloc(&rt, bd * (size_t)d, sizeof(double));
         ok = t->ctr && t->m1 && t->m2 && t->m3 && t->mxx;
     }
+    /* Scratch for the split selections; subtrees built at once use
+     * disjoint parts of it. */
+    double *col = NULL;
+    if (ok && n > leaf_size) {
+        col = ms_alloc(&rt, (size_t)n, sizeof(double));
+        ok = col != NULL;
+    }
     if (!ok) {
         MS_FN(ms_tree_free)(t);
         return MS_ERR_NOMEM;
@@ -330,10 +376,11 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights, int64_t n, 
     if (n >= MS_TASK_MIN_POINTS && ms_num_threads(cfg) > 1) {
 #pragma omp parallel num_threads(ms_num_threads(cfg))
 #pragma omp single
-        MS_FN(build_node)(t, 0, 0, n, leaf_size);
+        MS_FN(build_node)(t, col, 0, 0, n, leaf_size);
     } else
 #endif
-        MS_FN(build_node)(t, 0, 0, n, leaf_size);
+        MS_FN(build_node)(t, col, 0, 0, n, leaf_size);
+    ms_free(col);
     *out = t;
     return MS_OK;
 }

@@ -63,6 +63,9 @@ int ms_num_threads(const ms_config *cfg);
 /* Ask the progress callback; non-zero means stop. */
 int ms_report_progress(const ms_config *cfg, int64_t done, int64_t total);
 
+/* The (0-based) r-th smallest of v[0..m), 0 <= r < m; reorders v. */
+double ms__select_double(double *v, int64_t m, int64_t r);
+
 /* OpenMP tasks (OpenMP 3.0) build large trees in parallel; MSVC's
  * OpenMP 2.0 builds them serially. */
 #if defined(_OPENMP) && _OPENMP >= 200805

@@ -247,6 +247,63 @@ static void test_kernel_sums(void)
                     }
 }
 
+/* ---- large trees: split selection on awkward orders --------------------- */
+
+/* Trees large enough for the sampled median selection, on orders that
+ * stress it: sorted and reversed columns, a few distinct values, one
+ * value, and a column whose sampled rows all hold its smallest value (the
+ * sample's bracket misses and the selection falls back).  Every point
+ * must be in the tree exactly once: flat sums at several balls, and the
+ * whole-data sum, equal brute force. */
+static void test_large_tree_orders(void)
+{
+    const int64_t n = quick ? 9000 : 30000, d = 2;
+    ms_config cfg = ms_config_default();
+    for (int order = 0; order < 5; order++)
+        for (int threads = 1; threads <= 3; threads += 2) {
+            double *X = xmalloc((size_t)(n * d) * sizeof(double));
+            for (int64_t i = 0; i < n; i++) {
+                const double u = uniform() * 10.0 - 5.0;
+                double v;
+                switch (order) {
+                case 0: v = (double)i * 1e-3; break;         /* sorted */
+                case 1: v = (double)(n - i) * 1e-3; break;   /* reversed */
+                case 2: v = (double)randint(0, 4); break;    /* five values */
+                case 3: v = 1.5; break;                      /* one value */
+                default: v = u; break;
+                }
+                X[i * d] = v;
+                X[i * d + 1] = order == 3 ? (double)randint(0, 1) : u;
+            }
+            if (order == 4) /* the root's sample rows: j * n / 512 */
+                for (int64_t j = 0; j < 512; j++) X[(j * n / 512) * d] = -100.0;
+            cfg.n_threads = threads;
+            ms_tree_f64 *t = NULL;
+            ms_status st = ms_tree_build_f64(X, NULL, n, d, 8, MS_KERNEL_FLAT, &cfg, &t);
+            check(st == MS_OK && t, "large tree build order=%d", order);
+            if (st != MS_OK) {
+                free(X);
+                continue;
+            }
+            for (int qi = 0; qi < 6; qi++) {
+                double q[2], W, WX[2], aW, aWX[2], gW, gWX[2];
+                const int64_t r = randint(0, n - 1);
+                q[0] = X[r * d];
+                q[1] = X[r * d + 1];
+                const double h = qi == 5 ? 1e9 : 0.05 + uniform() * 3.0;
+                brute_sum(X, NULL, n, d, q, MS_KERNEL_FLAT, h, &W, WX, &aW, aWX);
+                st = ms_tree_kernel_sum_f64(t, q, MS_KERNEL_FLAT, h, 0.0, &gW, gWX);
+                int ok = st == MS_OK && gW == W;
+                for (int64_t j = 0; j < d; j++)
+                    ok = ok && fabs(gWX[j] - WX[j]) <= 1e-12 * aWX[j] + 1e-300;
+                check(ok, "large tree order=%d threads=%d h=%g: W=%.17g brute %.17g", order,
+                      threads, h, gW, W);
+            }
+            ms_tree_free_f64(t);
+            free(X);
+        }
+}
+
 /* ---- k-th neighbour distances ------------------------------------------ */
 
 static int cmp_double(const void *a, const void *b)
@@ -979,6 +1036,7 @@ int main(int argc, char **argv)
     SECTION(test_merge());
     SECTION(test_bin_cells());
     SECTION(test_kernel_sums());
+    SECTION(test_large_tree_orders());
     SECTION(test_kth_neighbor(1));
     SECTION(test_kth_neighbor(3));
     SECTION(test_nearest_center(1));
