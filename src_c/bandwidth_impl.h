@@ -24,10 +24,8 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
     volatile int stop = 0;
     int64_t done = 0;
     /* The points by column, for the shell queries' SIMD leaf loops. */
-    double *soa = ms_alloc(&rt, (size_t)n * (size_t)d, sizeof(double));
+    double *soa = MS_FN(ms__column_copy)(t, &rt);
     if (soa == NULL) return MS_ERR_NOMEM;
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < d; j++) soa[j * n + i] = (double)t->pts[i * d + j];
 
 #ifdef _OPENMP
 #pragma omp parallel num_threads(ms_num_threads(cfg))

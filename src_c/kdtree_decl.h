@@ -17,6 +17,9 @@
     void ms__group_sum_flat##SFX(const TREE *t, const double *glo, const double *ghi,    \
                                  const double *pos, int64_t m, double r2, double *W,     \
                                  double *WX);                                            \
+    double *ms__column_copy##SFX(const TREE *t, ms_runtime *rt);                         \
+    void ms__sum_flat_soa##SFX(const TREE *t, const double *soa, const double *q,        \
+                               double r2, double *wsum, double *wx);                     \
     int64_t ms__count_collect_soa##SFX(const TREE *t, const double *soa,                 \
                                        const double *q, double lo2, double hi2,          \
                                        double *out, int64_t cap, int64_t *below);

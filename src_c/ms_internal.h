@@ -43,6 +43,10 @@
 /* Most seeds a group query takes at once. */
 #define MS_GROUP_MAX 128
 
+/* Most features for which flat sums of single seeds read the points by
+ * column (the leaf loop's SIMD accumulators are written out to it). */
+#define MS_SOA_MAX_D 4
+
 /* Points measured at once by the column-wise leaf loops. */
 #define MS_SOA_BLOCK 64
 

@@ -6,7 +6,7 @@
 /* One seed, counted the way scikit-learn counts: the iteration counter
  * starts at 0 and the loop ends on convergence or when the counter equals
  * max_iter, after that step's mean was taken. */
-static void MS_FN(shift_one)(const MS_TREE *t, const double *seed,
+static void MS_FN(shift_one)(const MS_TREE *t, const double *soa, const double *seed,
                              const ms_shift_params *p, double r2, double *MS_RESTRICT cur,
                              double *MS_RESTRICT old, double *MS_RESTRICT wx,
                              double *intensity, int64_t *n_iter, unsigned char *converged)
@@ -18,8 +18,11 @@ static void MS_FN(shift_one)(const MS_TREE *t, const double *seed,
     for (int64_t j = 0; j < d; j++) cur[j] = seed[j];
     for (;;) {
         double w;
-        MS_FN(ms__kernel_sum)(t, cur, p->kernel, p->bandwidth, r2, p->gaussian_tol, &w,
-                              wx);
+        if (soa)
+            MS_FN(ms__sum_flat_soa)(t, soa, cur, r2, &w, wx);
+        else
+            MS_FN(ms__kernel_sum)(t, cur, p->kernel, p->bandwidth, r2, p->gaussian_tol,
+                                  &w, wx);
         if (!(w > 0.0)) {
             mass = 0.0; /* an empty neighbourhood drops the seed */
             break;
@@ -220,6 +223,17 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
     int failed = 0;        /* an allocation failed */
     volatile int stop = 0; /* the progress callback asked to stop */
     int64_t done = 0;
+    /* Seeds one at a time when they are few (bin seeding): a seed's whole
+     * climb is long, and chunks of several would leave threads idle at
+     * the end. */
+    const int64_t chunk = n_seeds >= 64 * (int64_t)ms_num_threads(cfg) ? 8 : 1;
+    (void)chunk; /* unused without OpenMP */
+    /* The flat kernel reads leaf points by column, on SIMD lanes. */
+    double *soa = NULL;
+    if (p->kernel == MS_KERNEL_FLAT && d <= MS_SOA_MAX_D && n_seeds > 0) {
+        soa = MS_FN(ms__column_copy)(t, &rt);
+        if (soa == NULL) return MS_ERR_NOMEM;
+    }
 
 #ifdef _OPENMP
 #pragma omp parallel num_threads(ms_num_threads(cfg))
@@ -235,14 +249,14 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
         int64_t mine = 0;
 #ifdef _OPENMP
         const int master = omp_get_thread_num() == 0;
-#pragma omp for schedule(dynamic, 8)
+#pragma omp for schedule(dynamic, chunk)
 #else
         const int master = 1;
 #endif
         for (int64_t s = 0; s < n_seeds; s++) {
             if (buf == NULL || stop) continue;
             unsigned char conv;
-            MS_FN(shift_one)(t, seeds + s * d, p, r2, buf, buf + d, buf + 2 * d,
+            MS_FN(shift_one)(t, soa, seeds + s * d, p, r2, buf, buf + d, buf + 2 * d,
                              intensity + s, n_iter + s, &conv);
             if (converged) converged[s] = conv;
             for (int64_t j = 0; j < d; j++) means[s * d + j] = buf[j];
@@ -256,6 +270,7 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
         }
         ms_free(buf);
     }
+    ms_free(soa);
     if (failed) return MS_ERR_NOMEM;
     if (stop) return MS_ERR_INTERRUPTED;
     if (ms_report_progress(cfg, n_seeds, n_seeds)) return MS_ERR_INTERRUPTED;
