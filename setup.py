@@ -22,7 +22,15 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).parent.resolve()
-C_SOURCES = ["runtime.c", "kdtree.c", "shift.c", "bandwidth.c", "centers.c", "bins.c", "select.c"]
+C_SOURCES = [
+    "runtime.c",
+    "kdtree.c",
+    "shift.c",
+    "bandwidth.c",
+    "centers.c",
+    "bins.c",
+    "select.c",
+]
 
 OPENMP_TEST = r"""
 #include <omp.h>
