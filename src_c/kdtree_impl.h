@@ -864,7 +864,48 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *gl
                 continue;
             }
             /* Seed by seed, over columns (seeds) so that the loop runs
-             * on SIMD lanes; each seed's sums keep their order. */
+             * on SIMD lanes; each seed's sums keep their order.  Up to
+             * MS_SOA_MAX_D features one loop keeps a seed's distance in a
+             * register; beyond, one pass per feature. */
+            if (d <= MS_SOA_MAX_D) {
+                const double p0 = (double)p[0], p1 = d > 1 ? (double)p[1] : 0.0;
+                const double p2 = d > 2 ? (double)p[2] : 0.0,
+                             p3 = d > 3 ? (double)p[3] : 0.0;
+                const double *MS_RESTRICT c0 = cols,
+                                          *MS_RESTRICT c1 = cols + (d > 1 ? m : 0);
+                const double *MS_RESTRICT c2 = cols + (d > 2 ? 2 * m : 0);
+                const double *MS_RESTRICT c3 = cols + (d > 3 ? 3 * m : 0);
+                double *MS_RESTRICT x0 = cx, *MS_RESTRICT x1 = cx + (d > 1 ? m : 0);
+                double *MS_RESTRICT x2 = cx + (d > 2 ? 2 * m : 0);
+                double *MS_RESTRICT x3 = cx + (d > 3 ? 3 * m : 0);
+                double *MS_RESTRICT Wk = W;
+#if defined(_OPENMP) && _OPENMP >= 201307
+#pragma omp simd
+#endif
+                for (int64_t k = 0; k < m; k++) {
+                    const double u0 = p0 - c0[k];
+                    double r = u0 * u0;
+                    if (d > 1) {
+                        const double u = p1 - c1[k];
+                        r += u * u;
+                    }
+                    if (d > 2) {
+                        const double u = p2 - c2[k];
+                        r += u * u;
+                    }
+                    if (d > 3) {
+                        const double u = p3 - c3[k];
+                        r += u * u;
+                    }
+                    const double wk = r <= r2 ? wi : 0.0;
+                    Wk[k] += wk;
+                    x0[k] += wk * p0;
+                    if (d > 1) x1[k] += wk * p1;
+                    if (d > 2) x2[k] += wk * p2;
+                    if (d > 3) x3[k] += wk * p3;
+                }
+                continue;
+            }
             double r[MS_GROUP_MAX];
             for (int64_t k = 0; k < m; k++) r[k] = 0.0;
             for (int64_t j = 0; j < d; j++) {
