@@ -81,8 +81,11 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
         ms_tree_f64 *groups = NULL;
         ms_config one = *rt->cfg;
         one.fail_alloc_after = rt->allocs_left;
-        st = ms_tree_build_f64(pos, NULL, n_act, d, MS_GROUP_SIZE(d), MS_KERNEL_FLAT,
-                               &one, &groups);
+        /* the size of a seed-tree leaf n_act / 2^k nearest the target */
+        int64_t group = n_act;
+        while ((double)group > MS_GROUP_TARGET(d) * 1.4142135623730951)
+            group = (group + 1) / 2;
+        st = ms_tree_build_f64(pos, NULL, n_act, d, group, MS_KERNEL_FLAT, &one, &groups);
         if (st != MS_OK) goto done;
         int64_t n_leaves = 0;
         for (int64_t nid = 0; nid < groups->n_nodes; nid++)
@@ -94,7 +97,7 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
 #pragma omp parallel num_threads(ms_num_threads(rt->cfg))
 #endif
         {
-            /* A leaf of the seed tree holds at most MS_GROUP_SIZE(d) seeds,
+            /* A leaf of the seed tree holds at most MS_GROUP_MAX seeds,
              * unless its seeds coincide: such leaves go in slices. */
             const int64_t cap = MS_GROUP_MAX;
             double *gw = ms_alloc(rt, (size_t)(cap + (3 * cap + 1) * d), sizeof(double));
