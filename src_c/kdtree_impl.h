@@ -460,11 +460,75 @@ MS_ALWAYS_INLINE void MS_FN(box_dist_d)(const MS_TREE *t, int64_t nid,
     *mx = b;
 }
 
+/* The points by column (soa[j * n + i], tree order, as doubles), for the
+ * leaf loops that run across SIMD lanes; NULL when out of memory. */
+double *MS_FN(ms__column_copy)(const MS_TREE *t, ms_runtime *rt)
+{
+    const int64_t n = t->n, d = t->d;
+    double *soa = ms_alloc(rt, (size_t)n * (size_t)d, sizeof(double));
+    if (soa == NULL) return NULL;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++) soa[j * n + i] = (double)t->pts[i * d + j];
+    return soa;
+}
+
+/* Flat sums over points [start, end) of the column copy: w and s[0..d)
+ * receive them.  Branch-free, so that it runs on SIMD lanes; point_dist's
+ * arithmetic, ((double)x_j - q_j)^2 added in j order. */
+MS_ALWAYS_INLINE void MS_FN(leaf_flat_soa_d)(const double *MS_RESTRICT soa, int64_t n,
+                                             const double *MS_RESTRICT wts, int64_t start,
+                                             int64_t end, const double *q, double r2,
+                                             double *w, double *s, const int64_t d,
+                                             const int weighted)
+{
+    const double *MS_RESTRICT c0 = soa, *MS_RESTRICT c1 = soa + (d > 1 ? n : 0);
+    const double *MS_RESTRICT c2 = soa + (d > 2 ? 2 * n : 0);
+    const double *MS_RESTRICT c3 = soa + (d > 3 ? 3 * n : 0);
+    const double q0 = q[0], q1 = d > 1 ? q[1] : 0.0, q2 = d > 2 ? q[2] : 0.0,
+                 q3 = d > 3 ? q[3] : 0.0;
+    double lw = 0.0, l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
+#if defined(_OPENMP) && _OPENMP >= 201307
+#pragma omp simd reduction(+ : lw, l0, l1, l2, l3)
+#endif
+    for (int64_t i = start; i < end; i++) {
+        const double u0 = c0[i] - q0;
+        double r = u0 * u0;
+        if (d > 1) {
+            const double u = c1[i] - q1;
+            r += u * u;
+        }
+        if (d > 2) {
+            const double u = c2[i] - q2;
+            r += u * u;
+        }
+        if (d > 3) {
+            const double u = c3[i] - q3;
+            r += u * u;
+        }
+        const double wi = weighted ? wts[i] : 1.0;
+        const double m = r <= r2 ? wi : 0.0;
+        lw += m;
+        l0 += m * c0[i];
+        if (d > 1) l1 += m * c1[i];
+        if (d > 2) l2 += m * c2[i];
+        if (d > 3) l3 += m * c3[i];
+    }
+    *w += lw;
+    s[0] += l0;
+    if (d > 1) s[1] += l1;
+    if (d > 2) s[2] += l2;
+    if (d > 3) s[3] += l3;
+}
+
 /* Flat kernel: every point with squared distance <= r2, weight 1.  Leaf
- * points are summed without branches: a point outside adds zero. */
-MS_ALWAYS_INLINE void MS_FN(sum_flat_d)(const MS_TREE *t, const double *q, double r2,
-                                        double *wsum, double *MS_RESTRICT wx,
-                                        const int64_t d)
+ * points are summed without branches: a point outside adds zero.  With a
+ * column copy soa (d <= MS_SOA_MAX_D; NULL otherwise) leaves are summed on
+ * SIMD lanes: a single seed's query (bin seeding) spends most of its time
+ * in the leaves its sphere crosses.  Those partial sums add up in another
+ * order; the counts and the whole-node decisions are the same. */
+MS_ALWAYS_INLINE void MS_FN(sum_flat_d)(const MS_TREE *t, const double *soa,
+                                        const double *q, double r2, double *wsum,
+                                        double *MS_RESTRICT wx, const int64_t d)
 {
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;
@@ -487,6 +551,16 @@ MS_ALWAYS_INLINE void MS_FN(sum_flat_d)(const MS_TREE *t, const double *q, doubl
             stack[top++] = nd->left;
             continue;
         }
+        if (soa && t->weights) {
+            MS_FN(leaf_flat_soa_d)(soa, t->n, t->weights, nd->start, nd->end, q, r2, &w,
+                                   wx, d, 1);
+            continue;
+        }
+        if (soa) {
+            MS_FN(leaf_flat_soa_d)(soa, t->n, NULL, nd->start, nd->end, q, r2, &w, wx, d,
+                                   0);
+            continue;
+        }
         const MS_T *p = t->pts + nd->start * d;
         for (int64_t i = nd->start; i < nd->end; i++, p += d) {
             double r = 0.0;
@@ -506,11 +580,11 @@ static void MS_FN(sum_flat)(const MS_TREE *t, const double *q, double r2, double
                             double *wx)
 {
     switch (t->d) {
-    case 1: MS_FN(sum_flat_d)(t, q, r2, wsum, wx, 1); break;
-    case 2: MS_FN(sum_flat_d)(t, q, r2, wsum, wx, 2); break;
-    case 3: MS_FN(sum_flat_d)(t, q, r2, wsum, wx, 3); break;
-    case 4: MS_FN(sum_flat_d)(t, q, r2, wsum, wx, 4); break;
-    default: MS_FN(sum_flat_d)(t, q, r2, wsum, wx, t->d); break;
+    case 1: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, 1); break;
+    case 2: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, 2); break;
+    case 3: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, 3); break;
+    case 4: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, 4); break;
+    default: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, t->d); break;
     }
 }
 
@@ -947,108 +1021,6 @@ MS_SIMD_CLONES void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *gl
     }
 }
 
-/* The points by column (soa[j * n + i], tree order, as doubles), for the
- * leaf loops that run across SIMD lanes; NULL when out of memory. */
-double *MS_FN(ms__column_copy)(const MS_TREE *t, ms_runtime *rt)
-{
-    const int64_t n = t->n, d = t->d;
-    double *soa = ms_alloc(rt, (size_t)n * (size_t)d, sizeof(double));
-    if (soa == NULL) return NULL;
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < d; j++) soa[j * n + i] = (double)t->pts[i * d + j];
-    return soa;
-}
-
-/* Flat sums over points [start, end) of the column copy: w and s[0..d)
- * receive them.  Branch-free, so that it runs on SIMD lanes; point_dist's
- * arithmetic, ((double)x_j - q_j)^2 added in j order. */
-MS_ALWAYS_INLINE void MS_FN(leaf_flat_soa_d)(const double *MS_RESTRICT soa, int64_t n,
-                                             const double *MS_RESTRICT wts, int64_t start,
-                                             int64_t end, const double *q, double r2,
-                                             double *w, double *s, const int64_t d,
-                                             const int weighted)
-{
-    const double *MS_RESTRICT c0 = soa, *MS_RESTRICT c1 = soa + (d > 1 ? n : 0);
-    const double *MS_RESTRICT c2 = soa + (d > 2 ? 2 * n : 0);
-    const double *MS_RESTRICT c3 = soa + (d > 3 ? 3 * n : 0);
-    const double q0 = q[0], q1 = d > 1 ? q[1] : 0.0, q2 = d > 2 ? q[2] : 0.0,
-                 q3 = d > 3 ? q[3] : 0.0;
-    double lw = 0.0, l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
-#if defined(_OPENMP) && _OPENMP >= 201307
-#pragma omp simd reduction(+ : lw, l0, l1, l2, l3)
-#endif
-    for (int64_t i = start; i < end; i++) {
-        const double u0 = c0[i] - q0;
-        double r = u0 * u0;
-        if (d > 1) {
-            const double u = c1[i] - q1;
-            r += u * u;
-        }
-        if (d > 2) {
-            const double u = c2[i] - q2;
-            r += u * u;
-        }
-        if (d > 3) {
-            const double u = c3[i] - q3;
-            r += u * u;
-        }
-        const double wi = weighted ? wts[i] : 1.0;
-        const double m = r <= r2 ? wi : 0.0;
-        lw += m;
-        l0 += m * c0[i];
-        if (d > 1) l1 += m * c1[i];
-        if (d > 2) l2 += m * c2[i];
-        if (d > 3) l3 += m * c3[i];
-    }
-    *w += lw;
-    s[0] += l0;
-    if (d > 1) s[1] += l1;
-    if (d > 2) s[2] += l2;
-    if (d > 3) s[3] += l3;
-}
-
-/* Flat kernel sums at q, as sum_flat, for d <= MS_SOA_MAX_D, with leaf points read
- * from the column copy soa and summed on SIMD lanes.  A single seed's
- * query (bin seeding) spends most of its time in the leaves its sphere
- * crosses.  The partial sums add up in another order than sum_flat's;
- * the counts and the whole-node decisions are the same. */
-MS_ALWAYS_INLINE void MS_FN(sum_flat_soa_d)(const MS_TREE *t,
-                                            const double *MS_RESTRICT soa,
-                                            const double *q, double r2, double *wsum,
-                                            double *MS_RESTRICT wx, const int64_t d)
-{
-    int64_t stack[MS_STACK_DEPTH];
-    int top = 0;
-    double w = 0.0, s[4] = {0.0, 0.0, 0.0, 0.0};
-    stack[top++] = 0;
-    while (top > 0) {
-        const int64_t nid = stack[--top];
-        double mn, mx;
-        MS_FN(box_dist_d)(t, nid, q, &mn, &mx, d);
-        if (mn > r2) continue;
-        const ms_node *nd = &t->nodes[nid];
-        if (mx <= r2) {
-            const double *sx = t->wx + nid * d;
-            w += t->wsum[nid];
-            for (int64_t j = 0; j < d; j++) s[j] += sx[j];
-            continue;
-        }
-        if (nd->left >= 0) {
-            stack[top++] = nd->right;
-            stack[top++] = nd->left;
-            continue;
-        }
-        if (t->weights)
-            MS_FN(leaf_flat_soa_d)(soa, t->n, t->weights, nd->start, nd->end, q, r2, &w,
-                                   s, d, 1);
-        else
-            MS_FN(leaf_flat_soa_d)(soa, t->n, NULL, nd->start, nd->end, q, r2, &w, s, d,
-                                   0);
-    }
-    *wsum += w;
-    for (int64_t j = 0; j < d; j++) wx[j] += s[j];
-}
-
 MS_SIMD_CLONES void MS_FN(ms__sum_flat_soa)(const MS_TREE *t, const double *soa,
                                             const double *q, double r2, double *wsum,
                                             double *wx)
@@ -1056,11 +1028,11 @@ MS_SIMD_CLONES void MS_FN(ms__sum_flat_soa)(const MS_TREE *t, const double *soa,
     *wsum = 0.0;
     for (int64_t j = 0; j < t->d; j++) wx[j] = 0.0;
     switch (t->d) {
-    case 1: MS_FN(sum_flat_soa_d)(t, soa, q, r2, wsum, wx, 1); break;
-    case 2: MS_FN(sum_flat_soa_d)(t, soa, q, r2, wsum, wx, 2); break;
-    case 3: MS_FN(sum_flat_soa_d)(t, soa, q, r2, wsum, wx, 3); break;
-    case 4: MS_FN(sum_flat_soa_d)(t, soa, q, r2, wsum, wx, 4); break;
-    default: MS_FN(sum_flat)(t, q, r2, wsum, wx); break;
+    case 1: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 1); break;
+    case 2: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 2); break;
+    case 3: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 3); break;
+    case 4: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 4); break;
+    default: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, t->d); break;
     }
 }
 
