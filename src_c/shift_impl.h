@@ -226,11 +226,6 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
     int failed = 0;        /* an allocation failed */
     volatile int stop = 0; /* the progress callback asked to stop */
     int64_t done = 0;
-    /* Seeds one at a time when they are few (bin seeding): a seed's whole
-     * climb is long, and chunks of several would leave threads idle at
-     * the end. */
-    const int64_t chunk = n_seeds >= 64 * (int64_t)ms_num_threads(cfg) ? 8 : 1;
-    (void)chunk; /* unused without OpenMP */
     /* The flat kernel reads leaf points by column, on SIMD lanes. */
     double *soa = NULL;
     if (p->kernel == MS_KERNEL_FLAT && d <= MS_SOA_MAX_D && n_seeds > 0) {
@@ -252,7 +247,7 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
         int64_t mine = 0;
 #ifdef _OPENMP
         const int master = omp_get_thread_num() == 0;
-#pragma omp for schedule(dynamic, chunk)
+#pragma omp for schedule(dynamic, 8)
 #else
         const int master = 1;
 #endif
