@@ -7,8 +7,10 @@
 #include "ms_internal.h"
 
 #define MS_DECLARE_TREE_QUERIES(T, TREE, SFX)                                            \
-    void ms__kernel_sum##SFX(const TREE *t, const double *q, ms_kernel kernel, double h, \
-                             double r2, double tol, double *wsum, double *wx);           \
+    /* soa: NULL, or the column copy for flat sums with d <= MS_SOA_MAX_D */             \
+    void ms__kernel_sum##SFX(const TREE *t, const double *soa, const double *q,          \
+                             ms_kernel kernel, double h, double r2, double tol,          \
+                             double *wsum, double *wx);                                  \
     int64_t ms__count_within##SFX(const TREE *t, const double *q, double r2);            \
     int64_t ms__collect_shell##SFX(const TREE *t, const double *q, double lo2,           \
                                    double hi2, double *out);                             \
@@ -18,8 +20,6 @@
                                  const double *pos, int64_t m, double r2, double *W,     \
                                  double *WX);                                            \
     double *ms__column_copy##SFX(const TREE *t, ms_runtime *rt);                         \
-    void ms__sum_flat_soa##SFX(const TREE *t, const double *soa, const double *q,        \
-                               double r2, double *wsum, double *wx);                     \
     int64_t ms__count_collect_soa##SFX(const TREE *t, const double *soa,                 \
                                        const double *q, double lo2, double hi2,          \
                                        double *out, int64_t cap, int64_t *below);

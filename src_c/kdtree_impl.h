@@ -551,14 +551,13 @@ MS_ALWAYS_INLINE void MS_FN(sum_flat_d)(const MS_TREE *t, const double *soa,
             stack[top++] = nd->left;
             continue;
         }
-        if (soa && t->weights) {
-            MS_FN(leaf_flat_soa_d)(soa, t->n, t->weights, nd->start, nd->end, q, r2, &w,
-                                   wx, d, 1);
-            continue;
-        }
-        if (soa) {
-            MS_FN(leaf_flat_soa_d)(soa, t->n, NULL, nd->start, nd->end, q, r2, &w, wx, d,
-                                   0);
+        if (soa) { /* weighted or not: two loops, each free of the test */
+            if (t->weights)
+                MS_FN(leaf_flat_soa_d)(soa, t->n, t->weights, nd->start, nd->end, q, r2,
+                                       &w, wx, d, 1);
+            else
+                MS_FN(leaf_flat_soa_d)(soa, t->n, NULL, nd->start, nd->end, q, r2, &w, wx,
+                                       d, 0);
             continue;
         }
         const MS_T *p = t->pts + nd->start * d;
@@ -576,14 +575,16 @@ MS_ALWAYS_INLINE void MS_FN(sum_flat_d)(const MS_TREE *t, const double *soa,
     *wsum += w;
 }
 
-static void MS_FN(sum_flat)(const MS_TREE *t, const double *q, double r2, double *wsum,
-                            double *wx)
+/* soa: the column copy (d <= MS_SOA_MAX_D), or NULL. */
+MS_SIMD_CLONES static void MS_FN(sum_flat)(const MS_TREE *t, const double *soa,
+                                           const double *q, double r2, double *wsum,
+                                           double *wx)
 {
     switch (t->d) {
-    case 1: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, 1); break;
-    case 2: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, 2); break;
-    case 3: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, 3); break;
-    case 4: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, 4); break;
+    case 1: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 1); break;
+    case 2: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 2); break;
+    case 3: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 3); break;
+    case 4: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 4); break;
     default: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, t->d); break;
     }
 }
@@ -695,13 +696,14 @@ static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h, dou
 }
 
 /* Kernel sums with the flat radius already squared (r2 = ms_radius_sq(h)). */
-void MS_FN(ms__kernel_sum)(const MS_TREE *t, const double *q, ms_kernel kernel, double h,
-                           double r2, double tol, double *wsum, double *wx)
+void MS_FN(ms__kernel_sum)(const MS_TREE *t, const double *soa, const double *q,
+                           ms_kernel kernel, double h, double r2, double tol,
+                           double *wsum, double *wx)
 {
     *wsum = 0.0;
     for (int64_t j = 0; j < t->d; j++) wx[j] = 0.0;
     switch (kernel) {
-    case MS_KERNEL_FLAT: MS_FN(sum_flat)(t, q, r2, wsum, wx); break;
+    case MS_KERNEL_FLAT: MS_FN(sum_flat)(t, soa, q, r2, wsum, wx); break;
     case MS_KERNEL_GAUSSIAN: MS_FN(sum_gaussian)(t, q, h, tol, wsum, wx); break;
     case MS_KERNEL_EPANECHNIKOV: MS_FN(sum_epanechnikov)(t, q, h * h, wsum, wx); break;
     }
@@ -717,7 +719,7 @@ ms_status MS_FN(ms_tree_kernel_sum)(const MS_TREE *t, const double *q, ms_kernel
     if (kernel != MS_KERNEL_FLAT && kernel != MS_KERNEL_GAUSSIAN &&
         kernel != MS_KERNEL_EPANECHNIKOV)
         return MS_ERR_INVALID;
-    MS_FN(ms__kernel_sum)(t, q, kernel, h, ms_radius_sq(h), tol, wsum, wx);
+    MS_FN(ms__kernel_sum)(t, NULL, q, kernel, h, ms_radius_sq(h), tol, wsum, wx);
     return MS_OK;
 }
 
@@ -1018,21 +1020,6 @@ MS_SIMD_CLONES void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *gl
     case 3: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 3); break;
     case 4: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 4); break;
     default: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, t->d); break;
-    }
-}
-
-MS_SIMD_CLONES void MS_FN(ms__sum_flat_soa)(const MS_TREE *t, const double *soa,
-                                            const double *q, double r2, double *wsum,
-                                            double *wx)
-{
-    *wsum = 0.0;
-    for (int64_t j = 0; j < t->d; j++) wx[j] = 0.0;
-    switch (t->d) {
-    case 1: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 1); break;
-    case 2: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 2); break;
-    case 3: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 3); break;
-    case 4: MS_FN(sum_flat_d)(t, soa, q, r2, wsum, wx, 4); break;
-    default: MS_FN(sum_flat_d)(t, NULL, q, r2, wsum, wx, t->d); break;
     }
 }
 

@@ -18,11 +18,8 @@ static void MS_FN(shift_one)(const MS_TREE *t, const double *soa, const double *
     for (int64_t j = 0; j < d; j++) cur[j] = seed[j];
     for (;;) {
         double w;
-        if (soa)
-            MS_FN(ms__sum_flat_soa)(t, soa, cur, r2, &w, wx);
-        else
-            MS_FN(ms__kernel_sum)(t, cur, p->kernel, p->bandwidth, r2, p->gaussian_tol,
-                                  &w, wx);
+        MS_FN(ms__kernel_sum)(t, soa, cur, p->kernel, p->bandwidth, r2, p->gaussian_tol,
+                              &w, wx);
         if (!(w > 0.0)) {
             mass = 0.0; /* an empty neighbourhood drops the seed */
             break;
