@@ -44,6 +44,8 @@ from meanshift_fast.cmeanshift cimport (
     ms_tree_free_f64,
     ms_tree_kernel_sum_f32,
     ms_tree_kernel_sum_f64,
+    ms_tree_kernel_sum_scaled_f32,
+    ms_tree_kernel_sum_scaled_f64,
 )
 
 KERNELS = {"flat": MS_KERNEL_FLAT, "gaussian": MS_KERNEL_GAUSSIAN,
@@ -206,9 +208,15 @@ cdef class Tree:
                 np.asarray(conv).view(bool))
 
     def kernel_sum(self, queries, kernel, double bandwidth, double tol):
-        """Kernel-weighted mass and coordinate sums at each query row."""
+        """Kernel-weighted mass and coordinate sums at each query row.
+
+        Returns (base, mass, sums): Gaussian sums are taken relative to the
+        nearest point, base being its squared distance (the plain sums are
+        these times exp(-base / 2h^2)); base is 0 for the other kernels.
+        """
         cdef const double[:, ::1] q = _c(queries, np.float64)
         cdef int64_t m = q.shape[0], i
+        cdef double[::1] base = np.empty(m)
         cdef double[::1] w = np.empty(m)
         cdef double[:, ::1] wx = np.empty((m, self.d))
         cdef ms_kernel k = KERNELS[kernel]
@@ -216,15 +224,17 @@ cdef class Tree:
         with nogil:
             for i in range(m):
                 if self.is_f32:
-                    st = ms_tree_kernel_sum_f32(
-                            self.t32, &q[i, 0], k, bandwidth, tol, &w[i], &wx[i, 0])
+                    st = ms_tree_kernel_sum_scaled_f32(
+                            self.t32, &q[i, 0], k, bandwidth, tol, &base[i], &w[i],
+                            &wx[i, 0])
                 else:
-                    st = ms_tree_kernel_sum_f64(
-                            self.t64, &q[i, 0], k, bandwidth, tol, &w[i], &wx[i, 0])
+                    st = ms_tree_kernel_sum_scaled_f64(
+                            self.t64, &q[i, 0], k, bandwidth, tol, &base[i], &w[i],
+                            &wx[i, 0])
                 if st != MS_OK:
                     break
         _check(st, None)
-        return np.asarray(w), np.asarray(wx)
+        return np.asarray(base), np.asarray(w), np.asarray(wx)
 
     def kth_neighbor_distance(self, int64_t k, int n_threads, progress=None):
         """Distance from every point to its k-th nearest (itself first)."""

@@ -102,7 +102,9 @@ or None, default=None
         Iterations per seed before it stops without converging.
     kernel : {"flat", "gaussian", "epanechnikov"}, default="flat"
         ``flat``: weight 1 within distance ``bandwidth`` (inclusive), else 0.
-        ``gaussian``: weight ``exp(-d**2 / (2 * bandwidth**2))``.
+        ``gaussian``: weight ``exp(-d**2 / (2 * bandwidth**2))``, summed
+        relative to the nearest sample's weight, so that no seed is lost to
+        underflow however far it starts.
         ``epanechnikov``: weight ``max(0, 1 - d**2 / bandwidth**2)``.
     algorithm : {"auto", "kd_tree", "brute"}, default="auto"
         Neighbourhood search: "brute" scans every sample, "kd_tree" prunes
@@ -512,11 +514,13 @@ or None, default=None
         Returns
         -------
         log_density : ndarray of shape (n_samples,)
-            Log density; ``-inf`` where no training point contributes.
+            Log density; ``-inf`` where no training point contributes (never
+            for the Gaussian kernel, whose log density is computed without
+            underflow however far the point lies).
         """
         data = self._check_fitted_input(X)
         h = self._h
-        mass, _ = self._fitted_tree().kernel_sum(
+        base, mass, _ = self._fitted_tree().kernel_sum(
             c_array(data, dtype=np.float64),
             self.kernel,
             h,
@@ -536,8 +540,12 @@ or None, default=None
         else:
             log_norm = log_ball
         log_norm -= self._units.log_jacobian(d)
+        # Gaussian masses come relative to the nearest training point
+        # (base is its squared distance), so that far from the data the log
+        # density stays finite instead of underflowing to -inf.
         with np.errstate(divide="ignore"):
-            return np.log(mass) - np.log(total) - log_norm
+            log_mass = np.log(mass) - base / (2.0 * h * h)
+        return log_mass - np.log(total) - log_norm
 
     def predict(self, X):
         """Predict the closest cluster each sample in X belongs to.

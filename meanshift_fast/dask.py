@@ -87,7 +87,11 @@ def _partial_sums(bt, seeds, kernel, h, tol):
     seeds = c_array(seeds, np.float64)
     d = seeds.shape[1]
     if bt.tree is None:
-        return np.zeros(len(seeds)), np.zeros((len(seeds), d))
+        return (
+            np.full(len(seeds), np.inf),
+            np.zeros(len(seeds)),
+            np.zeros((len(seeds), d)),
+        )
     return bt.tree.kernel_sum(seeds, kernel, h, tol)
 
 
@@ -359,13 +363,25 @@ class MeanShift:
             parts = run.map(
                 _partial_sums, trees, pos, self.kernel, h, self.gaussian_tol
             )
+            # Each block's Gaussian sums are relative to its own nearest
+            # point; bring them to the nearest point over all blocks.
+            base = np.min([b for b, _, _ in parts], axis=0)
+            inv = 1.0 / (2.0 * h * h)
             W = np.zeros(len(active))
             WX = np.zeros((len(active), d))
-            for w, wx in parts:  # block order: deterministic
+            for b, w, wx in parts:  # block order: deterministic
+                if self.kernel == "gaussian":
+                    with np.errstate(invalid="ignore"):
+                        f = np.where(b > base, np.exp(-(b - base) * inv), 1.0)
+                    w, wx = w * f, wx * f[:, None]
                 W += w
                 WX += wx
             alive = W > 0
-            intensity[active] = np.where(alive, W, 0.0)
+            mass = W
+            if self.kernel == "gaussian":
+                # the density itself, the smallest positive one if it underflows
+                mass = np.maximum(W * np.exp(-base * inv), np.nextafter(0.0, 1.0))
+            intensity[active] = np.where(alive, mass, 0.0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 new = WX / W[:, None]
             if dtype == np.float32:  # float32 data keep float32 means

@@ -7,10 +7,11 @@
 #include "ms_internal.h"
 
 #define MS_DECLARE_TREE_QUERIES(T, TREE, SFX)                                            \
-    /* soa: NULL, or the column copy for flat sums with d <= MS_SOA_MAX_D */             \
+    /* soa: NULL, or the column copy for flat sums with d <= MS_SOA_MAX_D;               \
+     * base: Gaussian sums come scaled by exp(base / 2h^2) */                            \
     void ms__kernel_sum##SFX(const TREE *t, const double *soa, const double *q,          \
                              ms_kernel kernel, double h, double r2, double tol,          \
-                             double *wsum, double *wx);                                  \
+                             double base, double *wsum, double *wx);                     \
     int64_t ms__count_within##SFX(const TREE *t, const double *q, double r2);            \
     int64_t ms__collect_shell##SFX(const TREE *t, const double *q, double lo2,           \
                                    double hi2, double *out);                             \

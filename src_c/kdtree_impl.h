@@ -651,9 +651,12 @@ static void MS_FN(sum_epanechnikov)(const MS_TREE *t, const double *q, double h2
 
 /* Gaussian kernel: nearest nodes first; a node whose weights vary by so
  * little that taking their midpoint moves the total by at most tol times
- * the mass already found is taken whole at that midpoint. */
+ * the mass already found is taken whole at that midpoint.  Weights are
+ * exp(-(r - base) / 2h^2): base, at most the nearest squared distance,
+ * keeps them from all underflowing far from the data, where the unscaled
+ * sums would be subnormal and their ratio meaningless. */
 static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h, double tol,
-                                double *wsum, double *wx)
+                                double base, double *wsum, double *wx)
 {
     const double inv = 1.0 / (2.0 * h * h);
     struct item {
@@ -666,10 +669,10 @@ static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h, dou
     top++;
     while (top > 0) {
         const struct item it = stack[--top];
-        /* d == 0 has weight 1 even where 1 / h^2 overflowed. */
-        const double wmax = it.mn > 0.0 ? exp(-it.mn * inv) : 1.0;
+        /* d == base has weight 1 even where 1 / h^2 overflowed. */
+        const double wmax = it.mn > base ? exp(-(it.mn - base) * inv) : 1.0;
         if (wmax == 0.0) continue;
-        const double wmin = it.mx > 0.0 ? exp(-it.mx * inv) : 1.0;
+        const double wmin = it.mx > base ? exp(-(it.mx - base) * inv) : 1.0;
         const ms_node *nd = &t->nodes[it.nid];
         if ((wmax - wmin) * t->wsum[it.nid] <= 2.0 * tol * (*wsum)) {
             MS_FN(add_node)(t, it.nid, 0.5 * (wmax + wmin), wsum, wx);
@@ -678,7 +681,7 @@ static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h, dou
         if (nd->left < 0) {
             for (int64_t i = nd->start; i < nd->end; i++) {
                 const double r = MS_FN(point_dist)(t, i, q);
-                MS_FN(add_point)(t, i, r > 0.0 ? exp(-r * inv) : 1.0, wsum, wx);
+                MS_FN(add_point)(t, i, r > base ? exp(-(r - base) * inv) : 1.0, wsum, wx);
             }
             continue;
         }
@@ -695,22 +698,24 @@ static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h, dou
     }
 }
 
-/* Kernel sums with the flat radius already squared (r2 = ms_radius_sq(h)). */
+/* Kernel sums with the flat radius already squared (r2 = ms_radius_sq(h)).
+ * Gaussian sums are scaled by exp(base / 2h^2) (see sum_gaussian). */
 void MS_FN(ms__kernel_sum)(const MS_TREE *t, const double *soa, const double *q,
-                           ms_kernel kernel, double h, double r2, double tol,
+                           ms_kernel kernel, double h, double r2, double tol, double base,
                            double *wsum, double *wx)
 {
     *wsum = 0.0;
     for (int64_t j = 0; j < t->d; j++) wx[j] = 0.0;
     switch (kernel) {
     case MS_KERNEL_FLAT: MS_FN(sum_flat)(t, soa, q, r2, wsum, wx); break;
-    case MS_KERNEL_GAUSSIAN: MS_FN(sum_gaussian)(t, q, h, tol, wsum, wx); break;
+    case MS_KERNEL_GAUSSIAN: MS_FN(sum_gaussian)(t, q, h, tol, base, wsum, wx); break;
     case MS_KERNEL_EPANECHNIKOV: MS_FN(sum_epanechnikov)(t, q, h * h, wsum, wx); break;
     }
 }
 
-ms_status MS_FN(ms_tree_kernel_sum)(const MS_TREE *t, const double *q, ms_kernel kernel,
-                                    double h, double tol, double *wsum, double *wx)
+static ms_status MS_FN(kernel_sum_checked)(const MS_TREE *t, const double *q,
+                                           ms_kernel kernel, double h, double tol,
+                                           double *base, double *wsum, double *wx)
 {
     if (t == NULL || q == NULL || wsum == NULL || wx == NULL) return MS_ERR_INVALID;
     if (!(h >= 0.0) || !(tol >= 0.0)) return MS_ERR_INVALID;
@@ -719,8 +724,26 @@ ms_status MS_FN(ms_tree_kernel_sum)(const MS_TREE *t, const double *q, ms_kernel
     if (kernel != MS_KERNEL_FLAT && kernel != MS_KERNEL_GAUSSIAN &&
         kernel != MS_KERNEL_EPANECHNIKOV)
         return MS_ERR_INVALID;
-    MS_FN(ms__kernel_sum)(t, NULL, q, kernel, h, ms_radius_sq(h), tol, wsum, wx);
+    double b = 0.0;
+    if (base != NULL && kernel == MS_KERNEL_GAUSSIAN && t->n > 0)
+        MS_FN(ms__nearest)(t, q, &b);
+    if (base != NULL) *base = b;
+    MS_FN(ms__kernel_sum)(t, NULL, q, kernel, h, ms_radius_sq(h), tol, b, wsum, wx);
     return MS_OK;
+}
+
+ms_status MS_FN(ms_tree_kernel_sum)(const MS_TREE *t, const double *q, ms_kernel kernel,
+                                    double h, double tol, double *wsum, double *wx)
+{
+    return MS_FN(kernel_sum_checked)(t, q, kernel, h, tol, NULL, wsum, wx);
+}
+
+ms_status MS_FN(ms_tree_kernel_sum_scaled)(const MS_TREE *t, const double *q,
+                                           ms_kernel kernel, double h, double tol,
+                                           double *base, double *wsum, double *wx)
+{
+    if (base == NULL) return MS_ERR_INVALID;
+    return MS_FN(kernel_sum_checked)(t, q, kernel, h, tol, base, wsum, wx);
 }
 
 MS_ALWAYS_INLINE int64_t MS_FN(count_within_d)(const MS_TREE *t, const double *q,

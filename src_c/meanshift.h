@@ -124,6 +124,21 @@ ms_status ms_tree_kernel_sum_f32(const ms_tree_f32 *tree, const double *q,
                                  ms_kernel kernel, double h, double tol, double *wsum,
                                  double *wx);
 
+/*
+ * The same sums, with Gaussian weights taken relative to the nearest
+ * point's: *base receives the squared distance r0 from q to its nearest
+ * point, and the weights are exp(-(r - r0) / 2h^2), so that the sums keep
+ * their digits however far q lies from the data (the plain sums times
+ * exp(r0 / 2h^2)).  For the other kernels *base is 0 and the sums are the
+ * plain ones.
+ */
+ms_status ms_tree_kernel_sum_scaled_f64(const ms_tree_f64 *tree, const double *q,
+                                        ms_kernel kernel, double h, double tol,
+                                        double *base, double *wsum, double *wx);
+ms_status ms_tree_kernel_sum_scaled_f32(const ms_tree_f32 *tree, const double *q,
+                                        ms_kernel kernel, double h, double tol,
+                                        double *base, double *wsum, double *wx);
+
 /* ---- the mean-shift loop ---------------------------------------------- */
 
 typedef struct ms_shift_params {
@@ -138,7 +153,10 @@ typedef struct ms_shift_params {
  * Move every seed (n_seeds x d, float64) to its mode.  Per seed: means
  * (n_seeds x d) gets the final position; intensity gets the kernel mass of
  * the last query (0 marks a seed whose first neighbourhood was empty:
- * a dropped seed); n_iter gets the number of completed iterations, counted
+ * a dropped seed; Gaussian weights are taken relative to the nearest
+ * point's, so a Gaussian mass is 0 only where sample weights are, and one
+ * that underflows is reported as the smallest positive double); n_iter gets
+ * the number of completed iterations, counted
  * as scikit-learn counts them; converged (may be NULL) gets 1 for a seed
  * that stopped because its step fell to stop_thresh, 0 for one stopped by
  * max_iter or dropped.  Seeds run in parallel; results do not depend on

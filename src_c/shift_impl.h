@@ -17,14 +17,24 @@ static void MS_FN(shift_one)(const MS_TREE *t, const double *soa, const double *
     unsigned char done = 0;
     for (int64_t j = 0; j < d; j++) cur[j] = seed[j];
     for (;;) {
-        double w;
+        double w, base = 0.0;
+        /* Gaussian weights are taken relative to the nearest point's, so
+         * that a seed far from the data still moves towards it. */
+        if (p->kernel == MS_KERNEL_GAUSSIAN && t->n > 0)
+            MS_FN(ms__nearest)(t, cur, &base);
         MS_FN(ms__kernel_sum)(t, soa, cur, p->kernel, p->bandwidth, r2, p->gaussian_tol,
-                              &w, wx);
+                              base, &w, wx);
         if (!(w > 0.0)) {
             mass = 0.0; /* an empty neighbourhood drops the seed */
             break;
         }
         mass = w;
+        if (base > 0.0) {
+            /* The density itself may underflow: a kept seed still gets a
+             * positive intensity, the smallest there is. */
+            mass = w * exp(-base / (2.0 * p->bandwidth * p->bandwidth));
+            if (!(mass > 0.0)) mass = 4.9406564584124654e-324;
+        }
         double shift = 0.0;
         for (int64_t j = 0; j < d; j++) {
             old[j] = cur[j];

@@ -85,13 +85,26 @@ def shift_seed(X, w, seed, kernel, h, max_iter):
     it = 0
     margin = np.inf
     while True:
-        kw = kernel_weights(sq_dist(X, cur), kernel, h)
+        d2 = sq_dist(X, cur)
+        base = 0.0
+        if kernel == "gaussian":
+            # Weights relative to the nearest point's: far from the data the
+            # plain weights all underflow and their ratio means nothing.
+            base = float(d2.min())
+            d2 = np.maximum(d2 - base, 0.0)
+        kw = kernel_weights(d2, kernel, h)
         if w is not None:
             kw = kw * w
-        mass = kw.sum()
-        if not mass > 0:
+        scaled = kw.sum()
+        if not scaled > 0:
             return cur, 0.0, it, False, margin
-        new = (kw[:, None] * X.astype(np.float64)).sum(axis=0) / mass
+        new = (kw[:, None] * X.astype(np.float64)).sum(axis=0) / scaled
+        mass = scaled
+        if base > 0:
+            with np.errstate(under="ignore"):
+                mass = max(
+                    scaled * np.exp(-base / (2.0 * h * h)), np.nextafter(0.0, 1.0)
+                )
         if f32:
             new = new.astype(np.float32).astype(np.float64)
         step = float(np.sqrt(((new - cur) ** 2).sum()))

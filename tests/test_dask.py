@@ -85,6 +85,18 @@ def test_without_a_client_runs_in_process():
     _assert_same(local, dist)
 
 
+def test_gaussian_seeds_far_from_every_block():
+    # Every plain Gaussian weight underflows at these seeds; the blocks'
+    # sums, each relative to its own nearest point, still combine into the
+    # in-memory result.
+    X = _blobs(600)
+    seeds = np.array([[300.0, 300.0], [-250.0, 40.0], [0.0, 0.0]])
+    kw = dict(bandwidth=0.8, kernel="gaussian", gaussian_tol=0.0, seeds=seeds)
+    local = mf.MeanShift(**kw).fit(X)
+    dist = DaskMeanShift(**kw).fit(da.from_array(X, chunks=(150, 2)))
+    _assert_same(local, dist, rtol=1e-9)
+
+
 def test_bandwidth_sample_is_documented_draw():
     X = _blobs(2000)
     dist = DaskMeanShift(bandwidth_samples=500, random_state=3, max_iter=1)

@@ -58,6 +58,10 @@ def ref_shift(X, w, seeds, h, kernel, max_iter):
         if len(idx) == 0:
             break
         d2 = ((means[idx, None, :] - X[None, :, :]) ** 2).sum(axis=-1)
+        base = np.zeros(len(idx))
+        if kernel == "gaussian":  # weights relative to the nearest point's
+            base = d2.min(axis=1)
+            d2 = d2 - base[:, None]
         k = kernel_weights(d2, h, kernel) * w
         mass = k.sum(axis=1)
         empty = mass == 0
@@ -68,7 +72,9 @@ def ref_shift(X, w, seeds, h, kernel, max_iter):
         new = (k[~empty] @ X) / mass[~empty, None]
         moved = np.linalg.norm(new - means[ok], axis=1)
         means[ok] = new
-        intensity[ok] = mass[~empty]
+        with np.errstate(under="ignore"):
+            true_mass = mass[~empty] * np.exp(-base[~empty] / (2.0 * h * h))
+        intensity[ok] = np.maximum(true_mass, np.nextafter(0.0, 1.0))
         done = (moved <= stop_thresh) | (it == max_iter)
         active[ok[done]] = False
     return means, intensity, n_iter, alive
@@ -682,3 +688,41 @@ def test_rule_of_thumb_constant_feature():
     X = np.column_stack([X, np.full(len(X), 3.0)])
     h = np.asarray(_fit(X, bandwidth="scott").bandwidth_)
     assert (h > 0).all() and np.isfinite(h).all()
+
+
+@pytest.mark.parametrize("algorithm", ["kd_tree", "brute"])
+def test_gaussian_seed_where_plain_weights_underflow(algorithm):
+    # From (400, 400) every plain Gaussian weight exp(-d^2 / 2h^2) is 0 in
+    # double precision; the step is still the weighted mean, taken with the
+    # weights relative to the nearest point's.
+    X = _data("blobs2d")
+    h = 1.0
+    seed = np.array([[400.0, 400.0]])
+    d2 = ((X - seed) ** 2).sum(axis=1)
+    assert not np.exp(-d2 / (2 * h * h)).any()
+    w = np.exp(-(d2 - d2.min()) / (2 * h * h))
+    step = (w[:, None] * X).sum(axis=0) / w.sum()
+    ours = _fit(
+        X,
+        bandwidth=h,
+        kernel="gaussian",
+        seeds=seed,
+        max_iter=0,
+        gaussian_tol=0,
+        algorithm=algorithm,
+    )
+    assert_allclose(ours.cluster_centers_, step[None], rtol=1e-12)
+    # Far and near seeds together: the far one ranks last, by its density.
+    seeds = np.vstack([X[:1], seed])
+    ours = _fit(
+        X,
+        bandwidth=h,
+        kernel="gaussian",
+        seeds=seeds,
+        gaussian_tol=0,
+        algorithm=algorithm,
+    )
+    ref = reference(X, h, "gaussian", seeds=seeds)
+    assert_matches_reference(ours, ref, X, rtol=1e-9)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    assert ((ours.cluster_centers_ >= lo) & (ours.cluster_centers_ <= hi)).all()

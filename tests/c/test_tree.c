@@ -227,6 +227,35 @@ static void test_kernel_sums(void)
                                               prec ? "f32" : "f64", kname(k), (long long)n,
                                               (long long)d, (long long)leaf, kind, weighted, h,
                                               gW, W);
+                                        /* Scaled sums: the plain ones times
+                                         * exp(r0 / 2h^2), r0 the nearest
+                                         * squared distance. */
+                                        double r0 = INFINITY, b, sW, sWX[8];
+                                        for (int64_t i = 0; i < n; i++) {
+                                            double r = 0.0;
+                                            for (int64_t j = 0; j < d; j++) {
+                                                const double u = Xd[i * d + j] - q[j];
+                                                r += u * u;
+                                            }
+                                            r0 = r < r0 ? r : r0;
+                                        }
+                                        st = prec ? ms_tree_kernel_sum_scaled_f32(
+                                                        t32, q, k, h, 0.0, &b, &sW, sWX)
+                                                  : ms_tree_kernel_sum_scaled_f64(
+                                                        t64, q, k, h, 0.0, &b, &sW, sWX);
+                                        ok = st == MS_OK;
+                                        if (k == MS_KERNEL_GAUSSIAN) {
+                                            const double f = exp(-b / (2.0 * h * h));
+                                            ok = ok && b == r0 && (weighted || sW >= 1.0) &&
+                                                 fabs(sW * f - gW) <= 1e-12 * aW + 1e-300;
+                                        } else {
+                                            ok = ok && b == 0.0 && sW == gW;
+                                            for (int64_t j = 0; j < d; j++)
+                                                ok = ok && sWX[j] == gWX[j];
+                                        }
+                                        check(ok, "kernel_sum_scaled_%s %s n=%lld d=%lld h=%g",
+                                              prec ? "f32" : "f64", kname(k), (long long)n,
+                                              (long long)d, h);
                                     }
                                 }
                             }
@@ -856,6 +885,9 @@ static void test_misc(void)
           "kernel_sum tree NULL");
     check(ms_tree_kernel_sum_f64(t, NULL, MS_KERNEL_FLAT, 1.0, 0.0, &W, WX) == MS_ERR_INVALID,
           "kernel_sum q NULL");
+    check(ms_tree_kernel_sum_scaled_f64(t, q, MS_KERNEL_GAUSSIAN, 1.0, 0.0, NULL, &W, WX) ==
+              MS_ERR_INVALID,
+          "kernel_sum_scaled base NULL");
     check(ms_tree_kernel_sum_f64(t, q, MS_KERNEL_FLAT, -1.0, 0.0, &W, WX) == MS_ERR_INVALID,
           "kernel_sum h < 0");
     check(ms_tree_kernel_sum_f64(t, q, MS_KERNEL_FLAT, NAN, 0.0, &W, WX) == MS_ERR_INVALID,
