@@ -897,6 +897,104 @@ MS_ALWAYS_INLINE void MS_FN(box_box_d)(const MS_TREE *t, int64_t nid,
     *mx = b;
 }
 
+/* Seed-by-seed sums for np (<= MS_PAIR_BUF) points, pb[j][i] being
+ * coordinate j of point i and pb[MS_SOA_MAX_D][i] its weight, against the
+ * m seeds stored by column in cols (private sums in cx, weights in W).
+ * Runs over the seeds on SIMD lanes, two points per pass so that each
+ * seed's sums are loaded and stored once for both; each seed still adds
+ * the points one after the other, in buffer order.  fused (unit weights
+ * only, in a function compiled for FMA): x + k p with k 0 or 1 is exact
+ * whether or not the product is rounded apart, so one fused multiply-add
+ * gives the same bits as a multiply and an add. */
+MS_ALWAYS_INLINE void MS_FN(pair_sums_d)(double pb[][MS_PAIR_BUF], int64_t np,
+                                         const double *MS_RESTRICT cols,
+                                         double *MS_RESTRICT cx, double *MS_RESTRICT W,
+                                         int64_t m, double r2, const int64_t d,
+                                         const int fused)
+{
+    const double *MS_RESTRICT c0 = cols, *MS_RESTRICT c1 = cols + (d > 1 ? m : 0);
+    const double *MS_RESTRICT c2 = cols + (d > 2 ? 2 * m : 0);
+    const double *MS_RESTRICT c3 = cols + (d > 3 ? 3 * m : 0);
+    double *MS_RESTRICT x0 = cx, *MS_RESTRICT x1 = cx + (d > 1 ? m : 0);
+    double *MS_RESTRICT x2 = cx + (d > 2 ? 2 * m : 0);
+    double *MS_RESTRICT x3 = cx + (d > 3 ? 3 * m : 0);
+    const double *wt = pb[MS_SOA_MAX_D];
+    int64_t i = 0;
+    for (; i + 1 < np; i += 2) {
+        const double a0 = pb[0][i], a1 = pb[1][i], a2 = pb[2][i], a3 = pb[3][i];
+        const double b0 = pb[0][i + 1], b1 = pb[1][i + 1], b2 = pb[2][i + 1],
+                     b3 = pb[3][i + 1];
+        const double wa = wt[i], wb = wt[i + 1];
+#if defined(_OPENMP) && _OPENMP >= 201307
+#pragma omp simd
+#endif
+        for (int64_t k = 0; k < m; k++) {
+            double u = a0 - c0[k], v = b0 - c0[k];
+            double ra = u * u, rb = v * v;
+            if (d > 1) {
+                u = a1 - c1[k];
+                v = b1 - c1[k];
+                ra += u * u;
+                rb += v * v;
+            }
+            if (d > 2) {
+                u = a2 - c2[k];
+                v = b2 - c2[k];
+                ra += u * u;
+                rb += v * v;
+            }
+            if (d > 3) {
+                u = a3 - c3[k];
+                v = b3 - c3[k];
+                ra += u * u;
+                rb += v * v;
+            }
+            const double ka = ra <= r2 ? wa : 0.0, kb = rb <= r2 ? wb : 0.0;
+            W[k] = (W[k] + ka) + kb;
+            if (fused) {
+                x0[k] = __builtin_fma(kb, b0, __builtin_fma(ka, a0, x0[k]));
+                if (d > 1) x1[k] = __builtin_fma(kb, b1, __builtin_fma(ka, a1, x1[k]));
+                if (d > 2) x2[k] = __builtin_fma(kb, b2, __builtin_fma(ka, a2, x2[k]));
+                if (d > 3) x3[k] = __builtin_fma(kb, b3, __builtin_fma(ka, a3, x3[k]));
+                continue;
+            }
+            x0[k] = (x0[k] + ka * a0) + kb * b0;
+            if (d > 1) x1[k] = (x1[k] + ka * a1) + kb * b1;
+            if (d > 2) x2[k] = (x2[k] + ka * a2) + kb * b2;
+            if (d > 3) x3[k] = (x3[k] + ka * a3) + kb * b3;
+        }
+    }
+    if (i < np) {
+        const double a0 = pb[0][i], a1 = pb[1][i], a2 = pb[2][i], a3 = pb[3][i];
+        const double wa = wt[i];
+#if defined(_OPENMP) && _OPENMP >= 201307
+#pragma omp simd
+#endif
+        for (int64_t k = 0; k < m; k++) {
+            const double u0 = a0 - c0[k];
+            double r = u0 * u0;
+            if (d > 1) {
+                const double u = a1 - c1[k];
+                r += u * u;
+            }
+            if (d > 2) {
+                const double u = a2 - c2[k];
+                r += u * u;
+            }
+            if (d > 3) {
+                const double u = a3 - c3[k];
+                r += u * u;
+            }
+            const double ka = r <= r2 ? wa : 0.0;
+            W[k] += ka;
+            x0[k] += ka * a0;
+            if (d > 1) x1[k] += ka * a1;
+            if (d > 2) x2[k] += ka * a2;
+            if (d > 3) x3[k] += ka * a3;
+        }
+    }
+}
+
 /* Flat-kernel sums for a group of m seeds (rows of pos) inside the box
  * [glo, ghi].  Nodes inside every seed's ball, or outside all of them, are
  * decided once for the whole group; only points whose membership differs
@@ -906,7 +1004,7 @@ MS_ALWAYS_INLINE void MS_FN(box_box_d)(const MS_TREE *t, int64_t nid,
 MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *glo,
                                               const double *ghi, const double *pos,
                                               int64_t m, double r2, double *W, double *WX,
-                                              const int64_t d)
+                                              const int64_t d, const int fused)
 {
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;
@@ -924,6 +1022,8 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *gl
             cx[j * m + k] = 0.0;
         }
     }
+    double pb[MS_SOA_MAX_D + 1][MS_PAIR_BUF]; /* undecided points, by column */
+    int64_t nb = 0;
     stack[top++] = 0;
     while (top > 0) {
         const int64_t nid = stack[--top];
@@ -964,44 +1064,16 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *gl
             }
             /* Seed by seed, over columns (seeds) so that the loop runs
              * on SIMD lanes; each seed's sums keep their order.  Up to
-             * MS_SOA_MAX_D features one loop keeps a seed's distance in a
-             * register; beyond, one pass per feature. */
+             * MS_SOA_MAX_D features the leaf's undecided points are
+             * buffered and summed in pairs (pair_sums_d); beyond, one
+             * pass per feature. */
             if (d <= MS_SOA_MAX_D) {
-                const double p0 = (double)p[0], p1 = d > 1 ? (double)p[1] : 0.0;
-                const double p2 = d > 2 ? (double)p[2] : 0.0,
-                             p3 = d > 3 ? (double)p[3] : 0.0;
-                const double *MS_RESTRICT c0 = cols,
-                                          *MS_RESTRICT c1 = cols + (d > 1 ? m : 0);
-                const double *MS_RESTRICT c2 = cols + (d > 2 ? 2 * m : 0);
-                const double *MS_RESTRICT c3 = cols + (d > 3 ? 3 * m : 0);
-                double *MS_RESTRICT x0 = cx, *MS_RESTRICT x1 = cx + (d > 1 ? m : 0);
-                double *MS_RESTRICT x2 = cx + (d > 2 ? 2 * m : 0);
-                double *MS_RESTRICT x3 = cx + (d > 3 ? 3 * m : 0);
-                double *MS_RESTRICT Wk = W;
-#if defined(_OPENMP) && _OPENMP >= 201307
-#pragma omp simd
-#endif
-                for (int64_t k = 0; k < m; k++) {
-                    const double u0 = p0 - c0[k];
-                    double r = u0 * u0;
-                    if (d > 1) {
-                        const double u = p1 - c1[k];
-                        r += u * u;
-                    }
-                    if (d > 2) {
-                        const double u = p2 - c2[k];
-                        r += u * u;
-                    }
-                    if (d > 3) {
-                        const double u = p3 - c3[k];
-                        r += u * u;
-                    }
-                    const double wk = r <= r2 ? wi : 0.0;
-                    Wk[k] += wk;
-                    x0[k] += wk * p0;
-                    if (d > 1) x1[k] += wk * p1;
-                    if (d > 2) x2[k] += wk * p2;
-                    if (d > 3) x3[k] += wk * p3;
+                for (int64_t j = 0; j < MS_SOA_MAX_D; j++)
+                    pb[j][nb] = j < d ? (double)p[j] : 0.0;
+                pb[MS_SOA_MAX_D][nb] = wi;
+                if (++nb == MS_PAIR_BUF) {
+                    MS_FN(pair_sums_d)(pb, nb, cols, cx, W, m, r2, d, fused);
+                    nb = 0;
                 }
                 continue;
             }
@@ -1027,22 +1099,45 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *gl
             }
         }
     }
+    if (nb > 0) MS_FN(pair_sums_d)(pb, nb, cols, cx, W, m, r2, d, fused);
     for (int64_t k = 0; k < m; k++) {
         W[k] += shw;
         for (int64_t j = 0; j < d; j++) WX[k * d + j] = cx[j * m + k] + shx[j];
     }
 }
 
+#ifdef MS_FMA_TARGET
+/* Unit weights, at most MS_SOA_MAX_D features, on a CPU with FMA. */
+MS_FMA_TARGET static void MS_FN(group_sum_flat_fma)(const MS_TREE *t, const double *glo,
+                                                    const double *ghi, const double *pos,
+                                                    int64_t m, double r2, double *W,
+                                                    double *WX)
+{
+    switch (t->d) {
+    case 1: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 1, 1); break;
+    case 2: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 2, 1); break;
+    case 3: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 3, 1); break;
+    default: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 4, 1); break;
+    }
+}
+#endif
+
 MS_SIMD_CLONES void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *glo,
                                               const double *ghi, const double *pos,
                                               int64_t m, double r2, double *W, double *WX)
 {
+#ifdef MS_FMA_TARGET
+    if (t->weights == NULL && t->d <= MS_SOA_MAX_D && MS_CPU_HAS_FMA()) {
+        MS_FN(group_sum_flat_fma)(t, glo, ghi, pos, m, r2, W, WX);
+        return;
+    }
+#endif
     switch (t->d) {
-    case 1: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 1); break;
-    case 2: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 2); break;
-    case 3: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 3); break;
-    case 4: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 4); break;
-    default: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, t->d); break;
+    case 1: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 1, 0); break;
+    case 2: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 2, 0); break;
+    case 3: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 3, 0); break;
+    case 4: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 4, 0); break;
+    default: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, t->d, 0); break;
     }
 }
 

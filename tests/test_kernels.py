@@ -726,3 +726,31 @@ def test_gaussian_seed_where_plain_weights_underflow(algorithm):
     assert_matches_reference(ours, ref, X, rtol=1e-9)
     lo, hi = X.min(axis=0), X.max(axis=0)
     assert ((ours.cluster_centers_ >= lo) & (ours.cluster_centers_ <= hi)).all()
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 4, 6])
+@pytest.mark.parametrize("max_iter", [0, 300])
+def test_seed_groups_same_bits_with_unit_weights(d, max_iter):
+    # Many seeds go through the grouped flat sums; without weights these
+    # may take an FMA variant, with unit weights the plain one.  Both add
+    # the same products in the same order: every mean is the same double.
+    from meanshift_fast import _core
+    from meanshift_fast._estimator import _shift
+
+    rng = np.random.default_rng(d)
+    X = np.concatenate([rng.normal(c, 0.7, (700, d)) for c in (0.0, 2.5, 5.0)])
+    h = 1.3 if d < 4 else 2.2
+    plain = _core.Tree(X, weights=None, leaf_size=0, kernel="flat", n_threads=2)
+    unit = _core.Tree(
+        X, weights=np.ones(len(X)), leaf_size=0, kernel="flat", n_threads=2
+    )
+    a = _shift(plain, X, "flat", h, max_iter, 0.0, 2)
+    b = _shift(unit, X, "flat", h, max_iter, 0.0, 2)
+    for x, y in zip(a, b, strict=True):
+        assert_array_equal(x, y)
+    # and the sums are those of every point within h (numpy brute force)
+    if max_iter == 0:
+        d2 = ((X[:300, None, :] - X[None, :, :]) ** 2).sum(axis=-1)
+        inside = d2 <= h * h
+        ref = (inside @ X) / inside.sum(axis=1)[:, None]
+        assert_allclose(a[0][:300], ref, rtol=1e-12, atol=1e-12)
