@@ -17,9 +17,9 @@
                                    double hi2, double *out);                             \
     int64_t ms__nearest##SFX(const TREE *t, const double *q, double *best_d2);           \
     double ms__farthest_sq##SFX(const TREE *t, const double *q);                         \
-    void ms__group_sum_flat##SFX(const TREE *t, const double *glo, const double *ghi,    \
-                                 const double *pos, int64_t m, double r2, double *W,     \
-                                 double *WX);                                            \
+    void ms__group_sum_flat##SFX(const TREE *t, const double *soa, const double *glo,    \
+                                 const double *ghi, const double *pos, int64_t m,        \
+                                 double r2, double *W, double *WX);                      \
     double *ms__column_copy##SFX(const TREE *t, ms_runtime *rt);                         \
     int64_t ms__count_collect_soa##SFX(const TREE *t, const double *soa,                 \
                                        const double *q, double lo2, double hi2,          \

@@ -1001,10 +1001,11 @@ MS_ALWAYS_INLINE void MS_FN(pair_sums_d)(double pb[][MS_PAIR_BUF], int64_t np,
  * within the group are tested seed by seed.  m <= MS_GROUP_MAX.  W (m)
  * receives the weights and WX (at least (3 m + 1) x d) the coordinate
  * sums in its first m rows, the rest being scratch. */
-MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *glo,
-                                              const double *ghi, const double *pos,
-                                              int64_t m, double r2, double *W, double *WX,
-                                              const int64_t d, const int fused)
+MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *soa,
+                                              const double *glo, const double *ghi,
+                                              const double *pos, int64_t m, double r2,
+                                              double *W, double *WX, const int64_t d,
+                                              const int fused)
 {
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;
@@ -1040,6 +1041,55 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *gl
         if (nd->left >= 0) {
             stack[top++] = nd->right;
             stack[top++] = nd->left;
+            continue;
+        }
+        if (soa != NULL && d <= MS_SOA_MAX_D) {
+            /* The leaf's points measured against the group box on SIMD
+             * lanes, then routed without branches, in point order: inside
+             * to the shared sums (an outside point adds zeros), undecided
+             * to the buffer. */
+            const int64_t n = t->n;
+            for (int64_t c = nd->start; c < nd->end; c += MS_PAIR_BUF) {
+                const int64_t len = nd->end - c < MS_PAIR_BUF ? nd->end - c : MS_PAIR_BUF;
+                double av[MS_PAIR_BUF], bv[MS_PAIR_BUF];
+#if defined(_OPENMP) && _OPENMP >= 201307
+#pragma omp simd
+#endif
+                for (int64_t i = 0; i < len; i++) {
+                    double a = 0.0, b = 0.0;
+                    for (int64_t j = 0; j < d; j++) {
+                        const double x = soa[j * n + c + i];
+                        const double below = x - ghi[j];
+                        const double above = glo[j] - x;
+                        const double near =
+                            below > 0.0 ? below : (above > 0.0 ? above : 0.0);
+                        const double up = x - glo[j];
+                        const double down = ghi[j] - x;
+                        const double far = up > down ? up : down;
+                        a += near * near;
+                        b += far * far;
+                    }
+                    av[i] = a;
+                    bv[i] = b;
+                }
+                for (int64_t i = 0; i < len; i++) {
+                    const int64_t ii = c + i;
+                    const double wi = t->weights ? t->weights[ii] : 1.0;
+                    const double win = bv[i] <= r2 ? wi : 0.0;
+                    shw += win;
+                    for (int64_t j = 0; j < d; j++) {
+                        const double x = soa[j * n + ii];
+                        shx[j] += win * x;
+                        pb[j][nb] = x;
+                    }
+                    pb[MS_SOA_MAX_D][nb] = wi;
+                    nb += (av[i] <= r2) & (bv[i] > r2);
+                    if (nb == MS_PAIR_BUF) {
+                        MS_FN(pair_sums_d)(pb, nb, cols, cx, W, m, r2, d, fused);
+                        nb = 0;
+                    }
+                }
+            }
             continue;
         }
         const MS_T *p = t->pts + nd->start * d;
@@ -1108,36 +1158,37 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *gl
 
 #ifdef MS_FMA_TARGET
 /* Unit weights, at most MS_SOA_MAX_D features, on a CPU with FMA. */
-MS_FMA_TARGET static void MS_FN(group_sum_flat_fma)(const MS_TREE *t, const double *glo,
-                                                    const double *ghi, const double *pos,
-                                                    int64_t m, double r2, double *W,
-                                                    double *WX)
+MS_FMA_TARGET static void MS_FN(group_sum_flat_fma)(const MS_TREE *t, const double *soa,
+                                                    const double *glo, const double *ghi,
+                                                    const double *pos, int64_t m,
+                                                    double r2, double *W, double *WX)
 {
     switch (t->d) {
-    case 1: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 1, 1); break;
-    case 2: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 2, 1); break;
-    case 3: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 3, 1); break;
-    default: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 4, 1); break;
+    case 1: MS_FN(group_sum_flat_d)(t, soa, glo, ghi, pos, m, r2, W, WX, 1, 1); break;
+    case 2: MS_FN(group_sum_flat_d)(t, soa, glo, ghi, pos, m, r2, W, WX, 2, 1); break;
+    case 3: MS_FN(group_sum_flat_d)(t, soa, glo, ghi, pos, m, r2, W, WX, 3, 1); break;
+    default: MS_FN(group_sum_flat_d)(t, soa, glo, ghi, pos, m, r2, W, WX, 4, 1); break;
     }
 }
 #endif
 
-MS_SIMD_CLONES void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *glo,
-                                              const double *ghi, const double *pos,
-                                              int64_t m, double r2, double *W, double *WX)
+MS_SIMD_CLONES void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *soa,
+                                              const double *glo, const double *ghi,
+                                              const double *pos, int64_t m, double r2,
+                                              double *W, double *WX)
 {
 #ifdef MS_FMA_TARGET
     if (t->weights == NULL && t->d <= MS_SOA_MAX_D && MS_CPU_HAS_FMA()) {
-        MS_FN(group_sum_flat_fma)(t, glo, ghi, pos, m, r2, W, WX);
+        MS_FN(group_sum_flat_fma)(t, soa, glo, ghi, pos, m, r2, W, WX);
         return;
     }
 #endif
     switch (t->d) {
-    case 1: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 1, 0); break;
-    case 2: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 2, 0); break;
-    case 3: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 3, 0); break;
-    case 4: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, 4, 0); break;
-    default: MS_FN(group_sum_flat_d)(t, glo, ghi, pos, m, r2, W, WX, t->d, 0); break;
+    case 1: MS_FN(group_sum_flat_d)(t, soa, glo, ghi, pos, m, r2, W, WX, 1, 0); break;
+    case 2: MS_FN(group_sum_flat_d)(t, soa, glo, ghi, pos, m, r2, W, WX, 2, 0); break;
+    case 3: MS_FN(group_sum_flat_d)(t, soa, glo, ghi, pos, m, r2, W, WX, 3, 0); break;
+    case 4: MS_FN(group_sum_flat_d)(t, soa, glo, ghi, pos, m, r2, W, WX, 4, 0); break;
+    default: MS_FN(group_sum_flat_d)(t, soa, glo, ghi, pos, m, r2, W, WX, t->d, 0); break;
     }
 }
 

@@ -72,8 +72,10 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
     double *W = ms_alloc(rt, (size_t)n_seeds, sizeof(double));
     double *WX = ms_alloc(rt, (size_t)(n_seeds * d), sizeof(double));
     int64_t *leaves = ms_alloc(rt, (size_t)n_seeds, sizeof(int64_t));
+    /* Leaf points are measured against a group's box on SIMD lanes. */
+    double *soa = d <= MS_SOA_MAX_D ? MS_FN(ms__column_copy)(t, rt) : NULL;
     ms_status st = MS_ERR_NOMEM;
-    if (!act || !pos || !W || !WX || !leaves) goto done;
+    if (!act || !pos || !W || !WX || !leaves || (d <= MS_SOA_MAX_D && !soa)) goto done;
     for (int64_t k = 0; k < n_seeds; k++) {
         act[k] = k;
         n_iter[k] = 0;
@@ -127,7 +129,7 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
                 const ms_node *nd = &groups->nodes[nid];
                 for (int64_t s0 = nd->start; s0 < nd->end; s0 += cap) {
                     const int64_t m = nd->end - s0 < cap ? nd->end - s0 : cap;
-                    MS_FN(ms__group_sum_flat)(t, groups->lo + nid * d,
+                    MS_FN(ms__group_sum_flat)(t, soa, groups->lo + nid * d,
                                               groups->hi + nid * d, groups->pts + s0 * d,
                                               m, r2, gw, gx);
                     for (int64_t i = 0; i < m; i++) {
@@ -196,6 +198,7 @@ done:
     ms_free(W);
     ms_free(WX);
     ms_free(leaves);
+    ms_free(soa);
     return st;
 }
 
