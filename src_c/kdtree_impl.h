@@ -1072,16 +1072,24 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
                     av[i] = a;
                     bv[i] = b;
                 }
+                double s0 = shx[0], s1 = d > 1 ? shx[1] : 0.0, s2 = d > 2 ? shx[2] : 0.0,
+                       s3 = d > 3 ? shx[3] : 0.0;
                 for (int64_t i = 0; i < len; i++) {
                     const int64_t ii = c + i;
                     const double wi = t->weights ? t->weights[ii] : 1.0;
                     const double win = bv[i] <= r2 ? wi : 0.0;
+                    const double x0 = soa[ii], x1 = d > 1 ? soa[n + ii] : 0.0;
+                    const double x2 = d > 2 ? soa[2 * n + ii] : 0.0,
+                                 x3 = d > 3 ? soa[3 * n + ii] : 0.0;
                     shw += win;
-                    for (int64_t j = 0; j < d; j++) {
-                        const double x = soa[j * n + ii];
-                        shx[j] += win * x;
-                        pb[j][nb] = x;
-                    }
+                    s0 += win * x0;
+                    s1 += win * x1;
+                    s2 += win * x2;
+                    s3 += win * x3;
+                    pb[0][nb] = x0;
+                    pb[1][nb] = x1;
+                    pb[2][nb] = x2;
+                    pb[3][nb] = x3;
                     pb[MS_SOA_MAX_D][nb] = wi;
                     nb += (av[i] <= r2) & (bv[i] > r2);
                     if (nb == MS_PAIR_BUF) {
@@ -1089,6 +1097,10 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
                         nb = 0;
                     }
                 }
+                shx[0] = s0;
+                if (d > 1) shx[1] = s1;
+                if (d > 2) shx[2] = s2;
+                if (d > 3) shx[3] = s3;
             }
             continue;
         }
