@@ -217,7 +217,7 @@ static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
                     for (int64_t j = 0; j < d; j++) q[j] = row[j];
                 }
                 double best;
-                int64_t lab = tree ? ms__nearest_f64(tree, q, &best)
+                int64_t lab = tree ? ms__nearest_f64(tree, q, 0, &best)
                                    : nearest_brute(centers, k, d, q, &best);
                 if (r2 >= 0.0 && best > r2) lab = -1;
                 labels[i] = lab;

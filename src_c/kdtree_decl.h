@@ -15,7 +15,9 @@
     int64_t ms__count_within##SFX(const TREE *t, const double *q, double r2);            \
     int64_t ms__collect_shell##SFX(const TREE *t, const double *q, double lo2,           \
                                    double hi2, double *out);                             \
-    int64_t ms__nearest##SFX(const TREE *t, const double *q, double *best_d2);           \
+    int64_t ms__nearest##SFX(const TREE *t, const double *q, int weighted,               \
+                             double *best_d2);                                           \
+    double ms__gaussian_base##SFX(const TREE *t, const double *q);                       \
     double ms__farthest_sq##SFX(const TREE *t, const double *q);                         \
     void ms__group_sum_flat##SFX(const TREE *t, const double *soa, const double *glo,    \
                                  const double *ghi, const double *pos, int64_t m,        \

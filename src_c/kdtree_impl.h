@@ -652,9 +652,9 @@ static void MS_FN(sum_epanechnikov)(const MS_TREE *t, const double *q, double h2
 /* Gaussian kernel: nearest nodes first; a node whose weights vary by so
  * little that taking their midpoint moves the total by at most tol times
  * the mass already found is taken whole at that midpoint.  Weights are
- * exp(-(r - base) / 2h^2): base, at most the nearest squared distance,
- * keeps them from all underflowing far from the data, where the unscaled
- * sums would be subnormal and their ratio meaningless. */
+ * exp(-(r - base) / 2h^2): base, the nearest squared distance to a
+ * weighted point, keeps them from all underflowing far from the data,
+ * where the unscaled sums would be subnormal and their ratio meaningless. */
 static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h, double tol,
                                 double base, double *wsum, double *wx)
 {
@@ -725,8 +725,7 @@ static ms_status MS_FN(kernel_sum_checked)(const MS_TREE *t, const double *q,
         kernel != MS_KERNEL_EPANECHNIKOV)
         return MS_ERR_INVALID;
     double b = 0.0;
-    if (base != NULL && kernel == MS_KERNEL_GAUSSIAN && t->n > 0)
-        MS_FN(ms__nearest)(t, q, &b);
+    if (base != NULL && kernel == MS_KERNEL_GAUSSIAN) b = MS_FN(ms__gaussian_base)(t, q);
     if (base != NULL) *base = b;
     MS_FN(ms__kernel_sum)(t, NULL, q, kernel, h, ms_radius_sq(h), tol, b, wsum, wx);
     return MS_OK;
@@ -818,9 +817,13 @@ int64_t MS_FN(ms__collect_shell)(const MS_TREE *t, const double *q, double lo2,
     return count;
 }
 
-/* Nearest point to q: original index, ties to the lower index. */
-int64_t MS_FN(ms__nearest)(const MS_TREE *t, const double *q, double *best_d2)
+/* Nearest point to q: original index, ties to the lower index; with
+ * weighted, points of weight 0 are passed over (-1 and INFINITY when no
+ * point is left). */
+int64_t MS_FN(ms__nearest)(const MS_TREE *t, const double *q, int weighted,
+                           double *best_d2)
 {
+    const double *wts = weighted ? t->weights : NULL;
     struct item {
         int64_t nid;
         double mn;
@@ -838,6 +841,7 @@ int64_t MS_FN(ms__nearest)(const MS_TREE *t, const double *q, double *best_d2)
         const ms_node *nd = &t->nodes[it.nid];
         if (nd->left < 0) {
             for (int64_t i = nd->start; i < nd->end; i++) {
+                if (wts != NULL && !(wts[i] > 0.0)) continue;
                 const double r = MS_FN(point_dist)(t, i, q);
                 const int64_t idx = t->index[i];
                 if (r < best || (r == best && idx < best_i)) {
@@ -860,6 +864,16 @@ int64_t MS_FN(ms__nearest)(const MS_TREE *t, const double *q, double *best_d2)
     }
     *best_d2 = best;
     return best_i;
+}
+
+/* The squared distance to the nearest point of positive weight, relative to
+ * which Gaussian weights are taken (INFINITY when there is none: then
+ * every weight is 0 anyway). */
+double MS_FN(ms__gaussian_base)(const MS_TREE *t, const double *q)
+{
+    double b = INFINITY;
+    if (t->n > 0) MS_FN(ms__nearest)(t, q, 1, &b);
+    return b;
 }
 
 /* Squared distance from q to the farthest corner of the root box: no

@@ -127,10 +127,11 @@ ms_status ms_tree_kernel_sum_f32(const ms_tree_f32 *tree, const double *q,
 /*
  * The same sums, with Gaussian weights taken relative to the nearest
  * point's: *base receives the squared distance r0 from q to its nearest
- * point, and the weights are exp(-(r - r0) / 2h^2), so that the sums keep
- * their digits however far q lies from the data (the plain sums times
- * exp(r0 / 2h^2)).  For the other kernels *base is 0 and the sums are the
- * plain ones.
+ * point of positive weight, and the weights are exp(-(r - r0) / 2h^2), so
+ * that the sums keep their digits however far q lies from the data (the
+ * plain sums times exp(r0 / 2h^2)); r0 is INFINITY, and the sums 0, when
+ * no point has positive weight.  For the other kernels *base is 0 and the
+ * sums are the plain ones.
  */
 ms_status ms_tree_kernel_sum_scaled_f64(const ms_tree_f64 *tree, const double *q,
                                         ms_kernel kernel, double h, double tol,

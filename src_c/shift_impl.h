@@ -18,10 +18,9 @@ static void MS_FN(shift_one)(const MS_TREE *t, const double *soa, const double *
     for (int64_t j = 0; j < d; j++) cur[j] = seed[j];
     for (;;) {
         double w, base = 0.0;
-        /* Gaussian weights are taken relative to the nearest point's, so
-         * that a seed far from the data still moves towards it. */
-        if (p->kernel == MS_KERNEL_GAUSSIAN && t->n > 0)
-            MS_FN(ms__nearest)(t, cur, &base);
+        /* Gaussian weights are taken relative to the nearest weighted
+         * point's, so that a seed far from the data still moves towards it. */
+        if (p->kernel == MS_KERNEL_GAUSSIAN) base = MS_FN(ms__gaussian_base)(t, cur);
         MS_FN(ms__kernel_sum)(t, soa, cur, p->kernel, p->bandwidth, r2, p->gaussian_tol,
                               base, &w, wx);
         if (!(w > 0.0)) {

@@ -88,9 +88,9 @@ def shift_seed(X, w, seed, kernel, h, max_iter):
         d2 = sq_dist(X, cur)
         base = 0.0
         if kernel == "gaussian":
-            # Weights relative to the nearest point's: far from the data the
-            # plain weights all underflow and their ratio means nothing.
-            base = float(d2.min())
+            # Weights relative to the nearest weighted point's: far from the
+            # data the plain weights all underflow and their ratio means nothing.
+            base = float(d2.min() if w is None else d2[w > 0].min())
             d2 = np.maximum(d2 - base, 0.0)
         kw = kernel_weights(d2, kernel, h)
         if w is not None:

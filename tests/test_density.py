@@ -84,3 +84,17 @@ def test_gaussian_score_far_from_data_is_finite():
     assert np.isfinite(ours).all()
     assert_allclose(ours, brute_log_density(X, None, Q, h, "gaussian"), rtol=1e-12)
     assert_allclose(ours, kde.score_samples(Q), rtol=1e-6)
+
+
+def test_gaussian_score_far_from_data_weightless_nearest():
+    # A weightless sample far from the others, nearest to the query.
+    X = np.vstack([_data(2), [[-400.0, 0.0]]])
+    w = np.ones(len(X))
+    w[-1] = 0.0
+    Q = np.array([[-500.0, 0.0]])
+    ms = MeanShift(bandwidth=0.5, kernel="gaussian", gaussian_tol=0).fit(
+        X, sample_weight=w
+    )
+    ours = ms.score_samples(Q)
+    assert np.isfinite(ours).all()
+    assert_allclose(ours, brute_log_density(X, w, Q, 0.5, "gaussian"), rtol=1e-12)

@@ -59,8 +59,8 @@ def ref_shift(X, w, seeds, h, kernel, max_iter):
             break
         d2 = ((means[idx, None, :] - X[None, :, :]) ** 2).sum(axis=-1)
         base = np.zeros(len(idx))
-        if kernel == "gaussian":  # weights relative to the nearest point's
-            base = d2.min(axis=1)
+        if kernel == "gaussian":  # relative to the nearest weighted point's
+            base = d2[:, w > 0].min(axis=1)
             d2 = d2 - base[:, None]
         k = kernel_weights(d2, h, kernel) * w
         mass = k.sum(axis=1)
@@ -754,3 +754,19 @@ def test_seed_groups_same_bits_with_unit_weights(d, max_iter):
         inside = d2 <= h * h
         ref = (inside @ X) / inside.sum(axis=1)[:, None]
         assert_allclose(a[0][:300], ref, rtol=1e-12, atol=1e-12)
+
+
+def test_gaussian_far_seed_nearest_sample_weightless():
+    # The nearest sample has weight 0: weights are taken relative to the
+    # nearest sample that counts, or every weight would underflow again.
+    X = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 1.0], [11.0, 0.0]])
+    w = np.array([0.0, 1.0, 1.0, 1.0])
+    seeds = np.array([[-1000.0, 0.0]])
+    ours = MeanShift(
+        bandwidth=1.0, kernel="gaussian", gaussian_tol=0, seeds=seeds, max_iter=0
+    ).fit(X, sample_weight=w)
+    d2 = ((X - seeds) ** 2).sum(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        k = np.where(w > 0, w * np.exp(-(d2 - d2[w > 0].min()) / 2.0), 0.0)
+    step = (k[:, None] * X).sum(axis=0) / k.sum()
+    assert_allclose(ours.cluster_centers_, step[None], rtol=1e-12)

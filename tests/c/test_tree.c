@@ -232,6 +232,7 @@ static void test_kernel_sums(void)
                                          * squared distance. */
                                         double r0 = INFINITY, b, sW, sWX[8];
                                         for (int64_t i = 0; i < n; i++) {
+                                            if (w != NULL && !(w[i] > 0.0)) continue;
                                             double r = 0.0;
                                             for (int64_t j = 0; j < d; j++) {
                                                 const double u = Xd[i * d + j] - q[j];
@@ -246,7 +247,8 @@ static void test_kernel_sums(void)
                                         ok = st == MS_OK;
                                         if (k == MS_KERNEL_GAUSSIAN) {
                                             const double f = exp(-b / (2.0 * h * h));
-                                            ok = ok && b == r0 && (weighted || sW >= 1.0) &&
+                                            ok = ok && b == r0 &&
+                                                 (weighted || sW >= 1.0) &&
                                                  fabs(sW * f - gW) <= 1e-12 * aW + 1e-300;
                                         } else {
                                             ok = ok && b == 0.0 && sW == gW;
