@@ -103,8 +103,8 @@ or None, default=None
     kernel : {"flat", "gaussian", "epanechnikov"}, default="flat"
         ``flat``: weight 1 within distance ``bandwidth`` (inclusive), else 0.
         ``gaussian``: weight ``exp(-d**2 / (2 * bandwidth**2))``, summed
-        relative to the nearest sample's weight, so that no seed is lost to
-        underflow however far it starts.
+        relative to the weight of the nearest sample (of positive weight), so
+        that no seed is lost to underflow however far it starts.
         ``epanechnikov``: weight ``max(0, 1 - d**2 / bandwidth**2)``.
     algorithm : {"auto", "kd_tree", "brute"}, default="auto"
         Neighbourhood search: "brute" scans every sample, "kd_tree" prunes
