@@ -211,8 +211,9 @@ cdef class Tree:
         """Kernel-weighted mass and coordinate sums at each query row.
 
         Returns (base, mass, sums): Gaussian sums are taken relative to the
-        nearest point, base being its squared distance (the plain sums are
-        these times exp(-base / 2h^2)); base is 0 for the other kernels.
+        nearest point of positive weight, base being its squared distance (the
+        plain sums are these times exp(-base / 2h^2)); base is 0 for the other
+        kernels.
         """
         cdef const double[:, ::1] q = _c(queries, np.float64)
         cdef int64_t m = q.shape[0], i

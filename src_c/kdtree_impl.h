@@ -933,8 +933,14 @@ MS_ALWAYS_INLINE void MS_FN(pair_sums_d)(double pb[][MS_PAIR_BUF], int64_t np,
     double *MS_RESTRICT x2 = cx + (d > 2 ? 2 * m : 0);
     double *MS_RESTRICT x3 = cx + (d > 3 ? 3 * m : 0);
     const double *wt = pb[MS_SOA_MAX_D];
-    int64_t i = 0;
-    for (; i + 1 < np; i += 2) {
+    if (np % 2 == 1) {
+        /* A last point of weight 0 adds +0.0 to every sum, which leaves
+         * each as it was (none is -0.0: they start at +0.0).  An odd np
+         * is below MS_PAIR_BUF, full buffers being even. */
+        for (int64_t j = 0; j <= MS_SOA_MAX_D; j++) pb[j][np] = 0.0;
+        np++;
+    }
+    for (int64_t i = 0; i < np; i += 2) {
         const double a0 = pb[0][i], a1 = pb[1][i], a2 = pb[2][i], a3 = pb[3][i];
         const double b0 = pb[0][i + 1], b1 = pb[1][i + 1], b2 = pb[2][i + 1],
                      b3 = pb[3][i + 1];
@@ -978,41 +984,13 @@ MS_ALWAYS_INLINE void MS_FN(pair_sums_d)(double pb[][MS_PAIR_BUF], int64_t np,
             if (d > 3) x3[k] = (x3[k] + ka * a3) + kb * b3;
         }
     }
-    if (i < np) {
-        const double a0 = pb[0][i], a1 = pb[1][i], a2 = pb[2][i], a3 = pb[3][i];
-        const double wa = wt[i];
-#if defined(_OPENMP) && _OPENMP >= 201307
-#pragma omp simd
-#endif
-        for (int64_t k = 0; k < m; k++) {
-            const double u0 = a0 - c0[k];
-            double r = u0 * u0;
-            if (d > 1) {
-                const double u = a1 - c1[k];
-                r += u * u;
-            }
-            if (d > 2) {
-                const double u = a2 - c2[k];
-                r += u * u;
-            }
-            if (d > 3) {
-                const double u = a3 - c3[k];
-                r += u * u;
-            }
-            const double ka = r <= r2 ? wa : 0.0;
-            W[k] += ka;
-            x0[k] += ka * a0;
-            if (d > 1) x1[k] += ka * a1;
-            if (d > 2) x2[k] += ka * a2;
-            if (d > 3) x3[k] += ka * a3;
-        }
-    }
 }
 
 /* Flat-kernel sums for a group of m seeds (rows of pos) inside the box
  * [glo, ghi].  Nodes inside every seed's ball, or outside all of them, are
  * decided once for the whole group; only points whose membership differs
- * within the group are tested seed by seed.  m <= MS_GROUP_MAX.  W (m)
+ * within the group are tested seed by seed.  m <= MS_GROUP_MAX; soa, the
+ * tree's column copy, is needed up to MS_SOA_MAX_D features.  W (m)
  * receives the weights and WX (at least (3 m + 1) x d) the coordinate
  * sums in its first m rows, the rest being scratch. */
 MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *soa,
@@ -1057,7 +1035,7 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
             stack[top++] = nd->left;
             continue;
         }
-        if (soa != NULL && d <= MS_SOA_MAX_D) {
+        if (d <= MS_SOA_MAX_D) {
             /* The leaf's points measured against the group box on SIMD
              * lanes, then routed without branches, in point order: inside
              * to the shared sums (an outside point adds zeros), undecided
@@ -1072,16 +1050,9 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
                 for (int64_t i = 0; i < len; i++) {
                     double a = 0.0, b = 0.0;
                     for (int64_t j = 0; j < d; j++) {
-                        const double x = soa[j * n + c + i];
-                        const double below = x - ghi[j];
-                        const double above = glo[j] - x;
-                        const double near =
-                            below > 0.0 ? below : (above > 0.0 ? above : 0.0);
-                        const double up = x - glo[j];
-                        const double down = ghi[j] - x;
-                        const double far = up > down ? up : down;
-                        a += near * near;
-                        b += far * far;
+                        const ms_gap g = ms_gap_reach(soa[j * n + c + i], glo[j], ghi[j]);
+                        a += g.near2;
+                        b += g.far2;
                     }
                     av[i] = a;
                     bv[i] = b;
@@ -1118,39 +1089,23 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
             }
             continue;
         }
+        /* Beyond MS_SOA_MAX_D features: point by point, and each
+         * undecided point seed by seed, one pass per feature over the
+         * seeds' columns (on SIMD lanes; each seed's sums keep their
+         * order). */
         const MS_T *p = t->pts + nd->start * d;
         for (int64_t i = nd->start; i < nd->end; i++, p += d) {
             const double wi = t->weights ? t->weights[i] : 1.0;
             double a = 0.0, b = 0.0;
             for (int64_t j = 0; j < d; j++) {
-                const double below = (double)p[j] - ghi[j];
-                const double above = glo[j] - (double)p[j];
-                const double near = below > 0.0 ? below : (above > 0.0 ? above : 0.0);
-                const double up = (double)p[j] - glo[j];
-                const double down = ghi[j] - (double)p[j];
-                const double far = up > down ? up : down;
-                a += near * near;
-                b += far * far;
+                const ms_gap g = ms_gap_reach((double)p[j], glo[j], ghi[j]);
+                a += g.near2;
+                b += g.far2;
             }
             if (a > r2) continue;
             if (b <= r2) {
                 shw += wi;
                 for (int64_t j = 0; j < d; j++) shx[j] += wi * (double)p[j];
-                continue;
-            }
-            /* Seed by seed, over columns (seeds) so that the loop runs
-             * on SIMD lanes; each seed's sums keep their order.  Up to
-             * MS_SOA_MAX_D features the leaf's undecided points are
-             * buffered and summed in pairs (pair_sums_d); beyond, one
-             * pass per feature. */
-            if (d <= MS_SOA_MAX_D) {
-                for (int64_t j = 0; j < MS_SOA_MAX_D; j++)
-                    pb[j][nb] = j < d ? (double)p[j] : 0.0;
-                pb[MS_SOA_MAX_D][nb] = wi;
-                if (++nb == MS_PAIR_BUF) {
-                    MS_FN(pair_sums_d)(pb, nb, cols, cx, W, m, r2, d, fused);
-                    nb = 0;
-                }
                 continue;
             }
             double r[MS_GROUP_MAX];

@@ -49,7 +49,25 @@
 #define MS_CPU_HAS_FMA() (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
 #endif
 
-/* Undecided points a group query buffers before summing them seed by seed. */
+/* Squared distances from coordinate x to the nearest and farthest ends of
+ * [lo, hi]: summed over the features, they bound, with the same rounding,
+ * every distance from the point to a seed in the box [lo, hi]. */
+typedef struct ms_gap {
+    double near2, far2;
+} ms_gap;
+
+MS_ALWAYS_INLINE ms_gap ms_gap_reach(double x, double lo, double hi)
+{
+    const double below = x - hi, above = lo - x;
+    const double near = below > 0.0 ? below : (above > 0.0 ? above : 0.0);
+    const double up = x - lo, down = hi - x;
+    const double far = up > down ? up : down;
+    const ms_gap g = {near * near, far * far};
+    return g;
+}
+
+/* Undecided points a group query buffers before summing them seed by seed
+ * (even: the sums take them two at a time). */
 #define MS_PAIR_BUF 64
 
 /* Most seeds a group query takes at once. */
