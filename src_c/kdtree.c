@@ -7,6 +7,7 @@
 
 #include "ms_internal.h"
 #include "kdtree_decl.h"
+#include "subset_sums.h"
 
 /* Split selections over at least this many rows bracket the median
  * from a sample of an eighth of them, at most this many values, first. */

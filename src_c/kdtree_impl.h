@@ -911,81 +911,6 @@ MS_ALWAYS_INLINE void MS_FN(box_box_d)(const MS_TREE *t, int64_t nid,
     *mx = b;
 }
 
-/* Seed-by-seed sums for np (<= MS_PAIR_BUF) points, pb[j][i] being
- * coordinate j of point i and pb[MS_SOA_MAX_D][i] its weight, against the
- * m seeds stored by column in cols (private sums in cx, weights in W).
- * Runs over the seeds on SIMD lanes, two points per pass so that each
- * seed's sums are loaded and stored once for both; each seed still adds
- * the points one after the other, in buffer order.  fused (unit weights
- * only, in a function compiled for FMA): x + k p with k 0 or 1 is exact
- * whether or not the product is rounded apart, so one fused multiply-add
- * gives the same bits as a multiply and an add. */
-MS_ALWAYS_INLINE void MS_FN(pair_sums_d)(double pb[][MS_PAIR_BUF], int64_t np,
-                                         const double *MS_RESTRICT cols,
-                                         double *MS_RESTRICT cx, double *MS_RESTRICT W,
-                                         int64_t m, double r2, const int64_t d,
-                                         const int fused)
-{
-    const double *MS_RESTRICT c0 = cols, *MS_RESTRICT c1 = cols + (d > 1 ? m : 0);
-    const double *MS_RESTRICT c2 = cols + (d > 2 ? 2 * m : 0);
-    const double *MS_RESTRICT c3 = cols + (d > 3 ? 3 * m : 0);
-    double *MS_RESTRICT x0 = cx, *MS_RESTRICT x1 = cx + (d > 1 ? m : 0);
-    double *MS_RESTRICT x2 = cx + (d > 2 ? 2 * m : 0);
-    double *MS_RESTRICT x3 = cx + (d > 3 ? 3 * m : 0);
-    const double *wt = pb[MS_SOA_MAX_D];
-    if (np % 2 == 1) {
-        /* A last point of weight 0 adds +0.0 to every sum, which leaves
-         * each as it was (none is -0.0: they start at +0.0).  An odd np
-         * is below MS_PAIR_BUF, full buffers being even. */
-        for (int64_t j = 0; j <= MS_SOA_MAX_D; j++) pb[j][np] = 0.0;
-        np++;
-    }
-    for (int64_t i = 0; i < np; i += 2) {
-        const double a0 = pb[0][i], a1 = pb[1][i], a2 = pb[2][i], a3 = pb[3][i];
-        const double b0 = pb[0][i + 1], b1 = pb[1][i + 1], b2 = pb[2][i + 1],
-                     b3 = pb[3][i + 1];
-        const double wa = wt[i], wb = wt[i + 1];
-#if defined(_OPENMP) && _OPENMP >= 201307
-#pragma omp simd
-#endif
-        for (int64_t k = 0; k < m; k++) {
-            double u = a0 - c0[k], v = b0 - c0[k];
-            double ra = u * u, rb = v * v;
-            if (d > 1) {
-                u = a1 - c1[k];
-                v = b1 - c1[k];
-                ra += u * u;
-                rb += v * v;
-            }
-            if (d > 2) {
-                u = a2 - c2[k];
-                v = b2 - c2[k];
-                ra += u * u;
-                rb += v * v;
-            }
-            if (d > 3) {
-                u = a3 - c3[k];
-                v = b3 - c3[k];
-                ra += u * u;
-                rb += v * v;
-            }
-            const double ka = ra <= r2 ? wa : 0.0, kb = rb <= r2 ? wb : 0.0;
-            W[k] = (W[k] + ka) + kb;
-            if (fused) {
-                x0[k] = __builtin_fma(kb, b0, __builtin_fma(ka, a0, x0[k]));
-                if (d > 1) x1[k] = __builtin_fma(kb, b1, __builtin_fma(ka, a1, x1[k]));
-                if (d > 2) x2[k] = __builtin_fma(kb, b2, __builtin_fma(ka, a2, x2[k]));
-                if (d > 3) x3[k] = __builtin_fma(kb, b3, __builtin_fma(ka, a3, x3[k]));
-                continue;
-            }
-            x0[k] = (x0[k] + ka * a0) + kb * b0;
-            if (d > 1) x1[k] = (x1[k] + ka * a1) + kb * b1;
-            if (d > 2) x2[k] = (x2[k] + ka * a2) + kb * b2;
-            if (d > 3) x3[k] = (x3[k] + ka * a3) + kb * b3;
-        }
-    }
-}
-
 /* Flat-kernel sums for a group of m seeds (rows of pos) inside the box
  * [glo, ghi].  Nodes inside every seed's ball, or outside all of them, are
  * decided once for the whole group; only points whose membership differs
@@ -997,7 +922,7 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
                                               const double *glo, const double *ghi,
                                               const double *pos, int64_t m, double r2,
                                               double *W, double *WX, const int64_t d,
-                                              const int fused)
+                                              const int simd)
 {
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;
@@ -1015,8 +940,24 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
             cx[j * m + k] = 0.0;
         }
     }
-    double pb[MS_SOA_MAX_D + 1][MS_PAIR_BUF]; /* undecided points, by column */
-    int64_t nb = 0;
+    double pb[MS_SOA_MAX_D + 1][MS_PAIR_BUF];      /* undecided points, by column */
+    int64_t all[MS_GROUP_MAX], some[MS_GROUP_MAX]; /* seeds, by a block's box */
+    /* Up to MS_SOA_MAX_D features the seeds' private sums are rows of acc
+     * (see subset_sums.h); beyond, columns of cx with the weights in W. */
+    const int64_t E = MS_SUBSET_W(d);
+    double acc[MS_GROUP_MAX * 8];
+    if (d <= MS_SOA_MAX_D)
+        for (int64_t i = 0; i < m * E; i++) acc[i] = 0.0;
+#ifdef MS_AVX2_TARGET
+    ms_seed_screen screen;
+    if (simd) ms_seed_screen_init(&screen, cols, m, glo, ghi, d);
+#define MS_SOME_PAIRS(nb)                                                                \
+    (simd ? ms_subset_sums_avx2(pb, nb, cols, m, some, n_some, &screen, acc, r2, d)      \
+          : ms_subset_sums(pb, nb, cols, m, some, n_some, acc, r2, d))
+#else
+    (void)simd;
+#define MS_SOME_PAIRS(nb) ms_subset_sums(pb, nb, cols, m, some, n_some, acc, r2, d)
+#endif
     stack[top++] = 0;
     while (top > 0) {
         const int64_t nid = stack[--top];
@@ -1030,16 +971,47 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
             continue;
         }
         const ms_node *nd = &t->nodes[nid];
-        if (nd->left >= 0) {
+        if (nd->left >= 0 &&
+            (d > MS_SOA_MAX_D || nd->end - nd->start > MS_BLOCK_POINTS)) {
             stack[top++] = nd->right;
             stack[top++] = nd->left;
             continue;
         }
         if (d <= MS_SOA_MAX_D) {
-            /* The leaf's points measured against the group box on SIMD
-             * lanes, then routed without branches, in point order: inside
-             * to the shared sums (an outside point adds zeros), undecided
-             * to the buffer. */
+            /* A block of at most MS_BLOCK_POINTS points, or a leaf.  Each seed is first
+             * measured against the block's box: a seed whose ball holds the box takes
+             * every point, one whose ball misses it takes none, and only the rest (list)
+             * are tested point by point.  No point can lie inside every
+             * ball while some seed's ball misses the box, nor outside
+             * every ball while some seed's ball holds it. */
+            const MS_T *blo = t->lo + nid * d, *bhi = t->hi + nid * d;
+            double sa[MS_GROUP_MAX], sb[MS_GROUP_MAX];
+#if defined(_OPENMP) && _OPENMP >= 201307
+#pragma omp simd
+#endif
+            for (int64_t k = 0; k < m; k++) {
+                double a = 0.0, b = 0.0;
+                for (int64_t j = 0; j < d; j++) {
+                    const ms_gap g =
+                        ms_gap_reach(cols[j * m + k], (double)blo[j], (double)bhi[j]);
+                    a += g.near2;
+                    b += g.far2;
+                }
+                sa[k] = a;
+                sb[k] = b;
+            }
+            int64_t n_all = 0, n_some = 0;
+            for (int64_t k = 0; k < m; k++) { /* without branches: sides mix */
+                all[n_all] = k;
+                some[n_some] = k;
+                n_all += sb[k] <= r2;
+                n_some += (sa[k] <= r2) & (sb[k] > r2);
+            }
+            if (n_all + n_some == 0) continue;
+            /* The points measured against the group box on SIMD lanes,
+             * then routed without branches, in point order: inside every
+             * ball to the shared sums (an outside point adds zeros),
+             * undecided to the buffer. */
             const int64_t n = t->n;
             for (int64_t c = nd->start; c < nd->end; c += MS_PAIR_BUF) {
                 const int64_t len = nd->end - c < MS_PAIR_BUF ? nd->end - c : MS_PAIR_BUF;
@@ -1059,6 +1031,7 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
                 }
                 double s0 = shx[0], s1 = d > 1 ? shx[1] : 0.0, s2 = d > 2 ? shx[2] : 0.0,
                        s3 = d > 3 ? shx[3] : 0.0;
+                int64_t nb = 0;
                 for (int64_t i = 0; i < len; i++) {
                     const int64_t ii = c + i;
                     const double wi = t->weights ? t->weights[ii] : 1.0;
@@ -1077,15 +1050,26 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
                     pb[3][nb] = x3;
                     pb[MS_SOA_MAX_D][nb] = wi;
                     nb += (av[i] <= r2) & (bv[i] > r2);
-                    if (nb == MS_PAIR_BUF) {
-                        MS_FN(pair_sums_d)(pb, nb, cols, cx, W, m, r2, d, fused);
-                        nb = 0;
-                    }
                 }
                 shx[0] = s0;
                 if (d > 1) shx[1] = s1;
                 if (d > 2) shx[2] = s2;
                 if (d > 3) shx[3] = s3;
+                if (nb == 0) continue;
+                if (n_all > 0) {
+                    /* the undecided points' sum, in point order */
+                    double u[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+                    for (int64_t i = 0; i < nb; i++) {
+                        const double w = pb[MS_SOA_MAX_D][i];
+                        for (int64_t j = 0; j < d; j++) u[j] += pb[j][i] * w;
+                        u[d] += w;
+                    }
+                    for (int64_t l = 0; l < n_all; l++) {
+                        double *MS_RESTRICT ak = acc + all[l] * E;
+                        for (int64_t j = 0; j < E; j++) ak[j] += u[j];
+                    }
+                }
+                if (n_some > 0) MS_SOME_PAIRS(nb);
             }
             continue;
         }
@@ -1130,19 +1114,25 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
             }
         }
     }
-    if (nb > 0) MS_FN(pair_sums_d)(pb, nb, cols, cx, W, m, r2, d, fused);
+#undef MS_SOME_PAIRS
     for (int64_t k = 0; k < m; k++) {
-        W[k] += shw;
-        for (int64_t j = 0; j < d; j++) WX[k * d + j] = cx[j * m + k] + shx[j];
+        if (d <= MS_SOA_MAX_D) {
+            W[k] = acc[k * E + d] + shw;
+            for (int64_t j = 0; j < d; j++) WX[k * d + j] = acc[k * E + j] + shx[j];
+        } else {
+            W[k] += shw;
+            for (int64_t j = 0; j < d; j++) WX[k * d + j] = cx[j * m + k] + shx[j];
+        }
     }
 }
 
-#ifdef MS_FMA_TARGET
-/* Unit weights, at most MS_SOA_MAX_D features, on a CPU with FMA. */
-MS_FMA_TARGET static void MS_FN(group_sum_flat_fma)(const MS_TREE *t, const double *soa,
-                                                    const double *glo, const double *ghi,
-                                                    const double *pos, int64_t m,
-                                                    double r2, double *W, double *WX)
+#ifdef MS_AVX2_TARGET
+/* Unit weights, at most MS_SOA_MAX_D features, on a CPU with AVX2. */
+MS_AVX2_TARGET static void MS_FN(group_sum_flat_avx2)(const MS_TREE *t, const double *soa,
+                                                      const double *glo,
+                                                      const double *ghi,
+                                                      const double *pos, int64_t m,
+                                                      double r2, double *W, double *WX)
 {
     switch (t->d) {
     case 1: MS_FN(group_sum_flat_d)(t, soa, glo, ghi, pos, m, r2, W, WX, 1, 1); break;
@@ -1158,9 +1148,9 @@ MS_SIMD_CLONES void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *so
                                               const double *pos, int64_t m, double r2,
                                               double *W, double *WX)
 {
-#ifdef MS_FMA_TARGET
-    if (t->weights == NULL && t->d <= MS_SOA_MAX_D && MS_CPU_HAS_FMA()) {
-        MS_FN(group_sum_flat_fma)(t, soa, glo, ghi, pos, m, r2, W, WX);
+#ifdef MS_AVX2_TARGET
+    if (t->weights == NULL && t->d <= MS_SOA_MAX_D && MS_CPU_HAS_AVX2()) {
+        MS_FN(group_sum_flat_avx2)(t, soa, glo, ghi, pos, m, r2, W, WX);
         return;
     }
 #endif

@@ -41,12 +41,12 @@
 #endif
 
 /* Where GCC can test the CPU at run time (x86-64 glibc), the group query
- * for unit weights has a variant compiled for AVX2 with FMA, chosen per
- * call; it gives the same bits as the others (see pair_sums_d). */
+ * has a variant compiled for AVX2, chosen per call; it gives the same bits
+ * as the portable one (see subset_sums.h). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                   \
     defined(__GLIBC__) && !defined(MS_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
-#define MS_FMA_TARGET __attribute__((target("avx2,fma")))
-#define MS_CPU_HAS_FMA() (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+#define MS_AVX2_TARGET __attribute__((target("avx2")))
+#define MS_CPU_HAS_AVX2() (__builtin_cpu_supports("avx2"))
 #endif
 
 /* Squared distances from coordinate x to the nearest and farthest ends of
@@ -67,8 +67,14 @@ MS_ALWAYS_INLINE ms_gap ms_gap_reach(double x, double lo, double hi)
 }
 
 /* Undecided points a group query buffers before summing them seed by seed
- * (even: the sums take them two at a time). */
+ * (a multiple of 8: the sums take them four and eight at a time). */
 #define MS_PAIR_BUF 64
+
+/* A group query measures its seeds against data nodes of at most this
+ * many points (and leaves), then their points against the seeds still
+ * undecided: larger blocks decide fewer seeds, smaller ones cost more
+ * box tests per point. */
+#define MS_BLOCK_POINTS 128
 
 /* Most seeds a group query takes at once. */
 #define MS_GROUP_MAX 128

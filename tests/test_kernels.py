@@ -732,8 +732,9 @@ def test_gaussian_seed_where_plain_weights_underflow(algorithm):
 @pytest.mark.parametrize("max_iter", [0, 300])
 def test_seed_groups_same_bits_with_unit_weights(d, max_iter):
     # Many seeds go through the grouped flat sums; without weights these
-    # may take an FMA variant, with unit weights the plain one.  Both add
-    # the same products in the same order: every mean is the same double.
+    # may take an AVX2 variant, with unit weights the portable one.  Both
+    # add the same subset sums in the same order: every mean is the same
+    # double.
     from meanshift_fast import _core
     from meanshift_fast._estimator import _shift
 
@@ -754,6 +755,37 @@ def test_seed_groups_same_bits_with_unit_weights(d, max_iter):
         inside = d2 <= h * h
         ref = (inside @ X) / inside.sum(axis=1)[:, None]
         assert_allclose(a[0][:300], ref, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("d", [2, 3, 4])
+@pytest.mark.parametrize("scale", [1.0, 1e35, 1e-40])
+def test_seed_groups_exact_at_the_radius(d, scale):
+    # Lattice points: many pairs lie exactly at the bandwidth, where the
+    # AVX2 variant's float32 screen must defer to the exact test; at the
+    # extreme scales it cannot screen at all.  Each variant must give every
+    # point's exact neighbourhood sum, and the same bits as the other.
+    from meanshift_fast import _core
+    from meanshift_fast._estimator import _shift
+
+    rng = np.random.default_rng(d)
+    side = {2: 40, 3: 12, 4: 6}[d]
+    grid = np.stack(np.meshgrid(*[np.arange(side)] * d), axis=-1).reshape(-1, d)
+    X = grid[rng.permutation(len(grid))].astype(float) * scale
+    h = 2.0 * scale
+    plain = _core.Tree(X, weights=None, leaf_size=0, kernel="flat", n_threads=2)
+    unit = _core.Tree(
+        X, weights=np.ones(len(X)), leaf_size=0, kernel="flat", n_threads=2
+    )
+    a = _shift(plain, X, "flat", h, 0, 0.0, 2)
+    b = _shift(unit, X, "flat", h, 0, 0.0, 2)
+    for x, y in zip(a, b, strict=True):
+        assert_array_equal(x, y)
+    # the library's distance expression: differences squared, summed in
+    # feature order
+    d2 = ((X[:400, None, :] - X[None, :, :]) ** 2).sum(axis=-1)
+    inside = d2 <= h * h
+    ref = (inside @ X) / inside.sum(axis=1)[:, None]
+    assert_allclose(a[0][:400], ref, rtol=1e-13, atol=0)
 
 
 def test_gaussian_far_seed_nearest_sample_weightless():

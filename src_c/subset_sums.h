@@ -1,0 +1,280 @@
+/*
+ * subset_sums.h - a group query's seed-by-seed sums over the points that
+ * the group's box leaves undecided.
+ *
+ * Points are taken four at a time.  Their 16 subset sums are formed once,
+ * each subset adding its highest point to the subset without it, and each
+ * seed then adds the one subset that lies within its ball: one add of d + 1
+ * values per seed and four points, where masked sums would need four.
+ *
+ * Every path forms the same subset sums in the same order and decides
+ * membership with the tree's distance expression, so all give the same
+ * bits.  The AVX2 path screens eight points at a time in float32, taking
+ * the exact double test only where the float32 distance lies within a
+ * proven error bound of the radius.  Included by kdtree.c.
+ */
+#ifndef MS_SUBSET_SUMS_H
+#define MS_SUBSET_SUMS_H
+
+#include <math.h>
+
+#include "ms_internal.h"
+
+#ifdef MS_AVX2_TARGET
+#include <immintrin.h>
+#endif
+
+/* Stride of one seed's sums: d weighted coordinates, then the weight. */
+#define MS_SUBSET_W(d) ((d) < 4 ? 4 : 8)
+
+/* Buffered point i to seed k (column k of cols, m seeds): the tree's
+ * squared distance, so that it agrees with the box bounds. */
+MS_ALWAYS_INLINE double ms_pair_r2(const double pb[][MS_PAIR_BUF], int64_t i,
+                                   const double *MS_RESTRICT cols, int64_t m, int64_t k,
+                                   const int64_t d)
+{
+    double u = pb[0][i] - cols[k];
+    double r = u * u;
+    for (int64_t j = 1; j < d; j++) {
+        u = pb[j][i] - cols[j * m + k];
+        r += u * u;
+    }
+    return r;
+}
+
+/* Pad the buffer to a multiple of `to` with weight-0 copies of its first
+ * point.  A weight-0 point adds signed zeros to subset sums that are never
+ * -0.0 (they start at +0.0), so it changes no bit of any sum. */
+MS_ALWAYS_INLINE int64_t ms_pad_buffer(double pb[][MS_PAIR_BUF], int64_t np, int64_t to)
+{
+    for (; np % to != 0; np++) {
+        for (int64_t j = 0; j < MS_SOA_MAX_D; j++) pb[j][np] = pb[j][0];
+        pb[MS_SOA_MAX_D][np] = 0.0;
+    }
+    return np;
+}
+
+/* T[s]: the weighted sums of the subset s (bit b: point i0 + b). */
+MS_ALWAYS_INLINE void ms_subset_table(const double pb[][MS_PAIR_BUF], int64_t i0,
+                                      double T[16][8], const int64_t d)
+{
+    const int64_t E = MS_SUBSET_W(d);
+    for (int64_t j = 0; j < E; j++) T[0][j] = 0.0;
+    for (int b = 0; b < 4; b++) {
+        const double w = pb[MS_SOA_MAX_D][i0 + b];
+        double P[8];
+        for (int64_t j = 0; j < E; j++) P[j] = 0.0;
+        for (int64_t j = 0; j < d; j++) P[j] = pb[j][i0 + b] * w;
+        P[d] = w;
+        const int lo = 1 << b;
+        for (int s = 0; s < lo; s++)
+            for (int64_t j = 0; j < E; j++) T[lo + s][j] = T[s][j] + P[j];
+    }
+}
+
+/* Adds to acc (rows of MS_SUBSET_W(d), one per seed) the points
+ * pb[.][0..np) within r2 of each of the nl seeds list[0..nl), seeds being
+ * columns of cols (m seeds); np <= MS_PAIR_BUF. */
+MS_ALWAYS_INLINE void ms_subset_sums_d(double pb[][MS_PAIR_BUF], int64_t np,
+                                       const double *MS_RESTRICT cols, int64_t m,
+                                       const int64_t *MS_RESTRICT list, int64_t nl,
+                                       double *MS_RESTRICT acc, double r2,
+                                       const int64_t d)
+{
+    const int64_t E = MS_SUBSET_W(d);
+    double T[16][8];
+    unsigned char in[MS_GROUP_MAX];
+    np = ms_pad_buffer(pb, np, 4);
+    for (int64_t i0 = 0; i0 < np; i0 += 4) {
+        ms_subset_table(pb, i0, T, d);
+        for (int64_t l = 0; l < nl; l++) {
+            int s = 0;
+            for (int b = 0; b < 4; b++)
+                s |= (ms_pair_r2(pb, i0 + b, cols, m, list[l], d) <= r2) << b;
+            in[l] = (unsigned char)s;
+        }
+        for (int64_t l = 0; l < nl; l++) {
+            const double *MS_RESTRICT t = T[in[l]];
+            double *MS_RESTRICT a = acc + list[l] * E;
+            for (int64_t j = 0; j < E; j++) a[j] += t[j];
+        }
+    }
+}
+
+static void ms_subset_sums(double pb[][MS_PAIR_BUF], int64_t np, const double *cols,
+                           int64_t m, const int64_t *list, int64_t nl, double *acc,
+                           double r2, int64_t d)
+{
+    switch (d) {
+    case 1: ms_subset_sums_d(pb, np, cols, m, list, nl, acc, r2, 1); break;
+    case 2: ms_subset_sums_d(pb, np, cols, m, list, nl, acc, r2, 2); break;
+    case 3: ms_subset_sums_d(pb, np, cols, m, list, nl, acc, r2, 3); break;
+    default: ms_subset_sums_d(pb, np, cols, m, list, nl, acc, r2, 4); break;
+    }
+}
+
+#ifdef MS_AVX2_TARGET
+
+/* The seeds as the float32 screen sees them: offsets from the group's
+ * centre, and the largest offset per feature. */
+typedef struct ms_seed_screen {
+    double cen[MS_SOA_MAX_D], amax[MS_SOA_MAX_D];
+    float a32[MS_GROUP_MAX][MS_SOA_MAX_D];
+} ms_seed_screen;
+
+static void ms_seed_screen_init(ms_seed_screen *sc, const double *cols, int64_t m,
+                                const double *glo, const double *ghi, int64_t d)
+{
+    for (int64_t j = 0; j < d; j++) {
+        const double c = 0.5 * glo[j] + 0.5 * ghi[j];
+        double amax = 0.0;
+        for (int64_t k = 0; k < m; k++) {
+            const double a = cols[j * m + k] - c;
+            sc->a32[k][j] = (float)a;
+            amax = fabs(a) > amax ? fabs(a) : amax;
+        }
+        sc->cen[j] = c;
+        sc->amax[j] = amax;
+    }
+}
+
+#define MS_AVX2_INLINE static inline __attribute__((always_inline)) MS_AVX2_TARGET
+
+/* ms_subset_table on vectors: lanes 0..3 of part 0 hold the coordinates
+ * and weight for d < 4; for d = 4 part 1 holds the weight. */
+MS_AVX2_INLINE void ms_subset_table_avx2(const double pb[][MS_PAIR_BUF], int64_t i0,
+                                         __m256d T[16][2], const int64_t d)
+{
+    T[0][0] = T[0][1] = _mm256_setzero_pd();
+    for (int b = 0; b < 4; b++) {
+        const int64_t i = i0 + b;
+        const __m256d w = _mm256_set1_pd(pb[MS_SOA_MAX_D][i]);
+        __m256d p0, p1 = _mm256_setzero_pd();
+        if (d == 1)
+            p0 = _mm256_set_pd(0.0, 0.0, 1.0, pb[0][i]);
+        else if (d == 2)
+            p0 = _mm256_set_pd(0.0, 1.0, pb[1][i], pb[0][i]);
+        else if (d == 3)
+            p0 = _mm256_set_pd(1.0, pb[2][i], pb[1][i], pb[0][i]);
+        else {
+            p0 = _mm256_set_pd(pb[3][i], pb[2][i], pb[1][i], pb[0][i]);
+            p1 = _mm256_mul_pd(_mm256_set_pd(0.0, 0.0, 0.0, 1.0), w);
+        }
+        p0 = _mm256_mul_pd(p0, w);
+        const int lo = 1 << b;
+        for (int s = 0; s < lo; s++) {
+            T[lo + s][0] = _mm256_add_pd(T[s][0], p0);
+            if (d == 4) T[lo + s][1] = _mm256_add_pd(T[s][1], p1);
+        }
+    }
+}
+
+/* A float32 threshold on the far side of the double x: below it (down)
+ * or above it. */
+static inline float ms_float_beyond(double x, int down)
+{
+    float f = (float)x;
+    if (down ? (double)f > x : (double)f < x) {
+        /* x > 0 is normal in float32, so one step of the bit pattern is
+         * the neighbouring float on that side. */
+        union {
+            float f;
+            uint32_t u;
+        } v = {f};
+        v.u = down ? v.u - 1 : v.u + 1;
+        f = v.f;
+    }
+    return f;
+}
+
+/* ms_subset_sums_d, eight points at a time.  Error bound of the screen:
+ * with A and B a seed's and a point's offsets from the centre, each
+ * float32 coordinate difference is within 2^-23 (|A_j| + |B_j|) of the
+ * true one and the float32 sum of squares within 2^-21 S of the true
+ * squared distance, S = sum_j (max|A_j| + max|B_j|)^2; the double
+ * expression is within 2^-50 S.  A margin of 2^-17 S (plus 2^-40 r2 for
+ * rounding the thresholds) therefore separates the sure cases, as long as
+ * S and r2 stay well inside float32's normal range. */
+MS_AVX2_INLINE void ms_subset_sums_avx2_d(double pb[][MS_PAIR_BUF], int64_t np,
+                                          const double *MS_RESTRICT cols, int64_t m,
+                                          const int64_t *MS_RESTRICT list, int64_t nl,
+                                          const ms_seed_screen *sc,
+                                          double *MS_RESTRICT acc, double r2,
+                                          const int64_t d)
+{
+    const int64_t E = MS_SUBSET_W(d);
+    const int r2_ok = r2 >= 0x1p-100 && r2 <= 0x1p100;
+    __m256d T0[16][2], T1[16][2];
+    np = ms_pad_buffer(pb, np, 8);
+    for (int64_t i0 = 0; i0 < np; i0 += 8) {
+        ms_subset_table_avx2(pb, i0, T0, d);
+        ms_subset_table_avx2(pb, i0 + 4, T1, d);
+        __m256 B[MS_SOA_MAX_D];
+        double S = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const __m256d c = _mm256_set1_pd(sc->cen[j]), sign = _mm256_set1_pd(-0.0);
+            const __m256d lo = _mm256_sub_pd(_mm256_loadu_pd(&pb[j][i0]), c);
+            const __m256d hi = _mm256_sub_pd(_mm256_loadu_pd(&pb[j][i0 + 4]), c);
+            B[j] = _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
+            const __m256d mx =
+                _mm256_max_pd(_mm256_andnot_pd(sign, lo), _mm256_andnot_pd(sign, hi));
+            double v[4];
+            _mm256_storeu_pd(v, mx);
+            const double b01 = v[0] > v[1] ? v[0] : v[1], b23 = v[2] > v[3] ? v[2] : v[3];
+            const double g = sc->amax[j] + (b01 > b23 ? b01 : b23);
+            S += g * g;
+        }
+        const double eps = S * 0x1p-17 + r2 * 0x1p-40;
+        const int screen = r2_ok && S >= 0x1p-100 && S <= 0x1p100 && eps <= 0.0625 * r2;
+        const __m256 vlo = _mm256_set1_ps(screen ? ms_float_beyond(r2 - eps, 1) : 0.0f);
+        const __m256 vhi = _mm256_set1_ps(screen ? ms_float_beyond(r2 + eps, 0) : 0.0f);
+        for (int64_t l = 0; l < nl; l++) {
+            const int64_t k = list[l];
+            int in = 0;
+            if (screen) {
+                const float *a = sc->a32[k];
+                __m256 u = _mm256_sub_ps(B[0], _mm256_broadcast_ss(a));
+                __m256 r = _mm256_mul_ps(u, u);
+                for (int64_t j = 1; j < d; j++) {
+                    u = _mm256_sub_ps(B[j], _mm256_broadcast_ss(a + j));
+                    r = _mm256_add_ps(r, _mm256_mul_ps(u, u));
+                }
+                in = _mm256_movemask_ps(_mm256_cmp_ps(r, vlo, _CMP_LE_OQ));
+                int unsure = _mm256_movemask_ps(_mm256_cmp_ps(r, vhi, _CMP_LE_OQ)) & ~in;
+                while (unsure) {
+                    const int b = __builtin_ctz((unsigned)unsure);
+                    unsure &= unsure - 1;
+                    in |= (ms_pair_r2(pb, i0 + b, cols, m, k, d) <= r2) << b;
+                }
+            } else {
+                for (int b = 0; b < 8; b++)
+                    in |= (ms_pair_r2(pb, i0 + b, cols, m, k, d) <= r2) << b;
+            }
+            double *a = acc + k * E;
+            __m256d s = _mm256_add_pd(_mm256_loadu_pd(a), T0[in & 15][0]);
+            _mm256_storeu_pd(a, _mm256_add_pd(s, T1[in >> 4][0]));
+            if (d == 4) {
+                s = _mm256_add_pd(_mm256_loadu_pd(a + 4), T0[in & 15][1]);
+                _mm256_storeu_pd(a + 4, _mm256_add_pd(s, T1[in >> 4][1]));
+            }
+        }
+    }
+}
+
+MS_AVX2_TARGET static void ms_subset_sums_avx2(double pb[][MS_PAIR_BUF], int64_t np,
+                                               const double *cols, int64_t m,
+                                               const int64_t *list, int64_t nl,
+                                               const ms_seed_screen *sc, double *acc,
+                                               double r2, int64_t d)
+{
+    switch (d) {
+    case 1: ms_subset_sums_avx2_d(pb, np, cols, m, list, nl, sc, acc, r2, 1); break;
+    case 2: ms_subset_sums_avx2_d(pb, np, cols, m, list, nl, sc, acc, r2, 2); break;
+    case 3: ms_subset_sums_avx2_d(pb, np, cols, m, list, nl, sc, acc, r2, 3); break;
+    default: ms_subset_sums_avx2_d(pb, np, cols, m, list, nl, sc, acc, r2, 4); break;
+    }
+}
+
+#endif /* MS_AVX2_TARGET */
+
+#endif /* MS_SUBSET_SUMS_H */
