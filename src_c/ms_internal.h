@@ -77,7 +77,7 @@ MS_ALWAYS_INLINE ms_gap ms_gap_reach(double x, double lo, double hi)
 #define MS_BLOCK_POINTS 128
 
 /* Most seeds a group query takes at once. */
-#define MS_GROUP_MAX 128
+#define MS_GROUP_MAX 512
 
 /* Most features for which flat sums of single seeds read the points by
  * column (the leaf loop's SIMD accumulators are written out to it). */

@@ -82,7 +82,7 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
         if (converged) converged[k] = 0;
         for (int64_t j = 0; j < d; j++) means[k * d + j] = seeds[k * d + j];
     }
-    int64_t n_act = n_seeds, finished = 0;
+    int64_t n_act = n_seeds, finished = 0, rounds = 0;
     while (n_act > 0) {
         for (int64_t a = 0; a < n_act; a++)
             for (int64_t j = 0; j < d; j++) pos[a * d + j] = means[act[a] * d + j];
@@ -91,8 +91,8 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
         one.fail_alloc_after = rt->allocs_left;
         /* the size of a seed-tree leaf n_act / 2^k nearest the target */
         int64_t group = n_act;
-        while ((double)group > MS_GROUP_TARGET(d) * 1.4142135623730951)
-            group = (group + 1) / 2;
+        const double target = MS_GROUP_TARGET(d, rounds == 0);
+        while ((double)group > target * 1.4142135623730951) group = (group + 1) / 2;
         st = ms_tree_build_f64(pos, NULL, n_act, d, group, MS_KERNEL_FLAT, &one, &groups);
         if (st != MS_OK) goto done;
         int64_t n_leaves = 0;
@@ -148,6 +148,7 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
             ms_free(gw);
         }
         ms_tree_free_f64(groups);
+        rounds++;
         if (failed) {
             st = MS_ERR_NOMEM;
             goto done;
