@@ -954,9 +954,18 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
 #define MS_SOME_PAIRS(nb)                                                                \
     (simd ? ms_subset_sums_avx2(pb, nb, cols, m, some, n_some, &screen, acc, r2, d)      \
           : ms_subset_sums(pb, nb, cols, m, some, n_some, acc, r2, d))
+#define MS_ADD_WHOLE(nb)                                                                 \
+    (simd ? ms_add_whole_avx2(pb, nb, all, n_all, acc, d)                                \
+          : ms_add_whole(pb, nb, all, n_all, acc, d))
+#define MS_BLOCK_SIDES()                                                                 \
+    (simd ? ms_block_sides_avx2(cols, m, blo, bhi, r2, all, &n_all, some, &n_some, d)    \
+          : ms_block_sides(cols, m, blo, bhi, r2, all, &n_all, some, &n_some, d))
 #else
     (void)simd;
 #define MS_SOME_PAIRS(nb) ms_subset_sums(pb, nb, cols, m, some, n_some, acc, r2, d)
+#define MS_ADD_WHOLE(nb) ms_add_whole(pb, nb, all, n_all, acc, d)
+#define MS_BLOCK_SIDES()                                                                 \
+    ms_block_sides(cols, m, blo, bhi, r2, all, &n_all, some, &n_some, d)
 #endif
     stack[top++] = 0;
     while (top > 0) {
@@ -984,29 +993,13 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
              * are tested point by point.  No point can lie inside every
              * ball while some seed's ball misses the box, nor outside
              * every ball while some seed's ball holds it. */
-            const MS_T *blo = t->lo + nid * d, *bhi = t->hi + nid * d;
-            double sa[MS_GROUP_MAX], sb[MS_GROUP_MAX];
-#if defined(_OPENMP) && _OPENMP >= 201307
-#pragma omp simd
-#endif
-            for (int64_t k = 0; k < m; k++) {
-                double a = 0.0, b = 0.0;
-                for (int64_t j = 0; j < d; j++) {
-                    const ms_gap g =
-                        ms_gap_reach(cols[j * m + k], (double)blo[j], (double)bhi[j]);
-                    a += g.near2;
-                    b += g.far2;
-                }
-                sa[k] = a;
-                sb[k] = b;
+            double blo[MS_SOA_MAX_D], bhi[MS_SOA_MAX_D];
+            for (int64_t j = 0; j < d; j++) {
+                blo[j] = (double)t->lo[nid * d + j];
+                bhi[j] = (double)t->hi[nid * d + j];
             }
-            int64_t n_all = 0, n_some = 0;
-            for (int64_t k = 0; k < m; k++) { /* without branches: sides mix */
-                all[n_all] = k;
-                some[n_some] = k;
-                n_all += sb[k] <= r2;
-                n_some += (sa[k] <= r2) & (sb[k] > r2);
-            }
+            int64_t n_all, n_some;
+            MS_BLOCK_SIDES();
             if (n_all + n_some == 0) continue;
             /* The points measured against the group box on SIMD lanes,
              * then routed without branches, in point order: inside every
@@ -1056,19 +1049,7 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
                 if (d > 2) shx[2] = s2;
                 if (d > 3) shx[3] = s3;
                 if (nb == 0) continue;
-                if (n_all > 0) {
-                    /* the undecided points' sum, in point order */
-                    double u[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
-                    for (int64_t i = 0; i < nb; i++) {
-                        const double w = pb[MS_SOA_MAX_D][i];
-                        for (int64_t j = 0; j < d; j++) u[j] += pb[j][i] * w;
-                        u[d] += w;
-                    }
-                    for (int64_t l = 0; l < n_all; l++) {
-                        double *MS_RESTRICT ak = acc + all[l] * E;
-                        for (int64_t j = 0; j < E; j++) ak[j] += u[j];
-                    }
-                }
+                if (n_all > 0) MS_ADD_WHOLE(nb);
                 if (n_some > 0) MS_SOME_PAIRS(nb);
             }
             continue;
@@ -1115,6 +1096,8 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
         }
     }
 #undef MS_SOME_PAIRS
+#undef MS_ADD_WHOLE
+#undef MS_BLOCK_SIDES
     for (int64_t k = 0; k < m; k++) {
         if (d <= MS_SOA_MAX_D) {
             W[k] = acc[k * E + d] + shw;

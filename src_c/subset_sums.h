@@ -113,6 +113,71 @@ static void ms_subset_sums(double pb[][MS_PAIR_BUF], int64_t np, const double *c
     }
 }
 
+/* Sorts the m seeds (columns of cols) by the box [blo, bhi]: all gets
+ * those whose ball holds the box, some those whose ball crosses it, both
+ * in seed order; the rest miss it.  The bounds are those of the tree's
+ * point-to-box tests (ms_gap_reach). */
+MS_ALWAYS_INLINE void ms_block_sides_d(const double *MS_RESTRICT cols, int64_t m,
+                                       const double *blo, const double *bhi, double r2,
+                                       int64_t *MS_RESTRICT all, int64_t *n_all,
+                                       int64_t *MS_RESTRICT some, int64_t *n_some,
+                                       const int64_t d)
+{
+    double sa[MS_GROUP_MAX], sb[MS_GROUP_MAX];
+#if defined(_OPENMP) && _OPENMP >= 201307
+#pragma omp simd
+#endif
+    for (int64_t k = 0; k < m; k++) {
+        double a = 0.0, b = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const ms_gap g = ms_gap_reach(cols[j * m + k], blo[j], bhi[j]);
+            a += g.near2;
+            b += g.far2;
+        }
+        sa[k] = a;
+        sb[k] = b;
+    }
+    int64_t na = 0, ns = 0;
+    for (int64_t k = 0; k < m; k++) { /* without branches: the sides mix */
+        all[na] = k;
+        some[ns] = k;
+        na += sb[k] <= r2;
+        ns += (sa[k] <= r2) & (sb[k] > r2);
+    }
+    *n_all = na;
+    *n_some = ns;
+}
+
+static void ms_block_sides(const double *cols, int64_t m, const double *blo,
+                           const double *bhi, double r2, int64_t *all, int64_t *n_all,
+                           int64_t *some, int64_t *n_some, int64_t d)
+{
+    switch (d) {
+    case 1: ms_block_sides_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 1); break;
+    case 2: ms_block_sides_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 2); break;
+    case 3: ms_block_sides_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 3); break;
+    default: ms_block_sides_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 4); break;
+    }
+}
+
+/* Adds the sum of the buffered points, in buffer order, to the rows of
+ * acc listed in all. */
+static void ms_add_whole(const double pb[][MS_PAIR_BUF], int64_t np, const int64_t *all,
+                         int64_t n_all, double *acc, int64_t d)
+{
+    const int64_t E = MS_SUBSET_W(d);
+    double u[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    for (int64_t i = 0; i < np; i++) {
+        const double w = pb[MS_SOA_MAX_D][i];
+        for (int64_t j = 0; j < d; j++) u[j] += pb[j][i] * w;
+        u[d] += w;
+    }
+    for (int64_t l = 0; l < n_all; l++) {
+        double *MS_RESTRICT a = acc + all[l] * E;
+        for (int64_t j = 0; j < E; j++) a[j] += u[j];
+    }
+}
+
 #ifdef MS_AVX2_TARGET
 
 /* The seeds as the float32 screen sees them: offsets from the group's
@@ -140,6 +205,27 @@ static void ms_seed_screen_init(ms_seed_screen *sc, const double *cols, int64_t 
 
 #define MS_AVX2_INLINE static inline __attribute__((always_inline)) MS_AVX2_TARGET
 
+/* One point's weighted coordinates and weight on lanes, as in
+ * ms_subset_table: part 1 carries the weight for d = 4. */
+MS_AVX2_INLINE void ms_point_avx2(const double pb[][MS_PAIR_BUF], int64_t i, __m256d *p0,
+                                  __m256d *p1, const int64_t d)
+{
+    const __m256d w = _mm256_set1_pd(pb[MS_SOA_MAX_D][i]);
+    __m256d v;
+    *p1 = _mm256_setzero_pd();
+    if (d == 1)
+        v = _mm256_set_pd(0.0, 0.0, 1.0, pb[0][i]);
+    else if (d == 2)
+        v = _mm256_set_pd(0.0, 1.0, pb[1][i], pb[0][i]);
+    else if (d == 3)
+        v = _mm256_set_pd(1.0, pb[2][i], pb[1][i], pb[0][i]);
+    else {
+        v = _mm256_set_pd(pb[3][i], pb[2][i], pb[1][i], pb[0][i]);
+        *p1 = _mm256_mul_pd(_mm256_set_pd(0.0, 0.0, 0.0, 1.0), w);
+    }
+    *p0 = _mm256_mul_pd(v, w);
+}
+
 /* ms_subset_table on vectors: lanes 0..3 of part 0 hold the coordinates
  * and weight for d < 4; for d = 4 part 1 holds the weight. */
 MS_AVX2_INLINE void ms_subset_table_avx2(const double pb[][MS_PAIR_BUF], int64_t i0,
@@ -147,20 +233,8 @@ MS_AVX2_INLINE void ms_subset_table_avx2(const double pb[][MS_PAIR_BUF], int64_t
 {
     T[0][0] = T[0][1] = _mm256_setzero_pd();
     for (int b = 0; b < 4; b++) {
-        const int64_t i = i0 + b;
-        const __m256d w = _mm256_set1_pd(pb[MS_SOA_MAX_D][i]);
-        __m256d p0, p1 = _mm256_setzero_pd();
-        if (d == 1)
-            p0 = _mm256_set_pd(0.0, 0.0, 1.0, pb[0][i]);
-        else if (d == 2)
-            p0 = _mm256_set_pd(0.0, 1.0, pb[1][i], pb[0][i]);
-        else if (d == 3)
-            p0 = _mm256_set_pd(1.0, pb[2][i], pb[1][i], pb[0][i]);
-        else {
-            p0 = _mm256_set_pd(pb[3][i], pb[2][i], pb[1][i], pb[0][i]);
-            p1 = _mm256_mul_pd(_mm256_set_pd(0.0, 0.0, 0.0, 1.0), w);
-        }
-        p0 = _mm256_mul_pd(p0, w);
+        __m256d p0, p1;
+        ms_point_avx2(pb, i0 + b, &p0, &p1, d);
         const int lo = 1 << b;
         for (int s = 0; s < lo; s++) {
             T[lo + s][0] = _mm256_add_pd(T[s][0], p0);
@@ -272,6 +346,106 @@ MS_AVX2_TARGET static void ms_subset_sums_avx2(double pb[][MS_PAIR_BUF], int64_t
     case 2: ms_subset_sums_avx2_d(pb, np, cols, m, list, nl, sc, acc, r2, 2); break;
     case 3: ms_subset_sums_avx2_d(pb, np, cols, m, list, nl, sc, acc, r2, 3); break;
     default: ms_subset_sums_avx2_d(pb, np, cols, m, list, nl, sc, acc, r2, 4); break;
+    }
+}
+
+/* ms_block_sides_d, four seeds at a time, with the same arithmetic: of
+ * below, above and 0 at most one is positive, so their maximum is
+ * ms_gap_reach's nearest gap. */
+MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_t m,
+                                          const double *blo, const double *bhi, double r2,
+                                          int64_t *MS_RESTRICT all, int64_t *n_all,
+                                          int64_t *MS_RESTRICT some, int64_t *n_some,
+                                          const int64_t d)
+{
+    static const int64_t pack[16][4] = {
+        {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0},
+        {2, 0, 0, 0}, {0, 2, 0, 0}, {1, 2, 0, 0}, {0, 1, 2, 0},
+        {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0},
+        {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
+    const __m256d R2 = _mm256_set1_pd(r2), zero = _mm256_setzero_pd();
+    int64_t na = 0, ns = 0, k = 0;
+    /* Each store writes four slots but advances by the seeds it holds;
+     * na, ns <= k keeps it inside the m slots. */
+    for (; k + 4 <= m; k += 4) {
+        __m256d a = zero, b = zero;
+        for (int64_t j = 0; j < d; j++) {
+            const __m256d x = _mm256_loadu_pd(cols + j * m + k);
+            const __m256d lo = _mm256_set1_pd(blo[j]), hi = _mm256_set1_pd(bhi[j]);
+            const __m256d near = _mm256_max_pd(
+                _mm256_max_pd(_mm256_sub_pd(x, hi), _mm256_sub_pd(lo, x)), zero);
+            const __m256d far = _mm256_max_pd(_mm256_sub_pd(x, lo), _mm256_sub_pd(hi, x));
+            a = _mm256_add_pd(a, _mm256_mul_pd(near, near));
+            b = _mm256_add_pd(b, _mm256_mul_pd(far, far));
+        }
+        const __m256d bin = _mm256_cmp_pd(b, R2, _CMP_LE_OQ);
+        const __m256d ain = _mm256_cmp_pd(a, R2, _CMP_LE_OQ);
+        const int ma = _mm256_movemask_pd(bin),
+                  ms = _mm256_movemask_pd(_mm256_andnot_pd(bin, ain));
+        const __m256i base = _mm256_set1_epi64x(k);
+        _mm256_storeu_si256(
+            (__m256i *)(all + na),
+            _mm256_add_epi64(base, _mm256_loadu_si256((const __m256i *)pack[ma])));
+        _mm256_storeu_si256(
+            (__m256i *)(some + ns),
+            _mm256_add_epi64(base, _mm256_loadu_si256((const __m256i *)pack[ms])));
+        na += __builtin_popcount((unsigned)ma);
+        ns += __builtin_popcount((unsigned)ms);
+    }
+    for (; k < m; k++) {
+        double a = 0.0, b = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const ms_gap g = ms_gap_reach(cols[j * m + k], blo[j], bhi[j]);
+            a += g.near2;
+            b += g.far2;
+        }
+        all[na] = k;
+        some[ns] = k;
+        na += b <= r2;
+        ns += (a <= r2) & (b > r2);
+    }
+    *n_all = na;
+    *n_some = ns;
+}
+
+MS_AVX2_TARGET static void ms_block_sides_avx2(const double *cols, int64_t m,
+                                               const double *blo, const double *bhi,
+                                               double r2, int64_t *all, int64_t *n_all,
+                                               int64_t *some, int64_t *n_some, int64_t d)
+{
+    switch (d) {
+    case 1:
+        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 1);
+        break;
+    case 2:
+        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 2);
+        break;
+    case 3:
+        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 3);
+        break;
+    default:
+        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 4);
+        break;
+    }
+}
+
+/* ms_add_whole on vectors, with the same sums. */
+MS_AVX2_TARGET static void ms_add_whole_avx2(const double pb[][MS_PAIR_BUF], int64_t np,
+                                             const int64_t *all, int64_t n_all,
+                                             double *acc, int64_t d)
+{
+    const int64_t E = MS_SUBSET_W(d);
+    __m256d u0 = _mm256_setzero_pd(), u1 = _mm256_setzero_pd();
+    for (int64_t i = 0; i < np; i++) {
+        __m256d p0, p1;
+        ms_point_avx2(pb, i, &p0, &p1, d);
+        u0 = _mm256_add_pd(u0, p0);
+        u1 = _mm256_add_pd(u1, p1);
+    }
+    for (int64_t l = 0; l < n_all; l++) {
+        double *a = acc + all[l] * E;
+        _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), u0));
+        if (d == 4) _mm256_storeu_pd(a + 4, _mm256_add_pd(_mm256_loadu_pd(a + 4), u1));
     }
 }
 
