@@ -45,9 +45,10 @@
  * as the portable one (see subset_sums.h). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                   \
     defined(__GLIBC__) && !defined(MS_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
-#define MS_AVX2_TARGET __attribute__((target("avx2,popcnt")))
+#define MS_AVX2_TARGET __attribute__((target("avx2,fma,popcnt")))
 #define MS_CPU_HAS_AVX2()                                                                \
-    (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+    (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&                  \
+     __builtin_cpu_supports("popcnt"))
 #endif
 
 /* Squared distances from coordinate x to the nearest and farthest ends of

@@ -180,11 +180,13 @@ static void ms_add_whole(const double pb[][MS_PAIR_BUF], int64_t np, const int64
 
 #ifdef MS_AVX2_TARGET
 
-/* The seeds as the float32 screen sees them: offsets from the group's
- * centre, and the largest offset per feature. */
+/* The seeds as the float32 screen sees them: with a a seed's offset from
+ * the group's centre in float32, -2 a and |a|^2 (the screen expands
+ * |b - a|^2 = |b|^2 - 2 a.b + |a|^2), and the largest offset per
+ * feature. */
 typedef struct ms_seed_screen {
     double cen[MS_SOA_MAX_D], amax[MS_SOA_MAX_D];
-    float a32[MS_GROUP_MAX][MS_SOA_MAX_D];
+    float a32[MS_GROUP_MAX][MS_SOA_MAX_D + 1];
 } ms_seed_screen;
 
 static void ms_seed_screen_init(ms_seed_screen *sc, const double *cols, int64_t m,
@@ -200,6 +202,14 @@ static void ms_seed_screen_init(ms_seed_screen *sc, const double *cols, int64_t 
         }
         sc->cen[j] = c;
         sc->amax[j] = amax;
+    }
+    for (int64_t k = 0; k < m; k++) {
+        float a2 = 0.0f;
+        for (int64_t j = 0; j < d; j++) {
+            a2 += sc->a32[k][j] * sc->a32[k][j];
+            sc->a32[k][j] *= -2.0f;
+        }
+        sc->a32[k][MS_SOA_MAX_D] = a2;
     }
 }
 
@@ -261,12 +271,13 @@ static inline float ms_float_beyond(double x, int down)
     return f;
 }
 
-/* ms_subset_sums_d, eight points at a time.  Error bound of the screen:
- * with A and B a seed's and a point's offsets from the centre, each
- * float32 coordinate difference is within 2^-23 (|A_j| + |B_j|) of the
- * true one and the float32 sum of squares within 2^-21 S of the true
- * squared distance, S = sum_j (max|A_j| + max|B_j|)^2; the double
- * expression is within 2^-50 S.  A margin of 2^-17 S (plus 2^-40 r2 for
+/* ms_subset_sums_d, eight points at a time.  Error bound of the screen,
+ * with A and B a seed's and a point's offsets from the centre and
+ * S = sum_j (max|A_j| + max|B_j|)^2: rounding A and B to float32 moves the
+ * squared distance by at most 2^-23 S; each of the at most 13 roundings of
+ * the expanded float32 sum (|b|^2, the fused terms of -2 a.b, |a|^2, the
+ * last add) errs by at most 2^-24 S, and the double expression by 2^-50 S:
+ * together less than 2^-19 S.  A margin of 2^-17 S (plus 2^-40 r2 for
  * rounding the thresholds) therefore separates the sure cases, as long as
  * S and r2 stay well inside float32's normal range. */
 MS_AVX2_INLINE void ms_subset_sums_avx2_d(double pb[][MS_PAIR_BUF], int64_t np,
@@ -283,13 +294,14 @@ MS_AVX2_INLINE void ms_subset_sums_avx2_d(double pb[][MS_PAIR_BUF], int64_t np,
     for (int64_t i0 = 0; i0 < np; i0 += 8) {
         ms_subset_table_avx2(pb, i0, T0, d);
         ms_subset_table_avx2(pb, i0 + 4, T1, d);
-        __m256 B[MS_SOA_MAX_D];
+        __m256 B[MS_SOA_MAX_D], b2 = _mm256_setzero_ps();
         double S = 0.0;
         for (int64_t j = 0; j < d; j++) {
             const __m256d c = _mm256_set1_pd(sc->cen[j]), sign = _mm256_set1_pd(-0.0);
             const __m256d lo = _mm256_sub_pd(_mm256_loadu_pd(&pb[j][i0]), c);
             const __m256d hi = _mm256_sub_pd(_mm256_loadu_pd(&pb[j][i0 + 4]), c);
             B[j] = _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
+            b2 = _mm256_fmadd_ps(B[j], B[j], b2);
             const __m256d mx =
                 _mm256_max_pd(_mm256_andnot_pd(sign, lo), _mm256_andnot_pd(sign, hi));
             double v[4];
@@ -307,12 +319,10 @@ MS_AVX2_INLINE void ms_subset_sums_avx2_d(double pb[][MS_PAIR_BUF], int64_t np,
             int in = 0;
             if (screen) {
                 const float *a = sc->a32[k];
-                __m256 u = _mm256_sub_ps(B[0], _mm256_broadcast_ss(a));
-                __m256 r = _mm256_mul_ps(u, u);
-                for (int64_t j = 1; j < d; j++) {
-                    u = _mm256_sub_ps(B[j], _mm256_broadcast_ss(a + j));
-                    r = _mm256_add_ps(r, _mm256_mul_ps(u, u));
-                }
+                __m256 r = b2;
+                for (int64_t j = 0; j < d; j++)
+                    r = _mm256_fmadd_ps(_mm256_broadcast_ss(a + j), B[j], r);
+                r = _mm256_add_ps(r, _mm256_broadcast_ss(a + MS_SOA_MAX_D));
                 in = _mm256_movemask_ps(_mm256_cmp_ps(r, vlo, _CMP_LE_OQ));
                 int unsure = _mm256_movemask_ps(_mm256_cmp_ps(r, vhi, _CMP_LE_OQ)) & ~in;
                 while (unsure) {
