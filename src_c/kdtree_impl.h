@@ -1013,14 +1013,9 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
 #pragma omp simd
 #endif
                 for (int64_t i = 0; i < len; i++) {
-                    double a = 0.0, b = 0.0;
-                    for (int64_t j = 0; j < d; j++) {
-                        const ms_gap g = ms_gap_reach(soa[j * n + c + i], glo[j], ghi[j]);
-                        a += g.near2;
-                        b += g.far2;
-                    }
-                    av[i] = a;
-                    bv[i] = b;
+                    const ms_gap g = ms_box_reach(soa + c + i, n, glo, ghi, d);
+                    av[i] = g.near2;
+                    bv[i] = g.far2;
                 }
                 double s0 = shx[0], s1 = d > 1 ? shx[1] : 0.0, s2 = d > 2 ? shx[2] : 0.0,
                        s3 = d > 3 ? shx[3] : 0.0;

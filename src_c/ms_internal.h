@@ -68,6 +68,21 @@ MS_ALWAYS_INLINE ms_gap ms_gap_reach(double x, double lo, double hi)
     return g;
 }
 
+/* ms_gap_reach summed over the d features of x (x[j * stride]): the
+ * squared distances from x to the nearest and farthest points of the box
+ * [lo, hi], as the tree rounds them. */
+MS_ALWAYS_INLINE ms_gap ms_box_reach(const double *x, int64_t stride, const double *lo,
+                                     const double *hi, const int64_t d)
+{
+    ms_gap r = {0.0, 0.0};
+    for (int64_t j = 0; j < d; j++) {
+        const ms_gap g = ms_gap_reach(x[j * stride], lo[j], hi[j]);
+        r.near2 += g.near2;
+        r.far2 += g.far2;
+    }
+    return r;
+}
+
 /* Undecided points a group query buffers before summing them seed by seed
  * (a multiple of 8: the sums take them four and eight at a time). */
 #define MS_PAIR_BUF 64

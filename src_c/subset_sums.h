@@ -128,14 +128,9 @@ MS_ALWAYS_INLINE void ms_block_sides_d(const double *MS_RESTRICT cols, int64_t m
 #pragma omp simd
 #endif
     for (int64_t k = 0; k < m; k++) {
-        double a = 0.0, b = 0.0;
-        for (int64_t j = 0; j < d; j++) {
-            const ms_gap g = ms_gap_reach(cols[j * m + k], blo[j], bhi[j]);
-            a += g.near2;
-            b += g.far2;
-        }
-        sa[k] = a;
-        sb[k] = b;
+        const ms_gap g = ms_box_reach(cols + k, m, blo, bhi, d);
+        sa[k] = g.near2;
+        sb[k] = g.far2;
     }
     int64_t na = 0, ns = 0;
     for (int64_t k = 0; k < m; k++) { /* without branches: the sides mix */
@@ -403,16 +398,11 @@ MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_
         ns += __builtin_popcount((unsigned)ms);
     }
     for (; k < m; k++) {
-        double a = 0.0, b = 0.0;
-        for (int64_t j = 0; j < d; j++) {
-            const ms_gap g = ms_gap_reach(cols[j * m + k], blo[j], bhi[j]);
-            a += g.near2;
-            b += g.far2;
-        }
+        const ms_gap g = ms_box_reach(cols + k, m, blo, bhi, d);
         all[na] = k;
         some[ns] = k;
-        na += b <= r2;
-        ns += (a <= r2) & (b > r2);
+        na += g.far2 <= r2;
+        ns += (g.near2 <= r2) & (g.far2 > r2);
     }
     *n_all = na;
     *n_some = ns;
