@@ -960,12 +960,16 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
 #define MS_BLOCK_SIDES()                                                                 \
     (simd ? ms_block_sides_avx2(cols, m, blo, bhi, r2, all, &n_all, some, &n_some, d)    \
           : ms_block_sides(cols, m, blo, bhi, r2, all, &n_all, some, &n_some, d))
+#define MS_ROUTE()                                                                       \
+    (simd ? ms_route_avx2(soa, n, c, len, av, bv, r2, pb, u, d)                          \
+          : ms_route(soa, n, t->weights, c, len, av, bv, r2, pb, u, d))
 #else
     (void)simd;
 #define MS_SOME_PAIRS(nb) ms_subset_sums(pb, nb, cols, m, some, n_some, acc, r2, d)
 #define MS_ADD_WHOLE(nb) ms_add_whole(pb, nb, all, n_all, acc, d)
 #define MS_BLOCK_SIDES()                                                                 \
     ms_block_sides(cols, m, blo, bhi, r2, all, &n_all, some, &n_some, d)
+#define MS_ROUTE() ms_route(soa, n, t->weights, c, len, av, bv, r2, pb, u, d)
 #endif
     stack[top++] = 0;
     while (top > 0) {
@@ -1002,9 +1006,8 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
             MS_BLOCK_SIDES();
             if (n_all + n_some == 0) continue;
             /* The points measured against the group box on SIMD lanes,
-             * then routed without branches, in point order: inside every
-             * ball to the shared sums (an outside point adds zeros),
-             * undecided to the buffer. */
+             * then routed without branches: inside every ball to the
+             * shared sums, undecided to the buffer (ms_route). */
             const int64_t n = t->n;
             for (int64_t c = nd->start; c < nd->end; c += MS_PAIR_BUF) {
                 const int64_t len = nd->end - c < MS_PAIR_BUF ? nd->end - c : MS_PAIR_BUF;
@@ -1017,32 +1020,10 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
                     av[i] = g.near2;
                     bv[i] = g.far2;
                 }
-                double s0 = shx[0], s1 = d > 1 ? shx[1] : 0.0, s2 = d > 2 ? shx[2] : 0.0,
-                       s3 = d > 3 ? shx[3] : 0.0;
-                int64_t nb = 0;
-                for (int64_t i = 0; i < len; i++) {
-                    const int64_t ii = c + i;
-                    const double wi = t->weights ? t->weights[ii] : 1.0;
-                    const double win = bv[i] <= r2 ? wi : 0.0;
-                    const double x0 = soa[ii], x1 = d > 1 ? soa[n + ii] : 0.0;
-                    const double x2 = d > 2 ? soa[2 * n + ii] : 0.0,
-                                 x3 = d > 3 ? soa[3 * n + ii] : 0.0;
-                    shw += win;
-                    s0 += win * x0;
-                    s1 += win * x1;
-                    s2 += win * x2;
-                    s3 += win * x3;
-                    pb[0][nb] = x0;
-                    pb[1][nb] = x1;
-                    pb[2][nb] = x2;
-                    pb[3][nb] = x3;
-                    pb[MS_SOA_MAX_D][nb] = wi;
-                    nb += (av[i] <= r2) & (bv[i] > r2);
-                }
-                shx[0] = s0;
-                if (d > 1) shx[1] = s1;
-                if (d > 2) shx[2] = s2;
-                if (d > 3) shx[3] = s3;
+                double u[MS_SOA_MAX_D + 1];
+                const int64_t nb = MS_ROUTE();
+                for (int64_t j = 0; j < d; j++) shx[j] += u[j];
+                shw += u[d];
                 if (nb == 0) continue;
                 if (n_all > 0) MS_ADD_WHOLE(nb);
                 if (n_some > 0) MS_SOME_PAIRS(nb);
@@ -1093,6 +1074,7 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
 #undef MS_SOME_PAIRS
 #undef MS_ADD_WHOLE
 #undef MS_BLOCK_SIDES
+#undef MS_ROUTE
     for (int64_t k = 0; k < m; k++) {
         if (d <= MS_SOA_MAX_D) {
             W[k] = acc[k * E + d] + shw;

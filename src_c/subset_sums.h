@@ -45,10 +45,11 @@ MS_ALWAYS_INLINE double ms_pair_r2(const double pb[][MS_PAIR_BUF], int64_t i,
 /* Pad the buffer to a multiple of `to` with weight-0 copies of its first
  * point.  A weight-0 point adds signed zeros to subset sums that are never
  * -0.0 (they start at +0.0), so it changes no bit of any sum. */
-MS_ALWAYS_INLINE int64_t ms_pad_buffer(double pb[][MS_PAIR_BUF], int64_t np, int64_t to)
+MS_ALWAYS_INLINE int64_t ms_pad_buffer(double pb[][MS_PAIR_BUF], int64_t np, int64_t to,
+                                       const int64_t d)
 {
     for (; np % to != 0; np++) {
-        for (int64_t j = 0; j < MS_SOA_MAX_D; j++) pb[j][np] = pb[j][0];
+        for (int64_t j = 0; j < d; j++) pb[j][np] = pb[j][0];
         pb[MS_SOA_MAX_D][np] = 0.0;
     }
     return np;
@@ -84,7 +85,7 @@ MS_ALWAYS_INLINE void ms_subset_sums_d(double pb[][MS_PAIR_BUF], int64_t np,
     const int64_t E = MS_SUBSET_W(d);
     double T[16][8];
     unsigned char in[MS_GROUP_MAX];
-    np = ms_pad_buffer(pb, np, 4);
+    np = ms_pad_buffer(pb, np, 4, d);
     for (int64_t i0 = 0; i0 < np; i0 += 4) {
         ms_subset_table(pb, i0, T, d);
         for (int64_t l = 0; l < nl; l++) {
@@ -110,6 +111,49 @@ static void ms_subset_sums(double pb[][MS_PAIR_BUF], int64_t np, const double *c
     case 2: ms_subset_sums_d(pb, np, cols, m, list, nl, acc, r2, 2); break;
     case 3: ms_subset_sums_d(pb, np, cols, m, list, nl, acc, r2, 3); break;
     default: ms_subset_sums_d(pb, np, cols, m, list, nl, acc, r2, 4); break;
+    }
+}
+
+/* Routes the points [c, c + len) (len <= MS_PAIR_BUF) of the column copy
+ * soa (n points; weights or NULL) by their gaps to the group box, av and
+ * bv: those inside every ball (bv <= r2) are summed into u (weighted
+ * coordinates, then the weight), point i of the chunk into lane i % 4 and
+ * the lanes combined as (0 + 1) + (2 + 3), so that no chain of adds runs
+ * through the chunk; the undecided ones (av <= r2 < bv) are copied to pb
+ * in point order.  Returns their count. */
+MS_ALWAYS_INLINE int64_t ms_route_d(const double *MS_RESTRICT soa, int64_t n,
+                                    const double *weights, int64_t c, int64_t len,
+                                    const double *av, const double *bv, double r2,
+                                    double pb[][MS_PAIR_BUF], double *u, const int64_t d)
+{
+    double L[4][MS_SOA_MAX_D + 1] = {{0.0}};
+    int64_t nb = 0;
+    for (int64_t i = 0; i < len; i++) {
+        const int64_t ii = c + i;
+        const double wi = weights ? weights[ii] : 1.0;
+        const double win = bv[i] <= r2 ? wi : 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double x = soa[j * n + ii];
+            L[i & 3][j] += win * x;
+            pb[j][nb] = x;
+        }
+        L[i & 3][d] += win;
+        pb[MS_SOA_MAX_D][nb] = wi;
+        nb += (av[i] <= r2) & (bv[i] > r2);
+    }
+    for (int64_t j = 0; j <= d; j++) u[j] = (L[0][j] + L[1][j]) + (L[2][j] + L[3][j]);
+    return nb;
+}
+
+static int64_t ms_route(const double *soa, int64_t n, const double *weights, int64_t c,
+                        int64_t len, const double *av, const double *bv, double r2,
+                        double pb[][MS_PAIR_BUF], double *u, int64_t d)
+{
+    switch (d) {
+    case 1: return ms_route_d(soa, n, weights, c, len, av, bv, r2, pb, u, 1);
+    case 2: return ms_route_d(soa, n, weights, c, len, av, bv, r2, pb, u, 2);
+    case 3: return ms_route_d(soa, n, weights, c, len, av, bv, r2, pb, u, 3);
+    default: return ms_route_d(soa, n, weights, c, len, av, bv, r2, pb, u, 4);
     }
 }
 
@@ -285,7 +329,7 @@ MS_AVX2_INLINE void ms_subset_sums_avx2_d(double pb[][MS_PAIR_BUF], int64_t np,
     const int64_t E = MS_SUBSET_W(d);
     const int r2_ok = r2 >= 0x1p-100 && r2 <= 0x1p100;
     __m256d T0[16][2], T1[16][2];
-    np = ms_pad_buffer(pb, np, 8);
+    np = ms_pad_buffer(pb, np, 8, d);
     for (int64_t i0 = 0; i0 < np; i0 += 8) {
         ms_subset_table_avx2(pb, i0, T0, d);
         ms_subset_table_avx2(pb, i0 + 4, T1, d);
@@ -446,6 +490,79 @@ MS_AVX2_TARGET static void ms_add_whole_avx2(const double pb[][MS_PAIR_BUF], int
         double *a = acc + all[l] * E;
         _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), u0));
         if (d == 4) _mm256_storeu_pd(a + 4, _mm256_add_pd(_mm256_loadu_pd(a + 4), u1));
+    }
+}
+
+/* ms_route_d for unit weights, four points per vector (lane i % 4 is the
+ * vector lane), the undecided ones packed with a permutation table. */
+MS_AVX2_INLINE int64_t ms_route_avx2_d(const double *MS_RESTRICT soa, int64_t n,
+                                       int64_t c, int64_t len, const double *av,
+                                       const double *bv, double r2,
+                                       double pb[][MS_PAIR_BUF], double *u,
+                                       const int64_t d)
+{
+    static const int32_t pack[16][8] = {
+        {0, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {2, 3, 0, 0, 0, 0, 0, 0},
+        {0, 1, 2, 3, 0, 0, 0, 0}, {4, 5, 0, 0, 0, 0, 0, 0}, {0, 1, 4, 5, 0, 0, 0, 0},
+        {2, 3, 4, 5, 0, 0, 0, 0}, {0, 1, 2, 3, 4, 5, 0, 0}, {6, 7, 0, 0, 0, 0, 0, 0},
+        {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
+        {4, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0}, {2, 3, 4, 5, 6, 7, 0, 0},
+        {0, 1, 2, 3, 4, 5, 6, 7}};
+    const __m256d R2 = _mm256_set1_pd(r2), one = _mm256_set1_pd(1.0);
+    __m256d L[MS_SOA_MAX_D + 1];
+    for (int64_t j = 0; j <= d; j++) L[j] = _mm256_setzero_pd();
+    int64_t nb = 0;
+    /* Each store writes four slots but advances by the points it keeps:
+     * nb <= i keeps it inside the buffer. */
+    for (int64_t i = 0; i < len; i += 4) {
+        __m256d a, b, x[MS_SOA_MAX_D];
+        if (i + 4 <= len) {
+            a = _mm256_loadu_pd(av + i);
+            b = _mm256_loadu_pd(bv + i);
+            for (int64_t j = 0; j < d; j++) x[j] = _mm256_loadu_pd(soa + j * n + c + i);
+        } else { /* the last points; the missing lanes lie outside every ball */
+            double ta[4], tb[4], tx[MS_SOA_MAX_D][4];
+            for (int64_t l = 0; l < 4; l++) {
+                const int ok = i + l < len;
+                ta[l] = ok ? av[i + l] : INFINITY;
+                tb[l] = ok ? bv[i + l] : INFINITY;
+                for (int64_t j = 0; j < d; j++)
+                    tx[j][l] = ok ? soa[j * n + c + i + l] : 0.0;
+            }
+            a = _mm256_loadu_pd(ta);
+            b = _mm256_loadu_pd(tb);
+            for (int64_t j = 0; j < d; j++) x[j] = _mm256_loadu_pd(tx[j]);
+        }
+        const __m256d in = _mm256_cmp_pd(b, R2, _CMP_LE_OQ);
+        const int keep =
+            _mm256_movemask_pd(_mm256_andnot_pd(in, _mm256_cmp_pd(a, R2, _CMP_LE_OQ)));
+        const __m256i perm = _mm256_loadu_si256((const __m256i *)pack[keep]);
+        for (int64_t j = 0; j < d; j++) {
+            L[j] = _mm256_add_pd(L[j], _mm256_and_pd(in, x[j]));
+            _mm256_storeu_pd(&pb[j][nb], _mm256_castps_pd(_mm256_permutevar8x32_ps(
+                                             _mm256_castpd_ps(x[j]), perm)));
+        }
+        L[d] = _mm256_add_pd(L[d], _mm256_and_pd(in, one));
+        _mm256_storeu_pd(&pb[MS_SOA_MAX_D][nb], one);
+        nb += __builtin_popcount((unsigned)keep);
+    }
+    for (int64_t j = 0; j <= d; j++) {
+        double v[4];
+        _mm256_storeu_pd(v, L[j]);
+        u[j] = (v[0] + v[1]) + (v[2] + v[3]);
+    }
+    return nb;
+}
+
+MS_AVX2_TARGET static int64_t
+ms_route_avx2(const double *soa, int64_t n, int64_t c, int64_t len, const double *av,
+              const double *bv, double r2, double pb[][MS_PAIR_BUF], double *u, int64_t d)
+{
+    switch (d) {
+    case 1: return ms_route_avx2_d(soa, n, c, len, av, bv, r2, pb, u, 1);
+    case 2: return ms_route_avx2_d(soa, n, c, len, av, bv, r2, pb, u, 2);
+    case 3: return ms_route_avx2_d(soa, n, c, len, av, bv, r2, pb, u, 3);
+    default: return ms_route_avx2_d(soa, n, c, len, av, bv, r2, pb, u, 4);
     }
 }
 
