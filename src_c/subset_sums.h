@@ -11,7 +11,13 @@
  * membership with the tree's distance expression, so all give the same
  * bits.  The AVX2 path screens eight points at a time in float32, taking
  * the exact double test only where the float32 distance lies within a
- * proven error bound of the radius.  Included by kdtree.c.
+ * proven error bound of the radius.
+ *
+ * The same holds for the steps that feed the sums, each with a portable
+ * and an AVX2 form giving the same bits: routing a block's points
+ * (ms_route), sorting the seeds by a block's box (ms_block_sides) and
+ * adding a block whole to the seeds that hold it (ms_add_whole).
+ * Included by kdtree.c.
  */
 #ifndef MS_SUBSET_SUMS_H
 #define MS_SUBSET_SUMS_H
