@@ -927,23 +927,24 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
     int64_t stack[MS_STACK_DEPTH];
     int top = 0;
     /* WX rows: m seeds (filled at the end), the shared sums, then the seeds'
-     * coordinates and their private sums stored by column. */
+     * coordinates by column and, beyond MS_SOA_MAX_D features, their private
+     * sums by column (cx, with the weights in W). */
     double *MS_RESTRICT shx = WX + m * d;
     double *MS_RESTRICT cols = shx + d;
     double *MS_RESTRICT cx = cols + m * d;
     double shw = 0.0;
     for (int64_t j = 0; j < d; j++) shx[j] = 0.0;
-    for (int64_t k = 0; k < m; k++) {
-        W[k] = 0.0;
-        for (int64_t j = 0; j < d; j++) {
-            cols[j * m + k] = pos[k * d + j];
-            cx[j * m + k] = 0.0;
+    for (int64_t k = 0; k < m; k++)
+        for (int64_t j = 0; j < d; j++) cols[j * m + k] = pos[k * d + j];
+    if (d > MS_SOA_MAX_D)
+        for (int64_t k = 0; k < m; k++) {
+            W[k] = 0.0;
+            for (int64_t j = 0; j < d; j++) cx[j * m + k] = 0.0;
         }
-    }
     double pb[MS_SOA_MAX_D + 1][MS_PAIR_BUF];      /* undecided points, by column */
     int64_t all[MS_GROUP_MAX], some[MS_GROUP_MAX]; /* seeds, by a block's box */
     /* Up to MS_SOA_MAX_D features the seeds' private sums are rows of acc
-     * (see subset_sums.h); beyond, columns of cx with the weights in W. */
+     * (see subset_sums.h). */
     const int64_t E = MS_SUBSET_W(d);
     double acc[MS_GROUP_MAX * 8];
     if (d <= MS_SOA_MAX_D)
@@ -991,12 +992,13 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
             continue;
         }
         if (d <= MS_SOA_MAX_D) {
-            /* A block of at most MS_BLOCK_POINTS points, or a leaf.  Each seed is first
-             * measured against the block's box: a seed whose ball holds the box takes
-             * every point, one whose ball misses it takes none, and only the rest (list)
-             * are tested point by point.  No point can lie inside every
-             * ball while some seed's ball misses the box, nor outside
-             * every ball while some seed's ball holds it. */
+            /* A block of at most MS_BLOCK_POINTS points, or a leaf.  Each
+             * seed is first measured against the block's box: a seed whose
+             * ball holds the box (all) takes every point, one whose ball
+             * misses it takes none, and only the rest (some) are tested
+             * point by point.  No point can lie inside every ball while
+             * some seed's ball misses the box, nor outside every ball
+             * while some seed's ball holds it. */
             double blo[MS_SOA_MAX_D], bhi[MS_SOA_MAX_D];
             for (int64_t j = 0; j < d; j++) {
                 blo[j] = (double)t->lo[nid * d + j];
