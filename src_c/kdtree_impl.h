@@ -1004,12 +1004,13 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
                 blo[j] = (double)t->lo[nid * d + j];
                 bhi[j] = (double)t->hi[nid * d + j];
             }
-            int64_t n_all, n_some;
-            MS_BLOCK_SIDES();
-            if (n_all + n_some == 0) continue;
             /* The points measured against the group box on SIMD lanes,
              * then routed without branches: inside every ball to the
-             * shared sums, undecided to the buffer (ms_route). */
+             * shared sums, undecided to the buffer (ms_route).  The seeds
+             * are sorted by the block only when some point is undecided,
+             * which in the later rounds is rare. */
+            int64_t n_all = 0, n_some = 0;
+            int sided = 0;
             const int64_t n = t->n;
             for (int64_t c = nd->start; c < nd->end; c += MS_PAIR_BUF) {
                 const int64_t len = nd->end - c < MS_PAIR_BUF ? nd->end - c : MS_PAIR_BUF;
@@ -1027,6 +1028,10 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
                 for (int64_t j = 0; j < d; j++) shx[j] += u[j];
                 shw += u[d];
                 if (nb == 0) continue;
+                if (!sided) {
+                    MS_BLOCK_SIDES();
+                    sided = 1;
+                }
                 if (n_all > 0) MS_ADD_WHOLE(nb);
                 if (n_some > 0) MS_SOME_PAIRS(nb);
             }
