@@ -24,12 +24,12 @@ static int cmp_rows(const sort_ctx *c, int64_t a, int64_t b)
     return 0;
 }
 
-/* Grouping order: coordinates ascending, then seed index ascending. */
-static int cmp_group(const sort_ctx *c, int64_t a, int64_t b)
+/* Every coordinate equal (-0.0 equals 0.0, NaN equals nothing). */
+static int rows_equal(const double *x, const double *y, int64_t d)
 {
-    const int r = cmp_rows(c, a, b);
-    if (r) return r;
-    return (a > b) - (a < b);
+    for (int64_t j = 0; j < d; j++)
+        if (!(x[j] == y[j])) return 0;
+    return 1;
 }
 
 /* Final order: (intensity, coordinates) descending. */
@@ -57,6 +57,22 @@ static void merge_sort(int64_t *v, int64_t *tmp, int64_t m, const sort_ctx *c,
     }
 }
 
+/* Hash of a row's bits, -0.0 read as 0.0 so that rows comparing equal
+ * hash alike. */
+static uint64_t row_hash(const double *x, int64_t d)
+{
+    uint64_t h = 0x243F6A8885A308D3u;
+    for (int64_t j = 0; j < d; j++) {
+        const double v = x[j] == 0.0 ? 0.0 : x[j];
+        uint64_t b;
+        memcpy(&b, &v, sizeof b);
+        h = (h ^ b) * 0x9E3779B97F4A7C15u;
+        h ^= h >> 29;
+    }
+    h *= 0xBF58476D1CE4E5B9u;
+    return h ^ (h >> 32);
+}
+
 ms_status ms_merge_centers(const double *means, const double *intensity, int64_t m,
                            int64_t d, double r2, const ms_config *cfg, int64_t *order,
                            int64_t *n_centers)
@@ -69,29 +85,36 @@ ms_status ms_merge_centers(const double *means, const double *intensity, int64_t
 
     ms_runtime rt;
     ms_runtime_init(&rt, cfg);
+    /* Open addressing over at least twice as many slots as seeds. */
+    int64_t slots = 16;
+    while (slots < 2 * m) slots *= 2;
     int64_t *idx = ms_alloc(&rt, (size_t)m, sizeof(int64_t));
     int64_t *tmp = ms_alloc(&rt, (size_t)m, sizeof(int64_t));
+    int64_t *slot = ms_alloc(&rt, (size_t)slots, sizeof(int64_t));
     double *key = ms_alloc(&rt, (size_t)m, sizeof(double));
     double *cand = NULL;
     unsigned char *alive = NULL;
     ms_tree_f64 *tree = NULL;
     ms_status st = MS_ERR_NOMEM;
-    if (!idx || !tmp || !key) goto done;
+    if (!idx || !tmp || !slot || !key) goto done;
 
     /* Candidates: one per distinct position; as in a dict keyed by the
-     * position, the first seed gives the key and the last its intensity. */
-    int64_t nv = 0;
-    for (int64_t s = 0; s < m; s++)
-        if (intensity[s] > 0.0) idx[nv++] = s;
+     * position, the first seed gives the key and the last its intensity.
+     * Rows are equal when every coordinate compares equal, so -0.0 is 0.0
+     * and a row holding NaN stands alone. */
     sort_ctx c = {means, NULL, d};
-    merge_sort(idx, tmp, nv, &c, cmp_group);
+    for (int64_t i = 0; i < slots; i++) slot[i] = -1;
     int64_t ng = 0;
-    for (int64_t i = 0; i < nv;) {
-        int64_t j = i + 1;
-        while (j < nv && cmp_rows(&c, idx[i], idx[j]) == 0) j++;
-        key[idx[i]] = intensity[idx[j - 1]];
-        idx[ng++] = idx[i];
-        i = j;
+    for (int64_t s = 0; s < m; s++) {
+        if (!(intensity[s] > 0.0)) continue;
+        uint64_t h = row_hash(means + s * d, d) & (uint64_t)(slots - 1);
+        while (slot[h] >= 0 && !rows_equal(means + slot[h] * d, means + s * d, d))
+            h = (h + 1) & (uint64_t)(slots - 1);
+        if (slot[h] < 0) {
+            slot[h] = s;
+            idx[ng++] = s;
+        }
+        key[slot[h]] = intensity[s];
     }
     c.key = key;
     merge_sort(idx, tmp, ng, &c, cmp_rank);
@@ -122,6 +145,7 @@ done:
     ms_tree_free_f64(tree);
     ms_free(idx);
     ms_free(tmp);
+    ms_free(slot);
     ms_free(key);
     ms_free(cand);
     ms_free(alive);
