@@ -959,7 +959,8 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
     (simd ? ms_add_whole_avx2(pb, nb, all, n_all, acc, d)                                \
           : ms_add_whole(pb, nb, all, n_all, acc, d))
 #define MS_BLOCK_SIDES()                                                                 \
-    (simd ? ms_block_sides_avx2(cols, m, blo, bhi, r2, all, &n_all, some, &n_some, d)    \
+    (simd ? ms_block_sides_avx2(cols, m, blo, bhi, r2, &screen, all, &n_all, some,       \
+                                &n_some, d)                                              \
           : ms_block_sides(cols, m, blo, bhi, r2, all, &n_all, some, &n_some, d))
 #define MS_ROUTE()                                                                       \
     (simd ? ms_route_avx2(soa, n, c, len, av, bv, r2, pb, u, d)                          \

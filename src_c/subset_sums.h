@@ -15,7 +15,8 @@
  *
  * The same holds for the steps that feed the sums, each with a portable
  * and an AVX2 form giving the same bits: routing a block's points
- * (ms_route), sorting the seeds by a block's box (ms_block_sides) and
+ * (ms_route), sorting the seeds by a block's box (ms_block_sides, whose
+ * AVX2 form screens eight seeds at a time in float32 the same way) and
  * adding a block whole to the seeds that hold it (ms_add_whole).
  * Included by kdtree.c.
  */
@@ -225,13 +226,14 @@ static void ms_add_whole(const double pb[][MS_PAIR_BUF], int64_t np, const int64
 
 #ifdef MS_AVX2_TARGET
 
-/* The seeds as the float32 screen sees them: with a a seed's offset from
- * the group's centre in float32, -2 a and |a|^2 (the screen expands
- * |b - a|^2 = |b|^2 - 2 a.b + |a|^2), and the largest offset per
- * feature. */
+/* The seeds as the float32 screens see them: with a a seed's offset from
+ * the group's centre in float32, -2 a and |a|^2 (the pair screen expands
+ * |b - a|^2 = |b|^2 - 2 a.b + |a|^2), a itself by feature (for the block
+ * screen), and the largest offset per feature. */
 typedef struct ms_seed_screen {
     double cen[MS_SOA_MAX_D], amax[MS_SOA_MAX_D];
     float a32[MS_GROUP_MAX][MS_SOA_MAX_D + 1];
+    float x32[MS_SOA_MAX_D][MS_GROUP_MAX]; /* the offsets a, by feature */
 } ms_seed_screen;
 
 static void ms_seed_screen_init(ms_seed_screen *sc, const double *cols, int64_t m,
@@ -243,6 +245,7 @@ static void ms_seed_screen_init(ms_seed_screen *sc, const double *cols, int64_t 
         for (int64_t k = 0; k < m; k++) {
             const double a = cols[j * m + k] - c;
             sc->a32[k][j] = (float)a;
+            sc->x32[j][k] = (float)a;
             amax = fabs(a) > amax ? fabs(a) : amax;
         }
         sc->cen[j] = c;
@@ -404,24 +407,91 @@ MS_AVX2_TARGET static void ms_subset_sums_avx2(double pb[][MS_PAIR_BUF], int64_t
     }
 }
 
-/* ms_block_sides_d, four seeds at a time, with the same arithmetic: of
- * below, above and 0 at most one is positive, so their maximum is
- * ms_gap_reach's nearest gap. */
-MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_t m,
-                                          const double *blo, const double *bhi, double r2,
-                                          int64_t *MS_RESTRICT all, int64_t *n_all,
-                                          int64_t *MS_RESTRICT some, int64_t *n_some,
-                                          const int64_t d)
+/* Appends to list (at *n) the seeds k + b for the bits b of the 4-bit
+ * mask, in order.  The store writes four slots but advances by the seeds
+ * it holds: with *n <= k and k + 4 <= m it stays inside the m slots. */
+MS_AVX2_INLINE void ms_pack_seeds(int64_t *MS_RESTRICT list, int64_t *n, int64_t k,
+                                  int mask)
 {
     static const int64_t pack[16][4] = {
         {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0},
         {2, 0, 0, 0}, {0, 2, 0, 0}, {1, 2, 0, 0}, {0, 1, 2, 0},
         {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0},
         {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
-    const __m256d R2 = _mm256_set1_pd(r2), zero = _mm256_setzero_pd();
+    _mm256_storeu_si256(
+        (__m256i *)(list + *n),
+        _mm256_add_epi64(_mm256_set1_epi64x(k),
+                         _mm256_loadu_si256((const __m256i *)pack[mask])));
+    *n += __builtin_popcount((unsigned)mask);
+}
+
+/* ms_block_sides_d, eight seeds at a time through a float32 screen of the
+ * two bounds, with the seeds' offsets from the group's centre: bounds
+ * within a proven error of r2 are computed again as ms_box_reach does,
+ * so the lists are the same.  Error bound, with S = sum_j (max|a_j| +
+ * max(|lo_j - c_j|, |hi_j - c_j|))^2: rounding the offsets and the box to
+ * float32 and the difference moves each gap by at most 2^-22 M_j (M_j the
+ * term of S), so its square by at most 2^-20.9 M_j^2; the fused sums add
+ * at most 3 roundings of 2^-24 S, and the double bounds err by 2^-50 S:
+ * less than 2^-20 S in all, inside the margin of 2^-17 S. */
+MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_t m,
+                                          const double *blo, const double *bhi, double r2,
+                                          const ms_seed_screen *sc,
+                                          int64_t *MS_RESTRICT all, int64_t *n_all,
+                                          int64_t *MS_RESTRICT some, int64_t *n_some,
+                                          const int64_t d)
+{
     int64_t na = 0, ns = 0, k = 0;
-    /* Each store writes four slots but advances by the seeds it holds;
-     * na, ns <= k keeps it inside the m slots. */
+    double S = 0.0;
+    for (int64_t j = 0; j < d; j++) {
+        const double l = fabs(blo[j] - sc->cen[j]), h = fabs(bhi[j] - sc->cen[j]);
+        const double g = sc->amax[j] + (l > h ? l : h);
+        S += g * g;
+    }
+    const double eps = S * 0x1p-17 + r2 * 0x1p-40;
+    const int screen = r2 >= 0x1p-100 && r2 <= 0x1p100 && S >= 0x1p-100 && S <= 0x1p100 &&
+                       eps <= 0.0625 * r2;
+    if (screen) {
+        const __m256 tlo = _mm256_set1_ps(ms_float_beyond(r2 - eps, 1));
+        const __m256 thi = _mm256_set1_ps(ms_float_beyond(r2 + eps, 0));
+        const __m256 zero = _mm256_setzero_ps();
+        __m256 L[MS_SOA_MAX_D], H[MS_SOA_MAX_D];
+        for (int64_t j = 0; j < d; j++) {
+            L[j] = _mm256_set1_ps((float)(blo[j] - sc->cen[j]));
+            H[j] = _mm256_set1_ps((float)(bhi[j] - sc->cen[j]));
+        }
+        for (; k + 8 <= m; k += 8) {
+            __m256 a = zero, b = zero;
+            for (int64_t j = 0; j < d; j++) {
+                const __m256 x = _mm256_loadu_ps(&sc->x32[j][k]);
+                const __m256 u = _mm256_sub_ps(x, L[j]), v = _mm256_sub_ps(H[j], x);
+                const __m256 near =
+                    _mm256_max_ps(_mm256_sub_ps(zero, _mm256_min_ps(u, v)), zero);
+                const __m256 far = _mm256_max_ps(u, v);
+                a = _mm256_fmadd_ps(near, near, a);
+                b = _mm256_fmadd_ps(far, far, b);
+            }
+            int ma = _mm256_movemask_ps(_mm256_cmp_ps(b, tlo, _CMP_LE_OQ));
+            int mn = _mm256_movemask_ps(_mm256_cmp_ps(a, tlo, _CMP_LE_OQ));
+            int unsure = (_mm256_movemask_ps(_mm256_cmp_ps(b, thi, _CMP_LE_OQ)) & ~ma) |
+                         (_mm256_movemask_ps(_mm256_cmp_ps(a, thi, _CMP_LE_OQ)) & ~mn);
+            while (unsure) {
+                const int bit = __builtin_ctz((unsigned)unsure);
+                unsure &= unsure - 1;
+                const ms_gap g = ms_box_reach(cols + k + bit, m, blo, bhi, d);
+                ma = (ma & ~(1 << bit)) | ((g.far2 <= r2) << bit);
+                mn = (mn & ~(1 << bit)) | ((g.near2 <= r2) << bit);
+            }
+            for (int h = 0; h < 8; h += 4) {
+                ms_pack_seeds(all, &na, k + h, (ma >> h) & 15);
+                ms_pack_seeds(some, &ns, k + h, ((mn & ~ma) >> h) & 15);
+            }
+        }
+    }
+    /* The rest (or every seed, outside the screen's range) four at a time
+     * in double, with ms_box_reach's arithmetic: of below, above and 0 at
+     * most one is positive, so their maximum is the nearest gap. */
+    const __m256d R2 = _mm256_set1_pd(r2), zero = _mm256_setzero_pd();
     for (; k + 4 <= m; k += 4) {
         __m256d a = zero, b = zero;
         for (int64_t j = 0; j < d; j++) {
@@ -435,17 +505,8 @@ MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_
         }
         const __m256d bin = _mm256_cmp_pd(b, R2, _CMP_LE_OQ);
         const __m256d ain = _mm256_cmp_pd(a, R2, _CMP_LE_OQ);
-        const int ma = _mm256_movemask_pd(bin),
-                  ms = _mm256_movemask_pd(_mm256_andnot_pd(bin, ain));
-        const __m256i base = _mm256_set1_epi64x(k);
-        _mm256_storeu_si256(
-            (__m256i *)(all + na),
-            _mm256_add_epi64(base, _mm256_loadu_si256((const __m256i *)pack[ma])));
-        _mm256_storeu_si256(
-            (__m256i *)(some + ns),
-            _mm256_add_epi64(base, _mm256_loadu_si256((const __m256i *)pack[ms])));
-        na += __builtin_popcount((unsigned)ma);
-        ns += __builtin_popcount((unsigned)ms);
+        ms_pack_seeds(all, &na, k, _mm256_movemask_pd(bin));
+        ms_pack_seeds(some, &ns, k, _mm256_movemask_pd(_mm256_andnot_pd(bin, ain)));
     }
     for (; k < m; k++) {
         const ms_gap g = ms_box_reach(cols + k, m, blo, bhi, d);
@@ -460,21 +521,22 @@ MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_
 
 MS_AVX2_TARGET static void ms_block_sides_avx2(const double *cols, int64_t m,
                                                const double *blo, const double *bhi,
-                                               double r2, int64_t *all, int64_t *n_all,
+                                               double r2, const ms_seed_screen *sc,
+                                               int64_t *all, int64_t *n_all,
                                                int64_t *some, int64_t *n_some, int64_t d)
 {
     switch (d) {
     case 1:
-        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 1);
+        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, sc, all, n_all, some, n_some, 1);
         break;
     case 2:
-        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 2);
+        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, sc, all, n_all, some, n_some, 2);
         break;
     case 3:
-        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 3);
+        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, sc, all, n_all, some, n_some, 3);
         break;
     default:
-        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, all, n_all, some, n_some, 4);
+        ms_block_sides_avx2_d(cols, m, blo, bhi, r2, sc, all, n_all, some, n_some, 4);
         break;
     }
 }
