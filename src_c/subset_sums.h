@@ -407,11 +407,12 @@ MS_AVX2_TARGET static void ms_subset_sums_avx2(double pb[][MS_PAIR_BUF], int64_t
     }
 }
 
-/* Appends to list (at *n) the seeds k + b for the bits b of the 4-bit
- * mask, in order.  The store writes four slots but advances by the seeds
- * it holds: with *n <= k and k + 4 <= m it stays inside the m slots. */
-MS_AVX2_INLINE void ms_pack_seeds(int64_t *MS_RESTRICT list, int64_t *n, int64_t k,
-                                  int mask)
+/* Appends to list (at n) the seeds k + b for the bits b of the 4-bit
+ * mask, in order, and returns the new length.  The store writes four slots
+ * but advances by the seeds it holds: with n <= k and k + 4 <= m it stays
+ * inside the m slots. */
+MS_AVX2_INLINE int64_t ms_pack_seeds(int64_t *MS_RESTRICT list, int64_t n, int64_t k,
+                                     int mask)
 {
     static const int64_t pack[16][4] = {
         {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0},
@@ -419,10 +420,10 @@ MS_AVX2_INLINE void ms_pack_seeds(int64_t *MS_RESTRICT list, int64_t *n, int64_t
         {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0},
         {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
     _mm256_storeu_si256(
-        (__m256i *)(list + *n),
+        (__m256i *)(list + n),
         _mm256_add_epi64(_mm256_set1_epi64x(k),
                          _mm256_loadu_si256((const __m256i *)pack[mask])));
-    *n += __builtin_popcount((unsigned)mask);
+    return n + __builtin_popcount((unsigned)mask);
 }
 
 /* ms_block_sides_d, eight seeds at a time through a float32 screen of the
@@ -483,8 +484,8 @@ MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_
                 mn = (mn & ~(1 << bit)) | ((g.near2 <= r2) << bit);
             }
             for (int h = 0; h < 8; h += 4) {
-                ms_pack_seeds(all, &na, k + h, (ma >> h) & 15);
-                ms_pack_seeds(some, &ns, k + h, ((mn & ~ma) >> h) & 15);
+                na = ms_pack_seeds(all, na, k + h, (ma >> h) & 15);
+                ns = ms_pack_seeds(some, ns, k + h, ((mn & ~ma) >> h) & 15);
             }
         }
     }
@@ -505,8 +506,8 @@ MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_
         }
         const __m256d bin = _mm256_cmp_pd(b, R2, _CMP_LE_OQ);
         const __m256d ain = _mm256_cmp_pd(a, R2, _CMP_LE_OQ);
-        ms_pack_seeds(all, &na, k, _mm256_movemask_pd(bin));
-        ms_pack_seeds(some, &ns, k, _mm256_movemask_pd(_mm256_andnot_pd(bin, ain)));
+        na = ms_pack_seeds(all, na, k, _mm256_movemask_pd(bin));
+        ns = ms_pack_seeds(some, ns, k, _mm256_movemask_pd(_mm256_andnot_pd(bin, ain)));
     }
     for (; k < m; k++) {
         const ms_gap g = ms_box_reach(cols + k, m, blo, bhi, d);
