@@ -965,6 +965,8 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
 #define MS_ROUTE()                                                                       \
     (simd ? ms_route_avx2(soa, n, c, len, av, bv, r2, pb, u, d)                          \
           : ms_route(soa, n, t->weights, c, len, av, bv, r2, pb, u, d))
+#define MS_BUFFER_BOX(nb)                                                                \
+    (simd ? ms_buffer_box_avx2(pb, nb, blo, bhi, d) : ms_buffer_box(pb, nb, blo, bhi, d))
 #else
     (void)simd;
 #define MS_SOME_PAIRS(nb) ms_subset_sums(pb, nb, cols, m, some, n_some, acc, r2, d)
@@ -972,6 +974,7 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
 #define MS_BLOCK_SIDES()                                                                 \
     ms_block_sides(cols, m, blo, bhi, r2, all, &n_all, some, &n_some, d)
 #define MS_ROUTE() ms_route(soa, n, t->weights, c, len, av, bv, r2, pb, u, d)
+#define MS_BUFFER_BOX(nb) ms_buffer_box(pb, nb, blo, bhi, d)
 #endif
     stack[top++] = 0;
     while (top > 0) {
@@ -993,25 +996,10 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
             continue;
         }
         if (d <= MS_SOA_MAX_D) {
-            /* A block of at most MS_BLOCK_POINTS points, or a leaf.  Each
-             * seed is first measured against the block's box: a seed whose
-             * ball holds the box (all) takes every point, one whose ball
-             * misses it takes none, and only the rest (some) are tested
-             * point by point.  No point can lie inside every ball while
-             * some seed's ball misses the box, nor outside every ball
-             * while some seed's ball holds it. */
-            double blo[MS_SOA_MAX_D], bhi[MS_SOA_MAX_D];
-            for (int64_t j = 0; j < d; j++) {
-                blo[j] = (double)t->lo[nid * d + j];
-                bhi[j] = (double)t->hi[nid * d + j];
-            }
-            /* The points measured against the group box on SIMD lanes,
+            /* A block of at most MS_BLOCK_POINTS points, or a leaf.  Its
+             * points are measured against the group box on SIMD lanes,
              * then routed without branches: inside every ball to the
-             * shared sums, undecided to the buffer (ms_route).  The seeds
-             * are sorted by the block only when some point is undecided,
-             * which in the later rounds is rare. */
-            int64_t n_all = 0, n_some = 0;
-            int sided = 0;
+             * shared sums, undecided to the buffer (ms_route). */
             const int64_t n = t->n;
             for (int64_t c = nd->start; c < nd->end; c += MS_PAIR_BUF) {
                 const int64_t len = nd->end - c < MS_PAIR_BUF ? nd->end - c : MS_PAIR_BUF;
@@ -1029,10 +1017,16 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
                 for (int64_t j = 0; j < d; j++) shx[j] += u[j];
                 shw += u[d];
                 if (nb == 0) continue;
-                if (!sided) {
-                    MS_BLOCK_SIDES();
-                    sided = 1;
-                }
+                /* Each seed is then measured against the box of the
+                 * undecided points (thinner than the block's where the
+                 * group box decided part of it): a seed whose ball holds
+                 * the box (all) takes every one of them, one whose ball
+                 * misses it takes none, and only the rest (some) are
+                 * tested point by point. */
+                double blo[MS_SOA_MAX_D], bhi[MS_SOA_MAX_D];
+                MS_BUFFER_BOX(nb);
+                int64_t n_all, n_some;
+                MS_BLOCK_SIDES();
                 if (n_all > 0) MS_ADD_WHOLE(nb);
                 if (n_some > 0) MS_SOME_PAIRS(nb);
             }
@@ -1083,6 +1077,7 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
 #undef MS_ADD_WHOLE
 #undef MS_BLOCK_SIDES
 #undef MS_ROUTE
+#undef MS_BUFFER_BOX
     for (int64_t k = 0; k < m; k++) {
         if (d <= MS_SOA_MAX_D) {
             W[k] = acc[k * E + d] + shw;

@@ -15,9 +15,10 @@
  *
  * The same holds for the steps that feed the sums, each with a portable
  * and an AVX2 form giving the same bits: routing a block's points
- * (ms_route), sorting the seeds by a block's box (ms_block_sides, whose
- * AVX2 form screens eight seeds at a time in float32 the same way) and
- * adding a block whole to the seeds that hold it (ms_add_whole).
+ * (ms_route), bounding the undecided ones (ms_buffer_box), sorting the
+ * seeds by that box (ms_block_sides, whose AVX2 form screens eight seeds
+ * at a time in float32 the same way) and adding the buffer whole to the
+ * seeds that hold it (ms_add_whole).
  * Included by kdtree.c.
  */
 #ifndef MS_SUBSET_SUMS_H
@@ -161,6 +162,33 @@ static int64_t ms_route(const double *soa, int64_t n, const double *weights, int
     case 2: return ms_route_d(soa, n, weights, c, len, av, bv, r2, pb, u, 2);
     case 3: return ms_route_d(soa, n, weights, c, len, av, bv, r2, pb, u, 3);
     default: return ms_route_d(soa, n, weights, c, len, av, bv, r2, pb, u, 4);
+    }
+}
+
+/* The bounding box [lo, hi] of the np > 0 buffered points. */
+MS_ALWAYS_INLINE void ms_buffer_box_d(const double pb[][MS_PAIR_BUF], int64_t np,
+                                      double *lo, double *hi, const int64_t d)
+{
+    for (int64_t j = 0; j < d; j++) {
+        double a = pb[j][0], b = pb[j][0];
+        for (int64_t i = 1; i < np; i++) {
+            const double x = pb[j][i];
+            a = x < a ? x : a;
+            b = x > b ? x : b;
+        }
+        lo[j] = a;
+        hi[j] = b;
+    }
+}
+
+static void ms_buffer_box(const double pb[][MS_PAIR_BUF], int64_t np, double *lo,
+                          double *hi, int64_t d)
+{
+    switch (d) {
+    case 1: ms_buffer_box_d(pb, np, lo, hi, 1); break;
+    case 2: ms_buffer_box_d(pb, np, lo, hi, 2); break;
+    case 3: ms_buffer_box_d(pb, np, lo, hi, 3); break;
+    default: ms_buffer_box_d(pb, np, lo, hi, 4); break;
     }
 }
 
@@ -539,6 +567,36 @@ MS_AVX2_TARGET static void ms_block_sides_avx2(const double *cols, int64_t m,
     default:
         ms_block_sides_avx2_d(cols, m, blo, bhi, r2, sc, all, n_all, some, n_some, 4);
         break;
+    }
+}
+
+/* ms_buffer_box on vectors: minima and maxima are exact, so the box is
+ * the same. */
+MS_AVX2_TARGET static void ms_buffer_box_avx2(const double pb[][MS_PAIR_BUF], int64_t np,
+                                              double *lo, double *hi, int64_t d)
+{
+    for (int64_t j = 0; j < d; j++) {
+        const double *x = pb[j];
+        __m256d a = _mm256_set1_pd(x[0]), b = a;
+        int64_t i = 0;
+        for (; i + 4 <= np; i += 4) {
+            const __m256d v = _mm256_loadu_pd(x + i);
+            a = _mm256_min_pd(a, v);
+            b = _mm256_max_pd(b, v);
+        }
+        double va[4], vb[4];
+        _mm256_storeu_pd(va, a);
+        _mm256_storeu_pd(vb, b);
+        for (int l = 1; l < 4; l++) {
+            va[0] = va[l] < va[0] ? va[l] : va[0];
+            vb[0] = vb[l] > vb[0] ? vb[l] : vb[0];
+        }
+        for (; i < np; i++) {
+            va[0] = x[i] < va[0] ? x[i] : va[0];
+            vb[0] = x[i] > vb[0] ? x[i] : vb[0];
+        }
+        lo[j] = va[0];
+        hi[j] = vb[0];
     }
 }
 
