@@ -102,7 +102,6 @@ ms_status ms_merge_centers(const double *means, const double *intensity, int64_t
      * position, the first seed gives the key and the last its intensity.
      * Rows are equal when every coordinate compares equal, so -0.0 is 0.0
      * and a row holding NaN stands alone. */
-    sort_ctx c = {means, NULL, d};
     for (int64_t i = 0; i < slots; i++) slot[i] = -1;
     int64_t ng = 0;
     for (int64_t s = 0; s < m; s++) {
@@ -116,7 +115,7 @@ ms_status ms_merge_centers(const double *means, const double *intensity, int64_t
         }
         key[slot[h]] = intensity[s];
     }
-    c.key = key;
+    const sort_ctx c = {means, key, d};
     merge_sort(idx, tmp, ng, &c, cmp_rank);
 
     /* Greedy suppression in rank order, through a tree over candidates. */

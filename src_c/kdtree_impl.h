@@ -942,7 +942,7 @@ MS_ALWAYS_INLINE void MS_FN(group_sum_flat_d)(const MS_TREE *t, const double *so
             for (int64_t j = 0; j < d; j++) cx[j * m + k] = 0.0;
         }
     double pb[MS_SOA_MAX_D + 1][MS_PAIR_BUF];      /* undecided points, by column */
-    int64_t all[MS_GROUP_MAX], some[MS_GROUP_MAX]; /* seeds, by a block's box */
+    int64_t all[MS_GROUP_MAX], some[MS_GROUP_MAX]; /* seeds, by the buffer's box */
     /* Up to MS_SOA_MAX_D features the seeds' private sums are rows of acc
      * (see subset_sums.h). */
     const int64_t E = MS_SUBSET_W(d);

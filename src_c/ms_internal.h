@@ -88,11 +88,12 @@ MS_ALWAYS_INLINE ms_gap ms_box_reach(const double *x, int64_t stride, const doub
  * (a multiple of 8: the sums take them four and eight at a time). */
 #define MS_PAIR_BUF 64
 
-/* A group query measures its seeds against data nodes of at most this
- * many points (and leaves), then their points against the seeds still
- * undecided: larger blocks decide fewer seeds, smaller ones cost more
- * box tests per point.  On 1M 3-D blobs, first round: 64 and 96 took 0.8
- * of the time of 128, and 32 or 48 more than 128. */
+/* A group query routes data nodes of at most this many points (and
+ * leaves) by the group's box, then measures its seeds against the box of
+ * the points left undecided, and those points against the seeds still
+ * undecided: larger blocks decide fewer seeds, smaller ones cost more box
+ * tests per point.  On 1M 3-D blobs, first round (measured with the block's
+ * own box): 64 and 96 took 0.8 of the time of 128, and 32 or 48 more. */
 #define MS_BLOCK_POINTS 64
 
 /* Most seeds a group query takes at once. */

@@ -347,15 +347,30 @@ static inline float ms_float_beyond(double x, int down)
     return f;
 }
 
+/* The float32 thresholds of a screen whose error stays below 2^-19 S (S
+ * bounding the squared offsets it compares): a margin of 2^-17 S, plus
+ * 2^-40 r2 for rounding the thresholds, on each side of r2.  Returns 0,
+ * for the exact test everywhere, where S or r2 leave float32's
+ * comfortable range or the margin is not small against r2. */
+static inline int ms_screen_bounds(double S, double r2, float *lo, float *hi)
+{
+    const double eps = S * 0x1p-17 + r2 * 0x1p-40;
+    if (!(r2 >= 0x1p-100 && r2 <= 0x1p100 && S >= 0x1p-100 && S <= 0x1p100 &&
+          eps <= 0.0625 * r2))
+        return 0;
+    *lo = ms_float_beyond(r2 - eps, 1);
+    *hi = ms_float_beyond(r2 + eps, 0);
+    return 1;
+}
+
 /* ms_subset_sums_d, eight points at a time.  Error bound of the screen,
  * with A and B a seed's and a point's offsets from the centre and
  * S = sum_j (max|A_j| + max|B_j|)^2: rounding A and B to float32 moves the
  * squared distance by at most 2^-23 S; each of the at most 13 roundings of
  * the expanded float32 sum (|b|^2, the fused terms of -2 a.b, |a|^2, the
  * last add) errs by at most 2^-24 S, and the double expression by 2^-50 S:
- * together less than 2^-19 S.  A margin of 2^-17 S (plus 2^-40 r2 for
- * rounding the thresholds) therefore separates the sure cases, as long as
- * S and r2 stay well inside float32's normal range. */
+ * together less than 2^-19 S, so the margin of ms_screen_bounds separates
+ * the sure cases. */
 MS_AVX2_INLINE void ms_subset_sums_avx2_d(double pb[][MS_PAIR_BUF], int64_t np,
                                           const double *MS_RESTRICT cols, int64_t m,
                                           const int64_t *MS_RESTRICT list, int64_t nl,
@@ -364,7 +379,6 @@ MS_AVX2_INLINE void ms_subset_sums_avx2_d(double pb[][MS_PAIR_BUF], int64_t np,
                                           const int64_t d)
 {
     const int64_t E = MS_SUBSET_W(d);
-    const int r2_ok = r2 >= 0x1p-100 && r2 <= 0x1p100;
     __m256d T0[16][2], T1[16][2];
     np = ms_pad_buffer(pb, np, 8, d);
     for (int64_t i0 = 0; i0 < np; i0 += 8) {
@@ -386,10 +400,9 @@ MS_AVX2_INLINE void ms_subset_sums_avx2_d(double pb[][MS_PAIR_BUF], int64_t np,
             const double g = sc->amax[j] + (b01 > b23 ? b01 : b23);
             S += g * g;
         }
-        const double eps = S * 0x1p-17 + r2 * 0x1p-40;
-        const int screen = r2_ok && S >= 0x1p-100 && S <= 0x1p100 && eps <= 0.0625 * r2;
-        const __m256 vlo = _mm256_set1_ps(screen ? ms_float_beyond(r2 - eps, 1) : 0.0f);
-        const __m256 vhi = _mm256_set1_ps(screen ? ms_float_beyond(r2 + eps, 0) : 0.0f);
+        float flo = 0.0f, fhi = 0.0f;
+        const int screen = ms_screen_bounds(S, r2, &flo, &fhi);
+        const __m256 vlo = _mm256_set1_ps(flo), vhi = _mm256_set1_ps(fhi);
         for (int64_t l = 0; l < nl; l++) {
             const int64_t k = list[l];
             int in = 0;
@@ -462,7 +475,7 @@ MS_AVX2_INLINE int64_t ms_pack_seeds(int64_t *MS_RESTRICT list, int64_t n, int64
  * float32 and the difference moves each gap by at most 2^-22 M_j (M_j the
  * term of S), so its square by at most 2^-20.9 M_j^2; the fused sums add
  * at most 3 roundings of 2^-24 S, and the double bounds err by 2^-50 S:
- * less than 2^-20 S in all, inside the margin of 2^-17 S. */
+ * less than 2^-20 S in all, inside the margin of ms_screen_bounds. */
 MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_t m,
                                           const double *blo, const double *bhi, double r2,
                                           const ms_seed_screen *sc,
@@ -477,12 +490,9 @@ MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_
         const double g = sc->amax[j] + (l > h ? l : h);
         S += g * g;
     }
-    const double eps = S * 0x1p-17 + r2 * 0x1p-40;
-    const int screen = r2 >= 0x1p-100 && r2 <= 0x1p100 && S >= 0x1p-100 && S <= 0x1p100 &&
-                       eps <= 0.0625 * r2;
-    if (screen) {
-        const __m256 tlo = _mm256_set1_ps(ms_float_beyond(r2 - eps, 1));
-        const __m256 thi = _mm256_set1_ps(ms_float_beyond(r2 + eps, 0));
+    float flo, fhi;
+    if (ms_screen_bounds(S, r2, &flo, &fhi)) {
+        const __m256 tlo = _mm256_set1_ps(flo), thi = _mm256_set1_ps(fhi);
         const __m256 zero = _mm256_setzero_ps();
         __m256 L[MS_SOA_MAX_D], H[MS_SOA_MAX_D];
         for (int64_t j = 0; j < d; j++) {
