@@ -7,12 +7,17 @@ as in joblib: -1 is all of them, -2 all but one.
 """
 
 import os
+from functools import cache
 
 from meanshift_fast import _core
 
 
+@cache
 def _cgroup_cpu_limit():
-    """CPUs allowed by a cgroup v2 or v1 quota, or None without one."""
+    """CPUs allowed by a cgroup v2 or v1 quota, or None without one.
+
+    Read once per process: a container's quota is set when it starts, and
+    reading files on every fit costs more than a small fit's C work."""
     try:
         with open("/sys/fs/cgroup/cpu.max") as f:
             quota, period = f.read().split()[:2]

@@ -335,3 +335,23 @@ def test_n_jobs_1_runs_on_the_calling_thread_only():
     assert res["seen"]["1"] == res["before"]
     assert res["seen"]["2"] == res["before"] + 1  # the control: one more thread
 
+
+def test_cgroup_quota_read_once_per_process(monkeypatch):
+    """The quota files are read on the first call, not on every fit."""
+    import builtins
+
+    from meanshift_fast import _threads
+
+    _threads.available_cpus()  # the first read, wherever it happens
+    opened = []
+    real_open = builtins.open
+
+    def spy_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy_open)
+    X = np.random.default_rng(0).normal(size=(300, 2))
+    for n_jobs in (None, -1, 2):
+        MeanShift(bandwidth=1.0, n_jobs=n_jobs).fit(X)
+    assert [f for f in opened if "cgroup" in f] == []
