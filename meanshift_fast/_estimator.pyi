@@ -4,10 +4,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-KERNELS: tuple[str, ...]
 ALGORITHMS: tuple[str, ...]
 ASSIGNMENTS: tuple[str, ...]
-RULES: tuple[str, ...]
 
 _Kernel = Literal["flat", "gaussian", "epanechnikov"]
 
