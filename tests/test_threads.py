@@ -197,23 +197,19 @@ def _count_while(job):
     return during / took, solo_rate, took, result.get("value")
 
 
-def _hold_gil_for(seconds):
-    """The control: builtin calls that hold the GIL, back to back, for
-    ``seconds``.  One call is sized here to last about 0.25 s, so that the
-    GIL is held in long stretches on a machine of any speed (the counter
-    gets it only between calls)."""
-    n = 1 << 14
-    while True:
+def _gil_holding_call(seconds):
+    """The control: one builtin call that holds the GIL for about
+    ``seconds`` or longer on this machine, whatever its speed.  It is sized
+    from the fastest of three timed calls, so that a call the OS preempted
+    does not size it too short; the counter then runs only at its two ends."""
+    n = 1 << 20
+    one = float("inf")
+    for _ in range(3):
         t0 = time.perf_counter()
         sum(range(n))
-        one = time.perf_counter() - t0
-        if one > 0.02:
-            break
-        n *= 2
-    n = max(n, int(n * 0.25 / one))
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        sum(range(n))
+        one = min(one, time.perf_counter() - t0)
+    n = max(n, int(n * seconds / one))
+    return lambda: sum(range(n))
 
 
 def test_gil_released_during_c_work():
@@ -237,7 +233,7 @@ def test_gil_released_during_c_work():
     assert model is not None
     assert rate > 0.3 * solo_rate, (rate, solo_rate, took)
 
-    rate, solo_rate, took, _ = _count_while(lambda: _hold_gil_for(1.0))
+    rate, solo_rate, took, _ = _count_while(_gil_holding_call(1.0))
     assert rate < 0.2 * solo_rate, ("the control should starve the counter", took)
 
 
