@@ -12,6 +12,7 @@ from meanshift_fast._estimator import (
     mean_shift,
     shift_seeds,
 )
+from meanshift_fast._sweep import BandwidthSweep, bandwidth_sweep
 
 __version__ = "0.1.0"
 
@@ -29,9 +30,11 @@ def get_include():
 
 
 __all__ = [
+    "BandwidthSweep",
     "ConvergenceWarning",
     "MeanShift",
     "__version__",
+    "bandwidth_sweep",
     "estimate_bandwidth",
     "get_include",
     "get_bin_seeds",

@@ -305,6 +305,13 @@ or None, default=None
             Fitted instance.
         """
         self._validate_params()
+        return self._fit(X, sample_weight, progress)
+
+    def _fit(self, X, sample_weight, progress, trees=None):
+        """fit's body.  ``trees(key, build)``, when given, returns the k-d
+        tree over X for ``key`` (the data's scaling, the leaf size and the
+        kernel: what decides a tree), calling ``build()`` the first time, so
+        that fits of one X at several bandwidths share their trees."""
         owner = type(self).__name__
         names = feature_names(X)
         X_in = X
@@ -372,15 +379,23 @@ or None, default=None
         seeds = c_array(seeds, dtype=np.float64)
         n_threads = effective_n_threads(self.n_jobs, len(seeds) * n)
 
-        tree = _core.Tree(
-            c_array(data),
-            weights=w,
-            leaf_size=self._leaf_size(
-                n, d, len(seeds) if self.cluster_assignment == "nearest" else n
-            ),
-            kernel=kernel,
-            n_threads=n_threads,
+        leaf_size = self._leaf_size(
+            n, d, len(seeds) if self.cluster_assignment == "nearest" else n
         )
+
+        def build():
+            return _core.Tree(
+                c_array(data),
+                weights=w,
+                leaf_size=leaf_size,
+                kernel=kernel,
+                n_threads=n_threads,
+            )
+
+        if trees is None or units.factors is not None:
+            tree = build()
+        else:
+            tree = trees((units.exponent, leaf_size, kernel), build)
         means, intensity, iters, converged = _shift(
             tree,
             seeds,
