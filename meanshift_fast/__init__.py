@@ -12,6 +12,7 @@ from meanshift_fast._estimator import (
     mean_shift,
     shift_seeds,
 )
+from meanshift_fast._select import select_bandwidth
 from meanshift_fast._sweep import BandwidthSweep, bandwidth_sweep
 
 __version__ = "0.1.0"
@@ -40,5 +41,6 @@ __all__ = [
     "get_bin_seeds",
     "mean_shift",
     "openmp_enabled",
+    "select_bandwidth",
     "shift_seeds",
 ]

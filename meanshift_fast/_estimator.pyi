@@ -14,7 +14,7 @@ _Kernel = Literal["flat", "gaussian", "epanechnikov"]
 class ConvergenceWarning(UserWarning): ...
 
 class MeanShift:
-    bandwidth: float | ArrayLike | Literal["scott", "silverman"] | None
+    bandwidth: float | ArrayLike | Literal["scott", "silverman", "auto"] | None
     seeds: ArrayLike | None
     bin_seeding: bool
     min_bin_freq: int
@@ -34,7 +34,10 @@ class MeanShift:
     def __init__(
         self,
         *,
-        bandwidth: float | ArrayLike | Literal["scott", "silverman"] | None = ...,
+        bandwidth: float
+        | ArrayLike
+        | Literal["scott", "silverman", "auto"]
+        | None = ...,
         seeds: ArrayLike | None = ...,
         bin_seeding: bool = ...,
         min_bin_freq: int = ...,

@@ -88,6 +88,14 @@ class BandwidthSweep:
             lines.append(f"{h:12.6g} {self.n_clusters[i]:8d}  {top}{mark}")
         return "\n".join(lines)
 
+    def plot(self, marked=None, fig=None):
+        """Draw clusters against bandwidth (log scale) above the largest
+        clusters' shares, stacked; ``marked`` (a bandwidth) gets a dashed
+        line.  Needs matplotlib (the ``plot`` extra).  Returns the figure."""
+        from meanshift_fast._plot import plot_sweep
+
+        return plot_sweep(self, marked, fig)
+
     def __str__(self):
         return self.table()
 
@@ -224,9 +232,9 @@ def bandwidth_sweep(
     array([3, 2, 1])
     """
     if _is_dask(X):
-        from meanshift_fast.dask import sample_rows
+        from meanshift_fast.dask import bandwidth_sample
 
-        X, sample_weight = sample_rows(X, sample_weight, random_state)
+        X, sample_weight = bandwidth_sample(X, sample_weight, random_state)
     owner = "bandwidth_sweep"
     if bandwidths is not None:
         bandwidths = check_bandwidths(owner, bandwidths)

@@ -1,0 +1,9 @@
+from typing import Any
+
+from meanshift_fast._sweep import BandwidthSweep
+
+_BANDS: int
+
+def plot_sweep(
+    sweep: BandwidthSweep, marked: float | None = ..., fig: Any = ...
+) -> Any: ...
