@@ -26,8 +26,12 @@ import time
 
 import numpy as np
 
-from meanshift_fast import MeanShift, bandwidth_sweep, estimate_bandwidth
-from meanshift_fast import select_bandwidth
+from meanshift_fast import (
+    MeanShift,
+    bandwidth_sweep,
+    estimate_bandwidth,
+    select_bandwidth,
+)
 
 # Streams of the two mixture splits: different entropy, so no held-out
 # mixture shares a draw with a design one.
