@@ -66,6 +66,10 @@ class ConvergenceWarning(UserWarning):
     """Some seeds stopped at ``max_iter`` before converging."""
 
 
+class _NoClusterError(ValueError):
+    """No seed found a point: at this bandwidth the fit has no cluster."""
+
+
 class MeanShift:
     """Mean shift clustering, exact and parallel.
 
@@ -377,7 +381,7 @@ class MeanShift:
             bin_size = type(bandwidth)(h) if isinstance(bandwidth, np.generic) else h
             seeds = get_bin_seeds(data, bin_size, self.min_bin_freq, w)
             if len(seeds) == 0:
-                raise ValueError(
+                raise _NoClusterError(
                     f"No bin of size {np.min(bandwidth):f} holds min_bin_freq="
                     f"{self.min_bin_freq} samples; lower min_bin_freq."
                 )
@@ -615,7 +619,7 @@ def _kept_centers(means, intensity, converged, h, max_iter, bandwidth, n_threads
         )
     order = _core.merge_centers(means, intensity, _core.radius_sq(h), n_threads)
     if len(order) == 0:
-        raise ValueError(
+        raise _NoClusterError(
             "No point was within bandwidth=%f of any seed. Try a different seeding"
             " strategy                              or increase the bandwidth."
             % bandwidth

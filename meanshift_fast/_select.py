@@ -14,9 +14,13 @@ and is at least two.  It returns the bandwidth 70% of the way up that run
 (on the log scale): inside the plateau, where the clusters are those of the
 whole run, but past its middle, because along the run the tiny modes that
 seeds in the noise find keep fading while the real clusters stay whole.
-Data without a run of two or more clusters get the bandwidth at which one
-cluster is left.
+The run of a single cluster competes too, but must be three times longer
+than the longest run of several: data of one cluster show a few brief runs
+of two or three clusters at small bandwidths and then one cluster over most
+of the range, while mixtures keep their one-cluster run short.
 """
+
+import warnings
 
 import numpy as np
 
@@ -39,6 +43,12 @@ _SAMPLES = 5000
 _N_BANDWIDTHS = 48
 # A cluster counts when it holds at least this share of the (weighted) rows.
 _MIN_SHARE = 0.02
+# Data of one cluster: at small bandwidths their ragged density has brief
+# runs of a few clusters, and the one cluster then holds for most of the
+# range.  The run of one cluster wins when it is this many times longer than
+# the longest run of several (on mixtures of two or more clusters it was at
+# most twice as long).
+_ONE_CLUSTER_FACTOR = 3
 # Where in the longest run the chosen bandwidth lies (0: its start, 1: its
 # end, on the log scale).
 _POSITION = 0.7
@@ -113,17 +123,26 @@ def stability_bandwidth(X, w, n_jobs, random_state):
         raise ValueError("sample_weight must have a positive entry.")
     lo, hi = _bounds(_bound_rows(X, random_state), None)
     bandwidths = np.geomspace(lo / 2, hi, _N_BANDWIDTHS)
-    sweep = _sweep(X, bandwidths, "flat", True, 1, w, n_jobs, False)
+    with warnings.catch_warnings():
+        # The sweep's fits are the method's own business: bins that hold one
+        # row each at the smallest bandwidths, or slow seeds, are no news to
+        # the caller.
+        warnings.simplefilter("ignore", UserWarning)
+        sweep = _sweep(X, bandwidths, "flat", True, 1, w, n_jobs, False)
     counts = np.array(
         [np.count_nonzero(s >= _MIN_SHARE * s.sum()) for s in sweep.sizes]
     )
-    start, stop = _longest_run(counts)
-    if start is None:
-        # No scale with two clusters: the one cluster, from where it forms.
-        single = np.flatnonzero(sweep.n_clusters == 1)
-        return float(bandwidths[single[0]] if len(single) else bandwidths[-1])
+    start, stop = _longest_run(counts, lambda k: k >= 2)
+    one_start, one_stop = _longest_run(counts, lambda k: k == 1)
+    if one_start is not None and (
+        start is None or one_stop - one_start > _ONE_CLUSTER_FACTOR * (stop - start)
+    ):
+        start, stop = one_start, one_stop
+    elif start is None:
+        return float(bandwidths[-1])
     pos = start + _POSITION * (stop - start)
-    return float(np.exp(np.interp(pos, np.arange(len(bandwidths)), np.log(bandwidths))))
+    grid = np.arange(len(bandwidths))
+    return float(np.exp(np.interp(pos, grid, np.log(bandwidths))))
 
 
 def _bound_rows(X, random_state):
@@ -137,9 +156,10 @@ def _bound_rows(X, random_state):
     return c_array(X[rows], dtype=np.float64)
 
 
-def _longest_run(counts):
-    """(first, last) index of the longest run of equal counts >= 2, the
-    earliest of the longest; (None, None) when no count reaches 2."""
+def _longest_run(counts, wanted):
+    """(first, last) index of the longest run of equal counts for which
+    ``wanted(count)`` holds, the earliest of the longest; (None, None) when
+    there is none."""
     best = (None, None)
     best_len = -1
     i = 0
@@ -147,7 +167,7 @@ def _longest_run(counts):
         j = i
         while j + 1 < len(counts) and counts[j + 1] == counts[i]:
             j += 1
-        if counts[i] >= 2 and j - i > best_len:
+        if wanted(counts[i]) and j - i > best_len:
             best, best_len = (i, j), j - i
         i = j + 1
     return best

@@ -3,7 +3,7 @@
 import numpy as np
 
 from meanshift_fast._bandwidth import _check_random_state
-from meanshift_fast._estimator import KERNELS, MeanShift
+from meanshift_fast._estimator import KERNELS, MeanShift, _NoClusterError
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import Units, pow2_exponent
 from meanshift_fast._validation import (
@@ -191,7 +191,11 @@ def bandwidth_sweep(
     bin_seeding=bin_seeding, min_bin_freq=min_bin_freq,
     n_jobs=n_jobs).fit(X, sample_weight=sample_weight)``: the same centres
     in the same order and the same labels.  The tree over X is built once
-    for the whole sweep instead of once per fit.
+    for the whole sweep instead of once per fit, and the fits run side by
+    side.  Where the fit raises because no seed finds a point (no bin holds
+    ``min_bin_freq`` samples, or bin centres lie farther than a tiny
+    bandwidth from every sample), the row has no clusters and every label
+    is -1.
 
     Parameters
     ----------
@@ -271,7 +275,14 @@ def _sweep(X, bandwidths, kernel, bin_seeding, min_bin_freq, w, n_jobs, return_l
             min_bin_freq=min_bin_freq,
             n_jobs=per_fit,
         )
-        ms._fit(X, w, None, trees)
+        try:
+            ms._fit(X, w, None, trees)
+        except _NoClusterError:
+            # The fit raises: a row without clusters, every label -1.
+            ms.cluster_centers_ = np.empty((0, X.shape[1]), dtype=X.dtype)
+            ms.labels_ = np.full(X.shape[0], -1, dtype=np.int64)
+            ms.n_iter_ = 0
+            return ms, np.zeros(0, dtype=np.int64 if w is None else np.float64)
         k = len(ms.cluster_centers_)
         sizes = np.bincount(ms.labels_, weights=w, minlength=k)[:k]
         if w is None:
