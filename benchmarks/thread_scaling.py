@@ -11,6 +11,7 @@ the same machine.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -33,6 +34,14 @@ def blobs(n, seed=0):
     return np.concatenate(
         [rng.normal(c, 0.6, size=(m, 3)) for c, m in zip(CENTRES, sizes, strict=True)]
     )
+
+
+def result_digest(ms):
+    """One hash of centres, labels and n_iter_, to compare fits bit for bit."""
+    h = hashlib.sha256(np.ascontiguousarray(ms.cluster_centers_).tobytes())
+    h.update(np.ascontiguousarray(ms.labels_).tobytes())
+    h.update(str(ms.n_iter_).encode())
+    return h.hexdigest()[:16]
 
 
 def timed(fn, repeats):
@@ -78,13 +87,17 @@ def main(argv=None):
                 "speedup": base / sec,
                 "n_clusters": len(ms.cluster_centers_),
                 "n_iter": ms.n_iter_,
+                "digest": result_digest(ms),
             }
         )
         print(
-            f"n={args.n} threads={t:3d} {sec:8.3f} s  speed-up x{base / sec:5.2f}",
+            f"n={args.n} threads={t:3d} {sec:8.3f} s  speed-up x{base / sec:5.2f}"
+            f"  result {rows[-1]['digest']}",
             flush=True,
         )
-    result = {"info": info, "scaling": rows}
+    same_bits = len({r["digest"] for r in rows}) == 1
+    print(f"bitwise equal across thread counts: {same_bits}", flush=True)
+    result = {"info": info, "scaling": rows, "bitwise_equal": same_bits}
 
     if args.big:
         Xb = blobs(args.big)

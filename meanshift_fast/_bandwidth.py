@@ -85,6 +85,29 @@ def _estimate(X, quantile, n_threads, progress=None):
     return np.float64(units.from_core(np.float64(total / n), np.float64))
 
 
+def _check_bin_size(bin_size):
+    """A finite bin size >= 0, or a 1-D array of finite ones > 0."""
+    if is_real(bin_size):
+        if not (bin_size >= 0 and np.isfinite(float(bin_size))):
+            raise param_error(
+                "get_bin_seeds", "bin_size", bin_size, "a float in the range [0, inf)"
+            )
+        return
+    arr = np.asarray(bin_size)
+    if not (
+        arr.ndim == 1
+        and arr.dtype.kind in "iuf"
+        and np.isfinite(arr).all()
+        and (arr > 0).all()
+    ):
+        raise param_error(
+            "get_bin_seeds",
+            "bin_size",
+            bin_size,
+            "a float in the range [0, inf) or an array of floats in (0, inf)",
+        )
+
+
 def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     """Find seeds for mean shift by binning the data onto a grid.
 
@@ -92,8 +115,9 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     ----------
     X : array-like of shape (n_samples, n_features)
         Input points, the same points that will be clustered.
-    bin_size : float
-        The grid spacing; 0 returns X itself.
+    bin_size : float or array-like of shape (n_features,)
+        The grid spacing, finite and non-negative (one per feature: positive);
+        0 returns X itself.
     min_bin_freq : int, default=1
         Only bins holding at least this many points (or this much weight)
         become seeds.
@@ -106,7 +130,8 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
         Bin centres in order of first occurrence, or X itself when every
         point has a bin of its own (with a warning).
     """
-    if bin_size == 0:
+    _check_bin_size(bin_size)
+    if np.ndim(bin_size) == 0 and bin_size == 0:
         return X
     arr = check_array(X, owner="get_bin_seeds") if not isinstance(X, np.ndarray) else X
     weights = None if sample_weight is None else np.asarray(sample_weight, float)

@@ -39,7 +39,12 @@ class Tree:
         NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.bool_]
     ]: ...
     def kernel_sum(
-        self, queries: NDArray[np.float64], kernel: str, bandwidth: float, tol: float
+        self,
+        queries: NDArray[np.float64],
+        kernel: str,
+        bandwidth: float,
+        tol: float,
+        n_threads: int = ...,
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
     def kth_neighbor_distance(
         self,

@@ -44,8 +44,8 @@ from meanshift_fast.cmeanshift cimport (
     ms_tree_free_f64,
     ms_tree_kernel_sum_f32,
     ms_tree_kernel_sum_f64,
-    ms_tree_kernel_sum_scaled_f32,
-    ms_tree_kernel_sum_scaled_f64,
+    ms_tree_kernel_sums_scaled_f32,
+    ms_tree_kernel_sums_scaled_f64,
 )
 
 KERNELS = {"flat": MS_KERNEL_FLAT, "gaussian": MS_KERNEL_GAUSSIAN,
@@ -207,7 +207,8 @@ cdef class Tree:
         return (np.asarray(means), np.asarray(inten), np.asarray(iters),
                 np.asarray(conv).view(bool))
 
-    def kernel_sum(self, queries, kernel, double bandwidth, double tol):
+    def kernel_sum(self, queries, kernel, double bandwidth, double tol,
+                   int n_threads=1):
         """Kernel-weighted mass and coordinate sums at each query row.
 
         Returns (base, mass, sums): Gaussian sums are taken relative to the
@@ -216,25 +217,26 @@ cdef class Tree:
         kernels.
         """
         cdef const double[:, ::1] q = _c(queries, np.float64)
-        cdef int64_t m = q.shape[0], i
+        cdef int64_t m = q.shape[0]
         cdef double[::1] base = np.empty(m)
         cdef double[::1] w = np.empty(m)
         cdef double[:, ::1] wx = np.empty((m, self.d))
         cdef ms_kernel k = KERNELS[kernel]
         cdef ms_status st = MS_OK
+        cdef _Progress prog = _Progress(None)
+        cdef ms_config cfg = _config(n_threads, prog)
+        if m == 0:
+            return np.asarray(base), np.asarray(w), np.asarray(wx)
         with nogil:
-            for i in range(m):
-                if self.is_f32:
-                    st = ms_tree_kernel_sum_scaled_f32(
-                            self.t32, &q[i, 0], k, bandwidth, tol, &base[i], &w[i],
-                            &wx[i, 0])
-                else:
-                    st = ms_tree_kernel_sum_scaled_f64(
-                            self.t64, &q[i, 0], k, bandwidth, tol, &base[i], &w[i],
-                            &wx[i, 0])
-                if st != MS_OK:
-                    break
-        _check(st, None)
+            if self.is_f32:
+                st = ms_tree_kernel_sums_scaled_f32(
+                        self.t32, &q[0, 0], m, k, bandwidth, tol, &cfg, &base[0],
+                        &w[0], &wx[0, 0])
+            else:
+                st = ms_tree_kernel_sums_scaled_f64(
+                        self.t64, &q[0, 0], m, k, bandwidth, tol, &cfg, &base[0],
+                        &w[0], &wx[0, 0])
+        _check(st, prog)
         return np.asarray(base), np.asarray(w), np.asarray(wx)
 
     def kth_neighbor_distance(self, int64_t k, int n_threads, progress=None):

@@ -10,16 +10,14 @@ from meanshift_fast._bandwidth import (
     get_bin_seeds,
     rule_of_thumb,
 )
+from meanshift_fast._params import RULES, check_shared_params
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import Units, pow2_exponent
 from meanshift_fast._validation import (
     c_array,
     check_array,
-    check_bool,
     check_choice,
     check_feature_names,
-    check_int,
-    check_n_jobs,
     check_sample_weight,
     feature_names,
     is_real,
@@ -29,10 +27,11 @@ from meanshift_fast._validation import (
 
 # max_iter beyond the core's int64 counter never binds anyway.
 _INT64_MAX = 2**63 - 1
-KERNELS = ("flat", "gaussian", "epanechnikov")
 ALGORITHMS = ("auto", "kd_tree", "brute")
 ASSIGNMENTS = ("nearest", "attractor")
-RULES = ("scott", "silverman", "auto")
+# The in-memory estimator's bandwidth names: the rules of thumb and
+# select_bandwidth.
+BANDWIDTH_NAMES = (*RULES, "auto")
 # "auto" scans all samples for the Gaussian kernel from this many features.
 _SCAN_MIN_FEATURES = 16
 # The core's leaf size when given 0.
@@ -231,37 +230,10 @@ class MeanShift:
     # ---- fitting -------------------------------------------------------
 
     def _validate_params(self):
+        check_shared_params(self, rules=BANDWIDTH_NAMES)
         owner = type(self).__name__
-        bw = self.bandwidth
-        if isinstance(bw, str):
-            check_choice(owner, "bandwidth", bw, RULES)
-        elif bw is not None and not (is_real(bw) and bw > 0):
-            arr = None if is_real(bw) else np.asarray(bw)
-            if arr is None or arr.ndim != 1 or arr.dtype.kind not in "iuf":
-                raise param_error(
-                    owner,
-                    "bandwidth",
-                    bw,
-                    "a float in the range (0, inf), an array of them, "
-                    "a str among {'scott', 'silverman', 'auto'} or None",
-                )
-            if not (np.isfinite(arr).all() and (arr > 0).all()):
-                raise param_error(
-                    owner, "bandwidth", bw, "positive and finite in every feature"
-                )
-        if is_real(bw) and not np.isfinite(_as_float(bw)):
-            raise param_error(owner, "bandwidth", bw, "a float in the range (0, inf)")
-        check_bool(owner, "bin_seeding", self.bin_seeding)
-        check_int(owner, "min_bin_freq", self.min_bin_freq, 1)
-        check_bool(owner, "cluster_all", self.cluster_all)
-        check_n_jobs(owner, self.n_jobs)
-        check_int(owner, "max_iter", self.max_iter, 0)
-        check_choice(owner, "kernel", self.kernel, KERNELS)
         check_choice(owner, "algorithm", self.algorithm, ALGORITHMS)
         check_choice(owner, "cluster_assignment", self.cluster_assignment, ASSIGNMENTS)
-        tol = self.gaussian_tol
-        if not (is_real(tol) and 0 <= tol < 1):
-            raise param_error(owner, "gaussian_tol", tol, "a float in the range [0, 1)")
 
     def _leaf_size(self, n, d, n_queries=None):
         # "auto" is the tree except for the Gaussian kernel from
@@ -546,11 +518,15 @@ class MeanShift:
         """
         data = self._check_fitted_input(X)
         h = self._h
+        n_threads = effective_n_threads(
+            self.n_jobs, len(data) * self._fit_data.shape[0]
+        )
         base, mass, _ = self._fitted_tree().kernel_sum(
             c_array(data, dtype=np.float64),
             self.kernel,
             h,
             self.gaussian_tol,
+            n_threads,
         )
         d = self.n_features_in_
         total = (
@@ -577,7 +553,12 @@ class MeanShift:
         """Predict the closest cluster each sample in X belongs to.
 
         With ``cluster_assignment="attractor"``, the cluster of the mode
-        that the sample's own mean-shift trajectory reaches.
+        that the sample's own mean-shift trajectory reaches.  A sample
+        exactly as far from two centres goes to the one listed first, as in
+        ``labels_`` (distances are exact squared differences), so
+        ``predict`` on the training data gives ``labels_`` wherever that
+        names a cluster; scikit-learn's ``predict`` can break such ties the
+        other way.
 
         Parameters
         ----------
@@ -641,14 +622,6 @@ def _shift(tree, seeds, kernel, h, max_iter, tol, n_threads, progress=None):
         n_threads,
         progress,
     )
-
-
-def _as_float(x):
-    # Python ints beyond a double's range count as infinite.
-    try:
-        return float(x)
-    except OverflowError:
-        return float("inf")
 
 
 def _log_gamma(x):

@@ -4,10 +4,10 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-KERNELS: tuple[str, ...]
 ALGORITHMS: tuple[str, ...]
 ASSIGNMENTS: tuple[str, ...]
 RULES: tuple[str, ...]
+BANDWIDTH_NAMES: tuple[str, ...]
 
 _Kernel = Literal["flat", "gaussian", "epanechnikov"]
 

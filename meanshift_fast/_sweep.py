@@ -3,7 +3,8 @@
 import numpy as np
 
 from meanshift_fast._bandwidth import _check_random_state
-from meanshift_fast._estimator import KERNELS, MeanShift, _NoClusterError
+from meanshift_fast._estimator import MeanShift, _NoClusterError
+from meanshift_fast._params import KERNELS
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import Units, pow2_exponent
 from meanshift_fast._validation import (

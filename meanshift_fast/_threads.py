@@ -10,8 +10,21 @@ import os
 
 from meanshift_fast import _core
 
+# The quota, once read: [] until then.
+_cgroup_quota: list[int | None] = []
+
 
 def _cgroup_cpu_limit():
+    """CPUs allowed by a cgroup CPU quota, or None without one.
+
+    Read once per process: a container's quota is set when it starts, and
+    reading files on every fit costs more than a small fit's C work."""
+    if not _cgroup_quota:
+        _cgroup_quota.append(_read_cgroup_cpu_limit())
+    return _cgroup_quota[0]
+
+
+def _read_cgroup_cpu_limit():
     """CPUs allowed by a cgroup v2 or v1 quota, or None without one."""
     try:
         with open("/sys/fs/cgroup/cpu.max") as f:

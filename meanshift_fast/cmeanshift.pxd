@@ -68,6 +68,15 @@ cdef extern from "meanshift.h" nogil:
         const ms_tree_f32 *tree, const double *q, ms_kernel kernel, double h,
         double tol, double *base, double *wsum, double *wx)
 
+    ms_status ms_tree_kernel_sums_scaled_f64(
+        const ms_tree_f64 *tree, const double *Q, int64_t m, ms_kernel kernel,
+        double h, double tol, const ms_config *cfg, double *base, double *wsum,
+        double *wx)
+    ms_status ms_tree_kernel_sums_scaled_f32(
+        const ms_tree_f32 *tree, const double *Q, int64_t m, ms_kernel kernel,
+        double h, double tol, const ms_config *cfg, double *base, double *wsum,
+        double *wx)
+
     ms_status ms_shift_seeds_f64(const ms_tree_f64 *tree, const double *seeds,
                                  int64_t n_seeds, const ms_shift_params *params,
                                  const ms_config *cfg, double *means,

@@ -32,16 +32,10 @@ import numpy as np
 
 from meanshift_fast import _core
 from meanshift_fast._bandwidth import estimate_bandwidth
-from meanshift_fast._estimator import KERNELS, _kept_centers
-from meanshift_fast._validation import (
-    c_array,
-    check_bool,
-    check_choice,
-    check_int,
-    check_n_jobs,
-    is_real,
-    param_error,
-)
+from meanshift_fast._estimator import _kept_centers
+from meanshift_fast._params import check_shared_params
+from meanshift_fast._threads import effective_n_threads
+from meanshift_fast._validation import c_array, check_int
 
 __all__ = ["MeanShift"]
 
@@ -50,34 +44,39 @@ class _BlockTree:
     """One row block and its k-d tree, kept in a worker's memory.
 
     Pickles as the block alone (the tree is rebuilt where it lands), so the
-    scheduler may still move it if it must.
+    scheduler may still move it if it must.  ``n_jobs`` is read on the
+    worker, by the in-memory estimator's rule, so that -1 means all of that
+    worker's cores.
     """
 
-    def __init__(self, block, kernel, n_threads):
+    def __init__(self, block, kernel, n_jobs):
         self.block = c_array(block)
         if self.block.dtype not in (np.float32, np.float64):
             self.block = self.block.astype(np.float64)
         self.kernel = kernel
-        self.n_threads = n_threads
+        self.n_jobs = n_jobs
         self._tree = None
+
+    def threads(self, work=None):
+        return effective_n_threads(self.n_jobs, work)
 
     @property
     def tree(self):
         if self._tree is None and len(self.block):
             self._tree = _core.Tree(
-                self.block, kernel=self.kernel, n_threads=self.n_threads
+                self.block, kernel=self.kernel, n_threads=self.threads(len(self.block))
             )
         return self._tree
 
     def __getstate__(self):
-        return {"block": self.block, "kernel": self.kernel, "n_threads": self.n_threads}
+        return {"block": self.block, "kernel": self.kernel, "n_jobs": self.n_jobs}
 
     def __setstate__(self, state):
-        self.__init__(state["block"], state["kernel"], state["n_threads"])
+        self.__init__(state["block"], state["kernel"], state["n_jobs"])
 
 
-def _build(block, kernel, n_threads):
-    bt = _BlockTree(block, kernel, n_threads)
+def _build(block, kernel, n_jobs):
+    bt = _BlockTree(block, kernel, n_jobs)
     bt.tree  # noqa: B018 - build now, on the worker that holds the block
     return bt
 
@@ -92,7 +91,8 @@ def _partial_sums(bt, seeds, kernel, h, tol):
             np.zeros(len(seeds)),
             np.zeros((len(seeds), d)),
         )
-    return bt.tree.kernel_sum(seeds, kernel, h, tol)
+    n_threads = bt.threads(len(seeds) * len(bt.block))
+    return bt.tree.kernel_sum(seeds, kernel, h, tol, n_threads)
 
 
 def _block_bins(bt, bin_size, offset):
@@ -107,11 +107,12 @@ def _block_finite(block):
     return bool(np.isfinite(block).all())
 
 
-def _label_block(block, centers, r2):
+def _label_block(block, centers, r2, n_jobs=None):
     block = c_array(block)
     if block.dtype not in (np.float32, np.float64):
         block = block.astype(np.float64)
-    labels, _ = _core.nearest_center(block, centers, r2, 1)
+    n_threads = effective_n_threads(n_jobs, len(block) * len(centers))
+    labels, _ = _core.nearest_center(block, centers, r2, n_threads)
     return labels
 
 
@@ -213,19 +214,11 @@ class MeanShift:
         self.client = client
 
     def _validate(self):
-        owner = "MeanShift"
-        bw = self.bandwidth
-        if bw is not None and not (is_real(bw) and 0 < bw < np.inf):
-            raise param_error(
-                owner, "bandwidth", bw, "a float in the range (0, inf) or None"
-            )
-        check_bool(owner, "bin_seeding", self.bin_seeding)
-        check_int(owner, "min_bin_freq", self.min_bin_freq, 1)
-        check_bool(owner, "cluster_all", self.cluster_all)
-        check_n_jobs(owner, self.n_jobs)
-        check_int(owner, "max_iter", self.max_iter, 0)
-        check_choice(owner, "kernel", self.kernel, KERNELS)
-        check_int(owner, "bandwidth_samples", self.bandwidth_samples, 1)
+        # The shared parameters by the in-memory estimator's rules; the
+        # bandwidth here is one float (or None): no per-feature arrays and
+        # no rules of thumb.
+        check_shared_params(self, per_feature_bandwidth=False, rules=())
+        check_int("MeanShift", "bandwidth_samples", self.bandwidth_samples, 1)
 
     def fit(self, X, y=None):
         """Cluster the rows of X (a dask array, or anything dask.array
@@ -254,19 +247,18 @@ class MeanShift:
         client = self.client if self.client is not None else _default_client()
         run = _Runner(client)
         kernel = self.kernel
-        n_threads = 1 if self.n_jobs is None else max(1, int(self.n_jobs))
 
         blocks = X.to_delayed().ravel().tolist()
         if client is not None:
             block_futures = client.compute(blocks)
             trees = [
-                client.submit(_build, b, kernel, n_threads, pure=False)
+                client.submit(_build, b, kernel, self.n_jobs, pure=False)
                 for b in block_futures
             ]
             if not all(client.gather(client.map(_block_finite, block_futures))):
                 raise ValueError("Input X contains NaN or infinity.")
         else:
-            trees = [_build(b.compute(), kernel, n_threads) for b in blocks]
+            trees = [_build(b.compute(), kernel, self.n_jobs) for b in blocks]
             if not all(_block_finite(bt.block) for bt in trees):
                 raise ValueError("Input X contains NaN or infinity.")
         sizes = list(X.chunks[0])
@@ -295,7 +287,7 @@ class MeanShift:
         )
         r2 = -1.0 if self.cluster_all else _core.radius_sq(h)
         self.labels_ = X.map_blocks(
-            _label_block, centers, r2, drop_axis=1, dtype=np.int64
+            _label_block, centers, r2, self.n_jobs, drop_axis=1, dtype=np.int64
         )
         self.cluster_centers_ = centers.astype(X.dtype, copy=False)
         self._centers = centers
@@ -404,10 +396,15 @@ class MeanShift:
             if X.numblocks[1] != 1:
                 X = X.rechunk({1: X.shape[1]})
             return X.map_blocks(
-                _label_block, self._centers, -1.0, drop_axis=1, dtype=np.int64
+                _label_block,
+                self._centers,
+                -1.0,
+                self.n_jobs,
+                drop_axis=1,
+                dtype=np.int64,
             )
         X = np.asarray(X)
-        return _label_block(X, self._centers, -1.0)
+        return _label_block(X, self._centers, -1.0, self.n_jobs)
 
 
 def bandwidth_sample(X, sample_weight=None, random_state=0, n_samples=10000):

@@ -745,6 +745,42 @@ ms_status MS_FN(ms_tree_kernel_sum_scaled)(const MS_TREE *t, const double *q,
     return MS_FN(kernel_sum_checked)(t, q, kernel, h, tol, base, wsum, wx);
 }
 
+ms_status MS_FN(ms_tree_kernel_sums_scaled)(const MS_TREE *t, const double *Q, int64_t m,
+                                            ms_kernel kernel, double h, double tol,
+                                            const ms_config *cfg, double *base,
+                                            double *wsum, double *wx)
+{
+    if (m < 0 || base == NULL || wsum == NULL || wx == NULL || (m > 0 && Q == NULL))
+        return MS_ERR_INVALID;
+    if (m == 0) return t == NULL ? MS_ERR_INVALID : MS_OK;
+    /* The first query checks the arguments for all of them. */
+    const ms_status first =
+        MS_FN(kernel_sum_checked)(t, Q, kernel, h, tol, base, wsum, wx);
+    if (first != MS_OK) return first;
+    const int64_t d = t->d;
+    /* Rows are independent: blocks of them go to the threads, and each
+     * row's sums are the single-query sums, whatever the thread count. */
+    const int64_t block = 64;
+    const int64_t n_blocks = (m - 1 + block - 1) / block;
+    volatile int stop = 0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ms_num_threads(cfg))
+#endif
+    for (int64_t b = 0; b < n_blocks; b++) {
+        if (stop) continue;
+        const int64_t lo = 1 + b * block, hi = lo + block < m ? lo + block : m;
+        for (int64_t i = lo; i < hi; i++)
+            (void)MS_FN(kernel_sum_checked)(t, Q + i * d, kernel, h, tol, base + i,
+                                            wsum + i, wx + i * d);
+#ifdef _OPENMP
+        if (omp_get_thread_num() == 0 && ms_report_progress(cfg, hi, m)) stop = 1;
+#else
+        if (ms_report_progress(cfg, hi, m)) stop = 1;
+#endif
+    }
+    return stop ? MS_ERR_INTERRUPTED : MS_OK;
+}
+
 MS_ALWAYS_INLINE int64_t MS_FN(count_within_d)(const MS_TREE *t, const double *q,
                                                double r2, const int64_t d)
 {

@@ -140,6 +140,21 @@ ms_status ms_tree_kernel_sum_scaled_f32(const ms_tree_f32 *tree, const double *q
                                         ms_kernel kernel, double h, double tol,
                                         double *base, double *wsum, double *wx);
 
+/*
+ * ms_tree_kernel_sum_scaled for the m rows of Q (m x d, row-major), on
+ * cfg's threads: base, wsum (length m) and wx (m x d) receive each row's
+ * results, which do not depend on the thread count.  Returns
+ * MS_ERR_INTERRUPTED when the progress callback asks to stop.
+ */
+ms_status ms_tree_kernel_sums_scaled_f64(const ms_tree_f64 *tree, const double *Q,
+                                         int64_t m, ms_kernel kernel, double h,
+                                         double tol, const ms_config *cfg, double *base,
+                                         double *wsum, double *wx);
+ms_status ms_tree_kernel_sums_scaled_f32(const ms_tree_f32 *tree, const double *Q,
+                                         int64_t m, ms_kernel kernel, double h,
+                                         double tol, const ms_config *cfg, double *base,
+                                         double *wsum, double *wx);
+
 /* ---- the mean-shift loop ---------------------------------------------- */
 
 typedef struct ms_shift_params {

@@ -113,6 +113,82 @@ def test_rejects_nan():
         DaskMeanShift(bandwidth=1.0).fit(da.from_array(X, chunks=(50, 2)))
 
 
+SHARED_BAD = [
+    ("bandwidth", -1.0),
+    ("bandwidth", float("nan")),
+    ("bandwidth", float("inf")),
+    ("bin_seeding", 1),
+    ("min_bin_freq", 0),
+    ("cluster_all", "yes"),
+    ("n_jobs", 0),
+    ("n_jobs", 1.5),
+    ("max_iter", -1),
+    ("kernel", "tophat"),
+    ("gaussian_tol", 1.5),
+    ("gaussian_tol", -0.1),
+]
+
+
+@pytest.mark.parametrize("name, value", SHARED_BAD)
+def test_shared_parameters_read_by_one_rule(name, value):
+    """A shared parameter is refused by both estimators, with the same
+    message (the bandwidth's lists what each estimator accepts)."""
+    X = _blobs(200)
+    with pytest.raises(ValueError) as local:
+        mf.MeanShift(**{name: value}).fit(X)
+    with pytest.raises(ValueError) as dist:
+        DaskMeanShift(**{name: value}).fit(da.from_array(X, chunks=(50, 2)))
+    assert repr(value) in str(dist.value)
+    if name != "bandwidth":
+        assert str(dist.value) == str(local.value)
+
+
+class _SpyCore:
+    """meanshift_fast._core, recording the thread count of each C call."""
+
+    def __init__(self, core, calls):
+        self._core, self._calls = core, calls
+        self.radius_sq = core.radius_sq
+
+    def Tree(self, block, kernel, n_threads):
+        calls, tree = self._calls, self._core.Tree(block, kernel=kernel, n_threads=1)
+        calls.append(("build", len(block), n_threads))
+
+        class _Tree:
+            def kernel_sum(self, q, kernel, h, tol, n_threads=1):
+                calls.append(("sums", len(q) * len(block), n_threads))
+                return tree.kernel_sum(q, kernel, h, tol, n_threads)
+
+        return _Tree()
+
+    def nearest_center(self, X, centers, r2, n_threads=1):
+        self._calls.append(("labels", len(X) * len(centers), n_threads))
+        return self._core.nearest_center(X, centers, r2, n_threads)
+
+
+@pytest.mark.parametrize("n_jobs", [None, -1, 1, 2])
+def test_n_jobs_read_as_the_in_memory_estimator_reads_it(monkeypatch, n_jobs):
+    """The per-block C work (tree, sums, labels) runs on the threads that
+    meanshift_fast.MeanShift would use for the same amount of work."""
+    import meanshift_fast.dask as msd
+    from meanshift_fast import _core, _threads
+
+    calls = []
+    monkeypatch.setattr(msd, "_core", _SpyCore(_core, calls))
+    # In this process, even where another test left a default client.
+    monkeypatch.setattr(msd, "_default_client", lambda: None)
+    X = _blobs(4000)
+    Xd = da.from_array(X, chunks=(2000, 2))
+    dist = DaskMeanShift(bandwidth=1.5, n_jobs=n_jobs).fit(Xd)
+    dist.labels_.compute(scheduler="sync")
+    assert {what for what, _, _ in calls} == {"build", "sums", "labels"}
+    for _, work, n_threads in calls:
+        assert n_threads == _threads.effective_n_threads(n_jobs, work)
+    # The every-point rounds are big enough to use every thread allowed.
+    big = [t for what, work, t in calls if what == "sums" and work >= 2_000_000]
+    assert big and set(big) == {_threads.effective_n_threads(n_jobs)}
+
+
 class _nothing:
     def __enter__(self):
         return self

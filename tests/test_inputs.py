@@ -955,3 +955,56 @@ def test_c_boundary_gets_aligned_arrays_from_unaligned_input(
     assert seen, "no call reached the C boundary"
     bad = [s for s in seen if not (s[2] and s[3])]
     assert not bad, f"(call, argument, aligned, C-contiguous): {bad}"
+
+
+# ---------------------------------------------------------------------------
+# get_bin_seeds: the bin size
+
+
+@pytest.mark.parametrize(
+    "bin_size",
+    [
+        -1.0,
+        -1e-300,
+        float("nan"),
+        float("inf"),
+        -np.inf,
+        [0.5, -0.5],
+        [0.5, 0.0],
+        [0.5, np.nan],
+        "0.5",
+        None,
+        True,
+    ],
+)
+def test_get_bin_seeds_refuses_a_bad_bin_size(bin_size):
+    from meanshift_fast import get_bin_seeds
+
+    X = blobs()
+    before = X.copy()
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"The 'bin_size' parameter of get_bin_seeds must be a float in the "
+        r"range \[0, inf\)",
+    ):
+        get_bin_seeds(X, bin_size)
+    assert np.array_equal(X, before)
+
+
+def test_get_bin_seeds_zero_returns_the_data():
+    """scikit-learn's documented behaviour: bin_size=0 means no binning."""
+    from meanshift_fast import get_bin_seeds
+
+    X = blobs()
+    assert get_bin_seeds(X, 0) is X
+    assert get_bin_seeds(X, 0.0) is X
+
+
+def test_get_bin_seeds_per_feature_sizes_bin_each_axis():
+    from meanshift_fast import get_bin_seeds
+
+    X = blobs(200)
+    sizes = np.array([0.5, 2.0])
+    seeds = get_bin_seeds(X, sizes)
+    cells = {tuple(c) for c in np.round(X / sizes)}
+    assert {tuple(s) for s in np.round(seeds / sizes)} == cells

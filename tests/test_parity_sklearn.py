@@ -601,6 +601,30 @@ def test_tie_on_bandwidth_boundary(cluster_all):
     assert_same_fit(ours, ref, X)
 
 
+@pytest.mark.parametrize("shape", [(6, 7), (8, 8), (10, 10), (11, 12)])
+@pytest.mark.parametrize("cluster_all", [True, False], ids=["all", "orphans"])
+def test_predict_breaks_exact_ties_as_labels_do(shape, cluster_all):
+    """The one place where results knowingly differ from scikit-learn's.
+
+    On these lattices some training points lie exactly as far from two
+    centres.  scikit-learn's labels_ and its predict break such ties through
+    differently rounded distance formulas, and can disagree with each other;
+    here both take exact squared differences and the lower centre index,
+    so predict(X_train) equals labels_ wherever labels_ names a cluster."""
+    X = np.array([(i, j) for i in range(shape[0]) for j in range(shape[1])], float)
+    ref = _sk_fit(X, bandwidth=1.5, cluster_all=cluster_all)
+    ours = _ours_fit(X, bandwidth=1.5, cluster_all=cluster_all)
+    assert_same_fit(ours, ref, X)
+    C = ours.cluster_centers_
+    d2 = ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
+    nearest2 = np.sort(d2, axis=1)[:, :2]
+    assert (nearest2[:, 0] == nearest2[:, 1]).any(), "no exact tie to test"
+    predicted = ours.predict(X)
+    assert_array_equal(predicted, np.argmin(d2, axis=1))  # first of equals
+    inside = ours.labels_ >= 0
+    assert_array_equal(predicted[inside], ours.labels_[inside])
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
 @pytest.mark.parametrize("name", ["blobs2d", "blobs20d", "six", "line1d"])
 def test_fitted_bandwidth_is_sklearns_estimate(name, dtype):

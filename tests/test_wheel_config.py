@@ -34,3 +34,22 @@ def test_build_identifiers_are_exactly_the_intended_30():
     expected, actual = cbi.build_identifiers()
     assert len(expected) == 30
     assert sorted(actual) == sorted(expected)
+
+
+@pytest.mark.skipif(
+    not (WHEELS_CI.parent / "pyproject.toml").exists(),
+    reason="needs the source tree's pyproject.toml",
+)
+def test_project_urls_are_not_placeholders():
+    """Metadata shows users links: none may point at a reserved name that
+    can never exist (RFC 2606/6761), as a placeholder would."""
+    import re
+    from urllib.parse import urlsplit
+
+    text = (WHEELS_CI.parent / "pyproject.toml").read_text()
+    urls = re.findall(r"""["'](\w+://[^"']+)["']""", text)
+    reserved = (".invalid", ".example", ".test", ".localhost", "example.com")
+    for url in urls:
+        host = urlsplit(url).hostname or ""
+        assert urlsplit(url).scheme == "https", url
+        assert not host.endswith(reserved) and host != "localhost", url

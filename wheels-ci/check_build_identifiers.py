@@ -49,7 +49,8 @@ EXPECTED: frozenset[str] = frozenset(
     f"{py}-{tag}" for py in PYTHONS for tag in PLATFORM_TAGS
 )
 
-# The archs each platform is built for, as the jobs in wheels.yml set them
+# The archs each platform is built for, as the jobs in
+# .github/workflows/wheels.yml set them
 # (the union over that platform's jobs).
 PLATFORM_ARCHS = {
     "linux": "x86_64,aarch64",

@@ -278,6 +278,60 @@ static void test_kernel_sums(void)
                     }
 }
 
+/* The batch of queries equals the queries one at a time, bit for bit, on
+ * any number of threads; bad arguments are refused. */
+static void test_kernel_sums_batch(int n_threads)
+{
+    const int64_t n = 700, d = 3, m = 257;
+    const ms_kernel kernels[] = {MS_KERNEL_FLAT, MS_KERNEL_GAUSSIAN,
+                                 MS_KERNEL_EPANECHNIKOV};
+    double *X = make_data(n, d, 0);
+    double *Q = xmalloc((size_t)(m * d) * sizeof(double));
+    for (int64_t i = 0; i < m * d; i++) Q[i] = uniform() * 12.0 - 6.0;
+    double *base = xmalloc((size_t)m * sizeof(double));
+    double *W = xmalloc((size_t)m * sizeof(double));
+    double *WX = xmalloc((size_t)(m * d) * sizeof(double));
+    ms_config cfg = ms_config_default();
+    cfg.n_threads = n_threads;
+    for (size_t kk = 0; kk < 3; kk++) {
+        ms_tree_f64 *t = NULL;
+        if (ms_tree_build_f64(X, NULL, n, d, 0, kernels[kk], &cfg, &t) != MS_OK) {
+            check(0, "batch: tree build");
+            continue;
+        }
+        ms_status st = ms_tree_kernel_sums_scaled_f64(t, Q, m, kernels[kk], 1.3, 0.0,
+                                                      &cfg, base, W, WX);
+        int ok = st == MS_OK;
+        for (int64_t i = 0; ok && i < m; i++) {
+            double b, w, wx[3];
+            ok = ms_tree_kernel_sum_scaled_f64(t, Q + i * d, kernels[kk], 1.3, 0.0, &b,
+                                               &w, wx) == MS_OK &&
+                 b == base[i] && w == W[i];
+            for (int64_t j = 0; j < d; j++) ok = ok && wx[j] == WX[i * d + j];
+        }
+        check(ok, "kernel_sums_scaled %s threads=%d equals single queries",
+              kname(kernels[kk]), n_threads);
+        check(ms_tree_kernel_sums_scaled_f64(t, Q, 0, kernels[kk], 1.3, 0.0, &cfg, base,
+                                             W, WX) == MS_OK,
+              "kernel_sums_scaled with no rows");
+        check(ms_tree_kernel_sums_scaled_f64(t, Q, -1, kernels[kk], 1.3, 0.0, &cfg, base,
+                                             W, WX) == MS_ERR_INVALID,
+              "kernel_sums_scaled m < 0 is invalid");
+        check(ms_tree_kernel_sums_scaled_f64(t, Q, m, kernels[kk], -1.0, 0.0, &cfg, base,
+                                             W, WX) == MS_ERR_INVALID,
+              "kernel_sums_scaled h < 0 is invalid");
+        check(ms_tree_kernel_sums_scaled_f64(t, NULL, m, kernels[kk], 1.3, 0.0, &cfg,
+                                             base, W, WX) == MS_ERR_INVALID,
+              "kernel_sums_scaled Q NULL is invalid");
+        ms_tree_free_f64(t);
+    }
+    free(X);
+    free(Q);
+    free(base);
+    free(W);
+    free(WX);
+}
+
 /* ---- large trees: split selection on awkward orders --------------------- */
 
 /* Trees large enough for the sampled median selection, on orders that
@@ -1070,6 +1124,8 @@ int main(int argc, char **argv)
     SECTION(test_merge());
     SECTION(test_bin_cells());
     SECTION(test_kernel_sums());
+    SECTION(test_kernel_sums_batch(1));
+    SECTION(test_kernel_sums_batch(3));
     SECTION(test_large_tree_orders());
     SECTION(test_kth_neighbor(1));
     SECTION(test_kth_neighbor(3));

@@ -1,0 +1,72 @@
+"""The parameters both estimators share, and the one rule each is read by.
+
+``meanshift_fast.MeanShift`` and ``meanshift_fast.dask.MeanShift`` take the
+same mean-shift parameters; both validate them here, so that a value is
+accepted or refused, with the same message, whichever estimator it is given
+to.  Each estimator then checks the parameters of its own.
+"""
+
+import numpy as np
+
+from meanshift_fast._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_n_jobs,
+    is_real,
+    param_error,
+)
+
+KERNELS = ("flat", "gaussian", "epanechnikov")
+RULES = ("scott", "silverman")
+
+
+def as_float(x):
+    """float(x), with Python ints beyond a double's range as infinite."""
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf")
+
+
+def check_bandwidth(owner, bw, *, per_feature=True, rules=RULES):
+    """None, a positive finite float, a rule's name among ``rules``, or
+    (with ``per_feature``) a 1-D array of positive finite floats."""
+    if isinstance(bw, str):
+        check_choice(owner, "bandwidth", bw, rules)
+    elif bw is not None and not (is_real(bw) and bw > 0):
+        arr = None if is_real(bw) or not per_feature else np.asarray(bw)
+        if arr is None or arr.ndim != 1 or arr.dtype.kind not in "iuf":
+            expected = "a float in the range (0, inf)"
+            if per_feature:
+                expected += ", an array of them"
+            if rules:
+                names = ", ".join(repr(r) for r in sorted(rules))
+                expected += ", a str among {%s}" % names
+            raise param_error(owner, "bandwidth", bw, expected + " or None")
+        if not (np.isfinite(arr).all() and (arr > 0).all()):
+            raise param_error(
+                owner, "bandwidth", bw, "positive and finite in every feature"
+            )
+    if is_real(bw) and not np.isfinite(as_float(bw)):
+        raise param_error(owner, "bandwidth", bw, "a float in the range (0, inf)")
+
+
+def check_gaussian_tol(owner, tol):
+    if not (is_real(tol) and 0 <= tol < 1):
+        raise param_error(owner, "gaussian_tol", tol, "a float in the range [0, 1)")
+
+
+def check_shared_params(est, *, per_feature_bandwidth=True, rules=RULES):
+    """Validate the mean-shift parameters that both estimators take."""
+    owner = type(est).__name__
+    check_bandwidth(
+        owner, est.bandwidth, per_feature=per_feature_bandwidth, rules=rules
+    )
+    check_bool(owner, "bin_seeding", est.bin_seeding)
+    check_int(owner, "min_bin_freq", est.min_bin_freq, 1)
+    check_bool(owner, "cluster_all", est.cluster_all)
+    check_n_jobs(owner, est.n_jobs)
+    check_int(owner, "max_iter", est.max_iter, 0)
+    check_choice(owner, "kernel", est.kernel, KERNELS)
+    check_gaussian_tol(owner, est.gaussian_tol)
