@@ -65,8 +65,9 @@ class ConvergenceWarning(UserWarning):
     """Some seeds stopped at ``max_iter`` before converging."""
 
 
-class _NoClusterError(ValueError):
-    """No seed found a point: at this bandwidth the fit has no cluster."""
+class _NoClusterError(Exception):
+    """No seed found a point: at this bandwidth the fit has no cluster
+    (raised instead of the ValueError only for ``_fit(..., no_cluster_ok=True)``)."""
 
 
 class MeanShift:
@@ -286,11 +287,13 @@ class MeanShift:
         self._validate_params()
         return self._fit(X, sample_weight, progress)
 
-    def _fit(self, X, sample_weight, progress, trees=None):
+    def _fit(self, X, sample_weight, progress, trees=None, no_cluster_ok=False):
         """fit's body.  ``trees(key, build)``, when given, returns the k-d
         tree over X for ``key`` (the data's scaling, the leaf size and the
         kernel: what decides a tree), calling ``build()`` the first time, so
-        that fits of one X at several bandwidths share their trees."""
+        that fits of one X at several bandwidths share their trees.  With
+        ``no_cluster_ok``, a fit in which no seed finds a point raises
+        _NoClusterError instead of the user-facing ValueError."""
         owner = type(self).__name__
         names = feature_names(X)
         X_in = X
@@ -309,7 +312,7 @@ class MeanShift:
                     f"coincide with it); the {kernel} kernel needs a positive "
                     "bandwidth: pass one."
                 )
-        elif bandwidth == "auto":
+        elif isinstance(bandwidth, str) and bandwidth == "auto":
             from meanshift_fast._select import stability_bandwidth
 
             bandwidth = stability_bandwidth(X, w, self.n_jobs, 0)
@@ -353,7 +356,9 @@ class MeanShift:
             bin_size = type(bandwidth)(h) if isinstance(bandwidth, np.generic) else h
             seeds = get_bin_seeds(data, bin_size, self.min_bin_freq, w)
             if len(seeds) == 0:
-                raise _NoClusterError(
+                if no_cluster_ok:
+                    raise _NoClusterError
+                raise ValueError(
                     f"No bin of size {np.min(bandwidth):f} holds min_bin_freq="
                     f"{self.min_bin_freq} samples; lower min_bin_freq."
                 )
@@ -389,6 +394,8 @@ class MeanShift:
             n_threads,
             progress,
         )
+        if no_cluster_ok and not (intensity > 0).any():
+            raise _NoClusterError
         centers = _kept_centers(
             means,
             intensity,
@@ -600,7 +607,7 @@ def _kept_centers(means, intensity, converged, h, max_iter, bandwidth, n_threads
         )
     order = _core.merge_centers(means, intensity, _core.radius_sq(h), n_threads)
     if len(order) == 0:
-        raise _NoClusterError(
+        raise ValueError(
             "No point was within bandwidth=%f of any seed. Try a different seeding"
             " strategy                              or increase the bandwidth."
             % bandwidth

@@ -277,7 +277,7 @@ def _sweep(X, bandwidths, kernel, bin_seeding, min_bin_freq, w, n_jobs, return_l
             n_jobs=per_fit,
         )
         try:
-            ms._fit(X, w, None, trees)
+            ms._fit(X, w, None, trees, no_cluster_ok=True)
         except _NoClusterError:
             # The fit raises: a row without clusters, every label -1.
             ms.cluster_centers_ = np.empty((0, X.shape[1]), dtype=X.dtype)
