@@ -329,5 +329,3 @@ def _is_dask(X):
     # Without importing dask: a dask array's class lives in dask.array.
     return type(X).__module__.startswith("dask.")
 
-
-__all__ = ["BandwidthSweep", "bandwidth_sweep"]
