@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 
 from meanshift_fast._bandwidth import _check_random_state
-from meanshift_fast._sweep import _bounds, _is_dask, _sweep
+from meanshift_fast._sweep import _BOUND_SAMPLES, _bounds, _is_dask, _sweep
 from meanshift_fast._validation import (
     c_array,
     check_array,
@@ -147,8 +147,6 @@ def stability_bandwidth(X, w, n_jobs, random_state):
 
 def _bound_rows(X, random_state):
     # The bounds, as for the default sweep, from at most 1000 rows.
-    from meanshift_fast._sweep import _BOUND_SAMPLES
-
     if X.shape[0] <= _BOUND_SAMPLES:
         return c_array(X, dtype=np.float64)
     rng = _check_random_state(random_state)

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from meanshift_fast import _core
 from meanshift_fast._bandwidth import _check_random_state
 from meanshift_fast._estimator import MeanShift, _NoClusterError
 from meanshift_fast._params import KERNELS
@@ -125,8 +126,7 @@ def default_bandwidths(X, n_bandwidths, sample_weight=None, random_state=0):
 
 
 def _bounds(S, w):
-    from meanshift_fast import _core
-
+    """(small, large) bound of the default range, measured on the rows S."""
     m = S.shape[0]
     mean = S.mean(axis=0) if w is None or w.sum() == 0 else (w @ S) / w.sum()
     hi = float(np.sqrt(((S - mean) ** 2).sum(axis=1)).max())
@@ -201,8 +201,9 @@ def bandwidth_sweep(
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-        Samples to cluster; a dask array is clustered on a sample of its
-        rows (see :mod:`meanshift_fast.dask`).
+        Samples to cluster; a dask array is clustered on at most 10,000 of
+        its rows, drawn with ``random_state`` (as
+        :class:`meanshift_fast.dask.MeanShift` draws them).
     bandwidths : array-like of float, default=None
         The bandwidths, each > 0 and finite; they are sorted.  None takes
         ``n_bandwidths`` geometrically spaced ones between the mean radius
@@ -220,7 +221,8 @@ def bandwidth_sweep(
     return_labels : bool, default=False
         Keep every fit's labels (n_bandwidths x n_samples integers).
     random_state : int, RandomState instance or None, default=0
-        The draw of the rows that set the default bandwidths.
+        The draw of the rows that set the default bandwidths (and of the
+        rows of a dask array).
 
     Returns
     -------
@@ -328,4 +330,3 @@ class _TreeCache:
 def _is_dask(X):
     # Without importing dask: a dask array's class lives in dask.array.
     return type(X).__module__.startswith("dask.")
-
