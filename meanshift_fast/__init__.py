@@ -12,6 +12,8 @@ from meanshift_fast._estimator import (
     mean_shift,
     shift_seeds,
 )
+from meanshift_fast._select import select_bandwidth
+from meanshift_fast._sweep import BandwidthSweep, bandwidth_sweep
 
 __version__ = "0.1.0"
 
@@ -29,13 +31,16 @@ def get_include():
 
 
 __all__ = [
+    "BandwidthSweep",
     "ConvergenceWarning",
     "MeanShift",
     "__version__",
+    "bandwidth_sweep",
     "estimate_bandwidth",
     "get_include",
     "get_bin_seeds",
     "mean_shift",
     "openmp_enabled",
+    "select_bandwidth",
     "shift_seeds",
 ]

@@ -10,7 +10,7 @@ from meanshift_fast._bandwidth import (
     get_bin_seeds,
     rule_of_thumb,
 )
-from meanshift_fast._params import check_shared_params
+from meanshift_fast._params import RULES, check_shared_params
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import Units, pow2_exponent
 from meanshift_fast._validation import (
@@ -29,6 +29,9 @@ from meanshift_fast._validation import (
 _INT64_MAX = 2**63 - 1
 ALGORITHMS = ("auto", "kd_tree", "brute")
 ASSIGNMENTS = ("nearest", "attractor")
+# The in-memory estimator's bandwidth names: the rules of thumb and
+# select_bandwidth.
+BANDWIDTH_NAMES = (*RULES, "auto")
 # "auto" scans all samples for the Gaussian kernel from this many features.
 _SCAN_MIN_FEATURES = 16
 # The core's leaf size when given 0.
@@ -62,6 +65,11 @@ class ConvergenceWarning(UserWarning):
     """Some seeds stopped at ``max_iter`` before converging."""
 
 
+class _NoClusterError(Exception):
+    """No seed found a point: at this bandwidth the fit has no cluster
+    (raised instead of the ValueError only for ``_fit(..., no_cluster_ok=True)``)."""
+
+
 class MeanShift:
     """Mean shift clustering, exact and parallel.
 
@@ -73,12 +81,15 @@ class MeanShift:
 
     Parameters
     ----------
-    bandwidth : float, array of shape (n_features,), {"scott", "silverman"} \
-or None, default=None
+    bandwidth : float, array of shape (n_features,), {"scott", "silverman", \
+"auto"} or None, default=None
         Kernel bandwidth.  None estimates it with :func:`estimate_bandwidth`
         on all samples.  An array gives one bandwidth per feature (the data
         are measured in units of it); "scott" and "silverman" pick such an
-        array by the normal reference rules.
+        array by the normal reference rules.  "auto" chooses one with
+        :func:`select_bandwidth` (the bandwidth over which the clusters
+        stay the same longest, found with flat-kernel bin-seeded fits of at
+        most 5000 rows drawn with seed 0).
     seeds : array-like of shape (n_seeds, n_features), default=None
         Starting points.  None uses every sample, or the bin seeds when
         ``bin_seeding`` is set.
@@ -220,7 +231,7 @@ or None, default=None
     # ---- fitting -------------------------------------------------------
 
     def _validate_params(self):
-        check_shared_params(self)
+        check_shared_params(self, rules=BANDWIDTH_NAMES)
         owner = type(self).__name__
         check_choice(owner, "algorithm", self.algorithm, ALGORITHMS)
         check_choice(owner, "cluster_assignment", self.cluster_assignment, ASSIGNMENTS)
@@ -274,6 +285,15 @@ or None, default=None
             Fitted instance.
         """
         self._validate_params()
+        return self._fit(X, sample_weight, progress)
+
+    def _fit(self, X, sample_weight, progress, trees=None, no_cluster_ok=False):
+        """fit's body.  ``trees(key, build)``, when given, returns the k-d
+        tree over X for ``key`` (the data's scaling, the leaf size and the
+        kernel: what decides a tree), calling ``build()`` the first time, so
+        that fits of one X at several bandwidths share their trees.  With
+        ``no_cluster_ok``, a fit in which no seed finds a point raises
+        _NoClusterError instead of the user-facing ValueError."""
         owner = type(self).__name__
         names = feature_names(X)
         X_in = X
@@ -292,6 +312,10 @@ or None, default=None
                     f"coincide with it); the {kernel} kernel needs a positive "
                     "bandwidth: pass one."
                 )
+        elif isinstance(bandwidth, str) and bandwidth == "auto":
+            from meanshift_fast._select import stability_bandwidth
+
+            bandwidth = stability_bandwidth(X, w, self.n_jobs, 0)
         elif isinstance(bandwidth, str):
             bandwidth = rule_of_thumb(X, bandwidth, w)
         elif not is_real(bandwidth):
@@ -332,6 +356,8 @@ or None, default=None
             bin_size = type(bandwidth)(h) if isinstance(bandwidth, np.generic) else h
             seeds = get_bin_seeds(data, bin_size, self.min_bin_freq, w)
             if len(seeds) == 0:
+                if no_cluster_ok:
+                    raise _NoClusterError
                 raise ValueError(
                     f"No bin of size {np.min(bandwidth):f} holds min_bin_freq="
                     f"{self.min_bin_freq} samples; lower min_bin_freq."
@@ -341,15 +367,23 @@ or None, default=None
         seeds = c_array(seeds, dtype=np.float64)
         n_threads = effective_n_threads(self.n_jobs, len(seeds) * n)
 
-        tree = _core.Tree(
-            c_array(data),
-            weights=w,
-            leaf_size=self._leaf_size(
-                n, d, len(seeds) if self.cluster_assignment == "nearest" else n
-            ),
-            kernel=kernel,
-            n_threads=n_threads,
+        leaf_size = self._leaf_size(
+            n, d, len(seeds) if self.cluster_assignment == "nearest" else n
         )
+
+        def build():
+            return _core.Tree(
+                c_array(data),
+                weights=w,
+                leaf_size=leaf_size,
+                kernel=kernel,
+                n_threads=n_threads,
+            )
+
+        if trees is None or units.factors is not None:
+            tree = build()
+        else:
+            tree = trees((units.exponent, leaf_size, kernel), build)
         means, intensity, iters, converged = _shift(
             tree,
             seeds,
@@ -360,6 +394,8 @@ or None, default=None
             n_threads,
             progress,
         )
+        if no_cluster_ok and not (intensity > 0).any():
+            raise _NoClusterError
         centers = _kept_centers(
             means,
             intensity,

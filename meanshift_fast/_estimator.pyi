@@ -6,13 +6,15 @@ from numpy.typing import ArrayLike, NDArray
 
 ALGORITHMS: tuple[str, ...]
 ASSIGNMENTS: tuple[str, ...]
+RULES: tuple[str, ...]
+BANDWIDTH_NAMES: tuple[str, ...]
 
 _Kernel = Literal["flat", "gaussian", "epanechnikov"]
 
 class ConvergenceWarning(UserWarning): ...
 
 class MeanShift:
-    bandwidth: float | ArrayLike | Literal["scott", "silverman"] | None
+    bandwidth: float | ArrayLike | Literal["scott", "silverman", "auto"] | None
     seeds: ArrayLike | None
     bin_seeding: bool
     min_bin_freq: int
@@ -32,7 +34,10 @@ class MeanShift:
     def __init__(
         self,
         *,
-        bandwidth: float | ArrayLike | Literal["scott", "silverman"] | None = ...,
+        bandwidth: float
+        | ArrayLike
+        | Literal["scott", "silverman", "auto"]
+        | None = ...,
         seeds: ArrayLike | None = ...,
         bin_seeding: bool = ...,
         min_bin_freq: int = ...,

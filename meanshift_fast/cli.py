@@ -1,4 +1,4 @@
-"""The `meanshift-fast` command: demo, cluster and info."""
+"""The `meanshift-fast` command: demo, cluster, sweep and info."""
 
 import argparse
 import sys
@@ -162,6 +162,61 @@ def _cmd_cluster(args):
     return 0
 
 
+def _cmd_sweep(args):
+    from meanshift_fast import bandwidth_sweep, select_bandwidth
+    from meanshift_fast._sweep import check_bandwidths, default_bandwidths
+
+    try:
+        X = _load(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"meanshift-fast: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    plt = None
+    if args.plot:
+        try:
+            import matplotlib
+        except ImportError:
+            print(
+                "--plot needs matplotlib: pip install 'meanshift-fast[plot]'",
+                file=sys.stderr,
+            )
+            return 2
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    try:
+        bandwidths = None
+        if args.bandwidths:
+            bandwidths = [float(v) for v in args.bandwidths.split(",")]
+        chosen = select_bandwidth(X, n_jobs=args.n_jobs)
+        if args.n_bandwidths < 1:
+            raise ValueError("--n-bandwidths must be at least 1")
+        if bandwidths is None:
+            X = _checked(X)
+            bandwidths = default_bandwidths(X, args.n_bandwidths)
+        # The chosen bandwidth gets a row of its own.
+        bandwidths = np.union1d(check_bandwidths("sweep", bandwidths), [chosen])
+        sweep = bandwidth_sweep(
+            X, bandwidths, min_bin_freq=args.min_bin_freq, n_jobs=args.n_jobs
+        )
+    except (ValueError, TypeError) as exc:
+        print(f"meanshift-fast: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(X)} points, {X.shape[1]} features; select_bandwidth: {chosen:.6g}")
+    print(sweep.table(marked=chosen))
+    if args.plot:
+        fig = sweep.plot(marked=chosen)
+        fig.savefig(args.plot, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        print(f"plot saved to {args.plot}")
+    return 0
+
+
+def _checked(X):
+    from meanshift_fast._validation import check_array
+
+    return check_array(X, owner="sweep")
+
+
 def _cmd_info(args):
     from meanshift_fast._info import info_text
 
@@ -200,6 +255,20 @@ def build_parser():
         help="label points outside every kernel -1",
     )
     p.set_defaults(func=_cmd_cluster)
+
+    p = sub.add_parser(
+        "sweep",
+        help="cluster a .csv or .npy file at many bandwidths; mark the chosen one",
+    )
+    p.add_argument("file", help="a .npy array or .csv/.tsv table, one point a row")
+    p.add_argument("--plot", metavar="PATH", help="save the picture (PNG)")
+    p.add_argument(
+        "--n-bandwidths", type=int, default=24, help="default bandwidths (24)"
+    )
+    p.add_argument("--bandwidths", metavar="H1,H2,...", help="these bandwidths instead")
+    p.add_argument("--min-bin-freq", type=int, default=1, help="(1)")
+    p.add_argument("--n-jobs", type=int, default=None, help="threads (all)")
+    p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("info", help="version, OpenMP, threads and build flags")
     p.set_defaults(func=_cmd_info)

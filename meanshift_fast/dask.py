@@ -405,3 +405,26 @@ class MeanShift:
             )
         X = np.asarray(X)
         return _label_block(X, self._centers, -1.0, self.n_jobs)
+
+
+def bandwidth_sample(X, sample_weight=None, random_state=0, n_samples=10000):
+    """At most ``n_samples`` rows of a dask array (and their weights), drawn
+    as ``MeanShift`` draws the rows of its bandwidth estimate, as numpy
+    arrays: what :func:`meanshift_fast.select_bandwidth` and
+    :func:`meanshift_fast.bandwidth_sweep` work on when given a dask array."""
+    from meanshift_fast._bandwidth import _check_random_state
+
+    X = da.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
+    n = X.shape[0]
+    m = min(n_samples, n)
+    if m == n:
+        rows = np.arange(n)
+    else:
+        rows = np.sort(_check_random_state(random_state).permutation(n)[:m])
+    sample = np.asarray(X[rows].compute())
+    w = sample_weight
+    if w is not None:
+        w = np.asarray(da.asarray(w)[rows].compute())
+    return sample, w

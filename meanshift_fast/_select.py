@@ -1,0 +1,171 @@
+"""Choosing the bandwidth from the data: select_bandwidth.
+
+The "stability" method.  A clustering worth having persists over a range
+of scales (the idea behind Comaniciu's data-driven scale selection, 2003):
+as the bandwidth grows, mean shift first splits the data into many small
+modes, then settles on the clusters that are really there, keeps them over
+a stretch of bandwidths while the kernel grows from a cluster's core to
+its whole extent, and finally merges neighbours until one cluster is left.
+So the method sweeps a geometric range of bandwidths, counts at each one
+the clusters that hold a real share of the samples (2%: the modes of the
+background noise and of a cluster's ragged tail hold less), and finds the
+longest run of consecutive bandwidths over which that count stays the same
+and is at least two.  It returns the bandwidth 70% of the way up that run
+(on the log scale): inside the plateau, where the clusters are those of the
+whole run, but past its middle, because along the run the tiny modes that
+seeds in the noise find keep fading while the real clusters stay whole.
+The run of a single cluster competes too, but must be three times longer
+than the longest run of several: data of one cluster show a few brief runs
+of two or three clusters at small bandwidths and then one cluster over most
+of the range, while mixtures keep their one-cluster run short.
+"""
+
+import warnings
+
+import numpy as np
+
+from meanshift_fast._bandwidth import _check_random_state
+from meanshift_fast._sweep import _BOUND_SAMPLES, _bounds, _is_dask, _sweep
+from meanshift_fast._validation import (
+    c_array,
+    check_array,
+    check_choice,
+    check_n_jobs,
+    check_sample_weight,
+)
+
+METHODS = ("stability",)
+# The sweep runs on at most this many rows (drawn with random_state).
+_SAMPLES = 5000
+# Its bandwidths: geometric, from half the small bound of the default sweep
+# range (the radius of balls holding about 1% of the rows) to the large one
+# (the largest distance from the rows' mean).
+_N_BANDWIDTHS = 48
+# A cluster counts when it holds at least this share of the (weighted) rows.
+_MIN_SHARE = 0.02
+# Data of one cluster: at small bandwidths their ragged density has brief
+# runs of a few clusters, and the one cluster then holds for most of the
+# range.  The run of one cluster wins when it is this many times longer than
+# the longest run of several (on mixtures of two or more clusters it was at
+# most twice as long).
+_ONE_CLUSTER_FACTOR = 3
+# Where in the longest run the chosen bandwidth lies (0: its start, 1: its
+# end, on the log scale).
+_POSITION = 0.7
+
+
+def select_bandwidth(
+    X, *, method="stability", sample_weight=None, n_jobs=None, random_state=0
+):
+    """Choose a flat-kernel mean shift bandwidth for X from the data alone.
+
+    The "stability" method sweeps 48 geometrically spaced bandwidths with
+    ``bin_seeding=True`` on at most 5000 rows of X, finds the longest run
+    of bandwidths over which the number of clusters that hold at least 2%
+    of the samples stays the same (and is at least two), and returns the
+    bandwidth 70% of the way up that run, on the log scale.  Data with no
+    such run get the smallest bandwidth from which a single cluster holds
+    them.  ``MeanShift(bandwidth="auto")`` uses it.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The data; a dask array is handled on a sample of its rows.
+    method : {"stability"}, default="stability"
+        The selection method (see above).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the samples: cluster shares count weight.
+    n_jobs : int, default=None
+        Threads.  The result does not depend on it.
+    random_state : int, RandomState instance or None, default=0
+        The draw of the rows the sweep runs on, when X has more than 5000.
+
+    Returns
+    -------
+    bandwidth : float
+        The chosen bandwidth, > 0.
+
+    See Also
+    --------
+    bandwidth_sweep : the clusterings across bandwidths, to look at.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from meanshift_fast import MeanShift, select_bandwidth
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.concatenate([rng.normal(0, 1, (200, 2)), rng.normal(8, 1, (200, 2))])
+    >>> h = select_bandwidth(X)
+    >>> len(MeanShift(bandwidth=h, bin_seeding=True).fit(X).cluster_centers_)
+    2
+    """
+    owner = "select_bandwidth"
+    check_choice(owner, "method", method, METHODS)
+    check_n_jobs(owner, n_jobs)
+    if _is_dask(X):
+        from meanshift_fast.dask import bandwidth_sample
+
+        X, sample_weight = bandwidth_sample(X, sample_weight, random_state, _SAMPLES)
+    X = check_array(X, owner=owner)
+    w = check_sample_weight(sample_weight, X.shape[0])
+    return stability_bandwidth(X, w, n_jobs, random_state)
+
+
+def stability_bandwidth(X, w, n_jobs, random_state):
+    """select_bandwidth's "stability" method on validated X and weights."""
+    n = X.shape[0]
+    if n > _SAMPLES:
+        rng = _check_random_state(random_state)
+        rows = np.sort(rng.choice(n, _SAMPLES, replace=False))
+        X = c_array(X[rows])
+        w = None if w is None else w[rows]
+    if w is not None and not (w > 0).any():
+        raise ValueError("sample_weight must have a positive entry.")
+    lo, hi = _bounds(_bound_rows(X, random_state), None)
+    bandwidths = np.geomspace(lo / 2, hi, _N_BANDWIDTHS)
+    with warnings.catch_warnings():
+        # The sweep's fits are the method's own business: bins that hold one
+        # row each at the smallest bandwidths, or slow seeds, are no news to
+        # the caller.
+        warnings.simplefilter("ignore", UserWarning)
+        sweep = _sweep(X, bandwidths, "flat", True, 1, w, n_jobs, False)
+    counts = np.array(
+        [np.count_nonzero(s >= _MIN_SHARE * s.sum()) for s in sweep.sizes]
+    )
+    start, stop = _longest_run(counts, lambda k: k >= 2)
+    one_start, one_stop = _longest_run(counts, lambda k: k == 1)
+    if one_start is not None and (
+        start is None or one_stop - one_start > _ONE_CLUSTER_FACTOR * (stop - start)
+    ):
+        start, stop = one_start, one_stop
+    elif start is None:
+        return float(bandwidths[-1])
+    pos = start + _POSITION * (stop - start)
+    grid = np.arange(len(bandwidths))
+    return float(np.exp(np.interp(pos, grid, np.log(bandwidths))))
+
+
+def _bound_rows(X, random_state):
+    # The bounds, as for the default sweep, from at most 1000 rows.
+    if X.shape[0] <= _BOUND_SAMPLES:
+        return c_array(X, dtype=np.float64)
+    rng = _check_random_state(random_state)
+    rows = np.sort(rng.choice(X.shape[0], _BOUND_SAMPLES, replace=False))
+    return c_array(X[rows], dtype=np.float64)
+
+
+def _longest_run(counts, wanted):
+    """(first, last) index of the longest run of equal counts for which
+    ``wanted(count)`` holds, the earliest of the longest; (None, None) when
+    there is none."""
+    best = (None, None)
+    best_len = -1
+    i = 0
+    while i < len(counts):
+        j = i
+        while j + 1 < len(counts) and counts[j + 1] == counts[i]:
+            j += 1
+        if wanted(counts[i]) and j - i > best_len:
+            best, best_len = (i, j), j - i
+        i = j + 1
+    return best

@@ -1,0 +1,332 @@
+"""Mean shift at many bandwidths over one k-d tree: bandwidth_sweep."""
+
+import numpy as np
+
+from meanshift_fast import _core
+from meanshift_fast._bandwidth import _check_random_state
+from meanshift_fast._estimator import MeanShift, _NoClusterError
+from meanshift_fast._params import KERNELS
+from meanshift_fast._threads import effective_n_threads
+from meanshift_fast._units import Units, pow2_exponent
+from meanshift_fast._validation import (
+    c_array,
+    check_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_n_jobs,
+    check_sample_weight,
+    is_real,
+    param_error,
+)
+
+# The default range's bounds come from this many rows at most.
+_BOUND_SAMPLES = 1000
+# The small bound: the mean radius of the balls holding this share of the
+# rows (about 1%, and at least two rows); the large bound: the largest
+# distance from the rows' mean, where a single cluster remains.
+_SMALL_SHARE = 0.01
+
+
+class BandwidthSweep:
+    """Mean shift clusterings of one data set at several bandwidths.
+
+    Row ``i`` is the fit ``MeanShift(bandwidth=bandwidths[i], ...).fit(X)``
+    of :func:`bandwidth_sweep`.  ``print(sweep)`` shows a table.
+
+    Attributes
+    ----------
+    bandwidths : ndarray of shape (n_bandwidths,)
+        Ascending.
+    n_clusters : ndarray of shape (n_bandwidths,)
+        Number of clusters at each bandwidth.
+    sizes : list of ndarray
+        Per bandwidth, the number of samples labelled with each cluster (in
+        the order of the centres; summed sample weights when weighted).
+    centers : list of ndarray of shape (n_clusters, n_features)
+        Per bandwidth, the fit's ``cluster_centers_``.
+    labels : list of ndarray of shape (n_samples,) or None
+        Per bandwidth, the fit's ``labels_``, when requested.
+    n_iter : ndarray of shape (n_bandwidths,)
+        Per bandwidth, the fit's ``n_iter_``.
+    """
+
+    def __init__(self, bandwidths, n_clusters, sizes, centers, labels, n_iter):
+        self.bandwidths = bandwidths
+        self.n_clusters = n_clusters
+        self.sizes = sizes
+        self.centers = centers
+        self.labels = labels
+        self.n_iter = n_iter
+
+    def __len__(self):
+        return len(self.bandwidths)
+
+    def largest_shares(self, k=3):
+        """Shares of the samples in the ``k`` largest clusters, per bandwidth
+        (ndarray of shape (n_bandwidths, k), zero-padded)."""
+        out = np.zeros((len(self), k))
+        for i, s in enumerate(self.sizes):
+            top = np.sort(s)[::-1][:k]
+            total = s.sum()
+            out[i, : len(top)] = top / total if total > 0 else 0.0
+        return out
+
+    def table(self, marked=None):
+        """The sweep as a text table; the row of bandwidth ``marked`` gets
+        an arrow."""
+        lines = [
+            f"{'bandwidth':>12} {'clusters':>8}  largest clusters (share of samples)"
+        ]
+        for i, h in enumerate(self.bandwidths):
+            shares = np.sort(self.sizes[i])[::-1]
+            total = shares.sum()
+            top = ", ".join(
+                f"{s / total:.1%}" if total > 0 else "0" for s in shares[:4]
+            )
+            if len(shares) > 4:
+                top += ", ..."
+            mark = "  <-" if marked is not None and h == marked else ""
+            lines.append(f"{h:12.6g} {self.n_clusters[i]:8d}  {top}{mark}")
+        return "\n".join(lines)
+
+    def plot(self, marked=None, fig=None):
+        """Draw clusters against bandwidth (log scale) above the largest
+        clusters' shares, stacked; ``marked`` (a bandwidth) gets a dashed
+        line.  Needs matplotlib (the ``plot`` extra).  Returns the figure."""
+        from meanshift_fast._plot import plot_sweep
+
+        return plot_sweep(self, marked, fig)
+
+    def __str__(self):
+        return self.table()
+
+    def __repr__(self):
+        return (
+            f"BandwidthSweep({len(self)} bandwidths from "
+            f"{self.bandwidths[0]:.6g} to {self.bandwidths[-1]:.6g})"
+        )
+
+
+def default_bandwidths(X, n_bandwidths, sample_weight=None, random_state=0):
+    """Geometric bandwidths from about the radius of a ball holding 1% of
+    the samples to the largest distance from their mean."""
+    rng = _check_random_state(random_state)
+    n = X.shape[0]
+    if n > _BOUND_SAMPLES:
+        rows = np.sort(rng.choice(n, _BOUND_SAMPLES, replace=False))
+        S = X[rows]
+        w = None if sample_weight is None else sample_weight[rows]
+    else:
+        S, w = X, sample_weight
+    lo, hi = _bounds(c_array(S, dtype=np.float64), w)
+    if n_bandwidths == 1:
+        return np.array([np.sqrt(lo * hi)])
+    return np.geomspace(lo, hi, n_bandwidths)
+
+
+def _bounds(S, w):
+    """(small, large) bound of the default range, measured on the rows S."""
+    m = S.shape[0]
+    mean = S.mean(axis=0) if w is None or w.sum() == 0 else (w @ S) / w.sum()
+    hi = float(np.sqrt(((S - mean) ** 2).sum(axis=1)).max())
+    k = max(2, int(np.ceil(_SMALL_SHARE * m)))
+    lo = 0.0
+    if m >= k:
+        units = Units(pow2_exponent(S))
+        dk = _core.Tree(units.to_core(S)).kth_neighbor_distance(k, 1)
+        lo = float(units.from_core(np.float64(dk.mean()), np.float64))
+    if not hi > 0:
+        hi = 1.0  # every row is the same point: any bandwidth finds it
+    if not 0 < lo < hi:
+        lo = hi / 100.0
+    return lo, hi
+
+
+def check_bandwidths(owner, bandwidths):
+    """The bandwidths as an ascending float64 array, or a ValueError."""
+    if isinstance(bandwidths, str) or (
+        not np.iterable(bandwidths) and not is_real(bandwidths)
+    ):
+        raise param_error(
+            owner, "bandwidths", bandwidths, "an array-like of positive floats or None"
+        )
+    arr = np.atleast_1d(np.asarray(bandwidths))
+    if arr.ndim != 1 or arr.dtype.kind not in "iuf":
+        raise param_error(
+            owner,
+            "bandwidths",
+            bandwidths,
+            "a 1-D array-like of positive floats or None",
+        )
+    if arr.size == 0:
+        raise ValueError(
+            f"The 'bandwidths' parameter of {owner} must hold at least one "
+            "bandwidth; got an empty list."
+        )
+    arr = arr.astype(np.float64)
+    if not np.isfinite(arr).all() or not (arr > 0).all():
+        raise ValueError(
+            f"The 'bandwidths' parameter of {owner} must hold floats in the "
+            f"range (0, inf); got {bandwidths!r}."
+        )
+    return np.sort(arr)
+
+
+def bandwidth_sweep(
+    X,
+    bandwidths=None,
+    *,
+    n_bandwidths=24,
+    kernel="flat",
+    bin_seeding=True,
+    min_bin_freq=1,
+    sample_weight=None,
+    n_jobs=None,
+    return_labels=False,
+    random_state=0,
+):
+    """Cluster X at several bandwidths, sharing one k-d tree.
+
+    Every row is exactly ``MeanShift(bandwidth=h, kernel=kernel,
+    bin_seeding=bin_seeding, min_bin_freq=min_bin_freq,
+    n_jobs=n_jobs).fit(X, sample_weight=sample_weight)``: the same centres
+    in the same order and the same labels.  The tree over X is built once
+    for the whole sweep instead of once per fit, and the fits run side by
+    side.  Where the fit raises because no seed finds a point (no bin holds
+    ``min_bin_freq`` samples, or bin centres lie farther than a tiny
+    bandwidth from every sample), the row has no clusters and every label
+    is -1.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Samples to cluster; a dask array is clustered on at most 10,000 of
+        its rows, drawn with ``random_state`` (as
+        :class:`meanshift_fast.dask.MeanShift` draws them).
+    bandwidths : array-like of float, default=None
+        The bandwidths, each > 0 and finite; they are sorted.  None takes
+        ``n_bandwidths`` geometrically spaced ones between the mean radius
+        of the balls holding about 1% of the samples and the largest
+        distance of a sample from the samples' mean (both measured on at
+        most 1000 rows drawn with ``random_state``).
+    n_bandwidths : int, default=24
+        How many default bandwidths.
+    kernel : {"flat", "gaussian", "epanechnikov"}, default="flat"
+    bin_seeding : bool, default=True
+    min_bin_freq : int, default=1
+    sample_weight : array-like of shape (n_samples,), default=None
+    n_jobs : int, default=None
+        Threads.  Results do not depend on it.
+    return_labels : bool, default=False
+        Keep every fit's labels (n_bandwidths x n_samples integers).
+    random_state : int, RandomState instance or None, default=0
+        The draw of the rows that set the default bandwidths (and of the
+        rows of a dask array).
+
+    Returns
+    -------
+    sweep : BandwidthSweep
+        Bandwidths ascending, with each fit's cluster count, sizes, centres
+        and (on request) labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from meanshift_fast import bandwidth_sweep
+    >>> X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]])
+    >>> bandwidth_sweep(X, [1.0, 2.0, 10.0]).n_clusters
+    array([3, 2, 1])
+    """
+    if _is_dask(X):
+        from meanshift_fast.dask import bandwidth_sample
+
+        X, sample_weight = bandwidth_sample(X, sample_weight, random_state)
+    owner = "bandwidth_sweep"
+    if bandwidths is not None:
+        bandwidths = check_bandwidths(owner, bandwidths)
+    check_int(owner, "n_bandwidths", n_bandwidths, 1)
+    check_choice(owner, "kernel", kernel, KERNELS)
+    check_bool(owner, "bin_seeding", bin_seeding)
+    check_int(owner, "min_bin_freq", min_bin_freq, 1)
+    check_n_jobs(owner, n_jobs)
+    check_bool(owner, "return_labels", return_labels)
+    X = check_array(X, owner=owner)
+    w = check_sample_weight(sample_weight, X.shape[0])
+    if bandwidths is None:
+        bandwidths = default_bandwidths(X, n_bandwidths, w, random_state)
+    return _sweep(
+        X, bandwidths, kernel, bin_seeding, min_bin_freq, w, n_jobs, return_labels
+    )
+
+
+def _sweep(X, bandwidths, kernel, bin_seeding, min_bin_freq, w, n_jobs, return_labels):
+    # Bandwidths run side by side, each fit on its share of the threads:
+    # a fit's seeds finish unevenly (a few slow ones walk long flat
+    # stretches), so a thread team inside one fit idles more than
+    # independent fits do.  The small bandwidths, the slow ones, start first.
+    n_threads = effective_n_threads(n_jobs)
+    workers = max(1, min(n_threads, len(bandwidths)))
+    per_fit = max(1, n_threads // workers)
+    trees = _TreeCache()
+
+    def fit(h):
+        ms = MeanShift(
+            bandwidth=float(h),
+            kernel=kernel,
+            bin_seeding=bin_seeding,
+            min_bin_freq=min_bin_freq,
+            n_jobs=per_fit,
+        )
+        try:
+            ms._fit(X, w, None, trees, no_cluster_ok=True)
+        except _NoClusterError:
+            # The fit raises: a row without clusters, every label -1.
+            ms.cluster_centers_ = np.empty((0, X.shape[1]), dtype=X.dtype)
+            ms.labels_ = np.full(X.shape[0], -1, dtype=np.int64)
+            ms.n_iter_ = 0
+            return ms, np.zeros(0, dtype=np.int64 if w is None else np.float64)
+        k = len(ms.cluster_centers_)
+        sizes = np.bincount(ms.labels_, weights=w, minlength=k)[:k]
+        if w is None:
+            sizes = sizes.astype(np.int64)
+        return ms, sizes
+
+    if workers == 1:
+        fits = [fit(h) for h in bandwidths]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            fits = list(pool.map(fit, bandwidths))
+    return BandwidthSweep(
+        np.asarray(bandwidths, dtype=np.float64),
+        np.array([len(ms.cluster_centers_) for ms, _ in fits], dtype=np.int64),
+        [sizes for _, sizes in fits],
+        [ms.cluster_centers_ for ms, _ in fits],
+        [ms.labels_ for ms, _ in fits] if return_labels else None,
+        np.array([ms.n_iter_ for ms, _ in fits], dtype=np.int64),
+    )
+
+
+class _TreeCache:
+    """The fits' shared trees: the first fit that needs one builds it while
+    the others wait for it instead of building their own."""
+
+    def __init__(self):
+        import threading
+
+        self._lock = threading.Lock()
+        self._trees = {}
+
+    def __call__(self, key, build):
+        with self._lock:
+            tree = self._trees.get(key)
+            if tree is None:
+                tree = self._trees[key] = build()
+            return tree
+
+
+def _is_dask(X):
+    # Without importing dask: a dask array's class lives in dask.array.
+    return type(X).__module__.startswith("dask.")

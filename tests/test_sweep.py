@@ -1,0 +1,181 @@
+"""bandwidth_sweep: every row is the independent fit, bit for bit."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from meanshift_fast import BandwidthSweep, MeanShift, bandwidth_sweep
+
+
+def blobs(n=600, d=2, k=3, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-8, 8, size=(k, d))
+    X = centres[rng.integers(0, k, size=n)] + rng.normal(size=(n, d))
+    return X.astype(dtype)
+
+
+def fit(X, h, **kw):
+    return MeanShift(bandwidth=h, **kw).fit(X, sample_weight=kw.pop("w", None))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_rows_equal_independent_fits(dtype, n_jobs):
+    X = blobs(dtype=dtype)
+    sweep = bandwidth_sweep(X, n_bandwidths=12, n_jobs=n_jobs, return_labels=True)
+    assert len(sweep) == 12
+    for i, h in enumerate(sweep.bandwidths):
+        ms = MeanShift(bandwidth=h, bin_seeding=True).fit(X)
+        assert sweep.centers[i].dtype == ms.cluster_centers_.dtype
+        assert np.array_equal(sweep.centers[i], ms.cluster_centers_)
+        assert np.array_equal(sweep.labels[i], ms.labels_)
+        assert sweep.n_clusters[i] == len(ms.cluster_centers_)
+        assert sweep.n_iter[i] == ms.n_iter_
+        assert np.array_equal(
+            sweep.sizes[i], np.bincount(ms.labels_, minlength=len(ms.cluster_centers_))
+        )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kernel": "gaussian"},
+        {"kernel": "epanechnikov", "bin_seeding": False},
+        {"min_bin_freq": 3},
+    ],
+)
+def test_rows_equal_fits_for_other_settings(kwargs):
+    X = blobs(n=300, seed=1)
+    hs = [0.8, 1.5, 3.0]
+    sweep = bandwidth_sweep(X, hs, return_labels=True, **kwargs)
+    kwargs.setdefault("bin_seeding", True)
+    for i, h in enumerate(hs):
+        ms = MeanShift(bandwidth=h, **kwargs).fit(X)
+        assert np.array_equal(sweep.centers[i], ms.cluster_centers_)
+        assert np.array_equal(sweep.labels[i], ms.labels_)
+
+
+def test_weighted_rows_equal_weighted_fits():
+    X = blobs(n=400, seed=2)
+    w = np.random.default_rng(0).integers(0, 4, size=len(X)).astype(float)
+    w_before = w.copy()
+    X_before = X.copy()
+    sweep = bandwidth_sweep(X, [1.0, 2.0], sample_weight=w, return_labels=True)
+    for i, h in enumerate([1.0, 2.0]):
+        ms = MeanShift(bandwidth=h, bin_seeding=True).fit(X, sample_weight=w)
+        assert np.array_equal(sweep.centers[i], ms.cluster_centers_)
+        assert np.array_equal(sweep.labels[i], ms.labels_)
+        assert np.allclose(sweep.sizes[i].sum(), w.sum())
+    assert np.array_equal(w, w_before) and np.array_equal(X, X_before)
+
+
+def test_bandwidths_sorted_and_labels_optional():
+    X = blobs(n=200)
+    sweep = bandwidth_sweep(X, [3.0, 0.5, 1.0])
+    assert isinstance(sweep, BandwidthSweep)
+    assert sweep.bandwidths.tolist() == [0.5, 1.0, 3.0]
+    assert sweep.labels is None
+    assert all(s.sum() == len(X) for s in sweep.sizes)
+
+
+def test_default_bandwidths_geometric_and_cover_one_cluster():
+    X = blobs(n=500)
+    sweep = bandwidth_sweep(X, n_bandwidths=7)
+    h = sweep.bandwidths
+    assert len(h) == 7 and np.all(np.diff(h) > 0)
+    ratios = h[1:] / h[:-1]
+    assert np.allclose(ratios, ratios[0])
+    # The large end: the largest distance from the mean, so one cluster.
+    assert h[-1] == pytest.approx(np.linalg.norm(X - X.mean(0), axis=1).max())
+    assert sweep.n_clusters[-1] == 1
+    assert sweep.n_clusters[0] > 3
+
+
+def test_default_bandwidths_depend_only_on_random_state():
+    X = blobs(n=3000)
+    a = bandwidth_sweep(X, n_bandwidths=3, random_state=5).bandwidths
+    b = bandwidth_sweep(X, n_bandwidths=3, random_state=5).bandwidths
+    assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "bandwidths, match",
+    [
+        ([], "at least one"),
+        ([1.0, 0.0], r"range \(0, inf\)"),
+        ([1.0, -2.0], r"range \(0, inf\)"),
+        ([1.0, np.nan], r"range \(0, inf\)"),
+        ([np.inf], r"range \(0, inf\)"),
+        ("scott", "bandwidths"),
+        ([[1.0, 2.0]], "1-D"),
+    ],
+)
+def test_bad_bandwidths(bandwidths, match):
+    with pytest.raises(ValueError, match=match):
+        bandwidth_sweep(blobs(n=50), bandwidths)
+
+
+def test_bad_data_and_parameters():
+    X = blobs(n=50)
+    for bad in (np.nan, np.inf):
+        Y = X.copy()
+        Y[3, 1] = bad
+        with pytest.raises(ValueError, match="NaN|infinity"):
+            bandwidth_sweep(Y)
+    with pytest.raises(ValueError, match="n_bandwidths"):
+        bandwidth_sweep(X, n_bandwidths=0)
+    with pytest.raises(ValueError, match="kernel"):
+        bandwidth_sweep(X, kernel="box")
+    with pytest.raises(ValueError, match="n_jobs"):
+        bandwidth_sweep(X, n_jobs=0)
+    with pytest.raises(ValueError):
+        bandwidth_sweep(np.empty((0, 2)))
+
+
+def test_table_marks_the_row():
+    sweep = bandwidth_sweep(blobs(n=200), [0.5, 1.0, 4.0])
+    text = sweep.table(marked=1.0)
+    lines = text.splitlines()
+    assert len(lines) == 4
+    assert lines[2].endswith("<-") and "<-" not in lines[1] + lines[3]
+    assert str(sweep) == sweep.table()
+
+
+def test_cli_sweep_prints_table_and_draws(tmp_path):
+    path = tmp_path / "points.csv"
+    np.savetxt(path, blobs(n=300), delimiter=",")
+    cmd = [sys.executable, "-m", "meanshift_fast", "sweep", str(path)]
+    out = subprocess.run(
+        cmd + ["--n-bandwidths", "5"], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert "select_bandwidth" in out.stdout
+    # five default bandwidths plus the chosen one, marked
+    rows = [ln for ln in out.stdout.splitlines()[2:] if ln.strip()]
+    assert len(rows) == 6 and sum("<-" in r for r in rows) == 1
+    bad = subprocess.run(
+        cmd + ["--bandwidths", "1,-1"], capture_output=True, text=True, timeout=120
+    )
+    assert bad.returncode == 2 and "range (0, inf)" in bad.stderr
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "sweep.png"
+    out = subprocess.run(
+        cmd + ["--plot", str(png)], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bandwidth_where_the_fit_raises_gets_an_empty_row():
+    X = blobs(n=100)
+    h_small, h_big = 0.05, 40.0
+    # No bin of side h_small holds 5 samples; one of side h_big does.
+    with pytest.raises(ValueError, match="No bin"):
+        MeanShift(bandwidth=h_small, bin_seeding=True, min_bin_freq=5).fit(X)
+    sweep = bandwidth_sweep(X, [h_small, h_big], min_bin_freq=5, return_labels=True)
+    assert sweep.n_clusters.tolist() == [0, 1]
+    assert sweep.centers[0].shape == (0, 2) and len(sweep.sizes[0]) == 0
+    assert (sweep.labels[0] == -1).all()
+    assert "0" in sweep.table().splitlines()[1]
