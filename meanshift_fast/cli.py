@@ -121,14 +121,21 @@ def _cmd_cluster(args):
     except (OSError, ValueError) as exc:
         print(f"meanshift-fast: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
-    if args.bandwidth == "auto":
-        bandwidth = None
+    named = {
+        "auto": "auto",
+        "estimate": None,
+        "scott": "scott",
+        "silverman": "silverman",
+    }
+    if args.bandwidth in named:
+        bandwidth = named[args.bandwidth]
     else:
         try:
             bandwidth = float(args.bandwidth)
         except ValueError:
             print(
-                "meanshift-fast: --bandwidth must be a number or 'auto'",
+                "meanshift-fast: --bandwidth must be a number, 'auto', "
+                "'estimate', 'scott' or 'silverman'",
                 file=sys.stderr,
             )
             return 2
@@ -243,7 +250,12 @@ def build_parser():
     p.add_argument("file", help="a .npy array or .csv/.tsv table, one point a row")
     p.add_argument("-o", "--output", help="write labels here (default: stdout)")
     p.add_argument("--centers", metavar="PATH", help="write centres as CSV here")
-    p.add_argument("--bandwidth", default="auto", help="a number or 'auto' (default)")
+    p.add_argument(
+        "--bandwidth",
+        default="auto",
+        help="a number; 'auto' (default): chosen by select_bandwidth; 'estimate': "
+        "estimate_bandwidth, scikit-learn's default; 'scott' or 'silverman'",
+    )
     p.add_argument("--bin-seeding", action="store_true", help="seed from grid bins")
     p.add_argument(
         "--kernel", default="flat", choices=["flat", "gaussian", "epanechnikov"]

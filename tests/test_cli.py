@@ -149,7 +149,7 @@ def test_demo_plot(tmp_path):
 @pytest.mark.parametrize("kind", ["csv", "npy"])
 def test_cluster_file_subprocess(tmp_path, blobs, kind):
     path = _write(tmp_path / f"points.{kind}", blobs, kind)
-    out = run_cli("cluster", str(path))
+    out = run_cli("cluster", str(path), "--bandwidth", "estimate")
     assert out.returncode == 0, out.stderr
     labels = _labels(out.stdout)
     assert_array_equal(labels, MeanShift().fit(blobs).labels_)
@@ -166,6 +166,31 @@ def test_cluster_formats(tmp_path, capsys, blobs, kind):
     assert main(["cluster", str(path), "--bandwidth", "1.5"]) == 0
     labels = _labels(capsys.readouterr().out)
     assert_array_equal(labels, MeanShift(bandwidth=1.5).fit(blobs).labels_)
+
+
+@pytest.mark.parametrize(
+    "name, bandwidth", [("auto", "auto"), ("estimate", None), ("scott", "scott")]
+)
+def test_cluster_named_bandwidths(tmp_path, capsys, blobs, name, bandwidth):
+    """--bandwidth auto is MeanShift(bandwidth="auto") (select_bandwidth);
+    'estimate' is scikit-learn's default, estimate_bandwidth."""
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    assert main(["cluster", str(path), "--bandwidth", name]) == 0
+    labels = _labels(capsys.readouterr().out)
+    assert_array_equal(labels, MeanShift(bandwidth=bandwidth).fit(blobs).labels_)
+
+
+def test_cluster_default_bandwidth_is_auto(tmp_path, capsys, blobs):
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    assert main(["cluster", str(path)]) == 0
+    labels = _labels(capsys.readouterr().out)
+    assert_array_equal(labels, MeanShift(bandwidth="auto").fit(blobs).labels_)
+
+
+def test_cluster_rejects_an_unknown_bandwidth(tmp_path, capsys, blobs):
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    assert main(["cluster", str(path), "--bandwidth", "wide"]) == 2
+    assert "--bandwidth must be a number, 'auto'" in capsys.readouterr().err
 
 
 def test_cluster_bandwidth(tmp_path, capsys, blobs):
@@ -219,7 +244,9 @@ def test_cluster_long_output_option(tmp_path, capsys, blobs):
     path = _write(tmp_path / "points.csv", blobs, "csv")
     out_path = tmp_path / "out.txt"
     assert main(["cluster", str(path), "--output", str(out_path)]) == 0
-    assert_array_equal(np.loadtxt(out_path, dtype=int), MeanShift().fit(blobs).labels_)
+    assert_array_equal(
+        np.loadtxt(out_path, dtype=int), MeanShift(bandwidth="auto").fit(blobs).labels_
+    )
 
 
 def test_cluster_no_cluster_all(tmp_path, capsys, blobs):
