@@ -163,14 +163,17 @@ def _default_client():
 class MeanShift:
     """Mean shift clustering of a row-chunked ``dask.array`` (n, d).
 
-    Parameters are those of :class:`meanshift_fast.MeanShift`, plus:
+    Parameters are those of :class:`meanshift_fast.MeanShift` (the
+    bandwidth a float, None or "auto": no per-feature arrays or rules of
+    thumb), plus:
 
     bandwidth_samples : int, default=10000
         When ``bandwidth=None``, the bandwidth is estimated exactly (as
         :func:`meanshift_fast.estimate_bandwidth`) on this many rows drawn
         at random (``random_state``) — on all rows when there are no more.
     random_state : int, default=0
-        Seed of that draw.
+        Seed of that draw, and of :func:`meanshift_fast.select_bandwidth`'s
+        with ``bandwidth="auto"``.
     client : distributed.Client, default=None
         The cluster to run on; None uses the current default client, or
         runs the per-block work in this process when there is none.
@@ -217,7 +220,7 @@ class MeanShift:
         # The shared parameters by the in-memory estimator's rules; the
         # bandwidth here is one float (or None): no per-feature arrays and
         # no rules of thumb.
-        check_shared_params(self, per_feature_bandwidth=False, rules=())
+        check_shared_params(self, per_feature_bandwidth=False, rules=("auto",))
         check_int("MeanShift", "bandwidth_samples", self.bandwidth_samples, 1)
 
     def fit(self, X, y=None):
@@ -265,7 +268,13 @@ class MeanShift:
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
         bandwidth = self.bandwidth
-        if bandwidth is None:
+        if isinstance(bandwidth, str):  # "auto"
+            from meanshift_fast._select import select_bandwidth
+
+            bandwidth = select_bandwidth(
+                X, n_jobs=self.n_jobs, random_state=self.random_state
+            )
+        elif bandwidth is None:
             bandwidth = self._estimate(run, trees, sizes, offsets, n)
             if kernel != "flat" and not bandwidth > 0:
                 raise ValueError("The estimated bandwidth is 0; pass a bandwidth.")

@@ -113,6 +113,16 @@ def test_rejects_nan():
         DaskMeanShift(bandwidth=1.0).fit(da.from_array(X, chunks=(50, 2)))
 
 
+def test_auto_bandwidth_is_the_in_memory_choice():
+    X = _blobs(1500)
+    local = mf.MeanShift(bandwidth="auto", bin_seeding=True).fit(X)
+    dist = DaskMeanShift(bandwidth="auto", bin_seeding=True).fit(
+        da.from_array(X, chunks=(400, 2))
+    )
+    assert dist.bandwidth_ == local.bandwidth_
+    _assert_same(local, dist)
+
+
 SHARED_BAD = [
     ("bandwidth", -1.0),
     ("bandwidth", float("nan")),
