@@ -1,0 +1,414 @@
+/*
+ * image_filter.c - exact mean shift filtering of images and volumes in the
+ * joint spatial-range domain (Comaniciu and Meer, 2002).
+ *
+ * Every pixel is a point (position, colour).  A step moves the state
+ * (x, c) to the kernel-weighted mean of the pixels q with
+ * |pos_q - x| <= hs and |colour_q - c| <= hr: a spatial disk (ball, for
+ * volumes) times a colour ball.  A pixel's path is a function of its
+ * state alone, so a state reached twice has the same future: finished
+ * paths are kept in a per-thread table of states and a later path that
+ * reaches one of them stops there with the recorded answer.  A table hit
+ * gives exactly what the steps would give, so results do not depend on
+ * which thread ran which pixel.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "ms_internal.h"
+
+/* Pixels measured side by side along a row: the sums are kept in this
+ * many partial sums (lane l takes the pixels x0 + l, x0 + l + LANES, ...)
+ * and added in a fixed order, which the compiler can run on SIMD lanes
+ * without reordering any addition. */
+#define LANES 4
+
+/* Most channels summed in registers; more go through a scratch buffer. */
+#define REG_CHANNELS 4
+
+/* States of one path kept for the table (the first ones: later states
+ * are rarely reached by other paths before this one ends). */
+#define PATH_STATES 64
+
+/* Slots probed per table look-up; a full run of slots overwrites the
+ * first. */
+#define TABLE_PROBES 4
+
+typedef struct image_ctx {
+    const double *planes; /* c planes of n doubles: channel k of pixel i */
+    int64_t nz, ny, nx, c, n;
+    int kernel;
+    double hs, hr;   /* radii */
+    double hs2, hr2; /* ms_radius_sq of the radii: inclusive tests */
+    double hs_sq, hr_sq; /* hs * hs, hr * hr: kernel normalisation */
+    int64_t max_iter;
+    double tol2;
+} image_ctx;
+
+/* State of a path: position (z, y, x) then colour. */
+typedef struct state_table {
+    double *slots; /* cap slots of `stride` doubles: key, colour, steps */
+    int64_t cap, key_len, stride;
+} state_table;
+
+static uint64_t key_hash(const double *key, int64_t len)
+{
+    uint64_t h = 0x9E3779B97F4A7C15u;
+    for (int64_t j = 0; j < len; j++) {
+        uint64_t b;
+        memcpy(&b, key + j, sizeof b);
+        h = (h ^ b) * 0xBF58476D1CE4E5B9u;
+        h ^= h >> 31;
+    }
+    h *= 0x94D049BB133111EBu;
+    return h ^ (h >> 29);
+}
+
+/* The slot holding exactly this key (bit for bit), or NULL. */
+static const double *table_find(const state_table *t, const double *key)
+{
+    const uint64_t mask = (uint64_t)(t->cap - 1);
+    uint64_t h = key_hash(key, t->key_len) & mask;
+    for (int p = 0; p < TABLE_PROBES; p++, h = (h + 1) & mask) {
+        const double *s = t->slots + (int64_t)h * t->stride;
+        if (s[t->stride - 1] < 0.0) return NULL; /* empty */
+        if (memcmp(s, key, (size_t)t->key_len * sizeof(double)) == 0) return s;
+    }
+    return NULL;
+}
+
+static void table_put(state_table *t, const double *key, const double *colour,
+                      int64_t colour_len, int64_t steps)
+{
+    const uint64_t mask = (uint64_t)(t->cap - 1);
+    const uint64_t h0 = key_hash(key, t->key_len) & mask;
+    uint64_t h = h0;
+    double *s = NULL;
+    for (int p = 0; p < TABLE_PROBES; p++, h = (h + 1) & mask) {
+        double *cand = t->slots + (int64_t)h * t->stride;
+        if (cand[t->stride - 1] < 0.0 ||
+            memcmp(cand, key, (size_t)t->key_len * sizeof(double)) == 0) {
+            s = cand;
+            break;
+        }
+    }
+    if (s == NULL) s = t->slots + (int64_t)h0 * t->stride;
+    memcpy(s, key, (size_t)t->key_len * sizeof(double));
+    memcpy(s + t->key_len, colour, (size_t)colour_len * sizeof(double));
+    s[t->stride - 1] = (double)steps;
+}
+
+MS_ALWAYS_INLINE double kernel_weight(const int kernel, double u)
+{
+    if (kernel == MS_KERNEL_GAUSSIAN) return exp(-0.5 * u);
+    if (kernel == MS_KERNEL_EPANECHNIKOV) return u < 1.0 ? 1.0 - u : 0.0;
+    return 1.0;
+}
+
+/* Window sums at state st = (z, y, x, colour): out receives the total
+ * weight, then the weighted sums of z, y, x and of every channel.  acc is
+ * scratch for (2 + c) * LANES partial sums. */
+MS_ALWAYS_INLINE void window_sums_kc(const image_ctx *g, const double *MS_RESTRICT st,
+                                     double *MS_RESTRICT out, double *MS_RESTRICT acc,
+                                     const int kernel, const int64_t c)
+{
+    const double pz = st[0], py = st[1], px = st[2];
+    const double *MS_RESTRICT col = st + 3;
+    const double hs2 = g->hs2, hr2 = g->hr2;
+    const double inv_s = 1.0 / g->hs_sq, inv_r = 1.0 / g->hr_sq;
+    double *MS_RESTRICT ax = acc;           /* LANES: weighted x */
+    double *MS_RESTRICT ac = acc + LANES;   /* c * LANES: weighted colour */
+    double *MS_RESTRICT aw = ac + c * LANES; /* LANES: weight of this row */
+    for (int64_t j = 0; j < (1 + c) * LANES; j++) acc[j] = 0.0;
+    double total = 0.0, sz = 0.0, sy = 0.0;
+
+    int64_t z0 = (int64_t)ceil(pz - g->hs) - 1, z1 = (int64_t)floor(pz + g->hs) + 1;
+    if (z0 < 0) z0 = 0;
+    if (z1 > g->nz - 1) z1 = g->nz - 1;
+    for (int64_t z = z0; z <= z1; z++) {
+        const double dz = (double)z - pz, dz2 = dz * dz;
+        if (!(dz2 <= hs2)) continue;
+        const double ry = sqrt(hs2 - dz2);
+        int64_t y0 = (int64_t)ceil(py - ry) - 1, y1 = (int64_t)floor(py + ry) + 1;
+        if (y0 < 0) y0 = 0;
+        if (y1 > g->ny - 1) y1 = g->ny - 1;
+        for (int64_t y = y0; y <= y1; y++) {
+            const double dy = (double)y - py, dyz = dz2 + dy * dy;
+            if (!(dyz <= hs2)) continue;
+            const double rx = sqrt(hs2 - dyz);
+            int64_t x0 = (int64_t)ceil(px - rx) - 1, x1 = (int64_t)floor(px + rx) + 1;
+            if (x0 < 0) x0 = 0;
+            if (x1 > g->nx - 1) x1 = g->nx - 1;
+            if (x0 > x1) continue;
+            const int64_t row = (z * g->ny + y) * g->nx;
+            for (int l = 0; l < LANES; l++) aw[l] = 0.0;
+            for (int64_t x = x0; x <= x1; x += LANES) {
+                for (int l = 0; l < LANES; l++) {
+                    const int64_t xi = x + l;
+                    const int valid = xi <= x1;
+                    const int64_t at = row + (valid ? xi : x1);
+                    const double xx = (double)xi, dx = xx - px;
+                    const double ds = dyz + dx * dx;
+                    double dc = 0.0;
+                    for (int64_t k = 0; k < c; k++) {
+                        const double t = g->planes[k * g->n + at] - col[k];
+                        dc += t * t;
+                    }
+                    const int in = valid & (ds <= hs2) & (dc <= hr2);
+                    double w = kernel_weight(kernel, ds * inv_s + dc * inv_r);
+                    w = in ? w : 0.0;
+                    aw[l] += w;
+                    ax[l] += w * xx;
+                    for (int64_t k = 0; k < c; k++)
+                        ac[k * LANES + l] += w * g->planes[k * g->n + at];
+                }
+            }
+            const double rw = (aw[0] + aw[1]) + (aw[2] + aw[3]);
+            total += rw;
+            sy += rw * (double)y;
+            sz += rw * (double)z;
+        }
+    }
+    out[0] = total;
+    out[1] = sz;
+    out[2] = sy;
+    out[3] = (ax[0] + ax[1]) + (ax[2] + ax[3]);
+    for (int64_t k = 0; k < c; k++) {
+        const double *a = ac + k * LANES;
+        out[4 + k] = (a[0] + a[1]) + (a[2] + a[3]);
+    }
+}
+
+MS_ALWAYS_INLINE void window_sums_k(const image_ctx *g, const double *st, double *out,
+                                    double *scratch, const int kernel)
+{
+    double acc[(2 + REG_CHANNELS) * LANES];
+    switch (g->c) {
+    case 1: window_sums_kc(g, st, out, acc, kernel, 1); break;
+    case 3: window_sums_kc(g, st, out, acc, kernel, 3); break;
+    default:
+        if (g->c <= REG_CHANNELS)
+            window_sums_kc(g, st, out, acc, kernel, g->c);
+        else
+            window_sums_kc(g, st, out, scratch, kernel, g->c);
+    }
+}
+
+MS_SIMD_CLONES
+static void window_sums_flat(const image_ctx *g, const double *st, double *out,
+                             double *scratch)
+{
+    window_sums_k(g, st, out, scratch, MS_KERNEL_FLAT);
+}
+
+MS_SIMD_CLONES
+static void window_sums_gaussian(const image_ctx *g, const double *st, double *out,
+                                 double *scratch)
+{
+    window_sums_k(g, st, out, scratch, MS_KERNEL_GAUSSIAN);
+}
+
+MS_SIMD_CLONES
+static void window_sums_epanechnikov(const image_ctx *g, const double *st, double *out,
+                                     double *scratch)
+{
+    window_sums_k(g, st, out, scratch, MS_KERNEL_EPANECHNIKOV);
+}
+
+static void window_sums(const image_ctx *g, const double *st, double *out,
+                        double *scratch)
+{
+    if (g->kernel == MS_KERNEL_GAUSSIAN)
+        window_sums_gaussian(g, st, out, scratch);
+    else if (g->kernel == MS_KERNEL_EPANECHNIKOV)
+        window_sums_epanechnikov(g, st, out, scratch);
+    else
+        window_sums_flat(g, st, out, scratch);
+}
+
+/* Per-thread buffers. */
+typedef struct worker {
+    state_table table;
+    double *cur;    /* 3 + c: the state */
+    double *sums;   /* 4 + c */
+    double *path;   /* PATH_STATES x (3 + c): states the path went on from */
+    int64_t *steps; /* PATH_STATES: steps taken on reaching each */
+    double *scratch;
+} worker;
+
+/* Filter pixel i, writing its colour to out (c doubles). */
+static void filter_pixel(const image_ctx *g, worker *wk, int64_t i, double *out)
+{
+    const int64_t c = g->c, klen = 3 + c;
+    double *MS_RESTRICT cur = wk->cur;
+    double *MS_RESTRICT sums = wk->sums;
+    const int64_t x = i % g->nx, y = (i / g->nx) % g->ny, z = i / (g->nx * g->ny);
+    cur[0] = (double)z;
+    cur[1] = (double)y;
+    cur[2] = (double)x;
+    for (int64_t k = 0; k < c; k++) cur[3 + k] = g->planes[k * g->n + i];
+    const double *result = cur + 3;
+    int64_t it = 0, n_path = 0;
+    int ended = 0; /* the path stopped by itself (not by max_iter) */
+    while (it < g->max_iter) {
+        window_sums(g, cur, sums, wk->scratch);
+        const double w = sums[0];
+        if (!(w > 0.0)) {
+            ended = 1;
+            break;
+        }
+        double ds = 0.0, dc = 0.0;
+        for (int64_t j = 0; j < 3; j++) {
+            const double v = sums[1 + j] / w, u = v - cur[j];
+            ds += u * u;
+            cur[j] = v;
+        }
+        for (int64_t k = 0; k < c; k++) {
+            const double v = sums[4 + k] / w, u = v - cur[3 + k];
+            dc += u * u;
+            cur[3 + k] = v;
+        }
+        it++;
+        if (ds / g->hs_sq + dc / g->hr_sq <= g->tol2) {
+            ended = 1;
+            break;
+        }
+        if (it == g->max_iter) break;
+        const double *hit = table_find(&wk->table, cur);
+        if (hit != NULL) {
+            const int64_t more = (int64_t)hit[klen + c];
+            if (it + more <= g->max_iter) {
+                result = hit + klen;
+                it += more;
+                ended = 1;
+                break;
+            }
+        }
+        if (n_path < PATH_STATES) {
+            memcpy(wk->path + n_path * klen, cur, (size_t)klen * sizeof(double));
+            wk->steps[n_path++] = it;
+        }
+    }
+    for (int64_t k = 0; k < c; k++) out[k] = result[k];
+    if (ended)
+        for (int64_t s = 0; s < n_path; s++)
+            table_put(&wk->table, wk->path + s * klen, out, c, it - wk->steps[s]);
+}
+
+static void worker_free(worker *wk)
+{
+    ms_free(wk->table.slots);
+    ms_free(wk->cur);
+    ms_free(wk->path);
+    ms_free(wk->steps);
+}
+
+static int worker_init(worker *wk, ms_runtime *rt, const image_ctx *g, int64_t cap)
+{
+    const int64_t c = g->c, klen = 3 + c;
+    memset(wk, 0, sizeof *wk);
+    wk->table.cap = cap;
+    wk->table.key_len = klen;
+    wk->table.stride = klen + c + 1;
+    wk->table.slots = ms_alloc(rt, (size_t)(cap * wk->table.stride), sizeof(double));
+    /* cur, sums, then the scratch partial sums */
+    wk->cur = ms_alloc(rt, (size_t)(klen + 4 + c + (2 + c) * LANES), sizeof(double));
+    wk->path = ms_alloc(rt, (size_t)(PATH_STATES * klen), sizeof(double));
+    wk->steps = ms_alloc(rt, PATH_STATES, sizeof(int64_t));
+    if (!wk->table.slots || !wk->cur || !wk->path || !wk->steps) {
+        worker_free(wk);
+        return 0;
+    }
+    wk->sums = wk->cur + klen;
+    wk->scratch = wk->sums + 4 + c;
+    for (int64_t s = 0; s < cap; s++) wk->table.slots[s * wk->table.stride + klen + c] = -1.0;
+    return 1;
+}
+
+ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t nx,
+                          int64_t c, const ms_image_params *p, const ms_config *cfg,
+                          double *out)
+{
+    if (nz < 1 || ny < 1 || nx < 1 || c < 1 || p == NULL || image == NULL || out == NULL)
+        return MS_ERR_INVALID;
+    if (!(p->spatial_radius > 0.0) || !(p->range_radius > 0.0) ||
+        isinf(p->spatial_radius) || isinf(p->range_radius) || p->max_iter < 0 ||
+        !(p->tol >= 0.0) || isinf(p->tol))
+        return MS_ERR_INVALID;
+    if (p->kernel != MS_KERNEL_FLAT && p->kernel != MS_KERNEL_GAUSSIAN &&
+        p->kernel != MS_KERNEL_EPANECHNIKOV)
+        return MS_ERR_INVALID;
+    if (nz > INT64_MAX / ny || nz * ny > INT64_MAX / nx || nz * ny * nx > INT64_MAX / c)
+        return MS_ERR_INVALID;
+    const int64_t n = nz * ny * nx;
+
+    ms_runtime rt;
+    ms_runtime_init(&rt, cfg);
+    double *planes = ms_alloc(&rt, (size_t)(n * c), sizeof(double));
+    if (planes == NULL) return MS_ERR_NOMEM;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t k = 0; k < c; k++) planes[k * n + i] = image[i * c + k];
+
+    image_ctx g;
+    g.planes = planes;
+    g.nz = nz;
+    g.ny = ny;
+    g.nx = nx;
+    g.c = c;
+    g.n = n;
+    g.kernel = p->kernel;
+    g.hs = p->spatial_radius;
+    g.hr = p->range_radius;
+    g.hs2 = ms_radius_sq(g.hs);
+    g.hr2 = ms_radius_sq(g.hr);
+    g.hs_sq = g.hs * g.hs;
+    g.hr_sq = g.hr * g.hr;
+    g.max_iter = p->max_iter;
+    g.tol2 = p->tol * p->tol;
+
+    const int n_threads = ms_num_threads(cfg);
+    /* About one slot per pixel a thread filters: memory stays O(pixels). */
+    int64_t cap = 1024;
+    while (cap < n / n_threads && cap < ((int64_t)1 << 20)) cap *= 2;
+
+    const int64_t rows = nz * ny;
+    int64_t chunk = rows / (16 * (int64_t)n_threads);
+    if (chunk < 1) chunk = 1;
+    const int64_t n_chunks = (rows + chunk - 1) / chunk;
+    int failed = 0;
+    volatile int stop = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(n_threads)
+#endif
+    {
+        worker wk;
+        const int ok = worker_init(&wk, &rt, &g, cap);
+        if (!ok) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            failed = 1;
+        }
+#ifdef _OPENMP
+        const int master = omp_get_thread_num() == 0;
+#pragma omp for schedule(dynamic, 1)
+#else
+        const int master = 1;
+#endif
+        for (int64_t b = 0; b < n_chunks; b++) {
+            if (!ok || stop) continue;
+            const int64_t r1 = (b + 1) * chunk < rows ? (b + 1) * chunk : rows;
+            for (int64_t r = b * chunk; r < r1; r++) {
+                if (stop) break;
+                for (int64_t i = r * nx; i < (r + 1) * nx; i++)
+                    filter_pixel(&g, &wk, i, out + i * c);
+                if (master && ms_report_progress(cfg, r + 1, rows)) stop = 1;
+            }
+        }
+        if (ok) worker_free(&wk);
+    }
+    ms_free(planes);
+    if (failed) return MS_ERR_NOMEM;
+    if (stop) return MS_ERR_INTERRUPTED;
+    return MS_OK;
+}
