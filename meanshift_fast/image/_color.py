@@ -26,9 +26,7 @@ _EPS = np.finfo(np.float64).eps
 
 def _rgb_to_xyz(rgb):
     rgb = np.asarray(rgb, dtype=np.float64)
-    linear = np.where(
-        rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92
-    )
+    linear = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
     return linear @ XYZ_FROM_RGB.T
 
 

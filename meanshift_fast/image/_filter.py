@@ -39,9 +39,7 @@ class PreparedImage:
         if image.ndim == 2:
             channel_axis = None
         if channel_axis is not None:
-            if not isinstance(channel_axis, Integral) or isinstance(
-                channel_axis, bool
-            ):
+            if not isinstance(channel_axis, Integral) or isinstance(channel_axis, bool):
                 raise TypeError(
                     f"channel_axis must be an int or None; got {channel_axis!r}."
                 )

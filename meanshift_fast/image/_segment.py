@@ -160,7 +160,5 @@ def segment(
         modes=modes,
         sizes=sizes,
         image=_paint(prep.restore_layout(painted), prep.dtype),
-        filtered=prep.restore_layout(filtered).astype(
-            prep.output_dtype(), copy=False
-        ),
+        filtered=prep.restore_layout(filtered).astype(prep.output_dtype(), copy=False),
     )
