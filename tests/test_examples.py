@@ -17,6 +17,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
         ("kde_surface.py", "3 modes"),
         ("trajectories.py", "3 modes"),
         ("color_quantization.py", "colours from"),
+        ("image_segmentation.py", "regions from"),
     ],
 )
 def test_example_draws_png(tmp_path, script, expect):
