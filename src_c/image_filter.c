@@ -48,8 +48,8 @@ typedef struct image_ctx {
     int64_t chunks;
     int64_t nz, ny, nx, c, n;
     int kernel;
-    double hs, hr;   /* radii */
-    double hs2, hr2; /* ms_radius_sq of the radii: inclusive tests */
+    double hs, hr;       /* radii */
+    double hs2, hr2;     /* ms_radius_sq of the radii: inclusive tests */
     double hs_sq, hr_sq; /* hs * hs, hr * hr: kernel normalisation */
     int64_t max_iter;
     double tol2;
@@ -143,9 +143,8 @@ typedef double lanes_d __attribute__((vector_size(LANES * sizeof(double))));
 typedef int64_t lanes_i __attribute__((vector_size(LANES * sizeof(double))));
 
 /* LANES doubles read from any double-aligned address. */
-typedef double lanes_u
-    __attribute__((vector_size(LANES * sizeof(double)), aligned(sizeof(double)),
-                   may_alias));
+typedef double lanes_u __attribute__((vector_size(LANES * sizeof(double)),
+                                      aligned(sizeof(double)), may_alias));
 #define LOAD_LANES(p) (*(const lanes_u *)(p))
 /* (a macro: vector arguments of functions draw ABI warnings) */
 #define FOLD(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
@@ -188,7 +187,8 @@ MS_ALWAYS_INLINE void window_sums_kc(const image_ctx *g, const double *MS_RESTRI
                 v[k] = g->planes + k * g->stride + (z * g->ny + y) * g->nx;
             lanes_d aw = zero;
             lanes_d xx = (double)x0 + step;
-            for (int64_t j = 0, x = x0; j < g->chunks; j++, x += LANES, xx += (double)LANES) {
+            for (int64_t j = 0, x = x0; j < g->chunks;
+                 j++, x += LANES, xx += (double)LANES) {
                 const lanes_d dx = xx - px;
                 const lanes_d ds = dyz + dx * dx;
                 lanes_d dc = zero;
@@ -430,7 +430,8 @@ static int worker_init(worker *wk, ms_runtime *rt, const image_ctx *g, int64_t c
     }
     wk->sums = wk->cur + klen;
     wk->scratch = wk->sums + 4 + c;
-    for (int64_t s = 0; s < cap; s++) wk->table.slots[s * wk->table.stride + klen + c] = -1.0;
+    for (int64_t s = 0; s < cap; s++)
+        wk->table.slots[s * wk->table.stride + klen + c] = -1.0;
     return 1;
 }
 

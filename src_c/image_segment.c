@@ -240,7 +240,8 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
          * the neighbour with the nearest mode (ties: lower id). */
         int64_t heap_len = 0;
         for (int64_t r = 0; r < n_reg; r++)
-            if (count[r] < min_region) heap_push(heap, &heap_len, (heap_item){count[r], r});
+            if (count[r] < min_region)
+                heap_push(heap, &heap_len, (heap_item){count[r], r});
         for (int64_t r = 0; r < n_reg; r++) stamp[r] = -1;
         double *ma = ms_alloc(&rt, (size_t)(2 * c), sizeof(double));
         if (ma == NULL) goto done;
@@ -260,7 +261,8 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
                 if (b == r || stamp[b] == scan) continue;
                 stamp[b] = scan;
                 L->v[m++] = b;
-                for (int64_t k = 0; k < c; k++) mb[k] = sums[b * c + k] / (double)count[b];
+                for (int64_t k = 0; k < c; k++)
+                    mb[k] = sums[b * c + k] / (double)count[b];
                 const double d = sq_dist(ma, mb, c);
                 if (best < 0 || d < best_d || (d == best_d && b < best)) {
                     best = b;

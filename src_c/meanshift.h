@@ -258,8 +258,8 @@ typedef struct ms_image_params {
  * thread count.  Memory: O(pixels).
  */
 ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t nx,
-                          int64_t c, const ms_image_params *params,
-                          const ms_config *cfg, double *out);
+                          int64_t c, const ms_image_params *params, const ms_config *cfg,
+                          double *out);
 
 /*
  * Regions of a filtered image (modes: nz x ny x nx pixels of c channels).
