@@ -23,6 +23,10 @@
  * without reordering any addition. */
 #define LANES 4
 
+/* The LANES partial sums added in a fixed order (a macro: it serves both
+ * arrays and vectors). */
+#define FOLD(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
+
 /* Most channels summed in registers; more go through a scratch buffer. */
 #define REG_CHANNELS 4
 
@@ -147,7 +151,6 @@ typedef double lanes_u __attribute__((vector_size(LANES * sizeof(double)),
                                       aligned(sizeof(double)), may_alias));
 #define LOAD_LANES(p) (*(const lanes_u *)(p))
 /* (a macro: vector arguments of functions draw ABI warnings) */
-#define FOLD(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
 
 /* Window sums at state st = (z, y, x, colour) for c <= REG_CHANNELS
  * channels: out receives the total weight, then the weighted sums of z, y,
@@ -165,9 +168,9 @@ MS_ALWAYS_INLINE void window_sums_kc(const image_ctx *g, const double *MS_RESTRI
     const double inv_s = 1.0 / g->hs_sq, inv_r = 1.0 / g->hr_sq;
     const lanes_d step = {0.0, 1.0, 2.0, 3.0};
     const lanes_d zero = {0.0}, one = zero + 1.0;
-    lanes_d ax = zero, ac[REG_CHANNELS];
+    lanes_d ax = zero, ay = zero, ac[REG_CHANNELS];
     for (int64_t k = 0; k < c; k++) ac[k] = zero;
-    double total = 0.0, sz = 0.0, sy = 0.0;
+    double total = 0.0, sz = 0.0;
     const int64_t x0 = row_start(g, px);
     const double xlast = (double)(g->nx - 1);
 
@@ -179,13 +182,14 @@ MS_ALWAYS_INLINE void window_sums_kc(const image_ctx *g, const double *MS_RESTRI
         const double ry = sqrt(hs2 - dz2);
         int64_t y0, y1;
         index_range(py - ry, py + ry, g->ny - 1, &y0, &y1);
+        lanes_d aw = zero; /* weight in this plane */
         for (int64_t y = y0; y <= y1; y++) {
             const double dy = (double)y - py, dyz = dz2 + dy * dy;
             if (!(dyz <= hs2)) continue;
             const double *v[REG_CHANNELS];
             for (int64_t k = 0; k < c; k++)
                 v[k] = g->planes + k * g->stride + (z * g->ny + y) * g->nx;
-            lanes_d aw = zero;
+            const lanes_d yy = zero + (double)y;
             lanes_d xx = (double)x0 + step;
             for (int64_t j = 0, x = x0; j < g->chunks;
                  j++, x += LANES, xx += (double)LANES) {
@@ -197,34 +201,39 @@ MS_ALWAYS_INLINE void window_sums_kc(const image_ctx *g, const double *MS_RESTRI
                     dc += t * t;
                 }
                 const lanes_i in = (ds <= hs2) & (dc <= hr2) & (xx <= xlast);
-                lanes_d w;
                 if (kernel == MS_KERNEL_FLAT) {
-                    w = (lanes_d)(in & (lanes_i)one);
+                    /* weight 1 or 0: masking gives the products' bits */
+                    aw += (lanes_d)(in & (lanes_i)one);
+                    ay += (lanes_d)(in & (lanes_i)yy);
+                    ax += (lanes_d)(in & (lanes_i)xx);
+                    for (int64_t k = 0; k < c; k++)
+                        ac[k] += (lanes_d)(in & (lanes_i)LOAD_LANES(v[k] + x));
                 } else {
                     const lanes_d u = ds * inv_s + dc * inv_r;
+                    lanes_d w;
                     for (int l = 0; l < LANES; l++) w[l] = kernel_weight(kernel, u[l]);
                     w = (lanes_d)(in & (lanes_i)w);
+                    aw += w;
+                    ay += w * yy;
+                    ax += w * xx;
+                    for (int64_t k = 0; k < c; k++) ac[k] += w * LOAD_LANES(v[k] + x);
                 }
-                aw += w;
-                ax += w * xx;
-                for (int64_t k = 0; k < c; k++) ac[k] += w * LOAD_LANES(v[k] + x);
             }
-            const double rw = FOLD(aw);
-            total += rw;
-            sy += rw * (double)y;
-            sz += rw * (double)z;
         }
+        const double pw = FOLD(aw);
+        total += pw;
+        sz += pw * (double)z;
     }
     out[0] = total;
     out[1] = sz;
-    out[2] = sy;
+    out[2] = FOLD(ay);
     out[3] = FOLD(ax);
     for (int64_t k = 0; k < c; k++) out[4 + k] = FOLD(ac[k]);
 }
 #endif
 
-/* The same sums for any number of channels, partial sums in scratch
- * ((1 + c) * LANES doubles). */
+/* The same sums, in the same lanes and order, for any number of channels;
+ * partial sums of the channels in scratch (c * LANES doubles). */
 static void window_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
                             double *MS_RESTRICT out, double *MS_RESTRICT scratch)
 {
@@ -234,10 +243,10 @@ static void window_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
     const double *col = st + 3;
     const double hs2 = g->hs2, hr2 = g->hr2;
     const double inv_s = 1.0 / g->hs_sq, inv_r = 1.0 / g->hr_sq;
-    double ax[LANES] = {0.0};
+    double ax[LANES] = {0.0}, ay[LANES] = {0.0};
     double *acs = scratch;
     for (int64_t j = 0; j < c * LANES; j++) acs[j] = 0.0;
-    double total = 0.0, sz = 0.0, sy = 0.0;
+    double total = 0.0, sz = 0.0;
     const int64_t x0 = row_start(g, px);
     int64_t z0, z1;
     index_range(pz - g->hs, pz + g->hs, g->nz - 1, &z0, &z1);
@@ -247,11 +256,12 @@ static void window_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
         const double ry = sqrt(hs2 - dz2);
         int64_t y0, y1;
         index_range(py - ry, py + ry, g->ny - 1, &y0, &y1);
+        double aw[LANES] = {0.0};
         for (int64_t y = y0; y <= y1; y++) {
             const double dy = (double)y - py, dyz = dz2 + dy * dy;
             if (!(dyz <= hs2)) continue;
             const int64_t row = (z * g->ny + y) * g->nx;
-            double aw[LANES] = {0.0};
+            const double yy = (double)y;
             for (int64_t x = x0; x < x0 + g->chunks * LANES; x++) {
                 const int l = (int)((x - x0) % LANES);
                 const double xx = (double)x, dx = xx - px;
@@ -265,24 +275,21 @@ static void window_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
                 double w = kernel_weight(kernel, ds * inv_s + dc * inv_r);
                 w = in ? w : 0.0;
                 aw[l] += w;
+                ay[l] += w * yy;
                 ax[l] += w * xx;
                 for (int64_t k = 0; k < c; k++)
                     acs[k * LANES + l] += w * g->planes[k * g->stride + row + x];
             }
-            const double rw = (aw[0] + aw[1]) + (aw[2] + aw[3]);
-            total += rw;
-            sy += rw * (double)y;
-            sz += rw * (double)z;
         }
+        const double pw = FOLD(aw);
+        total += pw;
+        sz += pw * (double)z;
     }
     out[0] = total;
     out[1] = sz;
-    out[2] = sy;
-    out[3] = (ax[0] + ax[1]) + (ax[2] + ax[3]);
-    for (int64_t k = 0; k < c; k++) {
-        const double *a = acs + k * LANES;
-        out[4 + k] = (a[0] + a[1]) + (a[2] + a[3]);
-    }
+    out[2] = FOLD(ay);
+    out[3] = FOLD(ax);
+    for (int64_t k = 0; k < c; k++) out[4 + k] = FOLD(acs + k * LANES);
 }
 
 MS_ALWAYS_INLINE void window_sums_k(const image_ctx *g, const double *st, double *out,
