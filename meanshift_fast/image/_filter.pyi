@@ -4,16 +4,16 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-Kernel = Literal["flat", "gaussian", "epanechnikov"]
-ColorSpace = Literal["raw", "lab", "luv"]
+_Kernel = Literal["flat", "gaussian", "epanechnikov"]
+_ColorSpace = Literal["raw", "lab", "luv"]
 
 def mean_shift_filter(
     image: ArrayLike,
     spatial_radius: float,
     range_radius: float,
     *,
-    kernel: Kernel = ...,
-    color_space: ColorSpace | None = ...,
+    kernel: _Kernel = ...,
+    color_space: _ColorSpace | None = ...,
     max_iter: int = ...,
     tol: float = ...,
     channel_axis: int | None = ...,

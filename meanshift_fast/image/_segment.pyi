@@ -3,9 +3,10 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from meanshift_fast.image._filter import ColorSpace, Kernel
+from meanshift_fast.image._filter import _ColorSpace, _Kernel
 
 class Segmentation:
+    __match_args__ = ("labels", "n_regions", "modes", "sizes", "image", "filtered")
     labels: NDArray[np.int32]
     n_regions: int
     modes: NDArray[np.float64]
@@ -30,8 +31,8 @@ def segment(
     min_region: int = ...,
     *,
     connectivity: int = ...,
-    kernel: Kernel = ...,
-    color_space: ColorSpace | None = ...,
+    kernel: _Kernel = ...,
+    color_space: _ColorSpace | None = ...,
     max_iter: int = ...,
     tol: float = ...,
     channel_axis: int | None = ...,
