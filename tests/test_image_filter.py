@@ -369,3 +369,18 @@ def test_sigint_stops_a_long_filter():
     assert "finished" not in out
     assert "KeyboardInterrupt" in err, err
     assert took < 10.0, f"took {took:.1f} s to stop after SIGINT"
+
+
+def test_image_module_is_loaded_on_first_use_only_and_needs_numpy_only():
+    code = (
+        "import sys\n"
+        "import meanshift_fast\n"
+        "print('meanshift_fast.image' in sys.modules)\n"
+        "import meanshift_fast.image\n"
+        "heavy = ('skimage', 'scipy', 'PIL', 'cv2', 'matplotlib', 'sklearn')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split("\n")[:2] == ["False", "[]"], out.stdout
