@@ -189,22 +189,23 @@ MS_ALWAYS_INLINE void window_sums_kc(const image_ctx *g, const double *MS_RESTRI
             const double *v[REG_CHANNELS];
             for (int64_t k = 0; k < c; k++)
                 v[k] = g->planes + k * g->stride + (z * g->ny + y) * g->nx;
-            const lanes_d yy = zero + (double)y;
+            lanes_d rw = zero; /* weight in this row */
             lanes_d xx = (double)x0 + step;
             for (int64_t j = 0, x = x0; j < g->chunks;
                  j++, x += LANES, xx += (double)LANES) {
                 const lanes_d dx = xx - px;
                 const lanes_d ds = dyz + dx * dx;
-                lanes_d dc = zero;
-                for (int64_t k = 0; k < c; k++) {
+                /* 0 + t * t is t * t: a square is never -0 */
+                const lanes_d t0 = LOAD_LANES(v[0] + x) - col[0];
+                lanes_d dc = t0 * t0;
+                for (int64_t k = 1; k < c; k++) {
                     const lanes_d t = LOAD_LANES(v[k] + x) - col[k];
                     dc += t * t;
                 }
                 const lanes_i in = (ds <= hs2) & (dc <= hr2) & (xx <= xlast);
                 if (kernel == MS_KERNEL_FLAT) {
                     /* weight 1 or 0: masking gives the products' bits */
-                    aw += (lanes_d)(in & (lanes_i)one);
-                    ay += (lanes_d)(in & (lanes_i)yy);
+                    rw += (lanes_d)(in & (lanes_i)one);
                     ax += (lanes_d)(in & (lanes_i)xx);
                     for (int64_t k = 0; k < c; k++)
                         ac[k] += (lanes_d)(in & (lanes_i)LOAD_LANES(v[k] + x));
@@ -213,12 +214,13 @@ MS_ALWAYS_INLINE void window_sums_kc(const image_ctx *g, const double *MS_RESTRI
                     lanes_d w;
                     for (int l = 0; l < LANES; l++) w[l] = kernel_weight(kernel, u[l]);
                     w = (lanes_d)(in & (lanes_i)w);
-                    aw += w;
-                    ay += w * yy;
+                    rw += w;
                     ax += w * xx;
                     for (int64_t k = 0; k < c; k++) ac[k] += w * LOAD_LANES(v[k] + x);
                 }
             }
+            aw += rw;
+            ay += rw * (double)y;
         }
         const double pw = FOLD(aw);
         total += pw;
@@ -261,7 +263,7 @@ static void window_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
             const double dy = (double)y - py, dyz = dz2 + dy * dy;
             if (!(dyz <= hs2)) continue;
             const int64_t row = (z * g->ny + y) * g->nx;
-            const double yy = (double)y;
+            double rw[LANES] = {0.0};
             for (int64_t x = x0; x < x0 + g->chunks * LANES; x++) {
                 const int l = (int)((x - x0) % LANES);
                 const double xx = (double)x, dx = xx - px;
@@ -274,11 +276,14 @@ static void window_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
                 const int in = (ds <= hs2) & (dc <= hr2) & (x <= g->nx - 1);
                 double w = kernel_weight(kernel, ds * inv_s + dc * inv_r);
                 w = in ? w : 0.0;
-                aw[l] += w;
-                ay[l] += w * yy;
+                rw[l] += w;
                 ax[l] += w * xx;
                 for (int64_t k = 0; k < c; k++)
                     acs[k * LANES + l] += w * g->planes[k * g->stride + row + x];
+            }
+            for (int l = 0; l < LANES; l++) {
+                aw[l] += rw[l];
+                ay[l] += rw[l] * (double)y;
             }
         }
         const double pw = FOLD(aw);
