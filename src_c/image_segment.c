@@ -186,10 +186,10 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
         start = ms_alloc(&rt, (size_t)(n_reg + 1), sizeof(int64_t));
         stamp = ms_alloc(&rt, (size_t)n_reg, sizeof(int64_t));
         lists = ms_alloc(&rt, (size_t)n_reg, sizeof(id_list));
+        if (lists) memset(lists, 0, (size_t)n_reg * sizeof(id_list)); /* freed at done */
         heap = ms_alloc(&rt, (size_t)(2 * n_reg), sizeof(heap_item));
         if (!start || !stamp || !lists || !heap) goto done;
         memset(start, 0, (size_t)(n_reg + 1) * sizeof(int64_t));
-        memset(lists, 0, (size_t)n_reg * sizeof(id_list));
         for (int pass = 0; pass < 2; pass++) {
             for (int64_t z = 0; z < nz; z++)
                 for (int64_t y = 0; y < ny; y++)
