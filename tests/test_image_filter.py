@@ -384,3 +384,10 @@ def test_image_module_is_loaded_on_first_use_only_and_needs_numpy_only():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.split("\n")[:2] == ["False", "[]"], out.stdout
+
+
+@pytest.mark.parametrize("radius", [50.0, 1e6, 1e300])
+def test_radii_beyond_the_image_take_every_pixel(radius):
+    img = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    got = mean_shift_filter(img, radius, radius)
+    np.testing.assert_array_equal(got, np.full(img.shape, img.mean()))

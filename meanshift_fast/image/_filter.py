@@ -151,7 +151,8 @@ def run_filter(prep, hs, hr, kernel, max_iter, tol, n_jobs, progress):
     """The filtered colours, (nz, ny, nx, c) float64 in the working space."""
     work = prep.work
     # A rough count of pixel visits, so that tiny images run on one thread.
-    window = (2 * hs + 1) ** (3 if prep.is_volume else 2)
+    spatial = work.shape[:3] if prep.is_volume else work.shape[1:3]
+    window = float(np.prod([min(2 * hs + 1, size) for size in spatial]))
     n_threads = effective_n_threads(n_jobs, int(work[..., 0].size * window))
     return _core.image_filter(
         work, kernel, hs, hr, int(max_iter), float(tol), n_threads, progress
