@@ -30,6 +30,8 @@ C_SOURCES = [
     "centers.c",
     "bins.c",
     "select.c",
+    "image_filter.c",
+    "image_segment.c",
 ]
 
 OPENMP_TEST = r"""

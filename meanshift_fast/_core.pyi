@@ -72,3 +72,18 @@ def nearest_center(
     n_threads: int = ...,
     progress: Callable[[int, int], object] | None = ...,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]: ...
+
+# images (meanshift_fast.image)
+def image_filter(
+    image: NDArray[np.float64],
+    kernel: str,
+    spatial_radius: float,
+    range_radius: float,
+    max_iter: int,
+    tol: float,
+    n_threads: int,
+    progress: Callable[[int, int], object] | None = ...,
+) -> NDArray[np.float64]: ...
+def image_segment(
+    modes: NDArray[np.float64], join_radius: float, rank: int, min_region: int
+) -> tuple[NDArray[np.int32], int]: ...

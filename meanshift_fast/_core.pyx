@@ -7,7 +7,7 @@ only hands them to C with the GIL released and turns status codes into
 exceptions.
 """
 from cpython.exc cimport PyErr_CheckSignals
-from libc.stdint cimport int64_t
+from libc.stdint cimport int32_t, int64_t
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from meanshift_fast.cmeanshift cimport (
     ms_default_num_threads,
     ms_fault_injection_enabled,
     ms_bin_cells,
+    ms_image_filter,
+    ms_image_params,
+    ms_image_segment,
     ms_kernel,
     ms_kth_neighbor_distance_f32,
     ms_kth_neighbor_distance_f64,
@@ -318,6 +321,47 @@ def nearest_center(X, centers, double r2, int n_threads=1, progress=None):
                     &x64[0, 0], n, d, &c[0, 0], c.shape[0], r2, &cfg, &labels[0], &dist[0])
     _check(st, prog)
     return np.asarray(labels), np.asarray(dist)
+
+
+# ---- images (meanshift_fast.image) ----
+
+def image_filter(image, kernel, double spatial_radius, double range_radius,
+                 int64_t max_iter, double tol, int n_threads, progress=None):
+    """Mean shift filter of a (nz, ny, nx, c) float64 image; same shape out."""
+    cdef const double[:, :, :, ::1] img = _c(image, np.float64)
+    cdef double[:, :, :, ::1] out = np.empty(image.shape)
+    cdef ms_image_params p
+    cdef _Progress prog = _Progress(progress)
+    cdef ms_config cfg = _config(n_threads, prog)
+    cdef ms_status st
+    p.kernel = KERNELS[kernel]
+    p.spatial_radius = spatial_radius
+    p.range_radius = range_radius
+    p.max_iter = max_iter
+    p.tol = tol
+    with nogil:
+        st = ms_image_filter(&img[0, 0, 0, 0], img.shape[0], img.shape[1], img.shape[2],
+                             img.shape[3], &p, &cfg, &out[0, 0, 0, 0])
+    _check(st, prog)
+    return np.asarray(out)
+
+
+def image_segment(modes, double join_radius, int rank, int64_t min_region):
+    """(labels (nz, ny, nx) int32, number of regions) of a filtered image."""
+    cdef const double[:, :, :, ::1] m = _c(modes, np.float64)
+    cdef int32_t[:, :, ::1] labels = np.empty(modes.shape[:3], dtype=np.int32)
+    cdef int64_t k = 0
+    cdef _Progress prog = _Progress(None)
+    cdef ms_config cfg = _config(1, prog)
+    cdef ms_status st
+    with nogil:
+        st = ms_image_segment(&m[0, 0, 0, 0], m.shape[0], m.shape[1], m.shape[2],
+                              m.shape[3], join_radius, rank, min_region, &cfg,
+                              &labels[0, 0, 0], &k)
+    _check(st, prog)
+    return np.asarray(labels), int(k)
+
+# ---- end of images ----
 
 
 # ---- the function table for other Cython extensions (_core.pxd) ----

@@ -3,7 +3,7 @@
 # links the C sources itself can cimport these; other Cython extensions
 # that want the core already inside meanshift_fast._core cimport the
 # function table declared in meanshift_fast/_core.pxd instead.
-from libc.stdint cimport int64_t
+from libc.stdint cimport int32_t, int64_t
 
 cdef extern from "meanshift.h" nogil:
     ctypedef enum ms_status:
@@ -110,3 +110,18 @@ cdef extern from "meanshift.h" nogil:
                                            const ms_config *cfg, double *out)
     ms_status ms_kth_neighbor_distance_f32(const ms_tree_f32 *tree, int64_t k,
                                            const ms_config *cfg, double *out)
+
+    ctypedef struct ms_image_params:
+        ms_kernel kernel
+        double spatial_radius
+        double range_radius
+        int64_t max_iter
+        double tol
+
+    ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny,
+                              int64_t nx, int64_t c, const ms_image_params *params,
+                              const ms_config *cfg, double *out)
+    ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny,
+                               int64_t nx, int64_t c, double join_radius, int rank,
+                               int64_t min_region, const ms_config *cfg,
+                               int32_t *labels, int64_t *n_regions)

@@ -245,6 +245,54 @@ ms_status ms_kth_neighbor_distance_f64(const ms_tree_f64 *tree, int64_t k,
 ms_status ms_kth_neighbor_distance_f32(const ms_tree_f32 *tree, int64_t k,
                                        const ms_config *cfg, double *out);
 
+/* ---- images ----------------------------------------------------------- */
+
+typedef struct ms_image_params {
+    ms_kernel kernel;      /* weight of the joint normalised distance u below */
+    double spatial_radius; /* hs > 0, finite */
+    double range_radius;   /* hr > 0, finite */
+    int64_t max_iter;      /* >= 0: most steps per pixel */
+    double tol;            /* >= 0, finite */
+} ms_image_params;
+
+/*
+ * Mean shift filter of an image or volume (Comaniciu and Meer, 2002).
+ * `image` holds nz x ny x nx pixels of c channels, row-major (a 2-D image
+ * has nz = 1); `out` (same layout) receives every pixel's filtered colour.
+ *
+ * Each pixel starts at the state (its position (z, y, x), its colour).  A
+ * step moves the state (p, col) to the weighted mean, over positions and
+ * colours, of the pixels q with |pos_q - p| <= hs and |colour_q - col| <=
+ * hr, both Euclidean and inclusive; the weight is 1 (MS_KERNEL_FLAT),
+ * exp(-u / 2) (gaussian) or max(0, 1 - u) (Epanechnikov), where
+ * u = |pos_q - p|^2 / hs^2 + |colour_q - col|^2 / hr^2.  Positions are
+ * continuous.  A pixel stops when its window holds no weight, after a step
+ * with |dp|^2 / hs^2 + |dcol|^2 / hr^2 <= tol^2, or after max_iter steps;
+ * its filtered colour is the colour of its last state.  Pixels run in
+ * parallel (rows of the image per thread); results do not depend on the
+ * thread count.  Memory: O(pixels).
+ */
+ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t nx,
+                          int64_t c, const ms_image_params *params, const ms_config *cfg,
+                          double *out);
+
+/*
+ * Regions of a filtered image (modes: nz x ny x nx pixels of c channels).
+ * Neighbouring pixels whose modes lie within join_radius of each other
+ * (Euclidean, inclusive) join one region, transitively.  Neighbours differ
+ * by at most 1 in every coordinate and in at most `rank` coordinates (1:
+ * 4- or 6-connectivity, 2: 8- or 18-, 3: 26-).  Then, while some region
+ * has fewer than min_region pixels, the smallest one (ties: the one whose
+ * first pixel comes first) merges into its neighbouring region with the
+ * nearest mode, a region's mode being the mean of its pixels' modes (ties:
+ * again the first).  labels (nz x ny x nx) receives 0..k-1, numbered in
+ * raster order of each region's first pixel, and *n_regions k.  Every
+ * region is connected.  Serial; at most INT32_MAX pixels.
+ */
+ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t nx,
+                           int64_t c, double join_radius, int rank, int64_t min_region,
+                           const ms_config *cfg, int32_t *labels, int64_t *n_regions);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
         ("trajectories.py", "3 modes"),
         ("color_quantization.py", "colours from"),
         ("bandwidth_sweep.py", " 5 clusters; saved"),
+        ("image_segmentation.py", "regions from"),
     ],
 )
 def test_example_draws_png(tmp_path, script, expect):

@@ -274,6 +274,7 @@ import numpy as np
 import meanshift_fast
 from meanshift_fast import MeanShift, estimate_bandwidth, _core
 from meanshift_fast._validation import NotFittedError
+from meanshift_fast.image import mean_shift_filter, segment
 
 assert _core.fault_injection_enabled(), meanshift_fast.__file__
 warnings.simplefilter("ignore")
@@ -282,6 +283,7 @@ X = np.vstack([rng.normal(size=(80, 2)), rng.normal(size=(80, 2)) + 6])
 X32 = X.astype(np.float32)
 W = rng.integers(0, 3, len(X)).astype(float)
 P = rng.normal(size=(50, 2)) * 4
+IMG = rng.integers(0, 256, size=(14, 16, 3)).astype(np.uint8)
 n_jobs = int(sys.argv[1])
 
 def fitted(**kw):
@@ -302,6 +304,8 @@ ops = {
         fitted(bandwidth=1.5, cluster_assignment="attractor").fit(X)),
     "fit-brute": lambda: result(fitted(bandwidth=1.5, algorithm="brute").fit(X)),
     "estimate_bandwidth": lambda: float(estimate_bandwidth(X, n_jobs=n_jobs)),
+    "image-filter": lambda: mean_shift_filter(IMG, 2, 30, n_jobs=n_jobs).tolist(),
+    "image-segment": lambda: segment(IMG, 2, 30, 6, n_jobs=n_jobs).labels.tolist(),
 }
 _core.set_fail_alloc_after(-1)
 pre = {

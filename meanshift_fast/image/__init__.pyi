@@ -1,0 +1,5 @@
+from meanshift_fast.image._filter import mean_shift_filter as mean_shift_filter
+from meanshift_fast.image._segment import Segmentation as Segmentation
+from meanshift_fast.image._segment import segment as segment
+
+__all__ = ["Segmentation", "mean_shift_filter", "segment"]

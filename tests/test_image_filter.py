@@ -1,0 +1,393 @@
+"""meanshift_fast.image.mean_shift_filter against a brute-force numpy
+reference of its semantics (tests/image_reference.py), on small crops of
+real photos: every kernel and colour space; grey, colour and volume input;
+uint8, uint16 and float input.  Also: results equal for every thread count,
+bad input refused, the caller's array untouched, the GIL released and
+Ctrl-C honoured."""
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import image_reference as R
+import numpy as np
+import pytest
+
+skimage = pytest.importorskip("skimage")
+from skimage import color, data  # noqa: E402
+
+from meanshift_fast import _core  # noqa: E402
+from meanshift_fast.image import mean_shift_filter  # noqa: E402
+
+KERNELS = ["flat", "gaussian", "epanechnikov"]
+
+
+def photo(shape=(9, 11), at=(200, 230)):
+    y, x = at
+    return np.ascontiguousarray(data.astronaut()[y : y + shape[0], x : x + shape[1]])
+
+
+def grey(shape=(10, 12), at=(100, 200)):
+    y, x = at
+    return np.ascontiguousarray(data.camera()[y : y + shape[0], x : x + shape[1]])
+
+
+def volume(shape=(4, 6, 7), seed=0):
+    """A small volume of blocks plus noise, uint8."""
+    rng = np.random.default_rng(seed)
+    z, y, x = np.indices(shape)
+    v = 60.0 * ((y > 2) + (x > 3)) + 30.0 * (z > 1) + rng.normal(0, 6, shape)
+    return np.clip(v, 0, 255).astype(np.uint8)
+
+
+def work_of(image, channel_axis=-1):
+    """(nz, ny, nx, c) layout of the reference, in the raw units."""
+    a = np.asarray(image, dtype=np.float64)
+    if channel_axis is None:
+        a = a[..., None]
+    else:
+        a = np.moveaxis(a, channel_axis, -1)
+    if a.ndim == 3:
+        a = a[None]
+    return a
+
+
+def back(work, image, channel_axis=-1):
+    out = work
+    if work.shape[0] == 1 and np.ndim(image) - (channel_axis is not None) == 2:
+        out = out[0]
+    if channel_axis is None:
+        return out[..., 0]
+    return np.moveaxis(out, -1, channel_axis)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize(
+    "dtype, scale", [(np.uint8, 1), (np.uint16, 257), (np.float64, 1 / 255.0)]
+)
+def test_raw_colour_matches_reference(kernel, dtype, scale):
+    img = (photo().astype(np.float64) * scale).astype(dtype)
+    hs, hr = 2.5, 30.0 * scale
+    got = mean_shift_filter(img, hs, hr, kernel=kernel, color_space="raw")
+    want = back(R.filter_work(work_of(img), hs, hr, kernel), img)
+    assert got.dtype == np.float64 and got.shape == img.shape
+    if kernel == "flat" and dtype != np.float64:
+        # Integer data, flat kernel: exact sums, so exactly the same bits.
+        np.testing.assert_array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * scale)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("space", ["lab", "luv"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_cie_spaces_match_reference(kernel, space, dtype):
+    img8 = photo(at=(50, 300))
+    img = img8 if dtype == np.uint8 else (img8 / 255.0).astype(np.float32)
+    rgb = img8 / 255.0 if dtype == np.uint8 else img.astype(np.float64)
+    to, fro = {
+        "lab": (color.rgb2lab, color.lab2rgb),
+        "luv": (color.rgb2luv, color.luv2rgb),
+    }[space]
+    hs, hr = 3.0, 6.0
+    ref = R.filter_work(to(rgb)[None], hs, hr, kernel)[0]
+    want = fro(ref) * (255.0 if dtype == np.uint8 else 1.0)
+    got = mean_shift_filter(img, hs, hr, kernel=kernel, color_space=space)
+    assert got.dtype == (np.float32 if dtype == np.float32 else np.float64)
+    tol = 1e-6 * (255.0 if dtype == np.uint8 else 1.0)
+    np.testing.assert_allclose(got, want, rtol=0, atol=tol)
+
+
+def test_default_colour_space_is_luv_for_three_channels_only():
+    img = photo()
+    np.testing.assert_array_equal(
+        mean_shift_filter(img, 3, 6), mean_shift_filter(img, 3, 6, color_space="luv")
+    )
+    two = np.ascontiguousarray(img[..., :2])
+    np.testing.assert_array_equal(
+        mean_shift_filter(two, 3, 20), mean_shift_filter(two, 3, 20, color_space="raw")
+    )
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+def test_grey_matches_reference(kernel, dtype):
+    img = grey().astype(dtype)
+    hs, hr = 3.0, 25.0
+    got = mean_shift_filter(img, hs, hr, kernel=kernel)
+    want = R.filter_work(work_of(img, None), hs, hr, kernel)[0, ..., 0]
+    assert got.shape == img.shape
+    assert got.dtype == (np.float32 if dtype == np.float32 else np.float64)
+    if kernel == "flat" and dtype in (np.uint8, np.uint16):
+        np.testing.assert_array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got, want.astype(got.dtype), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_grey_volume_matches_reference(kernel):
+    vol = volume()
+    hs, hr = 1.8, 40.0
+    got = mean_shift_filter(vol, hs, hr, kernel=kernel, channel_axis=None)
+    want = R.filter_work(vol[..., None].astype(float), hs, hr, kernel)[..., 0]
+    if kernel == "flat":
+        np.testing.assert_array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+
+
+def test_colour_volume_with_channels_first_matches_reference():
+    vols = np.stack([volume(seed=s) for s in range(2)], axis=0)  # (C, Z, Y, X)
+    hs, hr = 1.8, 50.0
+    got = mean_shift_filter(vols, hs, hr, channel_axis=0)
+    want = np.moveaxis(
+        R.filter_work(np.moveaxis(vols, 0, -1).astype(float), hs, hr), -1, 0
+    )
+    assert got.shape == vols.shape
+    np.testing.assert_array_equal(got, want)
+
+
+def test_channels_first_image_and_many_channels():
+    img = photo()
+    many = np.concatenate([img, img[..., ::-1], img[..., :1]], axis=-1)  # 7 channels
+    hs, hr = 2.5, 40.0
+    want = back(R.filter_work(work_of(many), hs, hr), many)
+    np.testing.assert_array_equal(mean_shift_filter(many, hs, hr), want)
+    first = np.ascontiguousarray(np.moveaxis(many, -1, 0))
+    np.testing.assert_array_equal(
+        mean_shift_filter(first, hs, hr, channel_axis=0), np.moveaxis(want, -1, 0)
+    )
+
+
+@pytest.mark.parametrize("max_iter, tol", [(0, 1e-3), (1, 1e-3), (3, 0.0), (100, 0.5)])
+def test_max_iter_and_tol(max_iter, tol):
+    img = grey()
+    got = mean_shift_filter(img, 3, 25, max_iter=max_iter, tol=tol)
+    want = R.filter_work(work_of(img, None), 3, 25, "flat", max_iter, tol)[0, ..., 0]
+    np.testing.assert_array_equal(got, want)
+    if max_iter == 0:
+        np.testing.assert_array_equal(got, img)
+
+
+def test_radii_are_inclusive():
+    # Pixels exactly hs apart in space and hr apart in colour are in each
+    # other's windows: a 1 x 2 image with values 0 and 10 averages to 5.
+    img = np.array([[0, 10]], dtype=np.uint8)
+    np.testing.assert_array_equal(
+        mean_shift_filter(img, 1.0, 10.0, max_iter=1), [[5.0, 5.0]]
+    )
+    np.testing.assert_array_equal(
+        mean_shift_filter(img, 1.0, np.nextafter(10.0, 0), max_iter=1), [[0.0, 10.0]]
+    )
+    np.testing.assert_array_equal(
+        mean_shift_filter(img, np.nextafter(1.0, 0), 10.0, max_iter=1), [[0.0, 10.0]]
+    )
+
+
+needs_openmp = pytest.mark.skipif(
+    not _core.openmp_enabled(), reason="serial build: one thread whatever n_jobs says"
+)
+
+
+@needs_openmp
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_bitwise_identical_for_every_thread_count(kernel):
+    img = data.astronaut()[100:164, 150:230]
+    base = mean_shift_filter(img, 5, 6, kernel=kernel, n_jobs=1)
+    for n_jobs in (2, 3, -1):
+        assert np.array_equal(
+            mean_shift_filter(img, 5, 6, kernel=kernel, n_jobs=n_jobs), base
+        )
+
+
+def test_input_never_modified_and_may_be_readonly_or_strided():
+    img = data.astronaut()[:40:2, :60:3]  # a strided view
+    keep = img.copy()
+    img.flags.writeable = False
+    a = mean_shift_filter(img, 3, 6)
+    np.testing.assert_array_equal(img, keep)
+    np.testing.assert_array_equal(
+        a, mean_shift_filter(np.ascontiguousarray(keep), 3, 6)
+    )
+    f = (keep / 255.0).astype(np.float64)
+    fk = f.copy()
+    mean_shift_filter(f, 3, 0.1, color_space="raw")
+    np.testing.assert_array_equal(f, fk)
+
+
+BAD = [
+    (np.zeros(5), {}, ValueError, "2-D grey image"),
+    (np.zeros((2, 2, 2, 2, 2)), {}, ValueError, "2-D grey image"),
+    (np.zeros((3, 3, 3, 3)), {"channel_axis": None}, ValueError, "spatial axes"),
+    (np.full((4, 4), np.nan), {}, ValueError, "NaN"),
+    (np.full((4, 4), np.inf), {}, ValueError, "infinity"),
+    (np.zeros((4, 4, 3)), {"channel_axis": 3}, ValueError, "out of range"),
+    (np.zeros((4, 4, 3)), {"channel_axis": -4}, ValueError, "out of range"),
+    (np.zeros((4, 4, 3)), {"channel_axis": 1.0}, TypeError, "channel_axis"),
+    (np.zeros((0, 4)), {}, ValueError, "0 pixels"),
+    (np.zeros((4, 4, 0)), {}, ValueError, "0 pixels"),
+    (np.zeros((4, 4), dtype=np.int32), {}, TypeError, "uint8, uint16"),
+    (np.zeros((4, 4), dtype=bool), {}, TypeError, "uint8, uint16"),
+    (np.zeros((4, 4), dtype=complex), {}, TypeError, "uint8, uint16"),
+    (np.zeros((4, 4, 2)), {"color_space": "luv"}, ValueError, "3 \\(sRGB\\)"),
+    (np.full((4, 4, 3), 2.0), {"color_space": "lab"}, ValueError, "\\[0, 1\\]"),
+    (np.zeros((4, 4)), {"color_space": "hsv"}, ValueError, "color_space"),
+    (np.zeros((4, 4)), {"kernel": "cosine"}, ValueError, "kernel"),
+    (np.zeros((4, 4)), {"max_iter": -1}, ValueError, "max_iter"),
+    (np.zeros((4, 4)), {"max_iter": 2.5}, TypeError, "max_iter"),
+    (np.zeros((4, 4)), {"tol": -1.0}, ValueError, "tol"),
+    (np.zeros((4, 4)), {"tol": np.nan}, ValueError, "tol"),
+    (np.zeros((4, 4)), {"n_jobs": 0}, ValueError, "n_jobs"),
+]
+
+
+@pytest.mark.parametrize("image, kwargs, exc, match", BAD)
+def test_bad_input_is_refused_clearly(image, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        mean_shift_filter(image, 3, 5, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "hs, hr, exc",
+    [
+        (0, 5, ValueError),
+        (-1, 5, ValueError),
+        (3, 0.0, ValueError),
+        (3, -2, ValueError),
+        (np.inf, 5, ValueError),
+        (3, np.nan, ValueError),
+        ("3", 5, TypeError),
+        (3, None, TypeError),
+    ],
+)
+def test_bad_radius_is_refused(hs, hr, exc):
+    with pytest.raises(exc, match="radius"):
+        mean_shift_filter(np.zeros((4, 4)), hs, hr)
+
+
+def test_progress_callback_is_called_and_can_stop():
+    img = data.camera()[:64, :64]
+    calls = []
+    mean_shift_filter(img, 3, 10, n_jobs=1, progress=lambda d, t: calls.append((d, t)))
+    assert calls and all(0 <= d <= t for d, t in calls)
+    assert calls[-1][0] == calls[-1][1]
+
+    class Stop(Exception):
+        pass
+
+    def stop(done, total):
+        raise Stop
+
+    with pytest.raises(Stop):
+        mean_shift_filter(img, 3, 10, progress=stop)
+
+
+def _count_while(job):
+    """(calls of a pure-Python counter per second of job, solo rate, job time)."""
+
+    def count_for(stop):
+        n = 0
+        while not stop():
+            n += 1
+        return n
+
+    t0 = time.perf_counter()
+    solo = count_for(lambda: time.perf_counter() - t0 > 0.3)
+    solo_rate = solo / (time.perf_counter() - t0)
+    done = threading.Event()
+    result = {}
+
+    def run_job():
+        try:
+            result["value"] = job()
+        finally:
+            result["end"] = time.perf_counter()
+            done.set()
+
+    worker = threading.Thread(target=run_job)
+    start = time.perf_counter()
+    worker.start()
+    during = count_for(done.is_set)
+    worker.join()
+    return during / (result["end"] - start), solo_rate, result["end"] - start
+
+
+def test_gil_is_released_during_the_filter():
+    """A pure-Python counter keeps running while another thread filters
+    (on one thread, leaving a core for the counter); during a long builtin
+    call, the control, it stands still."""
+    img = data.astronaut()[:64, :64]
+
+    def filters():
+        start = time.perf_counter()
+        while time.perf_counter() - start < 0.6:
+            mean_shift_filter(img, 6, 8, n_jobs=1)
+
+    rate, solo_rate, took = _count_while(filters)
+    assert took > 0.2
+    assert rate > 0.3 * solo_rate, (rate, solo_rate, took)
+
+    rate, solo_rate, took = _count_while(lambda: sum(range(15_000_000)))
+    assert took > 0.2
+    assert rate < 0.2 * solo_rate, "the control should starve the counter"
+
+
+LONG_FILTER = """
+import time
+import numpy as np
+from meanshift_fast.image import mean_shift_filter
+rng = np.random.default_rng(0)
+img = rng.integers(0, 256, size=(3000, 3000, 3), dtype=np.uint8)
+print("started", flush=True)
+mean_shift_filter(img, 12, 200, color_space="raw", n_jobs=2)
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends POSIX signals")
+def test_sigint_stops_a_long_filter():
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LONG_FILTER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "started"
+        time.sleep(1.0)
+        assert proc.poll() is None, "the filter ended before it was interrupted"
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "finished" not in out
+    assert "KeyboardInterrupt" in err, err
+    assert took < 10.0, f"took {took:.1f} s to stop after SIGINT"
+
+
+def test_image_module_is_loaded_on_first_use_only_and_needs_numpy_only():
+    code = (
+        "import sys\n"
+        "import meanshift_fast\n"
+        "print('meanshift_fast.image' in sys.modules)\n"
+        "import meanshift_fast.image\n"
+        "heavy = ('skimage', 'scipy', 'PIL', 'cv2', 'matplotlib', 'sklearn')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split("\n")[:2] == ["False", "[]"], out.stdout
+
+
+@pytest.mark.parametrize("radius", [50.0, 1e6, 1e300])
+def test_radii_beyond_the_image_take_every_pixel(radius):
+    img = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    got = mean_shift_filter(img, radius, radius)
+    np.testing.assert_array_equal(got, np.full(img.shape, img.mean()))
