@@ -30,6 +30,7 @@ C_SOURCES = [
     "centers.c",
     "bins.c",
     "select.c",
+    "image_pyr.c",
 ]
 
 OPENMP_TEST = r"""

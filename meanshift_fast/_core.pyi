@@ -67,3 +67,15 @@ def nearest_center(
     n_threads: int = ...,
     progress: Callable[[int, int], object] | None = ...,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]: ...
+
+# images: OpenCV-compatible pyramid mean-shift filtering
+def pyr_mean_shift_u8c3(
+    src: NDArray[np.uint8],
+    sp: float,
+    sr: float,
+    max_level: int,
+    max_iter: int,
+    eps: float,
+    n_threads: int,
+    progress: Callable[[int, int], object] | None = ...,
+) -> NDArray[np.uint8]: ...

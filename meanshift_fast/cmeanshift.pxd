@@ -3,7 +3,7 @@
 # links the C sources itself can cimport these; other Cython extensions
 # that want the core already inside meanshift_fast._core cimport the
 # function table declared in meanshift_fast/_core.pxd instead.
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
 
 cdef extern from "meanshift.h" nogil:
     ctypedef enum ms_status:
@@ -101,3 +101,8 @@ cdef extern from "meanshift.h" nogil:
                                            const ms_config *cfg, double *out)
     ms_status ms_kth_neighbor_distance_f32(const ms_tree_f32 *tree, int64_t k,
                                            const ms_config *cfg, double *out)
+
+    ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height,
+                                     int64_t width, double sp, double sr,
+                                     int max_level, int max_iter, double eps,
+                                     const ms_config *cfg, uint8_t *dst)

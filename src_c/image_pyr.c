@@ -1,0 +1,530 @@
+/*
+ * image_pyr.c - pyramid mean-shift filtering of 8-bit, 3-channel images,
+ * with the bytes OpenCV's cv::pyrMeanShiftFiltering writes.
+ *
+ * OpenCV's procedure, restated:
+ *   - A Gaussian pyramid of max_level levels below the image is built with
+ *     pyrDown (a 5x5 binomial kernel, reflect-101 borders, (sum + 128) >> 8).
+ *   - The coarsest level is filtered whole.  Each finer level starts as the
+ *     pyrUp of the filtered level above it (3x3 taps of the 5x5 kernel
+ *     times 4, (sum + 32) >> 6, its own borders: see pyr_up), and only the
+ *     pixels near a colour edge of the coarser result are filtered again.
+ *   - Filtering a pixel: from (x, y, c) = (its column, its row, its colour),
+ *     take the pixels of the square window [x - sp, x + sp] x [y - sp, y + sp]
+ *     (ends rounded half to even in float, clipped to the image) whose
+ *     squared colour distance to c is at most round(sr^2); move to the
+ *     rounded means of their positions and colours.  Stop when the window
+ *     holds none, when the position did not move, when |dx| + |dy| + |dc|^2
+ *     <= eps, or after max_iter steps.  The pixel becomes the last c.
+ *   - sp halves from level to level (never below 1).
+ * Every pixel depends only on the level's source image, so rows run in
+ * parallel and the bytes do not depend on the thread count.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meanshift.h"
+#include "ms_internal.h"
+
+/* OpenCV's limits: at most 8 levels below the image, 1..100 steps. */
+#define PYR_MAX_LEVEL 8
+#define PYR_MAX_ITER 100
+/* Largest accepted radii: beyond them OpenCV's int conversions overflow,
+ * and windows or colour balls this large already hold everything. */
+#define PYR_MAX_SP 1e6
+#define PYR_MAX_SR 1e4
+
+/* Window columns scanned together on SIMD lanes. */
+#define PYR_LANES 16
+/* The uint16 lane sums hold at most this many window rows at once. */
+#define PYR_ROW_BLOCK 256
+/* Fewer leftover window columns than this are summed one by one. */
+#define PYR_SCALAR_TAIL 3
+/* The uint16 lanes can test squared colour distances up to this bound
+ * (three clamped squares of at most bound + 1 each fit in 16 bits). */
+#define PYR_LANE_MAX_R2 21844
+
+/* OpenCV's borderInterpolate for BORDER_REFLECT_101. */
+static int64_t reflect101(int64_t p, int64_t n)
+{
+    if (n == 1) return 0;
+    while (p < 0 || p >= n) p = p < 0 ? -p : 2 * (n - 1) - p;
+    return p;
+}
+
+/* ---- pyramid steps ------------------------------------------------------ */
+
+/* dst (dh x dw, dh = (h + 1) / 2, dw = (w + 1) / 2) = pyrDown(src (h x w)):
+ * weights 1 4 6 4 1 in each direction, reflect-101 borders.  The integer
+ * sums are exact, so the vertical pass may come first. */
+static ms_status pyr_down(ms_runtime *rt, const uint8_t *src, int64_t h, int64_t w,
+                          uint8_t *dst, int64_t dh, int64_t dw)
+{
+    static const int k5[5] = {1, 4, 6, 4, 1};
+    int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(ms_num_threads(rt->cfg))
+#endif
+    {
+        int32_t *col = ms_alloc(rt, (size_t)(w * 3), sizeof(int32_t));
+        int64_t *xs = ms_alloc(rt, (size_t)(dw * 5), sizeof(int64_t));
+        if (col == NULL || xs == NULL) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            failed = 1;
+        } else {
+            for (int64_t x = 0; x < dw; x++)
+                for (int t = 0; t < 5; t++)
+                    xs[x * 5 + t] = reflect101(2 * x + t - 2, w) * 3;
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t y = 0; y < dh; y++) {
+            if (col == NULL || xs == NULL) continue;
+            const uint8_t *r[5];
+            for (int t = 0; t < 5; t++) r[t] = src + reflect101(2 * y + t - 2, h) * w * 3;
+            for (int64_t i = 0; i < w * 3; i++)
+                col[i] = r[0][i] + 4 * (r[1][i] + r[3][i]) + 6 * r[2][i] + r[4][i];
+            uint8_t *out = dst + y * dw * 3;
+            for (int64_t x = 0; x < dw; x++) {
+                const int64_t *sx = xs + x * 5;
+                for (int c = 0; c < 3; c++) {
+                    int32_t s = 0;
+                    for (int t = 0; t < 5; t++) s += k5[t] * col[sx[t] + c];
+                    out[x * 3 + c] = (uint8_t)((s + 128) >> 8);
+                }
+            }
+        }
+        ms_free(col);
+        ms_free(xs);
+    }
+    return failed ? MS_ERR_NOMEM : MS_OK;
+}
+
+/* One row of pyrUp's horizontal pass: out[2x] = s[x-1] + 6 s[x] + s[x+1],
+ * out[2x+1] = 4 (s[x] + s[x+1]), reflect-101 on the left and the last
+ * pixel repeated on the right (OpenCV's pyrUp treats its two sides
+ * differently). */
+static void pyr_up_row(const uint8_t *s, int64_t w, int32_t *out)
+{
+    for (int64_t x = 0; x < w; x++) {
+        const int64_t xl = x > 0 ? x - 1 : (w > 1 ? 1 : 0);
+        const int64_t xr = x + 1 < w ? x + 1 : w - 1;
+        for (int c = 0; c < 3; c++) {
+            const int32_t a = s[xl * 3 + c], b = s[x * 3 + c], d = s[xr * 3 + c];
+            out[(2 * x) * 3 + c] = a + 6 * b + d;
+            out[(2 * x + 1) * 3 + c] = 4 * (b + d);
+        }
+    }
+}
+
+/* dst (dh x dw, dh in {2h - 1, 2h}, likewise dw) = pyrUp(src (h x w)).
+ * Vertically, source row s stands for row reflect101(2 s, 2 h) / 2, which
+ * is reflect-101 at the top and the last row repeated at the bottom. */
+static ms_status pyr_up(ms_runtime *rt, const uint8_t *src, int64_t h, int64_t w,
+                        uint8_t *dst, int64_t dh, int64_t dw)
+{
+    int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(ms_num_threads(rt->cfg))
+#endif
+    {
+        int32_t *rows = ms_alloc(rt, (size_t)(3 * 2 * w * 3), sizeof(int32_t));
+        if (rows == NULL) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            failed = 1;
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t y = 0; y < h; y++) {
+            if (rows == NULL) continue;
+            int32_t *r[3];
+            for (int t = 0; t < 3; t++) {
+                r[t] = rows + t * 2 * w * 3;
+                const int64_t sy = reflect101(2 * (y + t - 1), 2 * h) / 2;
+                pyr_up_row(src + sy * w * 3, w, r[t]);
+            }
+            uint8_t *even = dst + (2 * y) * dw * 3;
+            for (int64_t i = 0; i < dw * 3; i++)
+                even[i] = (uint8_t)((r[0][i] + 6 * r[1][i] + r[2][i] + 32) >> 6);
+            if (2 * y + 1 < dh) {
+                uint8_t *odd = even + dw * 3;
+                for (int64_t i = 0; i < dw * 3; i++)
+                    odd[i] = (uint8_t)((4 * (r[1][i] + r[2][i]) + 32) >> 6);
+            }
+        }
+        ms_free(rows);
+    }
+    return failed ? MS_ERR_NOMEM : MS_OK;
+}
+
+/* Squared colour distance of two interleaved pixels. */
+MS_ALWAYS_INLINE int32_t colour_d2(const uint8_t *a, const uint8_t *b)
+{
+    const int32_t d0 = a[0] - b[0], d1 = a[1] - b[1], d2 = a[2] - b[2];
+    return d0 * d0 + d1 * d1 + d2 * d2;
+}
+
+/* The pixels of a finer level (h x w) that are filtered again: OpenCV
+ * marks, for every inner pixel (i, j) of the coarser result (h1 x w1) with
+ * a neighbour at squared colour distance >= r2, the pixel (2 i + 1,
+ * 2 j - 1) of the finer level, then dilates the marks by a 3x3 square.
+ * marks (h x w) is scratch; mask (h x w) receives the result. */
+static void edge_mask(const uint8_t *coarse, int64_t h1, int64_t w1, int32_t r2,
+                      uint8_t *marks, uint8_t *mask, int64_t h, int64_t w, int n_threads)
+{
+    (void)n_threads;
+    memset(marks, 0, (size_t)(h * w));
+#ifdef _OPENMP
+#pragma omp parallel num_threads(n_threads)
+#endif
+    {
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t i = 1; i < h1 - 1; i++) {
+            uint8_t *row = marks + (2 * i + 1) * w;
+            for (int64_t j = 1; j < w1 - 1; j++) {
+                const uint8_t *p = coarse + (i * w1 + j) * 3;
+                int edge = 0;
+                for (int64_t dy = -1; dy <= 1 && !edge; dy++)
+                    for (int64_t dx = -1; dx <= 1; dx++) {
+                        if ((dy | dx) == 0) continue;
+                        if (colour_d2(p, p + (dy * w1 + dx) * 3) >= r2) {
+                            edge = 1;
+                            break;
+                        }
+                    }
+                row[2 * j - 1] = (uint8_t)edge;
+            }
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t y = 0; y < h; y++) {
+            const int64_t y0 = y > 0 ? y - 1 : 0, y1 = y + 1 < h ? y + 1 : h - 1;
+            for (int64_t x = 0; x < w; x++) {
+                const int64_t x0 = x > 0 ? x - 1 : 0, x1 = x + 1 < w ? x + 1 : w - 1;
+                uint8_t m = 0;
+                for (int64_t yy = y0; yy <= y1; yy++)
+                    for (int64_t xx = x0; xx <= x1; xx++) m |= marks[yy * w + xx];
+                mask[y * w + x] = m;
+            }
+        }
+    }
+}
+
+/* ---- the mean-shift steps ----------------------------------------------- */
+
+/* One level's source image, as three int16 planes (stride columns per
+ * row, at least w + PYR_LANES - 1, so that a full lane group may start at
+ * any column of the window). */
+typedef struct pyr_planes {
+    const int16_t *p[3];
+    int64_t h, w, stride;
+} pyr_planes;
+
+/* Integer sums over the pixels of a window that pass the colour test. */
+typedef struct win_sums {
+    int64_t count, sx, sy, s[3];
+} win_sums;
+
+/* Window rows [y0, y0 + rows) (rows <= PYR_ROW_BLOCK), columns [x0, x0 +
+ * n) with n <= PYR_LANES: lane l reads column x0 + l, for every lane, and
+ * the lanes at l >= n are masked.  Written for the vectoriser: fixed-width
+ * uint16 lanes, no branches. */
+MS_ALWAYS_INLINE void lanes_sum(const pyr_planes *pl, int64_t x0, int64_t y0,
+                                int64_t rows, int n, const int32_t c[3], uint16_t r2,
+                                win_sums *acc)
+{
+    uint16_t cnt[PYR_LANES], a0[PYR_LANES], a1[PYR_LANES], a2[PYR_LANES], ay[PYR_LANES];
+    uint16_t valid[PYR_LANES];
+    const int16_t c0 = (int16_t)c[0], c1 = (int16_t)c[1], c2 = (int16_t)c[2];
+    /* Each clamped square is at most r2 + 1: three of them stay in 16
+     * bits and a clamped one alone already fails the test. */
+    const uint16_t cap = (uint16_t)(r2 + 1);
+    for (int l = 0; l < PYR_LANES; l++) {
+        cnt[l] = a0[l] = a1[l] = a2[l] = ay[l] = 0;
+        valid[l] = l < n ? 0xFFFF : 0;
+    }
+    const int64_t base = y0 * pl->stride + x0;
+    for (int64_t r = 0; r < rows; r++) {
+        const int16_t *MS_RESTRICT q0 = pl->p[0] + base + r * pl->stride;
+        const int16_t *MS_RESTRICT q1 = pl->p[1] + base + r * pl->stride;
+        const int16_t *MS_RESTRICT q2 = pl->p[2] + base + r * pl->stride;
+        const uint16_t rr = (uint16_t)r;
+        for (int l = 0; l < PYR_LANES; l++) {
+            const int16_t d0 = (int16_t)(q0[l] - c0), d1 = (int16_t)(q1[l] - c1),
+                          d2 = (int16_t)(q2[l] - c2);
+            uint16_t e0 = (uint16_t)(d0 * d0), e1 = (uint16_t)(d1 * d1),
+                     e2 = (uint16_t)(d2 * d2);
+            e0 = e0 < cap ? e0 : cap;
+            e1 = e1 < cap ? e1 : cap;
+            e2 = e2 < cap ? e2 : cap;
+            const uint16_t s = (uint16_t)(e0 + e1 + e2);
+            const uint16_t m = (uint16_t)((s <= r2 ? 0xFFFF : 0) & valid[l]);
+            cnt[l] = (uint16_t)(cnt[l] + (m & 1));
+            a0[l] = (uint16_t)(a0[l] + ((uint16_t)q0[l] & m));
+            a1[l] = (uint16_t)(a1[l] + ((uint16_t)q1[l] & m));
+            a2[l] = (uint16_t)(a2[l] + ((uint16_t)q2[l] & m));
+            ay[l] = (uint16_t)(ay[l] + (rr & m));
+        }
+    }
+    int64_t count = 0, sx = 0, sy = 0, s0 = 0, s1 = 0, s2 = 0;
+    for (int l = 0; l < PYR_LANES; l++) {
+        count += cnt[l];
+        sx += (int64_t)cnt[l] * l;
+        sy += ay[l];
+        s0 += a0[l];
+        s1 += a1[l];
+        s2 += a2[l];
+    }
+    acc->count += count;
+    acc->sx += sx + x0 * count;
+    acc->sy += sy + y0 * count;
+    acc->s[0] += s0;
+    acc->s[1] += s1;
+    acc->s[2] += s2;
+}
+
+/* The same sums for window columns [x0, x1], one pixel at a time. */
+static void scalar_sum(const pyr_planes *pl, int64_t x0, int64_t x1, int64_t y0,
+                       int64_t y1, const int32_t c[3], int32_t r2, win_sums *acc)
+{
+    for (int64_t y = y0; y <= y1; y++) {
+        const int64_t o = y * pl->stride;
+        int64_t n = 0;
+        for (int64_t x = x0; x <= x1; x++) {
+            const int32_t v0 = pl->p[0][o + x], v1 = pl->p[1][o + x],
+                          v2 = pl->p[2][o + x];
+            const int32_t d0 = v0 - c[0], d1 = v1 - c[1], d2 = v2 - c[2];
+            if (d0 * d0 + d1 * d1 + d2 * d2 <= r2) {
+                n++;
+                acc->sx += x;
+                acc->s[0] += v0;
+                acc->s[1] += v1;
+                acc->s[2] += v2;
+            }
+        }
+        acc->count += n;
+        acc->sy += y * n;
+    }
+}
+
+/* Per-level constants of the steps. */
+typedef struct step_params {
+    float sp;          /* window half-side at this level */
+    int32_t r2;        /* round(sr^2), clamped to 3 * 255^2 */
+    int max_iter;      /* 1..100 */
+    int64_t eps_floor; /* the stop test |dx| + |dy| + |dc|^2 <= eps, in integers */
+} step_params;
+
+MS_SIMD_CLONES static void window_sums(const pyr_planes *pl, int64_t minx, int64_t maxx,
+                                       int64_t miny, int64_t maxy, const int32_t c[3],
+                                       int32_t r2, win_sums *acc)
+{
+    if (r2 > PYR_LANE_MAX_R2) {
+        scalar_sum(pl, minx, maxx, miny, maxy, c, r2, acc);
+        return;
+    }
+    int64_t x = minx;
+    for (; maxx - x + 1 >= PYR_SCALAR_TAIL; x += PYR_LANES) {
+        const int64_t left = maxx - x + 1;
+        const int n = left < PYR_LANES ? (int)left : PYR_LANES;
+        for (int64_t y = miny; y <= maxy; y += PYR_ROW_BLOCK) {
+            const int64_t rows =
+                maxy - y + 1 < PYR_ROW_BLOCK ? maxy - y + 1 : PYR_ROW_BLOCK;
+            lanes_sum(pl, x, y, rows, n, c, (uint16_t)r2, acc);
+        }
+    }
+    if (x <= maxx) scalar_sum(pl, x, maxx, miny, maxy, c, r2, acc);
+}
+
+/* cvRound of a float and of a double: to nearest, ties to even (the
+ * default rounding mode). */
+MS_ALWAYS_INLINE int64_t round_f(float v) { return (int64_t)lrintf(v); }
+MS_ALWAYS_INLINE int64_t round_d(double v) { return (int64_t)llrint(v); }
+
+/* Filter the pixel at (x, y) of the level; its final colour goes to out. */
+static void shift_pixel(const pyr_planes *pl, int64_t x, int64_t y, const uint8_t *colour,
+                        const step_params *sp, uint8_t *out)
+{
+    int64_t x0 = x, y0 = y;
+    int32_t c[3] = {colour[0], colour[1], colour[2]};
+    for (int it = 0; it < sp->max_iter; it++) {
+        int64_t minx = round_f((float)x0 - sp->sp), miny = round_f((float)y0 - sp->sp);
+        int64_t maxx = round_f((float)x0 + sp->sp), maxy = round_f((float)y0 + sp->sp);
+        if (minx < 0) minx = 0;
+        if (miny < 0) miny = 0;
+        if (maxx > pl->w - 1) maxx = pl->w - 1;
+        if (maxy > pl->h - 1) maxy = pl->h - 1;
+        win_sums acc = {0, 0, 0, {0, 0, 0}};
+        window_sums(pl, minx, maxx, miny, maxy, c, sp->r2, &acc);
+        if (acc.count == 0) break;
+        /* OpenCV multiplies by the rounded reciprocal, not divides. */
+        const double inv = 1.0 / (double)acc.count;
+        const int64_t x1 = round_d((double)acc.sx * inv);
+        const int64_t y1 = round_d((double)acc.sy * inv);
+        int32_t c1[3];
+        int64_t moved = llabs(x1 - x0) + llabs(y1 - y0);
+        for (int k = 0; k < 3; k++) {
+            c1[k] = (int32_t)round_d((double)acc.s[k] * inv);
+            moved += (int64_t)(c1[k] - c[k]) * (c1[k] - c[k]);
+        }
+        const int stop = (x0 == x1 && y0 == y1) || moved <= sp->eps_floor;
+        x0 = x1;
+        y0 = y1;
+        for (int k = 0; k < 3; k++) c[k] = c1[k];
+        if (stop) break;
+    }
+    for (int k = 0; k < 3; k++) out[k] = (uint8_t)c[k];
+}
+
+/* ---- the driver --------------------------------------------------------- */
+
+typedef struct pyr_level {
+    int64_t h, w;
+    uint8_t *src; /* pyrDown of the level below (level 0: the input) */
+    uint8_t *dst; /* filtered (level 0: the output) */
+} pyr_level;
+
+/* Filter one level: every pixel (mask NULL) or those with mask set. */
+static ms_status filter_level(ms_runtime *rt, const pyr_level *lv, const uint8_t *mask,
+                              const step_params *sp, int64_t *rows_done,
+                              int64_t rows_total)
+{
+    const int64_t h = lv->h, w = lv->w, stride = w + PYR_LANES;
+    int16_t *planes = ms_alloc(rt, (size_t)(3 * h * stride), sizeof(int16_t));
+    if (planes == NULL) return MS_ERR_NOMEM;
+    pyr_planes pl = {
+        {planes, planes + h * stride, planes + 2 * h * stride}, h, w, stride};
+    volatile int stop = 0;
+    int64_t done = *rows_done;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(ms_num_threads(rt->cfg))
+#endif
+    {
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t y = 0; y < h; y++) {
+            for (int k = 0; k < 3; k++) {
+                int16_t *row = planes + k * h * stride + y * stride;
+                for (int64_t x = 0; x < w; x++) row[x] = lv->src[(y * w + x) * 3 + k];
+                for (int64_t x = w; x < stride; x++) row[x] = 0;
+            }
+        }
+#ifdef _OPENMP
+        const int master = omp_get_thread_num() == 0;
+#pragma omp for schedule(dynamic, 1)
+#else
+        const int master = 1;
+#endif
+        for (int64_t y = 0; y < h; y++) {
+            if (stop) continue;
+            const uint8_t *mrow = mask ? mask + y * w : NULL;
+            for (int64_t x = 0; x < w; x++) {
+                if (mrow && !mrow[x]) continue;
+                shift_pixel(&pl, x, y, lv->src + (y * w + x) * 3, sp,
+                            lv->dst + (y * w + x) * 3);
+            }
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+            done++;
+            if (master && ms_report_progress(rt->cfg, done, rows_total)) stop = 1;
+        }
+    }
+    ms_free(planes);
+    *rows_done = done;
+    /* The master thread may have had no row to report after: ask once
+     * more, so that every level gives the callback a chance to stop. */
+    if (stop || ms_report_progress(rt->cfg, done, rows_total)) return MS_ERR_INTERRUPTED;
+    return MS_OK;
+}
+
+ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height, int64_t width,
+                                 double sp, double sr, int max_level, int max_iter,
+                                 double eps, const ms_config *cfg, uint8_t *dst)
+{
+    if (src == NULL || dst == NULL || height < 1 || width < 1 || !(sp > 0.0) ||
+        !(sp <= PYR_MAX_SP) || !(sr >= 0.0) || !(sr <= PYR_MAX_SR) || max_level < 0 ||
+        max_level > PYR_MAX_LEVEL || max_iter < 1 || max_iter > PYR_MAX_ITER ||
+        !(eps >= 0.0))
+        return MS_ERR_INVALID;
+    if (height > INT64_MAX / 4 / width) return MS_ERR_INVALID;
+    const ms_config fallback = ms_config_default();
+    ms_runtime rt;
+    ms_runtime_init(&rt, cfg ? cfg : &fallback);
+
+    pyr_level lv[PYR_MAX_LEVEL + 1];
+    memset(lv, 0, sizeof(lv));
+    lv[0].h = height;
+    lv[0].w = width;
+    lv[0].src = (uint8_t *)src; /* read only */
+    lv[0].dst = dst;
+    ms_status st = MS_OK;
+    int64_t rows_total = 0, rows_done = 0;
+    uint8_t *marks = NULL, *mask = NULL;
+    for (int l = 1; l <= max_level; l++) {
+        lv[l].h = (lv[l - 1].h + 1) / 2;
+        lv[l].w = (lv[l - 1].w + 1) / 2;
+        const size_t n = (size_t)(lv[l].h * lv[l].w * 3);
+        lv[l].src = ms_alloc(&rt, n, 1);
+        lv[l].dst = ms_alloc(&rt, n, 1);
+        if (lv[l].src == NULL || lv[l].dst == NULL) {
+            st = MS_ERR_NOMEM;
+            goto done;
+        }
+    }
+    for (int l = 0; l <= max_level; l++) rows_total += lv[l].h;
+    if (max_level > 0) {
+        marks = ms_alloc(&rt, (size_t)(height * width), 1);
+        mask = ms_alloc(&rt, (size_t)(height * width), 1);
+        if (marks == NULL || mask == NULL) {
+            st = MS_ERR_NOMEM;
+            goto done;
+        }
+    }
+    for (int l = 1; l <= max_level && st == MS_OK; l++)
+        st = pyr_down(&rt, lv[l - 1].src, lv[l - 1].h, lv[l - 1].w, lv[l].src, lv[l].h,
+                      lv[l].w);
+
+    step_params p;
+    const double sr2 = sr * sr;
+    p.r2 = (int32_t)llrint(sr2);
+    /* Beyond 3 * 255^2 every colour passes: the same test, kept in range. */
+    if (p.r2 > 3 * 255 * 255) p.r2 = 3 * 255 * 255;
+    const int32_t edge_r2 = p.r2 > 16 ? p.r2 : 16; /* OpenCV's MAX(isr2, 16) */
+    p.max_iter = max_iter;
+    p.eps_floor = eps >= 9.0e18 ? INT64_MAX : (int64_t)floor(eps);
+    for (int l = max_level; l >= 0 && st == MS_OK; l--) {
+        float spl = (float)(sp / (double)(1 << l));
+        p.sp = spl > 1.0f ? spl : 1.0f;
+        const uint8_t *m = NULL;
+        if (l < max_level) {
+            st = pyr_up(&rt, lv[l + 1].dst, lv[l + 1].h, lv[l + 1].w, lv[l].dst, lv[l].h,
+                        lv[l].w);
+            if (st != MS_OK) break;
+            edge_mask(lv[l + 1].dst, lv[l + 1].h, lv[l + 1].w, edge_r2, marks, mask,
+                      lv[l].h, lv[l].w, ms_num_threads(rt.cfg));
+            m = mask;
+        }
+        st = filter_level(&rt, &lv[l], m, &p, &rows_done, rows_total);
+    }
+done:
+    ms_free(marks);
+    ms_free(mask);
+    for (int l = 1; l <= max_level; l++) {
+        ms_free(lv[l].src);
+        ms_free(lv[l].dst);
+    }
+    return st;
+}
