@@ -36,12 +36,10 @@
 #define PYR_MAX_SP 1e6
 #define PYR_MAX_SR 1e4
 
-/* Window columns scanned together on SIMD lanes. */
-#define PYR_LANES 16
+/* Most window columns scanned together on SIMD lanes. */
+#define PYR_LANES 32
 /* The uint16 lane sums hold at most this many window rows at once. */
 #define PYR_ROW_BLOCK 256
-/* Fewer leftover window columns than this are summed one by one. */
-#define PYR_SCALAR_TAIL 3
 /* The uint16 lanes can test squared colour distances up to this bound
  * (three clamped squares of at most bound + 1 each fit in 16 bits). */
 #define PYR_LANE_MAX_R2 21844
@@ -225,10 +223,12 @@ static void edge_mask(const uint8_t *coarse, int64_t h1, int64_t w1, int32_t r2,
 
 /* One level's source image, as three int16 planes (stride columns per
  * row, at least w + PYR_LANES - 1, so that a full lane group may start at
- * any column of the window). */
+ * any column of the window) and the same planes transposed (t[k][x *
+ * tstride + y], tstride >= h + PYR_LANES - 1), which hold a window column
+ * in consecutive lanes. */
 typedef struct pyr_planes {
-    const int16_t *p[3];
-    int64_t h, w, stride;
+    const int16_t *p[3], *t[3];
+    int64_t h, w, stride, tstride;
 } pyr_planes;
 
 /* Integer sums over the pixels of a window that pass the colour test. */
@@ -236,62 +236,119 @@ typedef struct win_sums {
     int64_t count, sx, sy, s[3];
 } win_sums;
 
-/* Window rows [y0, y0 + rows) (rows <= PYR_ROW_BLOCK), columns [x0, x0 +
- * n) with n <= PYR_LANES: lane l reads column x0 + l, for every lane, and
- * the lanes at l >= n are masked.  Written for the vectoriser: fixed-width
- * uint16 lanes, no branches. */
-MS_ALWAYS_INLINE void lanes_sum(const pyr_planes *pl, int64_t x0, int64_t y0,
-                                int64_t rows, int n, const int32_t c[3], uint16_t r2,
-                                win_sums *acc)
+/* lane_mask + PYR_LANES - n: n lanes on, the rest off. */
+static const uint16_t lane_mask[2 * PYR_LANES] = {
+    0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF,
+    0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF,
+    0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF,
+    0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF};
+
+/* Whether 16-bit lane l passes the colour test against (c0, c1, c2):
+ * 0xFFFF or 0.  Each square is clamped to r2 + 1, so that three stay in 16
+ * bits and a clamped one alone already fails. */
+MS_ALWAYS_INLINE uint16_t lane_test(int16_t v0, int16_t v1, int16_t v2, int16_t c0,
+                                    int16_t c1, int16_t c2, uint16_t cap, uint16_t r2)
 {
-    uint16_t cnt[PYR_LANES], a0[PYR_LANES], a1[PYR_LANES], a2[PYR_LANES], ay[PYR_LANES];
-    uint16_t valid[PYR_LANES];
+    const int16_t d0 = (int16_t)(v0 - c0), d1 = (int16_t)(v1 - c1),
+                  d2 = (int16_t)(v2 - c2);
+    uint16_t e0 = (uint16_t)(d0 * d0), e1 = (uint16_t)(d1 * d1), e2 = (uint16_t)(d2 * d2);
+    e0 = e0 < cap ? e0 : cap;
+    e1 = e1 < cap ? e1 : cap;
+    e2 = e2 < cap ? e2 : cap;
+    return (uint16_t)((uint16_t)(e0 + e1 + e2) <= r2 ? 0xFFFF : 0);
+}
+
+/* Window rows [y0, y0 + rows) (rows <= PYR_ROW_BLOCK), columns [x0, x0 +
+ * n) with n <= L <= PYR_LANES: lane l reads column x0 + l, for every one
+ * of the L lanes, and the lanes at l >= n are masked (masked = 0 promises
+ * n = L).  Written for the vectoriser (L and masked are constants where it
+ * is inlined): fixed-width uint16 lanes, no branches, sums widened to 32
+ * bits only at the end. */
+MS_ALWAYS_INLINE void lanes_sum(const pyr_planes *pl, const int L, const int masked,
+                                int64_t x0, int64_t y0, int64_t rows, int n,
+                                const int32_t c[3], uint16_t r2, win_sums *acc)
+{
+    /* cum[l] sums, over the rows, the count of lane l so far: the row sum
+     * is rows * count - sum(cum), one add per row instead of two. */
+    uint16_t cnt[PYR_LANES], a0[PYR_LANES], a1[PYR_LANES], a2[PYR_LANES], cum[PYR_LANES];
+    const uint16_t *valid = lane_mask + PYR_LANES - n;
     const int16_t c0 = (int16_t)c[0], c1 = (int16_t)c[1], c2 = (int16_t)c[2];
-    /* Each clamped square is at most r2 + 1: three of them stay in 16
-     * bits and a clamped one alone already fails the test. */
     const uint16_t cap = (uint16_t)(r2 + 1);
-    for (int l = 0; l < PYR_LANES; l++) {
-        cnt[l] = a0[l] = a1[l] = a2[l] = ay[l] = 0;
-        valid[l] = l < n ? 0xFFFF : 0;
-    }
-    const int64_t base = y0 * pl->stride + x0;
-    for (int64_t r = 0; r < rows; r++) {
-        const int16_t *MS_RESTRICT q0 = pl->p[0] + base + r * pl->stride;
-        const int16_t *MS_RESTRICT q1 = pl->p[1] + base + r * pl->stride;
-        const int16_t *MS_RESTRICT q2 = pl->p[2] + base + r * pl->stride;
-        const uint16_t rr = (uint16_t)r;
-        for (int l = 0; l < PYR_LANES; l++) {
-            const int16_t d0 = (int16_t)(q0[l] - c0), d1 = (int16_t)(q1[l] - c1),
-                          d2 = (int16_t)(q2[l] - c2);
-            uint16_t e0 = (uint16_t)(d0 * d0), e1 = (uint16_t)(d1 * d1),
-                     e2 = (uint16_t)(d2 * d2);
-            e0 = e0 < cap ? e0 : cap;
-            e1 = e1 < cap ? e1 : cap;
-            e2 = e2 < cap ? e2 : cap;
-            const uint16_t s = (uint16_t)(e0 + e1 + e2);
-            const uint16_t m = (uint16_t)((s <= r2 ? 0xFFFF : 0) & valid[l]);
-            cnt[l] = (uint16_t)(cnt[l] + (m & 1));
+    for (int l = 0; l < L; l++) cnt[l] = a0[l] = a1[l] = a2[l] = cum[l] = 0;
+    const int64_t stride = pl->stride, base = y0 * stride + x0;
+    const int16_t *MS_RESTRICT q0 = pl->p[0] + base;
+    const int16_t *MS_RESTRICT q1 = pl->p[1] + base;
+    const int16_t *MS_RESTRICT q2 = pl->p[2] + base;
+    for (int64_t r = 0; r < rows; r++, q0 += stride, q1 += stride, q2 += stride) {
+        for (int l = 0; l < L; l++) {
+            uint16_t m = lane_test(q0[l], q1[l], q2[l], c0, c1, c2, cap, r2);
+            if (masked) m &= valid[l];
+            cnt[l] = (uint16_t)(cnt[l] - m); /* m is 0 or -1 */
             a0[l] = (uint16_t)(a0[l] + ((uint16_t)q0[l] & m));
             a1[l] = (uint16_t)(a1[l] + ((uint16_t)q1[l] & m));
             a2[l] = (uint16_t)(a2[l] + ((uint16_t)q2[l] & m));
-            ay[l] = (uint16_t)(ay[l] + (rr & m));
+            cum[l] = (uint16_t)(cum[l] + cnt[l]);
         }
     }
-    int64_t count = 0, sx = 0, sy = 0, s0 = 0, s1 = 0, s2 = 0;
-    for (int l = 0; l < PYR_LANES; l++) {
+    uint32_t count = 0, sx = 0, sc = 0, s0 = 0, s1 = 0, s2 = 0;
+    for (int l = 0; l < L; l++) {
         count += cnt[l];
-        sx += (int64_t)cnt[l] * l;
-        sy += ay[l];
+        sx += (uint32_t)cnt[l] * (uint32_t)l;
+        sc += cum[l];
         s0 += a0[l];
         s1 += a1[l];
         s2 += a2[l];
     }
     acc->count += count;
-    acc->sx += sx + x0 * count;
-    acc->sy += sy + y0 * count;
+    acc->sx += (int64_t)sx + x0 * (int64_t)count;
+    acc->sy += (rows + y0) * (int64_t)count - (int64_t)sc;
     acc->s[0] += s0;
     acc->s[1] += s1;
     acc->s[2] += s2;
+}
+
+/* Window column x, rows [y0, y0 + n) with n <= L, in one step across the
+ * lanes of the transposed planes (lanes at l >= n masked). */
+MS_ALWAYS_INLINE void column_sum(const pyr_planes *pl, const int L, int64_t x, int64_t y0,
+                                 int n, const int32_t c[3], uint16_t r2, win_sums *acc)
+{
+    const uint16_t *valid = lane_mask + PYR_LANES - n;
+    const int16_t c0 = (int16_t)c[0], c1 = (int16_t)c[1], c2 = (int16_t)c[2];
+    const uint16_t cap = (uint16_t)(r2 + 1);
+    const int64_t base = x * pl->tstride + y0;
+    const int16_t *MS_RESTRICT q0 = pl->t[0] + base;
+    const int16_t *MS_RESTRICT q1 = pl->t[1] + base;
+    const int16_t *MS_RESTRICT q2 = pl->t[2] + base;
+    uint32_t count = 0, sy = 0, s0 = 0, s1 = 0, s2 = 0;
+    for (int l = 0; l < L; l++) {
+        const uint16_t m = lane_test(q0[l], q1[l], q2[l], c0, c1, c2, cap, r2) & valid[l];
+        count += (uint32_t)(m & 1);
+        sy += (uint32_t)(m & (uint16_t)l);
+        s0 += (uint32_t)((uint16_t)q0[l] & m);
+        s1 += (uint32_t)((uint16_t)q1[l] & m);
+        s2 += (uint32_t)((uint16_t)q2[l] & m);
+    }
+    acc->count += count;
+    acc->sx += x * (int64_t)count;
+    acc->sy += (int64_t)sy + y0 * (int64_t)count;
+    acc->s[0] += s0;
+    acc->s[1] += s1;
+    acc->s[2] += s2;
+}
+
+/* Window columns [minx, maxx] in groups of L lanes, rows in blocks. */
+MS_ALWAYS_INLINE void lane_groups(const pyr_planes *pl, const int L, const int masked,
+                                  int64_t minx, int64_t maxx, int64_t miny, int64_t maxy,
+                                  const int32_t c[3], uint16_t r2, win_sums *acc)
+{
+    for (int64_t x = minx; x <= maxx; x += L) {
+        const int n = maxx - x + 1 < L ? (int)(maxx - x + 1) : L;
+        for (int64_t y = miny; y <= maxy; y += PYR_ROW_BLOCK) {
+            const int64_t rows =
+                maxy - y + 1 < PYR_ROW_BLOCK ? maxy - y + 1 : PYR_ROW_BLOCK;
+            lanes_sum(pl, L, masked, x, y, rows, n, c, r2, acc);
+        }
+    }
 }
 
 /* The same sums for window columns [x0, x1], one pixel at a time. */
@@ -334,17 +391,32 @@ MS_SIMD_CLONES static void window_sums(const pyr_planes *pl, int64_t minx, int64
         scalar_sum(pl, minx, maxx, miny, maxy, c, r2, acc);
         return;
     }
+    const uint16_t r2u = (uint16_t)r2;
     int64_t x = minx;
-    for (; maxx - x + 1 >= PYR_SCALAR_TAIL; x += PYR_LANES) {
-        const int64_t left = maxx - x + 1;
-        const int n = left < PYR_LANES ? (int)left : PYR_LANES;
-        for (int64_t y = miny; y <= maxy; y += PYR_ROW_BLOCK) {
-            const int64_t rows =
-                maxy - y + 1 < PYR_ROW_BLOCK ? maxy - y + 1 : PYR_ROW_BLOCK;
-            lanes_sum(pl, x, y, rows, n, c, (uint16_t)r2, acc);
-        }
+    /* Full groups of 32 and 16 columns, unmasked. */
+    for (; maxx - x + 1 >= PYR_LANES; x += PYR_LANES)
+        lane_groups(pl, PYR_LANES, 0, x, x + PYR_LANES - 1, miny, maxy, c, r2u, acc);
+    if (maxx - x + 1 >= 16) {
+        lane_groups(pl, 16, 0, x, x + 15, miny, maxy, c, r2u, acc);
+        x += 16;
     }
-    if (x <= maxx) scalar_sum(pl, x, maxx, miny, maxy, c, r2, acc);
+    const int64_t left = maxx - x + 1;
+    if (left <= 0) return;
+    if (left <= 2) {
+        /* One or two columns past the last group (odd windows: 2 sp + 1 =
+         * 16 k + 1), each down its length in the transposed planes. */
+        for (; x <= maxx; x++)
+            for (int64_t y = miny; y <= maxy; y += PYR_LANES) {
+                const int64_t n = maxy - y + 1 < PYR_LANES ? maxy - y + 1 : PYR_LANES;
+                column_sum(pl, PYR_LANES, x, y, (int)n, c, r2u, acc);
+            }
+    } else if (left > 16) {
+        lane_groups(pl, PYR_LANES, 1, x, maxx, miny, maxy, c, r2u, acc);
+    } else if (left > 8) {
+        lane_groups(pl, 16, 1, x, maxx, miny, maxy, c, r2u, acc);
+    } else {
+        lane_groups(pl, 8, 1, x, maxx, miny, maxy, c, r2u, acc);
+    }
 }
 
 /* cvRound of a float and of a double: to nearest, ties to even (the
@@ -400,11 +472,17 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv, const uint8_t
                               const step_params *sp, int64_t *rows_done,
                               int64_t rows_total)
 {
-    const int64_t h = lv->h, w = lv->w, stride = w + PYR_LANES;
-    int16_t *planes = ms_alloc(rt, (size_t)(3 * h * stride), sizeof(int16_t));
+    const int64_t h = lv->h, w = lv->w, stride = w + PYR_LANES, tstride = h + PYR_LANES;
+    int16_t *planes =
+        ms_alloc(rt, (size_t)(3 * (h * stride + w * tstride)), sizeof(int16_t));
     if (planes == NULL) return MS_ERR_NOMEM;
-    pyr_planes pl = {
-        {planes, planes + h * stride, planes + 2 * h * stride}, h, w, stride};
+    int16_t *tplanes = planes + 3 * h * stride;
+    pyr_planes pl = {{planes, planes + h * stride, planes + 2 * h * stride},
+                     {tplanes, tplanes + w * tstride, tplanes + 2 * w * tstride},
+                     h,
+                     w,
+                     stride,
+                     tstride};
     volatile int stop = 0;
     int64_t done = *rows_done;
 #ifdef _OPENMP
@@ -419,6 +497,16 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv, const uint8_t
                 int16_t *row = planes + k * h * stride + y * stride;
                 for (int64_t x = 0; x < w; x++) row[x] = lv->src[(y * w + x) * 3 + k];
                 for (int64_t x = w; x < stride; x++) row[x] = 0;
+            }
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t x = 0; x < w; x++) {
+            for (int k = 0; k < 3; k++) {
+                int16_t *col = tplanes + k * w * tstride + x * tstride;
+                for (int64_t y = 0; y < h; y++) col[y] = lv->src[(y * w + x) * 3 + k];
+                for (int64_t y = h; y < tstride; y++) col[y] = 0;
             }
         }
 #ifdef _OPENMP

@@ -295,3 +295,16 @@ def test_parameter_edges_are_accepted():
         image, np.float32(3.5), np.int64(20), max_level=np.int8(2), max_iter=np.int64(4)
     )
     np.testing.assert_array_equal(numpy_scalars, reference(image, 3.5, 20, 2, 4))
+
+
+@pytest.mark.parametrize("width", [2, 5, 18, 33])
+def test_tall_windows(width):
+    """Windows of more rows than the 16-bit lane sums take at once (256)
+    and columns longer than one lane group."""
+    rng = np.random.default_rng(width)
+    image = rng.integers(0, 3, (270, width, 3)) * 70 + rng.integers(
+        0, 20, (270, width, 3)
+    )
+    image = image.astype(np.uint8)
+    got = pyr_mean_shift_filtering(image, 150, 30, max_level=0, max_iter=2)
+    np.testing.assert_array_equal(got, reference(image, 150, 30, 0, 2))
