@@ -586,11 +586,13 @@ ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height, int64_t wid
                       lv[l].w);
 
     step_params p;
-    const double sr2 = sr * sr;
-    p.r2 = (int32_t)llrint(sr2);
-    /* Beyond 3 * 255^2 every colour passes: the same test, kept in range. */
-    if (p.r2 > 3 * 255 * 255) p.r2 = 3 * 255 * 255;
-    const int32_t edge_r2 = p.r2 > 16 ? p.r2 : 16; /* OpenCV's MAX(isr2, 16) */
+    /* OpenCV's round(sr^2) for the steps and MAX(round(sr^2), 16) for the
+     * edge marks.  Past 3 * 255^2 every colour passes the steps' test and
+     * no pair is an edge: the same tests, kept in 32 bits. */
+    const int64_t sr2 = llrint(sr * sr);
+    const int64_t max_d2 = 3 * 255 * 255;
+    p.r2 = (int32_t)(sr2 < max_d2 ? sr2 : max_d2);
+    const int32_t edge_r2 = (int32_t)(sr2 < 16 ? 16 : (sr2 <= max_d2 ? sr2 : max_d2 + 1));
     p.max_iter = max_iter;
     p.eps_floor = eps >= 9.0e18 ? INT64_MAX : (int64_t)floor(eps);
     for (int l = max_level; l >= 0 && st == MS_OK; l--) {

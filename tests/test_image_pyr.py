@@ -42,7 +42,12 @@ def _images():
     patches = (
         rng.integers(0, 4, (21, 26, 3)) * 60 + rng.integers(0, 9, (21, 26, 3))
     ).astype(np.uint8)
+    # the farthest colours side by side: edges for every sr up to 441.7
+    black_white = np.zeros((18, 22, 3), np.uint8)
+    black_white[:, ::3] = 255
+    black_white[::4] = 255 - black_white[::4]
     return {
+        "black_white": black_white,
         "astronaut": _photo("astronaut", 100, 180, 40, 56),
         "coffee": _photo("coffee", 150, 200, 36, 45),
         "chelsea": _photo("chelsea", 60, 120, 33, 50),
@@ -77,6 +82,9 @@ CASES = [
     (0.3, 25, 1, 5, 1.0),
     (4, 150, 1, 5, 1.0),
     (6, 450, 0, 4, 10.0),
+    (3, 441.6, 1, 5, 1.0),
+    (3, 441.7, 2, 5, 1.0),
+    (2, 1e4, 1, 5, 1.0),
     (12, 60, 3, 10, 0.0),
     (16, 32, 4, 100, 1.0),
     (7, 24, 8, 5, 100.0),
