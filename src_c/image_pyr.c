@@ -258,6 +258,17 @@ MS_ALWAYS_INLINE uint16_t lane_test(int16_t v0, int16_t v1, int16_t v2, int16_t 
     return (uint16_t)((uint16_t)(e0 + e1 + e2) <= r2 ? 0xFFFF : 0);
 }
 
+/* The sum of v[0..L), L a power of two, in 32 bits: halves folded onto
+ * each other, which the vectoriser turns into whole-vector adds. */
+MS_ALWAYS_INLINE uint32_t lane_total(const uint16_t *v, const int L)
+{
+    uint32_t w[PYR_LANES];
+    for (int l = 0; l < L; l++) w[l] = v[l];
+    for (int h = L / 2; h > 0; h /= 2)
+        for (int l = 0; l < h; l++) w[l] += w[l + h];
+    return w[0];
+}
+
 /* Window rows [y0, y0 + rows) (rows <= PYR_ROW_BLOCK), columns [x0, x0 +
  * n) with n <= L <= PYR_LANES: lane l reads column x0 + l, for every one
  * of the L lanes, and the lanes at l >= n are masked (masked = 0 promises
@@ -290,15 +301,11 @@ MS_ALWAYS_INLINE void lanes_sum(const pyr_planes *pl, const int L, const int mas
             cum[l] = (uint16_t)(cum[l] + cnt[l]);
         }
     }
-    uint32_t count = 0, sx = 0, sc = 0, s0 = 0, s1 = 0, s2 = 0;
-    for (int l = 0; l < L; l++) {
-        count += cnt[l];
-        sx += (uint32_t)cnt[l] * (uint32_t)l;
-        sc += cum[l];
-        s0 += a0[l];
-        s1 += a1[l];
-        s2 += a2[l];
-    }
+    /* One loop per sum: each vectorises as a plain reduction. */
+    const uint32_t count = lane_total(cnt, L), sc = lane_total(cum, L);
+    const uint32_t s0 = lane_total(a0, L), s1 = lane_total(a1, L), s2 = lane_total(a2, L);
+    uint32_t sx = 0;
+    for (int l = 0; l < L; l++) sx += (uint32_t)cnt[l] * (uint32_t)l;
     acc->count += count;
     acc->sx += (int64_t)sx + x0 * (int64_t)count;
     acc->sy += (rows + y0) * (int64_t)count - (int64_t)sc;
@@ -383,9 +390,9 @@ typedef struct step_params {
     int64_t eps_floor; /* the stop test |dx| + |dy| + |dc|^2 <= eps, in integers */
 } step_params;
 
-MS_SIMD_CLONES static void window_sums(const pyr_planes *pl, int64_t minx, int64_t maxx,
-                                       int64_t miny, int64_t maxy, const int32_t c[3],
-                                       int32_t r2, win_sums *acc)
+MS_ALWAYS_INLINE void window_sums(const pyr_planes *pl, int64_t minx, int64_t maxx,
+                                  int64_t miny, int64_t maxy, const int32_t c[3],
+                                  int32_t r2, win_sums *acc)
 {
     if (r2 > PYR_LANE_MAX_R2) {
         scalar_sum(pl, minx, maxx, miny, maxy, c, r2, acc);
@@ -425,8 +432,9 @@ MS_ALWAYS_INLINE int64_t round_f(float v) { return (int64_t)lrintf(v); }
 MS_ALWAYS_INLINE int64_t round_d(double v) { return (int64_t)llrint(v); }
 
 /* Filter the pixel at (x, y) of the level; its final colour goes to out. */
-static void shift_pixel(const pyr_planes *pl, int64_t x, int64_t y, const uint8_t *colour,
-                        const step_params *sp, uint8_t *out)
+MS_ALWAYS_INLINE void shift_pixel(const pyr_planes *pl, int64_t x, int64_t y,
+                                  const uint8_t *colour, const step_params *sp,
+                                  uint8_t *out)
 {
     int64_t x0 = x, y0 = y;
     int32_t c[3] = {colour[0], colour[1], colour[2]};
@@ -457,6 +465,18 @@ static void shift_pixel(const pyr_planes *pl, int64_t x, int64_t y, const uint8_
         if (stop) break;
     }
     for (int k = 0; k < 3; k++) out[k] = (uint8_t)c[k];
+}
+
+/* Filter row y of the level (the pixels with mask set; all when mask is
+ * NULL): one dispatch to the SIMD variant per row. */
+MS_SIMD_CLONES static void filter_row(const pyr_planes *pl, int64_t y, const uint8_t *src,
+                                      const uint8_t *mask, const step_params *sp,
+                                      uint8_t *dst)
+{
+    for (int64_t x = 0; x < pl->w; x++) {
+        if (mask && !mask[x]) continue;
+        shift_pixel(pl, x, y, src + x * 3, sp, dst + x * 3);
+    }
 }
 
 /* ---- the driver --------------------------------------------------------- */
@@ -517,12 +537,8 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv, const uint8_t
 #endif
         for (int64_t y = 0; y < h; y++) {
             if (stop) continue;
-            const uint8_t *mrow = mask ? mask + y * w : NULL;
-            for (int64_t x = 0; x < w; x++) {
-                if (mrow && !mrow[x]) continue;
-                shift_pixel(&pl, x, y, lv->src + (y * w + x) * 3, sp,
-                            lv->dst + (y * w + x) * 3);
-            }
+            filter_row(&pl, y, lv->src + y * w * 3, mask ? mask + y * w : NULL, sp,
+                       lv->dst + y * w * 3);
 #ifdef _OPENMP
 #pragma omp atomic
 #endif
