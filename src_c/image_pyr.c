@@ -6,9 +6,10 @@
  *   - A Gaussian pyramid of max_level levels below the image is built with
  *     pyrDown (a 5x5 binomial kernel, reflect-101 borders, (sum + 128) >> 8).
  *   - The coarsest level is filtered whole.  Each finer level starts as the
- *     pyrUp of the filtered level above it (3x3 taps of the 5x5 kernel
- *     times 4, (sum + 32) >> 6, its own borders: see pyr_up), and only the
- *     pixels near a colour edge of the coarser result are filtered again.
+ *     pyrUp of the filtered level above it (taps 1 6 1 and 4 4 in each
+ *     direction, (sum + 32) >> 6, its own borders: see pyr_up), and only
+ *     the pixels near a colour edge of the coarser result are filtered
+ *     again.
  *   - Filtering a pixel: from (x, y, c) = (its column, its row, its colour),
  *     take the pixels of the square window [x - sp, x + sp] x [y - sp, y + sp]
  *     (ends rounded half to even in float, clipped to the image) whose
