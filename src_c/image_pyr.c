@@ -41,6 +41,9 @@
 #define PYR_LANES 32
 /* The uint16 lane sums hold at most this many window rows at once. */
 #define PYR_ROW_BLOCK 256
+/* Levels with fewer pixel tests than this (filtered pixels times window
+ * area, one step each: about a millisecond) are filtered on one thread. */
+#define PYR_SMALL_WORK 2.0e6
 /* The uint16 lanes can test squared colour distances up to this bound
  * (three clamped squares of at most bound + 1 each fit in 16 bits). */
 #define PYR_LANE_MAX_R2 21844
@@ -62,46 +65,33 @@ static ms_status pyr_down(ms_runtime *rt, const uint8_t *src, int64_t h, int64_t
                           uint8_t *dst, int64_t dh, int64_t dw)
 {
     static const int k5[5] = {1, 4, 6, 4, 1};
-    int failed = 0;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(ms_num_threads(rt->cfg))
-#endif
-    {
-        int32_t *col = ms_alloc(rt, (size_t)(w * 3), sizeof(int32_t));
-        int64_t *xs = ms_alloc(rt, (size_t)(dw * 5), sizeof(int64_t));
-        if (col == NULL || xs == NULL) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            failed = 1;
-        } else {
-            for (int64_t x = 0; x < dw; x++)
-                for (int t = 0; t < 5; t++)
-                    xs[x * 5 + t] = reflect101(2 * x + t - 2, w) * 3;
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (int64_t y = 0; y < dh; y++) {
-            if (col == NULL || xs == NULL) continue;
-            const uint8_t *r[5];
-            for (int t = 0; t < 5; t++) r[t] = src + reflect101(2 * y + t - 2, h) * w * 3;
-            for (int64_t i = 0; i < w * 3; i++)
-                col[i] = r[0][i] + 4 * (r[1][i] + r[3][i]) + 6 * r[2][i] + r[4][i];
-            uint8_t *out = dst + y * dw * 3;
-            for (int64_t x = 0; x < dw; x++) {
-                const int64_t *sx = xs + x * 5;
-                for (int c = 0; c < 3; c++) {
-                    int32_t s = 0;
-                    for (int t = 0; t < 5; t++) s += k5[t] * col[sx[t] + c];
-                    out[x * 3 + c] = (uint8_t)((s + 128) >> 8);
-                }
-            }
-        }
+    int32_t *col = ms_alloc(rt, (size_t)(w * 3), sizeof(int32_t));
+    int64_t *xs = ms_alloc(rt, (size_t)(dw * 5), sizeof(int64_t));
+    if (col == NULL || xs == NULL) {
         ms_free(col);
         ms_free(xs);
+        return MS_ERR_NOMEM;
     }
-    return failed ? MS_ERR_NOMEM : MS_OK;
+    for (int64_t x = 0; x < dw; x++)
+        for (int t = 0; t < 5; t++) xs[x * 5 + t] = reflect101(2 * x + t - 2, w) * 3;
+    for (int64_t y = 0; y < dh; y++) {
+        const uint8_t *r[5];
+        for (int t = 0; t < 5; t++) r[t] = src + reflect101(2 * y + t - 2, h) * w * 3;
+        for (int64_t i = 0; i < w * 3; i++)
+            col[i] = r[0][i] + 4 * (r[1][i] + r[3][i]) + 6 * r[2][i] + r[4][i];
+        uint8_t *out = dst + y * dw * 3;
+        for (int64_t x = 0; x < dw; x++) {
+            const int64_t *sx = xs + x * 5;
+            for (int c = 0; c < 3; c++) {
+                int32_t s = 0;
+                for (int t = 0; t < 5; t++) s += k5[t] * col[sx[t] + c];
+                out[x * 3 + c] = (uint8_t)((s + 128) >> 8);
+            }
+        }
+    }
+    ms_free(col);
+    ms_free(xs);
+    return MS_OK;
 }
 
 /* One row of pyrUp's horizontal pass: out[2x] = s[x-1] + 6 s[x] + s[x+1],
@@ -121,47 +111,27 @@ static void pyr_up_row(const uint8_t *s, int64_t w, int32_t *out)
     }
 }
 
-/* dst (dh x dw, dh in {2h - 1, 2h}, likewise dw) = pyrUp(src (h x w)).
+/* Rows 2 y and 2 y + 1 (when < dh) of dst (dh x dw, dh in {2h - 1, 2h},
+ * likewise dw) = pyrUp(src (h x w)); rows (3 x 2 w x 3) is scratch.
  * Vertically, source row s stands for row reflect101(2 s, 2 h) / 2, which
  * is reflect-101 at the top and the last row repeated at the bottom. */
-static ms_status pyr_up(ms_runtime *rt, const uint8_t *src, int64_t h, int64_t w,
-                        uint8_t *dst, int64_t dh, int64_t dw)
+static void pyr_up_rows(const uint8_t *src, int64_t h, int64_t w, int64_t y, uint8_t *dst,
+                        int64_t dh, int64_t dw, int32_t *rows)
 {
-    int failed = 0;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(ms_num_threads(rt->cfg))
-#endif
-    {
-        int32_t *rows = ms_alloc(rt, (size_t)(3 * 2 * w * 3), sizeof(int32_t));
-        if (rows == NULL) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            failed = 1;
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (int64_t y = 0; y < h; y++) {
-            if (rows == NULL) continue;
-            int32_t *r[3];
-            for (int t = 0; t < 3; t++) {
-                r[t] = rows + t * 2 * w * 3;
-                const int64_t sy = reflect101(2 * (y + t - 1), 2 * h) / 2;
-                pyr_up_row(src + sy * w * 3, w, r[t]);
-            }
-            uint8_t *even = dst + (2 * y) * dw * 3;
-            for (int64_t i = 0; i < dw * 3; i++)
-                even[i] = (uint8_t)((r[0][i] + 6 * r[1][i] + r[2][i] + 32) >> 6);
-            if (2 * y + 1 < dh) {
-                uint8_t *odd = even + dw * 3;
-                for (int64_t i = 0; i < dw * 3; i++)
-                    odd[i] = (uint8_t)((4 * (r[1][i] + r[2][i]) + 32) >> 6);
-            }
-        }
-        ms_free(rows);
+    int32_t *r[3];
+    for (int t = 0; t < 3; t++) {
+        r[t] = rows + t * 2 * w * 3;
+        const int64_t sy = reflect101(2 * (y + t - 1), 2 * h) / 2;
+        pyr_up_row(src + sy * w * 3, w, r[t]);
     }
-    return failed ? MS_ERR_NOMEM : MS_OK;
+    uint8_t *even = dst + (2 * y) * dw * 3;
+    for (int64_t i = 0; i < dw * 3; i++)
+        even[i] = (uint8_t)((r[0][i] + 6 * r[1][i] + r[2][i] + 32) >> 6);
+    if (2 * y + 1 < dh) {
+        uint8_t *odd = even + dw * 3;
+        for (int64_t i = 0; i < dw * 3; i++)
+            odd[i] = (uint8_t)((4 * (r[1][i] + r[2][i]) + 32) >> 6);
+    }
 }
 
 /* Squared colour distance of two interleaved pixels. */
@@ -175,48 +145,40 @@ MS_ALWAYS_INLINE int32_t colour_d2(const uint8_t *a, const uint8_t *b)
  * marks, for every inner pixel (i, j) of the coarser result (h1 x w1) with
  * a neighbour at squared colour distance >= r2, the pixel (2 i + 1,
  * 2 j - 1) of the finer level, then dilates the marks by a 3x3 square.
- * marks (h x w) is scratch; mask (h x w) receives the result. */
-static void edge_mask(const uint8_t *coarse, int64_t h1, int64_t w1, int32_t r2,
-                      uint8_t *marks, uint8_t *mask, int64_t h, int64_t w, int n_threads)
+ * mark_row writes row y (all w entries) of the marks; dilated_row, once
+ * every row is marked, row y of the dilated marks. */
+static void mark_row(const uint8_t *coarse, int64_t h1, int64_t w1, int32_t r2, int64_t y,
+                     int64_t w, uint8_t *row)
 {
-    (void)n_threads;
-    memset(marks, 0, (size_t)(h * w));
-#ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads)
-#endif
-    {
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (int64_t i = 1; i < h1 - 1; i++) {
-            uint8_t *row = marks + (2 * i + 1) * w;
-            for (int64_t j = 1; j < w1 - 1; j++) {
-                const uint8_t *p = coarse + (i * w1 + j) * 3;
-                int edge = 0;
-                for (int64_t dy = -1; dy <= 1 && !edge; dy++)
-                    for (int64_t dx = -1; dx <= 1; dx++) {
-                        if ((dy | dx) == 0) continue;
-                        if (colour_d2(p, p + (dy * w1 + dx) * 3) >= r2) {
-                            edge = 1;
-                            break;
-                        }
-                    }
-                row[2 * j - 1] = (uint8_t)edge;
+    memset(row, 0, (size_t)w);
+    const int64_t i = (y - 1) / 2;
+    if (y % 2 == 0 || i < 1 || i >= h1 - 1) return;
+    for (int64_t j = 1; j < w1 - 1; j++) {
+        const uint8_t *p = coarse + (i * w1 + j) * 3;
+        int edge = 0;
+        for (int64_t dy = -1; dy <= 1 && !edge; dy++)
+            for (int64_t dx = -1; dx <= 1; dx++) {
+                if ((dy | dx) == 0) continue;
+                if (colour_d2(p, p + (dy * w1 + dx) * 3) >= r2) {
+                    edge = 1;
+                    break;
+                }
             }
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (int64_t y = 0; y < h; y++) {
-            const int64_t y0 = y > 0 ? y - 1 : 0, y1 = y + 1 < h ? y + 1 : h - 1;
-            for (int64_t x = 0; x < w; x++) {
-                const int64_t x0 = x > 0 ? x - 1 : 0, x1 = x + 1 < w ? x + 1 : w - 1;
-                uint8_t m = 0;
-                for (int64_t yy = y0; yy <= y1; yy++)
-                    for (int64_t xx = x0; xx <= x1; xx++) m |= marks[yy * w + xx];
-                mask[y * w + x] = m;
-            }
-        }
+        row[2 * j - 1] = (uint8_t)edge;
+    }
+}
+
+static void dilated_row(const uint8_t *marks, int64_t h, int64_t w, int64_t y,
+                        uint8_t *out)
+{
+    const uint8_t *up = marks + (y > 0 ? y - 1 : y) * w, *mid = marks + y * w;
+    const uint8_t *down = marks + (y + 1 < h ? y + 1 : y) * w;
+    for (int64_t x = 0; x < w; x++) out[x] = up[x] | mid[x] | down[x];
+    uint8_t left = 0;
+    for (int64_t x = 0; x < w; x++) {
+        const uint8_t here = out[x], right = x + 1 < w ? out[x + 1] : 0;
+        out[x] = left | here | right;
+        left = here;
     }
 }
 
@@ -488,9 +450,16 @@ typedef struct pyr_level {
     uint8_t *dst; /* filtered (level 0: the output) */
 } pyr_level;
 
-/* Filter one level: every pixel (mask NULL) or those with mask set. */
-static ms_status filter_level(ms_runtime *rt, const pyr_level *lv, const uint8_t *mask,
-                              const step_params *sp, int64_t *rows_done,
+/* Filter one level.  The top level: every pixel.  A finer level (coarse
+ * = the filtered level above it, else NULL): the pyrUp of coarse, with the
+ * pixels near its colour edges (edge_r2) filtered again; marks and mask
+ * (h x w each) are scratch.  The preparation, linear in the pixels, runs
+ * on the calling thread; only the steps run in parallel, in one parallel
+ * region, and on one thread when there are few: threads that wait at a
+ * barrier cost more than such a level on a loaded machine. */
+static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
+                              const pyr_level *coarse, int32_t edge_r2, uint8_t *marks,
+                              uint8_t *mask, const step_params *sp, int64_t *rows_done,
                               int64_t rows_total)
 {
     const int64_t h = lv->h, w = lv->w, stride = w + PYR_LANES, tstride = h + PYR_LANES;
@@ -504,32 +473,45 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv, const uint8_t
                      w,
                      stride,
                      tstride};
+    int64_t n_pixels = h * w;
+    if (coarse) {
+        int32_t *up = ms_alloc(rt, (size_t)(3 * 2 * coarse->w * 3), sizeof(int32_t));
+        if (up == NULL) {
+            ms_free(planes);
+            return MS_ERR_NOMEM;
+        }
+        for (int64_t y = 0; y < coarse->h; y++)
+            pyr_up_rows(coarse->dst, coarse->h, coarse->w, y, lv->dst, h, w, up);
+        ms_free(up);
+        for (int64_t y = 0; y < h; y++)
+            mark_row(coarse->dst, coarse->h, coarse->w, edge_r2, y, w, marks + y * w);
+        n_pixels = 0;
+        for (int64_t y = 0; y < h; y++) {
+            dilated_row(marks, h, w, y, mask + y * w);
+            for (int64_t x = 0; x < w; x++) n_pixels += mask[y * w + x];
+        }
+    }
+    for (int64_t y = 0; y < h; y++)
+        for (int k = 0; k < 3; k++) {
+            int16_t *row = planes + k * h * stride + y * stride;
+            for (int64_t x = 0; x < w; x++) row[x] = lv->src[(y * w + x) * 3 + k];
+            for (int64_t x = w; x < stride; x++) row[x] = 0;
+        }
+    for (int k = 0; k < 3; k++)
+        for (int64_t x = 0; x < w; x++) {
+            int16_t *col = tplanes + k * w * tstride + x * tstride;
+            for (int64_t y = 0; y < h; y++) col[y] = pl.p[k][y * stride + x];
+            for (int64_t y = h; y < tstride; y++) col[y] = 0;
+        }
+    const double side = 2.0 * (double)sp->sp + 1.0;
+    int n_threads = ms_num_threads(rt->cfg);
+    if ((double)n_pixels * side * side < PYR_SMALL_WORK) n_threads = 1;
     volatile int stop = 0;
     int64_t done = *rows_done;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(ms_num_threads(rt->cfg))
+#pragma omp parallel num_threads(n_threads) if (n_threads > 1)
 #endif
     {
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (int64_t y = 0; y < h; y++) {
-            for (int k = 0; k < 3; k++) {
-                int16_t *row = planes + k * h * stride + y * stride;
-                for (int64_t x = 0; x < w; x++) row[x] = lv->src[(y * w + x) * 3 + k];
-                for (int64_t x = w; x < stride; x++) row[x] = 0;
-            }
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (int64_t x = 0; x < w; x++) {
-            for (int k = 0; k < 3; k++) {
-                int16_t *col = tplanes + k * w * tstride + x * tstride;
-                for (int64_t y = 0; y < h; y++) col[y] = lv->src[(y * w + x) * 3 + k];
-                for (int64_t y = h; y < tstride; y++) col[y] = 0;
-            }
-        }
 #ifdef _OPENMP
         const int master = omp_get_thread_num() == 0;
 #pragma omp for schedule(dynamic, 1)
@@ -538,7 +520,7 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv, const uint8_t
 #endif
         for (int64_t y = 0; y < h; y++) {
             if (stop) continue;
-            filter_row(&pl, y, lv->src + y * w * 3, mask ? mask + y * w : NULL, sp,
+            filter_row(&pl, y, lv->src + y * w * 3, coarse ? mask + y * w : NULL, sp,
                        lv->dst + y * w * 3);
 #ifdef _OPENMP
 #pragma omp atomic
@@ -615,16 +597,8 @@ ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height, int64_t wid
     for (int l = max_level; l >= 0 && st == MS_OK; l--) {
         float spl = (float)(sp / (double)(1 << l));
         p.sp = spl > 1.0f ? spl : 1.0f;
-        const uint8_t *m = NULL;
-        if (l < max_level) {
-            st = pyr_up(&rt, lv[l + 1].dst, lv[l + 1].h, lv[l + 1].w, lv[l].dst, lv[l].h,
-                        lv[l].w);
-            if (st != MS_OK) break;
-            edge_mask(lv[l + 1].dst, lv[l + 1].h, lv[l + 1].w, edge_r2, marks, mask,
-                      lv[l].h, lv[l].w, ms_num_threads(rt.cfg));
-            m = mask;
-        }
-        st = filter_level(&rt, &lv[l], m, &p, &rows_done, rows_total);
+        st = filter_level(&rt, &lv[l], l < max_level ? &lv[l + 1] : NULL, edge_r2, marks,
+                          mask, &p, &rows_done, rows_total);
     }
 done:
     ms_free(marks);
