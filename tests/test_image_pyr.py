@@ -187,14 +187,16 @@ def test_read_only_input_and_new_output():
 
 @pytest.mark.parametrize("max_level", [0, 1, 3])
 def test_thread_count_does_not_change_bytes(max_level):
-    image = _photo("chelsea", 20, 40, 70, 90)
+    # large enough that the finest level runs on every thread asked for
+    # (more than 2e6 pixel tests: 200 * 220 pixels, 21 x 21 windows)
+    image = _photo("chelsea", 20, 40, 200, 220)
     runs = [
-        pyr_mean_shift_filtering(image, 7, 18, max_level=max_level, n_jobs=n)
+        pyr_mean_shift_filtering(image, 10, 18, max_level=max_level, n_jobs=n)
         for n in (1, 2, 3, 5)
     ]
     for other in runs[1:]:
         np.testing.assert_array_equal(runs[0], other)
-    np.testing.assert_array_equal(runs[0], reference(image, 7, 18, max_level))
+    np.testing.assert_array_equal(runs[0], reference(image, 10, 18, max_level))
 
 
 def test_interrupt_stops_the_filter():
