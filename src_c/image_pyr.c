@@ -221,15 +221,18 @@ MS_ALWAYS_INLINE uint16_t lane_test(int16_t v0, int16_t v1, int16_t v2, int16_t 
     return (uint16_t)((uint16_t)(e0 + e1 + e2) <= r2 ? 0xFFFF : 0);
 }
 
-/* The sum of v[0..L), L a power of two, in 32 bits: halves folded onto
+/* The sum of v[0..L), L in {8, 16, 32}, in 32 bits: halves folded onto
  * each other, which the vectoriser turns into whole-vector adds. */
 MS_ALWAYS_INLINE uint32_t lane_total(const uint16_t *v, const int L)
 {
     uint32_t w[PYR_LANES];
     for (int l = 0; l < L; l++) w[l] = v[l];
-    for (int h = L / 2; h > 0; h /= 2)
-        for (int l = 0; l < h; l++) w[l] += w[l + h];
-    return w[0];
+    if (L > 16)
+        for (int l = 0; l < 16; l++) w[l] += w[l + 16];
+    if (L > 8)
+        for (int l = 0; l < 8; l++) w[l] += w[l + 8];
+    for (int l = 0; l < 4; l++) w[l] += w[l + 4];
+    return w[0] + w[1] + w[2] + w[3];
 }
 
 /* Window rows [y0, y0 + rows) (rows <= PYR_ROW_BLOCK), columns [x0, x0 +
