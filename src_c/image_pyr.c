@@ -111,27 +111,29 @@ static void pyr_up_row(const uint8_t *s, int64_t w, int32_t *out)
     }
 }
 
-/* Rows 2 y and 2 y + 1 (when < dh) of dst (dh x dw, dh in {2h - 1, 2h},
- * likewise dw) = pyrUp(src (h x w)); rows (3 x 2 w x 3) is scratch.
- * Vertically, source row s stands for row reflect101(2 s, 2 h) / 2, which
- * is reflect-101 at the top and the last row repeated at the bottom. */
-static void pyr_up_rows(const uint8_t *src, int64_t h, int64_t w, int64_t y, uint8_t *dst,
-                        int64_t dh, int64_t dw, int32_t *rows)
+/* Row y of dst (dh x dw, dh in {2h - 1, 2h}, likewise dw) = pyrUp(src
+ * (h x w)); rows (3 x 2 w x 3) is scratch.  Vertically, source row s
+ * stands for row reflect101(2 s, 2 h) / 2, which is reflect-101 at the top
+ * and the last row repeated at the bottom; even rows take taps 1 6 1 of
+ * source rows y/2 - 1, y/2, y/2 + 1, odd rows 4 4 of rows y/2, y/2 + 1. */
+static void pyr_up_out_row(const uint8_t *src, int64_t h, int64_t w, int64_t y,
+                           uint8_t *dst, int64_t dw, int32_t *rows)
 {
+    const int64_t half = y / 2;
+    const int odd = (int)(y % 2);
     int32_t *r[3];
-    for (int t = 0; t < 3; t++) {
+    for (int t = odd; t < 3; t++) {
         r[t] = rows + t * 2 * w * 3;
-        const int64_t sy = reflect101(2 * (y + t - 1), 2 * h) / 2;
+        const int64_t sy = reflect101(2 * (half + t - 1), 2 * h) / 2;
         pyr_up_row(src + sy * w * 3, w, r[t]);
     }
-    uint8_t *even = dst + (2 * y) * dw * 3;
-    for (int64_t i = 0; i < dw * 3; i++)
-        even[i] = (uint8_t)((r[0][i] + 6 * r[1][i] + r[2][i] + 32) >> 6);
-    if (2 * y + 1 < dh) {
-        uint8_t *odd = even + dw * 3;
+    uint8_t *out = dst + y * dw * 3;
+    if (odd)
         for (int64_t i = 0; i < dw * 3; i++)
-            odd[i] = (uint8_t)((4 * (r[1][i] + r[2][i]) + 32) >> 6);
-    }
+            out[i] = (uint8_t)((4 * (r[1][i] + r[2][i]) + 32) >> 6);
+    else
+        for (int64_t i = 0; i < dw * 3; i++)
+            out[i] = (uint8_t)((r[0][i] + 6 * r[1][i] + r[2][i] + 32) >> 6);
 }
 
 /* Squared colour distance of two interleaved pixels. */
@@ -145,14 +147,16 @@ MS_ALWAYS_INLINE int32_t colour_d2(const uint8_t *a, const uint8_t *b)
  * marks, for every inner pixel (i, j) of the coarser result (h1 x w1) with
  * a neighbour at squared colour distance >= r2, the pixel (2 i + 1,
  * 2 j - 1) of the finer level, then dilates the marks by a 3x3 square.
- * mark_row writes row y (all w entries) of the marks; dilated_row, once
- * every row is marked, row y of the dilated marks. */
-static void mark_row(const uint8_t *coarse, int64_t h1, int64_t w1, int32_t r2, int64_t y,
-                     int64_t w, uint8_t *row)
+ * mark_row writes row y (all w entries) of the marks and returns their
+ * number; dilated_row, once every row is marked, row y of the dilated
+ * marks. */
+static int64_t mark_row(const uint8_t *coarse, int64_t h1, int64_t w1, int32_t r2,
+                        int64_t y, int64_t w, uint8_t *row)
 {
     memset(row, 0, (size_t)w);
     const int64_t i = (y - 1) / 2;
-    if (y % 2 == 0 || i < 1 || i >= h1 - 1) return;
+    int64_t n = 0;
+    if (y % 2 == 0 || i < 1 || i >= h1 - 1) return 0;
     for (int64_t j = 1; j < w1 - 1; j++) {
         const uint8_t *p = coarse + (i * w1 + j) * 3;
         int edge = 0;
@@ -165,7 +169,9 @@ static void mark_row(const uint8_t *coarse, int64_t h1, int64_t w1, int32_t r2, 
                 }
             }
         row[2 * j - 1] = (uint8_t)edge;
+        n += edge;
     }
+    return n;
 }
 
 static void dilated_row(const uint8_t *marks, int64_t h, int64_t w, int64_t y,
@@ -455,14 +461,15 @@ typedef struct pyr_level {
 
 /* Filter one level.  The top level: every pixel.  A finer level (coarse
  * = the filtered level above it, else NULL): the pyrUp of coarse, with the
- * pixels near its colour edges (edge_r2) filtered again; marks and mask
- * (h x w each) are scratch.  The preparation, linear in the pixels, runs
- * on the calling thread; only the steps run in parallel, in one parallel
- * region, and on one thread when there are few: threads that wait at a
- * barrier cost more than such a level on a loaded machine. */
+ * pixels near its colour edges (edge_r2) filtered again; marks (h x w) is
+ * scratch.  The edge marks and the int16 planes are made on the calling
+ * thread; then, in one parallel region with no barrier but its end, each
+ * row gets its pyrUp, its mask and its steps.  Levels with little to do
+ * run on one thread: threads that wait at a barrier cost more than such
+ * a level on a loaded machine. */
 static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
                               const pyr_level *coarse, int32_t edge_r2, uint8_t *marks,
-                              uint8_t *mask, const step_params *sp, int64_t *rows_done,
+                              const step_params *sp, int64_t *rows_done,
                               int64_t rows_total)
 {
     const int64_t h = lv->h, w = lv->w, stride = w + PYR_LANES, tstride = h + PYR_LANES;
@@ -476,23 +483,14 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
                      w,
                      stride,
                      tstride};
+    /* pixels filtered: at most nine per mark */
     int64_t n_pixels = h * w;
     if (coarse) {
-        int32_t *up = ms_alloc(rt, (size_t)(3 * 2 * coarse->w * 3), sizeof(int32_t));
-        if (up == NULL) {
-            ms_free(planes);
-            return MS_ERR_NOMEM;
-        }
-        for (int64_t y = 0; y < coarse->h; y++)
-            pyr_up_rows(coarse->dst, coarse->h, coarse->w, y, lv->dst, h, w, up);
-        ms_free(up);
+        int64_t n_marks = 0;
         for (int64_t y = 0; y < h; y++)
-            mark_row(coarse->dst, coarse->h, coarse->w, edge_r2, y, w, marks + y * w);
-        n_pixels = 0;
-        for (int64_t y = 0; y < h; y++) {
-            dilated_row(marks, h, w, y, mask + y * w);
-            for (int64_t x = 0; x < w; x++) n_pixels += mask[y * w + x];
-        }
+            n_marks +=
+                mark_row(coarse->dst, coarse->h, coarse->w, edge_r2, y, w, marks + y * w);
+        if (9 * n_marks < n_pixels) n_pixels = 9 * n_marks;
     }
     for (int64_t y = 0; y < h; y++)
         for (int k = 0; k < 3; k++) {
@@ -500,21 +498,44 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
             for (int64_t x = 0; x < w; x++) row[x] = lv->src[(y * w + x) * 3 + k];
             for (int64_t x = w; x < stride; x++) row[x] = 0;
         }
-    for (int k = 0; k < 3; k++)
-        for (int64_t x = 0; x < w; x++) {
-            int16_t *col = tplanes + k * w * tstride + x * tstride;
-            for (int64_t y = 0; y < h; y++) col[y] = pl.p[k][y * stride + x];
-            for (int64_t y = h; y < tstride; y++) col[y] = 0;
-        }
+    /* The transposed planes, in 32 x 32 tiles that stay in cache. */
+    for (int k = 0; k < 3; k++) {
+        const int16_t *p = pl.p[k];
+        int16_t *t = tplanes + k * w * tstride;
+        for (int64_t y0 = 0; y0 < h; y0 += 32)
+            for (int64_t x0 = 0; x0 < w; x0 += 32) {
+                const int64_t y1 = y0 + 32 < h ? y0 + 32 : h,
+                              x1 = x0 + 32 < w ? x0 + 32 : w;
+                for (int64_t x = x0; x < x1; x++)
+                    for (int64_t y = y0; y < y1; y++)
+                        t[x * tstride + y] = p[y * stride + x];
+            }
+        for (int64_t x = 0; x < w; x++)
+            for (int64_t y = h; y < tstride; y++) t[x * tstride + y] = 0;
+    }
     const double side = 2.0 * (double)sp->sp + 1.0;
     int n_threads = ms_num_threads(rt->cfg);
     if ((double)n_pixels * side * side < PYR_SMALL_WORK) n_threads = 1;
     volatile int stop = 0;
+    int failed = 0;
     int64_t done = *rows_done;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(n_threads) if (n_threads > 1)
 #endif
     {
+        /* per thread: pyrUp's expanded rows and one row of the mask */
+        int32_t *up = NULL;
+        uint8_t *mrow = NULL;
+        if (coarse) {
+            up = ms_alloc(rt, (size_t)(3 * 2 * coarse->w * 3), sizeof(int32_t));
+            mrow = ms_alloc(rt, (size_t)w, 1);
+            if (up == NULL || mrow == NULL) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+                failed = 1;
+            }
+        }
 #ifdef _OPENMP
         const int master = omp_get_thread_num() == 0;
 #pragma omp for schedule(dynamic, 1)
@@ -522,8 +543,12 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
         const int master = 1;
 #endif
         for (int64_t y = 0; y < h; y++) {
-            if (stop) continue;
-            filter_row(&pl, y, lv->src + y * w * 3, coarse ? mask + y * w : NULL, sp,
+            if (stop || failed) continue;
+            if (coarse) {
+                pyr_up_out_row(coarse->dst, coarse->h, coarse->w, y, lv->dst, w, up);
+                dilated_row(marks, h, w, y, mrow);
+            }
+            filter_row(&pl, y, lv->src + y * w * 3, coarse ? mrow : NULL, sp,
                        lv->dst + y * w * 3);
 #ifdef _OPENMP
 #pragma omp atomic
@@ -531,9 +556,12 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
             done++;
             if (master && ms_report_progress(rt->cfg, done, rows_total)) stop = 1;
         }
+        ms_free(up);
+        ms_free(mrow);
     }
     ms_free(planes);
     *rows_done = done;
+    if (failed) return MS_ERR_NOMEM;
     /* The master thread may have had no row to report after: ask once
      * more, so that every level gives the callback a chance to stop. */
     if (stop || ms_report_progress(rt->cfg, done, rows_total)) return MS_ERR_INTERRUPTED;
@@ -562,7 +590,7 @@ ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height, int64_t wid
     lv[0].dst = dst;
     ms_status st = MS_OK;
     int64_t rows_total = 0, rows_done = 0;
-    uint8_t *marks = NULL, *mask = NULL;
+    uint8_t *marks = NULL;
     for (int l = 1; l <= max_level; l++) {
         lv[l].h = (lv[l - 1].h + 1) / 2;
         lv[l].w = (lv[l - 1].w + 1) / 2;
@@ -577,8 +605,7 @@ ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height, int64_t wid
     for (int l = 0; l <= max_level; l++) rows_total += lv[l].h;
     if (max_level > 0) {
         marks = ms_alloc(&rt, (size_t)(height * width), 1);
-        mask = ms_alloc(&rt, (size_t)(height * width), 1);
-        if (marks == NULL || mask == NULL) {
+        if (marks == NULL) {
             st = MS_ERR_NOMEM;
             goto done;
         }
@@ -601,11 +628,10 @@ ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height, int64_t wid
         float spl = (float)(sp / (double)(1 << l));
         p.sp = spl > 1.0f ? spl : 1.0f;
         st = filter_level(&rt, &lv[l], l < max_level ? &lv[l + 1] : NULL, edge_r2, marks,
-                          mask, &p, &rows_done, rows_total);
+                          &p, &rows_done, rows_total);
     }
 done:
     ms_free(marks);
-    ms_free(mask);
     for (int l = 1; l <= max_level; l++) {
         ms_free(lv[l].src);
         ms_free(lv[l].dst);
