@@ -32,6 +32,7 @@ C_SOURCES = [
     "select.c",
     "image_filter.c",
     "image_segment.c",
+    "image_pyr.c",
 ]
 
 OPENMP_TEST = r"""

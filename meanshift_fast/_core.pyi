@@ -87,3 +87,15 @@ def image_filter(
 def image_segment(
     modes: NDArray[np.float64], join_radius: float, rank: int, min_region: int
 ) -> tuple[NDArray[np.int32], int]: ...
+
+# images: OpenCV-compatible pyramid mean-shift filtering
+def pyr_mean_shift_u8c3(
+    src: NDArray[np.uint8],
+    sp: float,
+    sr: float,
+    max_level: int,
+    max_iter: int,
+    eps: float,
+    n_threads: int,
+    progress: Callable[[int, int], object] | None = ...,
+) -> NDArray[np.uint8]: ...

@@ -443,3 +443,31 @@ cdef ms_status api_kth_neighbor_distance_f64(
 cdef ms_status api_kth_neighbor_distance_f32(
         const ms_tree_f32 *tree, int64_t k, const ms_config *cfg, double *out) noexcept nogil:
     return ms_kth_neighbor_distance_f32(tree, k, cfg, out)
+
+
+# ==== images: OpenCV-compatible pyramid mean-shift filtering ====
+# (src_c/image_pyr.c; wrapped for meanshift_fast.image.pyr_mean_shift_filtering)
+
+from libc.stdint cimport uint8_t
+
+from meanshift_fast.cmeanshift cimport ms_pyr_mean_shift_u8c3
+
+
+def pyr_mean_shift_u8c3(src, double sp, double sr, int max_level, int max_iter,
+                        double eps, int n_threads, progress=None):
+    """cv2.pyrMeanShiftFiltering's bytes for a C-contiguous (H, W, 3) uint8
+    image, as a new array; the parameters are already validated."""
+    cdef const uint8_t[:, :, ::1] s = _c(src, np.uint8)
+    cdef int64_t h = s.shape[0], w = s.shape[1]
+    out = np.empty((h, w, 3), dtype=np.uint8)
+    cdef uint8_t[:, :, ::1] d = out
+    cdef _Progress prog = _Progress(progress)
+    cdef ms_config cfg = _config(n_threads, prog)
+    cdef ms_status st
+    with nogil:
+        st = ms_pyr_mean_shift_u8c3(&s[0, 0, 0], h, w, sp, sr, max_level, max_iter, eps,
+                                    &cfg, &d[0, 0, 0])
+    _check(st, prog)
+    return out
+
+# ==== end of pyramid mean-shift filtering ====

@@ -3,7 +3,7 @@
 # links the C sources itself can cimport these; other Cython extensions
 # that want the core already inside meanshift_fast._core cimport the
 # function table declared in meanshift_fast/_core.pxd instead.
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t
 
 cdef extern from "meanshift.h" nogil:
     ctypedef enum ms_status:
@@ -125,3 +125,7 @@ cdef extern from "meanshift.h" nogil:
                                int64_t nx, int64_t c, double join_radius, int rank,
                                int64_t min_region, const ms_config *cfg,
                                int32_t *labels, int64_t *n_regions)
+    ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height,
+                                     int64_t width, double sp, double sr,
+                                     int max_level, int max_iter, double eps,
+                                     const ms_config *cfg, uint8_t *dst)

@@ -292,6 +292,25 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
 ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t nx,
                            int64_t c, double join_radius, int rank, int64_t min_region,
                            const ms_config *cfg, int32_t *labels, int64_t *n_regions);
+/* ---- images: OpenCV-compatible pyramid mean-shift filtering ---------- */
+
+/*
+ * cv::pyrMeanShiftFiltering(src, dst, sp, sr, max_level, termcrit) with
+ * termcrit = (MAX_ITER | EPS, max_iter, eps), byte for byte.  src and dst
+ * are C-contiguous height x width x 3 uint8 images (any channel order:
+ * the three are treated alike); src is only read and must not overlap
+ * dst.  Ranges (others give MS_ERR_INVALID): height, width >= 1;
+ * 0 < sp <= 1e6 (the window half-side at the finest level, halved per
+ * level, never below 1); 0 <= sr <= 1e4 (the colour radius: squared
+ * colour distances up to round(sr^2) pass); 0 <= max_level <= 8 (pyramid
+ * levels below the image); 1 <= max_iter <= 100; eps >= 0 (a pixel stops
+ * once |dx| + |dy| + |dcolour|^2 <= eps).  Rows run in parallel on
+ * cfg->n_threads threads; the bytes do not depend on the thread count.
+ * The progress callback is told of filtered rows, all levels together.
+ */
+ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height, int64_t width,
+                                 double sp, double sr, int max_level, int max_iter,
+                                 double eps, const ms_config *cfg, uint8_t *dst);
 
 #ifdef __cplusplus
 }

@@ -8,14 +8,12 @@ Imported on first use: ``import meanshift_fast`` does not load it.
 """
 
 from meanshift_fast.image._filter import mean_shift_filter
+from meanshift_fast.image._pyr import pyr_mean_shift_filtering
 from meanshift_fast.image._segment import Segmentation, segment
-
-# ---- OpenCV-identical filter (module _pyr) ----
-# from meanshift_fast.image._pyr import pyr_mean_shift_filtering
-# ---- end ----
 
 __all__ = [
     "Segmentation",
     "mean_shift_filter",
+    "pyr_mean_shift_filtering",
     "segment",
 ]
