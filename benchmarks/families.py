@@ -418,7 +418,7 @@ def parse_args(argv=None):
     )
     p.add_argument("--repeats", type=int, default=5, help="meanshift_fast runs")
     p.add_argument(
-        "--peer-repeats", type=int, default=None, help="peer runs (3; 1 with --quick)"
+        "--peer-repeats", type=int, default=1, help="runs per peer (one by default)"
     )
     p.add_argument("--no-mlpack", action="store_true")
     p.add_argument("--no-sklearn", action="store_true")
