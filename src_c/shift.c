@@ -30,6 +30,12 @@
  * more than their seeds alone.  With more features the groups' per-point
  * loop loses less to width, and splitting them lost up to 1.8x. */
 #define MS_GROUP_MIN_OVERLAP 16.0
+/* Groups are split only in fits with at most one seed per this many points
+ * (bin seeding).  With more seeds, many share one neighbourhood (duplicate
+ * or quantised data), and a group gives those seeds bitwise equal means,
+ * which merge as one candidate as the reference's do; single-seed sums,
+ * whose order follows the query, can differ in the last bit. */
+#define MS_SPLIT_POINTS_PER_SEED 64
 
 /* How many of the m seeds in the box [lo, hi] cover a point of the region
  * their balls reach, on average, with cubes of side 2h for the balls. */

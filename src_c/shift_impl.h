@@ -66,6 +66,7 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
 {
     const int64_t d = t->d;
     const double r2 = ms_radius_sq(p->bandwidth);
+    const int few_seeds = n_seeds <= t->n / MS_SPLIT_POINTS_PER_SEED;
     int64_t *act = ms_alloc(rt, (size_t)n_seeds, sizeof(int64_t));
     double *pos = ms_alloc(rt, (size_t)(n_seeds * d), sizeof(double));
     double *W = ms_alloc(rt, (size_t)n_seeds, sizeof(double));
@@ -101,7 +102,7 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
             if (groups->nodes[nid].left == -1) {
                 leaves[n_leaves++] = nid;
                 const int64_t m = groups->nodes[nid].end - groups->nodes[nid].start;
-                sparse |= d <= MS_SOA_MAX_D && m > 1 &&
+                sparse |= few_seeds && d <= MS_SOA_MAX_D && m > 1 &&
                           ms_group_overlap(groups->lo + nid * d, groups->hi + nid * d, m,
                                            p->bandwidth, d) < MS_GROUP_MIN_OVERLAP;
             }
