@@ -147,11 +147,12 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
                 const ms_node *nd = &groups->nodes[nid];
                 /* A lone seed takes the single-seed sums, lighter per point. */
                 const int64_t lone = nd->end - nd->start == 1;
-                if (lone)
-                    MS_FN(ms__kernel_sum)(t, soa, groups->pts + nd->start * d, MS_KERNEL_FLAT,
-                                          p->bandwidth, r2, 0.0, 0.0,
-                                          &W[groups->index[nd->start]],
-                                          WX + groups->index[nd->start] * d);
+                if (lone) {
+                    const int64_t a = groups->index[nd->start];
+                    MS_FN(ms__kernel_sum)(t, soa, groups->pts + nd->start * d,
+                                          MS_KERNEL_FLAT, p->bandwidth, r2, 0.0, 0.0, &W[a],
+                                          WX + a * d);
+                }
                 for (int64_t s0 = nd->start; s0 < nd->end && !lone; s0 += cap) {
                     const int64_t m = nd->end - s0 < cap ? nd->end - s0 : cap;
                     MS_FN(ms__group_sum_flat)(t, soa, groups->lo + nid * d,
