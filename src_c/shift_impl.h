@@ -150,8 +150,8 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
                 if (lone) {
                     const int64_t a = groups->index[nd->start];
                     MS_FN(ms__kernel_sum)(t, soa, groups->pts + nd->start * d,
-                                          MS_KERNEL_FLAT, p->bandwidth, r2, 0.0, 0.0, &W[a],
-                                          WX + a * d);
+                                          MS_KERNEL_FLAT, p->bandwidth, r2, 0.0, 0.0,
+                                          &W[a], WX + a * d);
                 }
                 for (int64_t s0 = nd->start; s0 < nd->end && !lone; s0 += cap) {
                     const int64_t m = nd->end - s0 < cap ? nd->end - s0 : cap;
