@@ -4,6 +4,11 @@ The results of ``sklearn.cluster.MeanShift``, computed by a k-d tree whose
 nodes carry aggregates, in C, on every core.  numpy is the only dependency.
 """
 
+from meanshift_fast._openmp_env import passive_wait
+
+with passive_wait():  # the OpenMP runtime reads its settings as _core loads
+    from meanshift_fast import _core  # noqa: F401
+
 from meanshift_fast._bandwidth import estimate_bandwidth, get_bin_seeds
 from meanshift_fast._core import openmp_enabled
 from meanshift_fast._estimator import (

@@ -37,14 +37,11 @@ _SCAN_MIN_FEATURES = 16
 # The core's leaf size when given 0.
 _DEFAULT_LEAF_SIZE = 32
 # Fits with at most one seed per _FEW_QUERIES_PER_POINT samples build the
-# tree with leaves of _FEW_QUERIES_LEAF_SIZE, or of
-# _FEW_QUERIES_SIMD_LEAF_SIZE where the core scans leaves on SIMD lanes
-# (the flat kernel up to _SIMD_MAX_FEATURES features, MS_SOA_MAX_D in the
-# core).
+# tree with leaves of _FEW_QUERIES_LEAF_SIZE: such seeds mostly query alone,
+# and on SIMD lanes too (the flat kernel up to 4 features) leaves of 256
+# beat 2048 once sparse seed groups were split (benchmarks/families.py).
 _FEW_QUERIES_PER_POINT = 64
 _FEW_QUERIES_LEAF_SIZE = 256
-_FEW_QUERIES_SIMD_LEAF_SIZE = 2048
-_SIMD_MAX_FEATURES = 4
 
 _DEFAULTS = {
     "bandwidth": None,
@@ -253,10 +250,8 @@ class MeanShift:
             # tree's memory O(n d).
             return min(d, n)
         if n_queries is not None and n_queries * _FEW_QUERIES_PER_POINT <= n:
-            # Few seeds (bin seeding): building dominates, and shallower
+            # Few seeds (bin seeding): building weighs more, and shallower
             # trees build faster than their larger leaves cost the queries.
-            if self.kernel == "flat" and d <= _SIMD_MAX_FEATURES:
-                return _FEW_QUERIES_SIMD_LEAF_SIZE
             return _FEW_QUERIES_LEAF_SIZE
         return 0  # the core's default
 

@@ -66,6 +66,7 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
 {
     const int64_t d = t->d;
     const double r2 = ms_radius_sq(p->bandwidth);
+    const int few_seeds = n_seeds <= t->n / MS_SPLIT_POINTS_PER_SEED;
     int64_t *act = ms_alloc(rt, (size_t)n_seeds, sizeof(int64_t));
     double *pos = ms_alloc(rt, (size_t)(n_seeds * d), sizeof(double));
     double *W = ms_alloc(rt, (size_t)n_seeds, sizeof(double));
@@ -96,8 +97,26 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
         st = ms_tree_build_f64(pos, NULL, n_act, d, group, MS_KERNEL_FLAT, &one, &groups);
         if (st != MS_OK) goto done;
         int64_t n_leaves = 0;
+        int sparse = 0;
         for (int64_t nid = 0; nid < groups->n_nodes; nid++)
-            if (groups->nodes[nid].left == -1) leaves[n_leaves++] = nid;
+            if (groups->nodes[nid].left == -1) {
+                leaves[n_leaves++] = nid;
+                const int64_t m = groups->nodes[nid].end - groups->nodes[nid].start;
+                sparse |= few_seeds && d <= MS_SOA_MAX_D && m > 1 &&
+                          ms_group_overlap(groups->lo + nid * d, groups->hi + nid * d, m,
+                                           p->bandwidth, d) < MS_GROUP_MIN_OVERLAP;
+            }
+        if (sparse) {
+            /* Seeds whose balls overlap little (bin seeds, seeds at many
+             * small modes) share little of a traversal: such groups are
+             * split, down to single seeds where need be. */
+            ms_tree_free_f64(groups);
+            groups = NULL;
+            one.fail_alloc_after = rt->allocs_left;
+            st = ms_tree_build_f64(pos, NULL, n_act, d, 1, MS_KERNEL_FLAT, &one, &groups);
+            if (st != MS_OK) goto done;
+            n_leaves = ms_compact_groups(groups, group, p->bandwidth, leaves);
+        }
         int failed = 0;
         volatile int stop = 0;
         int64_t groups_done = 0;
@@ -126,7 +145,15 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
                 if (gw == NULL || stop) continue;
                 const int64_t nid = leaves[l];
                 const ms_node *nd = &groups->nodes[nid];
-                for (int64_t s0 = nd->start; s0 < nd->end; s0 += cap) {
+                /* A lone seed takes the single-seed sums, lighter per point. */
+                const int64_t lone = nd->end - nd->start == 1;
+                if (lone) {
+                    const int64_t a = groups->index[nd->start];
+                    MS_FN(ms__kernel_sum)(t, soa, groups->pts + nd->start * d,
+                                          MS_KERNEL_FLAT, p->bandwidth, r2, 0.0, 0.0,
+                                          &W[a], WX + a * d);
+                }
+                for (int64_t s0 = nd->start; s0 < nd->end && !lone; s0 += cap) {
                     const int64_t m = nd->end - s0 < cap ? nd->end - s0 : cap;
                     MS_FN(ms__group_sum_flat)(t, soa, groups->lo + nid * d,
                                               groups->hi + nid * d, groups->pts + s0 * d,

@@ -1,0 +1,3 @@
+from contextlib import AbstractContextManager
+
+def passive_wait() -> AbstractContextManager[None]: ...
