@@ -8,12 +8,12 @@ Ctrl-C honoured."""
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import image_reference as R
 import numpy as np
 import pytest
+from gil_probe import count_while, gil_holding_call
 
 skimage = pytest.importorskip("skimage")
 from skimage import color, data  # noqa: E402
@@ -284,36 +284,6 @@ def test_progress_callback_is_called_and_can_stop():
         mean_shift_filter(img, 3, 10, progress=stop)
 
 
-def _count_while(job):
-    """(calls of a pure-Python counter per second of job, solo rate, job time)."""
-
-    def count_for(stop):
-        n = 0
-        while not stop():
-            n += 1
-        return n
-
-    t0 = time.perf_counter()
-    solo = count_for(lambda: time.perf_counter() - t0 > 0.3)
-    solo_rate = solo / (time.perf_counter() - t0)
-    done = threading.Event()
-    result = {}
-
-    def run_job():
-        try:
-            result["value"] = job()
-        finally:
-            result["end"] = time.perf_counter()
-            done.set()
-
-    worker = threading.Thread(target=run_job)
-    start = time.perf_counter()
-    worker.start()
-    during = count_for(done.is_set)
-    worker.join()
-    return during / (result["end"] - start), solo_rate, result["end"] - start
-
-
 def test_gil_is_released_during_the_filter():
     """A pure-Python counter keeps running while another thread filters
     (on one thread, leaving a core for the counter); during a long builtin
@@ -325,13 +295,11 @@ def test_gil_is_released_during_the_filter():
         while time.perf_counter() - start < 0.6:
             mean_shift_filter(img, 6, 8, n_jobs=1)
 
-    rate, solo_rate, took = _count_while(filters)
-    assert took > 0.2
+    rate, solo_rate, took, _ = count_while(filters)
     assert rate > 0.3 * solo_rate, (rate, solo_rate, took)
 
-    rate, solo_rate, took = _count_while(lambda: sum(range(15_000_000)))
-    assert took > 0.2
-    assert rate < 0.2 * solo_rate, "the control should starve the counter"
+    rate, solo_rate, took, _ = count_while(gil_holding_call(1.0))
+    assert rate < 0.2 * solo_rate, ("the control should starve the counter", took)
 
 
 LONG_FILTER = """

@@ -6,12 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from gil_probe import count_while, gil_holding_call
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from meanshift_fast import MeanShift, _core, _threads, estimate_bandwidth
@@ -160,58 +160,6 @@ def test_shared_fitted_estimator_predicts_from_many_threads():
             assert np.array_equal(g, w)
 
 
-def _count_while(job):
-    """(calls of a pure-Python counter per second of job, solo rate, job time)."""
-
-    def count_for(stop):
-        n = 0
-        while not stop():
-            n += 1
-        return n
-
-    # The solo count stops on an event as the count during the job does, so
-    # that both loops cost the same per step.
-    alone = threading.Event()
-    timer = threading.Timer(0.3, alone.set)
-    t0 = time.perf_counter()
-    timer.start()
-    solo = count_for(alone.is_set)
-    solo_rate = solo / (time.perf_counter() - t0)
-    timer.join()
-    done = threading.Event()
-    result = {}
-
-    def run_job():
-        try:
-            result["value"] = job()
-        finally:
-            result["end"] = time.perf_counter()
-            done.set()
-
-    worker = threading.Thread(target=run_job)
-    start = time.perf_counter()
-    worker.start()
-    during = count_for(done.is_set)
-    worker.join()
-    took = result["end"] - start
-    return during / took, solo_rate, took, result.get("value")
-
-
-def _gil_holding_call(seconds):
-    """The control: one builtin call that holds the GIL for about
-    ``seconds`` or longer on this machine, whatever its speed.  It is sized
-    from the fastest of three timed calls, so that a call the OS preempted
-    does not size it too short; the counter then runs only at its two ends."""
-    n = 1 << 20
-    one = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
-        sum(range(n))
-        one = min(one, time.perf_counter() - t0)
-    n = max(n, int(n * seconds / one))
-    return lambda: sum(range(n))
-
-
 def test_gil_released_during_c_work():
     """A pure-Python counter keeps running while another thread fits.
 
@@ -229,11 +177,11 @@ def test_gil_released_during_c_work():
             model = MeanShift(bandwidth=1.0, n_jobs=1).fit(data)
         return model
 
-    rate, solo_rate, took, model = _count_while(fits)
+    rate, solo_rate, took, model = count_while(fits)
     assert model is not None
     assert rate > 0.3 * solo_rate, (rate, solo_rate, took)
 
-    rate, solo_rate, took, _ = _count_while(_gil_holding_call(1.0))
+    rate, solo_rate, took, _ = count_while(gil_holding_call(1.0))
     assert rate < 0.2 * solo_rate, ("the control should starve the counter", took)
 
 
