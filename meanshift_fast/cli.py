@@ -296,16 +296,39 @@ def _filter_options(args):
     }
 
 
-def _cmd_segment(args):
-    from meanshift_fast.image import segment
+def _run_on_image(args, run):
+    """Read args.image, call run(image, progress) under a progress bar.
 
+    Returns (image, result), or (None, 2) after printing why it failed."""
     image, error = _read_image(args.image)
     if error:
         print(error, file=sys.stderr)
-        return 2
+        return None, 2
     bar = _ProgressBar("mean shift filter")
     try:
-        seg = segment(
+        result = run(image, bar)
+    except (ValueError, TypeError) as exc:
+        print(f"meanshift-fast: {exc}", file=sys.stderr)
+        return None, 2
+    finally:
+        bar.close()
+    return image, result
+
+
+def _save_image(path, out):
+    error = _write_image(path, out)
+    if error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_segment(args):
+    from meanshift_fast.image import segment
+
+    image, seg = _run_on_image(
+        args,
+        lambda image, bar: segment(
             image,
             args.spatial_radius,
             args.range_radius,
@@ -313,12 +336,10 @@ def _cmd_segment(args):
             connectivity=args.connectivity,
             progress=bar,
             **_filter_options(args),
-        )
-    except (ValueError, TypeError) as exc:
-        bar.close()
-        print(f"meanshift-fast: {exc}", file=sys.stderr)
-        return 2
-    bar.close()
+        ),
+    )
+    if image is None:
+        return seg
     out = seg.image
     if args.boundaries:
         # The region outlines drawn over the input: white on grey images,
@@ -332,9 +353,7 @@ def _cmd_segment(args):
             mark = np.zeros(out.shape[-1], dtype=out.dtype)
             mark[0] = top
             out[edge] = mark
-    error = _write_image(args.output, out)
-    if error:
-        print(error, file=sys.stderr)
+    if _save_image(args.output, out):
         return 2
     if args.labels:
         np.save(args.labels, seg.labels)
@@ -349,31 +368,21 @@ def _cmd_segment(args):
 def _cmd_filter(args):
     from meanshift_fast.image import mean_shift_filter
 
-    image, error = _read_image(args.image)
-    if error:
-        print(error, file=sys.stderr)
-        return 2
-    bar = _ProgressBar("mean shift filter")
-    try:
-        out = mean_shift_filter(
+    image, out = _run_on_image(
+        args,
+        lambda image, bar: mean_shift_filter(
             image,
             args.spatial_radius,
             args.range_radius,
             progress=bar,
             **_filter_options(args),
-        )
-    except (ValueError, TypeError) as exc:
-        bar.close()
-        print(f"meanshift-fast: {exc}", file=sys.stderr)
-        return 2
-    bar.close()
+        ),
+    )
+    if image is None:
+        return out
     if not args.output.endswith(".npy"):
         out = _as_dtype(out, image.dtype)
-    error = _write_image(args.output, out)
-    if error:
-        print(error, file=sys.stderr)
-        return 2
-    return 0
+    return _save_image(args.output, out)
 
 
 def _add_image_commands(sub):
