@@ -5,6 +5,7 @@ from numpy.typing import NDArray
 from typing_extensions import disjoint_base
 
 KERNELS: dict[str, int]
+SEARCHES: dict[str, int]
 
 def openmp_enabled() -> bool: ...
 def default_num_threads() -> int: ...
@@ -53,6 +54,22 @@ class Tree:
         progress: Callable[[int, int], object] | None = ...,
     ) -> NDArray[np.float64]: ...
 
+def leaf_size_hint(
+    n: int, d: int, n_queries: int, kernel: str, algorithm: str = ...
+) -> int: ...
+def step(
+    pos: NDArray[np.float64],
+    base: NDArray[np.float64],
+    wsum: NDArray[np.float64],
+    wx: NDArray[np.float64],
+    kernel: str,
+    bandwidth: float,
+    stop_thresh: float,
+    max_iter: int,
+    intensity: NDArray[np.float64],
+    n_iter: NDArray[np.int64],
+    float32: bool,
+) -> NDArray[np.intc]: ...
 def bin_cells(
     X: NDArray[np.floating],
     weights: NDArray[np.float64] | None,

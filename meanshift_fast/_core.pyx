@@ -19,6 +19,9 @@ from meanshift_fast.cmeanshift cimport (
     MS_KERNEL_FLAT,
     MS_KERNEL_GAUSSIAN,
     MS_OK,
+    MS_SEARCH_AUTO,
+    MS_SEARCH_SCAN,
+    MS_SEARCH_TREE,
     ms_config,
     ms_config_default,
     ms_default_num_threads,
@@ -29,6 +32,7 @@ from meanshift_fast.cmeanshift cimport (
     ms_image_segment,
     ms_kernel,
     ms_kth_neighbor_distance_f32,
+    ms_leaf_size_hint,
     ms_kth_neighbor_distance_f64,
     ms_merge_centers,
     ms_nearest_center_f32,
@@ -39,6 +43,9 @@ from meanshift_fast.cmeanshift cimport (
     ms_shift_seeds_f32,
     ms_shift_seeds_f64,
     ms_status,
+    ms_step_f32,
+    ms_step_f64,
+    ms_step_state,
     ms_tree_build_f32,
     ms_tree_build_f64,
     ms_tree_f32,
@@ -53,6 +60,8 @@ from meanshift_fast.cmeanshift cimport (
 
 KERNELS = {"flat": MS_KERNEL_FLAT, "gaussian": MS_KERNEL_GAUSSIAN,
            "epanechnikov": MS_KERNEL_EPANECHNIKOV}
+SEARCHES = {"auto": MS_SEARCH_AUTO, "kd_tree": MS_SEARCH_TREE,
+            "brute": MS_SEARCH_SCAN}
 
 # Allocation-failure injection for tests; honoured only by a core compiled
 # with MS_FAULT_INJECTION (see fault_injection_enabled()).
@@ -255,6 +264,46 @@ cdef class Tree:
                 st = ms_kth_neighbor_distance_f64(self.t64, k, &cfg, &out[0])
         _check(st, prog)
         return np.asarray(out)
+
+
+def leaf_size_hint(int64_t n, int64_t d, int64_t n_queries, kernel,
+                   algorithm="auto"):
+    """The core's leaf size for a tree over n points that n_queries seeds
+    query (0: unknown)."""
+    return ms_leaf_size_hint(n, d, n_queries, KERNELS[kernel], SEARCHES[algorithm])
+
+
+def step(pos, base, wsum, wx, kernel, double bandwidth, double stop_thresh,
+         int64_t max_iter, intensity, n_iter, bint float32):
+    """One mean-shift step for every row of pos, in place (pos, intensity and
+    n_iter are updated); returns each seed's ms_step_state."""
+    cdef double[:, ::1] p = pos
+    cdef const double[::1] b = _c(base, np.float64)
+    cdef const double[::1] w = _c(wsum, np.float64)
+    cdef const double[:, ::1] x = _c(wx, np.float64)
+    cdef double[::1] inten = intensity
+    cdef int64_t[::1] iters = n_iter
+    cdef int64_t m = p.shape[0]
+    cdef int64_t d = p.shape[1]
+    state = np.empty(m, dtype=np.intc)
+    cdef int[::1] st_out = state
+    cdef ms_shift_params prm
+    cdef ms_status st = MS_OK
+    prm.kernel = KERNELS[kernel]
+    prm.bandwidth = bandwidth
+    prm.stop_thresh = stop_thresh
+    prm.max_iter = max_iter
+    prm.gaussian_tol = 0.0
+    if m > 0:
+        with nogil:
+            if float32:
+                st = ms_step_f32(m, d, &prm, &b[0], &w[0], &x[0, 0], &p[0, 0],
+                                 &inten[0], &iters[0], <ms_step_state *>&st_out[0])
+            else:
+                st = ms_step_f64(m, d, &prm, &b[0], &w[0], &x[0, 0], &p[0, 0],
+                                 &inten[0], &iters[0], <ms_step_state *>&st_out[0])
+    _check(st, None)
+    return state
 
 
 def bin_cells(X, weights, double bin_size, double min_freq):

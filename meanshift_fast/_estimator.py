@@ -10,7 +10,7 @@ from meanshift_fast._bandwidth import (
     get_bin_seeds,
     rule_of_thumb,
 )
-from meanshift_fast._params import RULES, check_shared_params
+from meanshift_fast._params import RULES, check_shared_params, stop_thresh
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import Units, pow2_exponent
 from meanshift_fast._validation import (
@@ -32,17 +32,6 @@ ASSIGNMENTS = ("nearest", "attractor")
 # The in-memory estimator's bandwidth names: the rules of thumb and
 # select_bandwidth.
 BANDWIDTH_NAMES = (*RULES, "auto")
-# "auto" scans all samples for the Gaussian kernel from this many features.
-_SCAN_MIN_FEATURES = 16
-# The core's leaf size when given 0.
-_DEFAULT_LEAF_SIZE = 32
-# Fits with at most one seed per _FEW_QUERIES_PER_POINT samples build the
-# tree with leaves of _FEW_QUERIES_LEAF_SIZE: such seeds mostly query alone,
-# and on SIMD lanes too (the flat kernel up to 4 features) leaves of 256
-# beat 2048 once sparse seed groups were split (benchmarks/families.py).
-_FEW_QUERIES_PER_POINT = 64
-_FEW_QUERIES_LEAF_SIZE = 256
-
 _DEFAULTS = {
     "bandwidth": None,
     "seeds": None,
@@ -233,27 +222,8 @@ class MeanShift:
         check_choice(owner, "algorithm", self.algorithm, ALGORITHMS)
         check_choice(owner, "cluster_assignment", self.cluster_assignment, ASSIGNMENTS)
 
-    def _leaf_size(self, n, d, n_queries=None):
-        # "auto" is the tree except for the Gaussian kernel from
-        # _SCAN_MIN_FEATURES on: nodes inside a ball (or inside all of a seed
-        # group's balls) are taken whole, which keeps paying long after boxes
-        # stop separating single points, but the Gaussian kernel has no
-        # inside and its bounds stop pruning (benchmarks/algorithms.py).
-        if self.algorithm == "brute" or (
-            self.algorithm == "auto"
-            and self.kernel == "gaussian"
-            and d >= _SCAN_MIN_FEATURES
-        ):
-            return n
-        if self.kernel == "epanechnikov" and d > _DEFAULT_LEAF_SIZE:
-            # Its nodes keep a d x d moment: leaves of d points keep the
-            # tree's memory O(n d).
-            return min(d, n)
-        if n_queries is not None and n_queries * _FEW_QUERIES_PER_POINT <= n:
-            # Few seeds (bin seeding): building weighs more, and shallower
-            # trees build faster than their larger leaves cost the queries.
-            return _FEW_QUERIES_LEAF_SIZE
-        return 0  # the core's default
+    def _leaf_size(self, n, d, n_queries=0):
+        return _core.leaf_size_hint(n, d, n_queries, self.kernel, self.algorithm)
 
     def fit(self, X, y=None, sample_weight=None, *, progress=None):
         """Perform clustering.
@@ -611,14 +581,13 @@ def _kept_centers(means, intensity, converged, h, max_iter, bandwidth, n_threads
 
 
 def _shift(tree, seeds, kernel, h, max_iter, tol, n_threads, progress=None):
-    """The core's seed loop with scikit-learn's stopping rule (a step of at
-    most 1e-3 bandwidth); max_iter beyond the core's int64 counter never
-    binds, so it is capped there."""
+    """The core's seed loop with scikit-learn's stopping rule; max_iter
+    beyond the core's int64 counter never binds, so it is capped there."""
     return tree.shift(
         c_array(seeds, dtype=np.float64),
         kernel,
         h,
-        1e-3 * h,
+        stop_thresh(h),
         min(max_iter, _INT64_MAX),
         tol,
         n_threads,

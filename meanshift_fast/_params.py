@@ -70,3 +70,9 @@ def check_shared_params(est, *, per_feature_bandwidth=True, rules=RULES):
     check_int(owner, "max_iter", est.max_iter, 0)
     check_choice(owner, "kernel", est.kernel, KERNELS)
     check_gaussian_tol(owner, est.gaussian_tol)
+
+
+def stop_thresh(h):
+    """scikit-learn's stopping rule: a seed stops once its step is at most
+    1e-3 of the bandwidth."""
+    return 1e-3 * h

@@ -88,6 +88,29 @@ cdef extern from "meanshift.h" nogil:
                                  double *intensity, int64_t *n_iter,
                                  unsigned char *converged)
 
+    ctypedef enum ms_step_state:
+        MS_STEP_MOVING
+        MS_STEP_CONVERGED
+        MS_STEP_MAX_ITER
+        MS_STEP_DROPPED
+
+    ms_status ms_step_f64(int64_t m, int64_t d, const ms_shift_params *params,
+                          const double *base, const double *wsum, const double *wx,
+                          double *pos, double *intensity, int64_t *n_iter,
+                          ms_step_state *state)
+    ms_status ms_step_f32(int64_t m, int64_t d, const ms_shift_params *params,
+                          const double *base, const double *wsum, const double *wx,
+                          double *pos, double *intensity, int64_t *n_iter,
+                          ms_step_state *state)
+
+    ctypedef enum ms_search:
+        MS_SEARCH_AUTO
+        MS_SEARCH_TREE
+        MS_SEARCH_SCAN
+
+    int64_t ms_leaf_size_hint(int64_t n, int64_t d, int64_t n_queries,
+                              ms_kernel kernel, ms_search search)
+
     ms_status ms_bin_cells(const double *X, const double *weights, int64_t n,
                            int64_t d, double bin_size, double min_freq,
                            const ms_config *cfg, int64_t *first, int64_t *n_kept,

@@ -33,9 +33,11 @@ import numpy as np
 from meanshift_fast import _core
 from meanshift_fast._bandwidth import estimate_bandwidth
 from meanshift_fast._estimator import _kept_centers
-from meanshift_fast._params import check_shared_params
+from meanshift_fast._params import check_shared_params, stop_thresh
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._validation import c_array, check_int
+
+_STEP_MOVING, _STEP_CONVERGED = 0, 1  # ms_step_state
 
 __all__ = ["MeanShift"]
 
@@ -350,15 +352,14 @@ class MeanShift:
         return c_array(seeds * bin_size, dtype=np.float64)
 
     def _shift(self, run, trees, seeds, h, dtype):
-        """Rounds of: partial sums on the workers, one step on the client.
-        The step is the single-machine core's (meanshift.h, shift_one)."""
+        """Rounds of: partial sums on the workers, then the core's step
+        (ms_step) on the client."""
         m, d = seeds.shape
         means = seeds.copy()
         intensity = np.zeros(m)
         iters = np.zeros(m, dtype=np.int64)
         converged = np.zeros(m, dtype=bool)
         active = np.arange(m)
-        stop = 1e-3 * h
         while len(active):
             pos = c_array(means[active])
             parts = run.map(
@@ -377,24 +378,26 @@ class MeanShift:
                     w, wx = w * f, wx * f[:, None]
                 W += w
                 WX += wx
-            alive = W > 0
-            mass = W
-            if self.kernel == "gaussian":
-                # the density itself, the smallest positive one if it underflows
-                mass = np.maximum(W * np.exp(-base * inv), np.nextafter(0.0, 1.0))
-            intensity[active] = np.where(alive, mass, 0.0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                new = WX / W[:, None]
-            if dtype == np.float32:  # float32 data keep float32 means
-                new = new.astype(np.float32).astype(np.float64)
-            step = np.sqrt(((new - pos) ** 2).sum(axis=1))
-            means[active[alive]] = new[alive]
-            done_conv = alive & (step <= stop)
-            converged[active[done_conv]] = True
-            capped = alive & ~done_conv & (iters[active] == self.max_iter)
-            finished = ~alive | done_conv | capped
-            iters[active[~finished]] += 1
-            active = active[~finished]
+            inten = intensity[active]
+            it = iters[active]
+            state = _core.step(
+                pos,
+                base,
+                W,
+                WX,
+                self.kernel,
+                h,
+                stop_thresh(h),
+                self.max_iter,
+                inten,
+                it,
+                dtype == np.float32,
+            )
+            means[active] = pos
+            intensity[active] = inten
+            iters[active] = it
+            converged[active[state == _STEP_CONVERGED]] = True
+            active = active[state == _STEP_MOVING]
         return means, intensity, iters, converged
 
     def predict(self, X):

@@ -313,7 +313,7 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights, int64_t n, 
     if (kernel != MS_KERNEL_FLAT && kernel != MS_KERNEL_GAUSSIAN &&
         kernel != MS_KERNEL_EPANECHNIKOV)
         return MS_ERR_INVALID;
-    if (leaf_size <= 0) leaf_size = 32;
+    if (leaf_size <= 0) leaf_size = MS_DEFAULT_LEAF_SIZE;
     if (leaf_size > n) leaf_size = n;
     if (n > INT64_MAX / d) return MS_ERR_INVALID;
 

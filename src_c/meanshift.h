@@ -187,6 +187,51 @@ ms_status ms_shift_seeds_f32(const ms_tree_f32 *tree, const double *seeds,
                              const ms_config *cfg, double *means, double *intensity,
                              int64_t *n_iter, unsigned char *converged);
 
+/* Where a seed stands after a step. */
+typedef enum ms_step_state {
+    MS_STEP_MOVING = 0,    /* it moves on */
+    MS_STEP_CONVERGED = 1, /* its step fell to stop_thresh */
+    MS_STEP_MAX_ITER = 2,  /* it stopped at max_iter without converging */
+    MS_STEP_DROPPED = 3    /* its neighbourhood held no weight */
+} ms_step_state;
+
+/*
+ * One step of the loop ms_shift_seeds runs, for m seeds whose kernel sums
+ * the caller gathered (for instance over blocks of data held apart): the
+ * seed at pos (m x d, updated in place) moves to wx / wsum (rounded to
+ * float32 by ms_step_f32, as float32 data's means are), and intensity,
+ * n_iter (the counter of ms_shift_seeds, advanced when the seed moves on)
+ * and state (length m) are updated.  base (may be NULL: all 0) is, for
+ * Gaussian sums, the squared distance their weights are relative to, as
+ * ms_tree_kernel_sum_scaled gives it.  A seed that is not MS_STEP_MOVING
+ * is finished; its pos is then final (a dropped seed's is unchanged).
+ */
+ms_status ms_step_f64(int64_t m, int64_t d, const ms_shift_params *params,
+                      const double *base, const double *wsum, const double *wx,
+                      double *pos, double *intensity, int64_t *n_iter,
+                      ms_step_state *state);
+ms_status ms_step_f32(int64_t m, int64_t d, const ms_shift_params *params,
+                      const double *base, const double *wsum, const double *wx,
+                      double *pos, double *intensity, int64_t *n_iter,
+                      ms_step_state *state);
+
+/* How the neighbours of a query are found. */
+typedef enum ms_search {
+    MS_SEARCH_AUTO = 0, /* the tree, except where scanning was measured faster */
+    MS_SEARCH_TREE = 1, /* a k-d tree */
+    MS_SEARCH_SCAN = 2  /* every point, for every query (one leaf) */
+} ms_search;
+
+/*
+ * The leaf size to build a tree with (for ms_tree_build_*) over n points
+ * of d features that n_queries seeds will query with `kernel` (n_queries
+ * <= 0: as many as points).  MS_SEARCH_SCAN, and MS_SEARCH_AUTO for the
+ * Gaussian kernel from 16 features on (whose bounds stop pruning there),
+ * give n: one leaf.  Returns at least 1 for n >= 1.
+ */
+int64_t ms_leaf_size_hint(int64_t n, int64_t d, int64_t n_queries, ms_kernel kernel,
+                          ms_search search);
+
 /* ---- post-processing -------------------------------------------------- */
 
 /*

@@ -3,18 +3,20 @@
  * precisions (included by shift.c with MS_T, MS_TREE and MS_FN defined).
  */
 
+#include "step_impl.h"
+
 /* One seed, counted the way scikit-learn counts: the iteration counter
  * starts at 0 and the loop ends on convergence or when the counter equals
  * max_iter, after that step's mean was taken. */
 static void MS_FN(shift_one)(const MS_TREE *t, const double *soa, const double *seed,
                              const ms_shift_params *p, double r2, double *MS_RESTRICT cur,
-                             double *MS_RESTRICT old, double *MS_RESTRICT wx,
-                             double *intensity, int64_t *n_iter, unsigned char *converged)
+                             double *MS_RESTRICT wx, double *intensity, int64_t *n_iter,
+                             unsigned char *converged)
 {
     const int64_t d = t->d;
     int64_t it = 0;
     double mass = 0.0;
-    unsigned char done = 0;
+    ms_step_state state;
     for (int64_t j = 0; j < d; j++) cur[j] = seed[j];
     for (;;) {
         double w, base = 0.0;
@@ -23,35 +25,12 @@ static void MS_FN(shift_one)(const MS_TREE *t, const double *soa, const double *
         if (p->kernel == MS_KERNEL_GAUSSIAN) base = MS_FN(ms__gaussian_base)(t, cur);
         MS_FN(ms__kernel_sum)(t, soa, cur, p->kernel, p->bandwidth, r2, p->gaussian_tol,
                               base, &w, wx);
-        if (!(w > 0.0)) {
-            mass = 0.0; /* an empty neighbourhood drops the seed */
-            break;
-        }
-        mass = w;
-        if (base > 0.0) {
-            /* The density itself may underflow: a kept seed still gets a
-             * positive intensity, the smallest there is. */
-            mass = w * exp(-base / (2.0 * p->bandwidth * p->bandwidth));
-            if (!(mass > 0.0)) mass = 4.9406564584124654e-324;
-        }
-        double shift = 0.0;
-        for (int64_t j = 0; j < d; j++) {
-            old[j] = cur[j];
-            /* float32 data: the reference keeps float32 means. */
-            cur[j] = (double)(MS_T)(wx[j] / w);
-            const double u = cur[j] - old[j];
-            shift += u * u;
-        }
-        if (sqrt(shift) <= p->stop_thresh) {
-            done = 1;
-            break;
-        }
-        if (it == p->max_iter) break;
-        it++;
+        state = MS_FN(ms__step)(p, base, w, wx, d, cur, &mass, &it);
+        if (state != MS_STEP_MOVING) break;
     }
     *intensity = mass;
     *n_iter = it;
-    *converged = done;
+    *converged = state == MS_STEP_CONVERGED;
 }
 
 /* Flat kernel, many seeds: all seeds advance one step per round, in groups
@@ -184,37 +163,16 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
             st = MS_ERR_INTERRUPTED;
             goto done;
         }
-        /* The step of shift_one, for every active seed. */
         int64_t kept = 0;
         for (int64_t a = 0; a < n_act; a++) {
             const int64_t k = act[a];
-            double *cur = means + k * d;
-            int end = 0;
-            if (!(W[a] > 0.0)) {
-                intensity[k] = 0.0;
-                end = 1;
-            } else {
-                intensity[k] = W[a];
-                double shift = 0.0;
-                for (int64_t j = 0; j < d; j++) {
-                    const double next = (double)(MS_T)(WX[a * d + j] / W[a]);
-                    const double u = next - cur[j];
-                    shift += u * u;
-                    cur[j] = next;
-                }
-                if (sqrt(shift) <= p->stop_thresh) {
-                    if (converged) converged[k] = 1;
-                    end = 1;
-                } else if (n_iter[k] == p->max_iter) {
-                    end = 1;
-                } else {
-                    n_iter[k]++;
-                }
-            }
-            if (end)
-                finished++;
-            else
+            const ms_step_state state = MS_FN(ms__step)(
+                p, 0.0, W[a], WX + a * d, d, means + k * d, intensity + k, n_iter + k);
+            if (converged) converged[k] = state == MS_STEP_CONVERGED;
+            if (state == MS_STEP_MOVING)
                 act[kept++] = k;
+            else
+                finished++;
         }
         n_act = kept;
     }
@@ -274,7 +232,7 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
 #pragma omp parallel num_threads(ms_num_threads(cfg))
 #endif
     {
-        double *buf = ms_alloc(&rt, (size_t)(3 * d), sizeof(double));
+        double *buf = ms_alloc(&rt, (size_t)(2 * d), sizeof(double));
         if (buf == NULL) {
 #ifdef _OPENMP
 #pragma omp atomic write
@@ -291,8 +249,8 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
         for (int64_t s = 0; s < n_seeds; s++) {
             if (buf == NULL || stop) continue;
             unsigned char conv;
-            MS_FN(shift_one)(t, soa, seeds + s * d, p, r2, buf, buf + d, buf + 2 * d,
-                             intensity + s, n_iter + s, &conv);
+            MS_FN(shift_one)(t, soa, seeds + s * d, p, r2, buf, buf + d, intensity + s,
+                             n_iter + s, &conv);
             if (converged) converged[s] = conv;
             for (int64_t j = 0; j < d; j++) means[s * d + j] = buf[j];
             mine++;

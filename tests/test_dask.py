@@ -159,6 +159,7 @@ class _SpyCore:
     def __init__(self, core, calls):
         self._core, self._calls = core, calls
         self.radius_sq = core.radius_sq
+        self.step = core.step
 
     def Tree(self, block, kernel, n_threads):
         calls, tree = self._calls, self._core.Tree(block, kernel=kernel, n_threads=1)

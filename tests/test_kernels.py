@@ -802,3 +802,54 @@ def test_gaussian_far_seed_nearest_sample_weightless():
         k = np.where(w > 0, w * np.exp(-(d2 - d2[w > 0].min()) / 2.0), 0.0)
     step = (k[:, None] * X).sum(axis=0) / k.sum()
     assert_allclose(ours.cluster_centers_, step[None], rtol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", ["flat", "gaussian", "epanechnikov"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_core_step_driven_by_hand_retraces_the_shift_loop(kernel, dtype):
+    """ms_step, fed kernel sums one round at a time (as the Dask estimator
+    feeds it), gives the positions, intensities, iteration counts and stops
+    of the core's own loop, bit for bit."""
+    from meanshift_fast import _core
+
+    rng = np.random.default_rng(4)
+    # Five features and fewer seeds than the grouped loop takes: the loop
+    # sums each seed's neighbourhood in the order of a single query.
+    X = np.concatenate([rng.normal(0, 1, (300, 5)), rng.normal(6, 1, (300, 5))])
+    X = X.astype(dtype)
+    seeds = np.concatenate([X[::15].astype(np.float64), np.full((1, 5), 40.0)])
+    h = 2.0
+    max_iter = {"flat": 8, "gaussian": 4, "epanechnikov": 14}[kernel]
+    tree = _core.Tree(X, kernel=kernel)
+    want = tree.shift(seeds, kernel, h, 1e-3 * h, max_iter, 0.0, 1)
+
+    means = seeds.copy()
+    intensity = np.zeros(len(seeds))
+    iters = np.zeros(len(seeds), dtype=np.int64)
+    converged = np.zeros(len(seeds), dtype=bool)
+    active = np.arange(len(seeds))
+    while len(active):
+        pos = means[active].copy()
+        base, w, wx = tree.kernel_sum(pos, kernel, h, 0.0)
+        inten, it = intensity[active], iters[active]
+        state = _core.step(
+            pos,
+            base,
+            w,
+            wx,
+            kernel,
+            h,
+            1e-3 * h,
+            max_iter,
+            inten,
+            it,
+            dtype == np.float32,
+        )
+        means[active], intensity[active], iters[active] = pos, inten, it
+        converged[active[state == 1]] = True
+        active = active[state == 0]
+    for got, ref in zip((means, intensity, iters, converged), want, strict=True):
+        np.testing.assert_array_equal(got, ref)
+    # Seeds that converged, stopped at max_iter and (flat) were dropped.
+    assert converged.any() and (~converged & (intensity > 0)).any()
+    assert kernel != "flat" or intensity[-1] == 0
