@@ -6,6 +6,7 @@
 
 #include "kdtree_decl.h"
 #include "ms_internal.h"
+#include "parallel.h"
 
 /* Collect the distances between two radii once at most this many points
  * lie there. */

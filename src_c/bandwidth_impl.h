@@ -20,36 +20,23 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
     const int64_t n = t->n, d = t->d;
     const int64_t chunk = 256;
     const int64_t n_chunks = (n + chunk - 1) / chunk;
-    int failed = 0;
-    volatile int stop = 0;
-    int64_t done = 0;
     /* The points by column, for the shell queries' SIMD leaf loops. */
     double *soa = MS_FN(ms__column_copy)(t, &rt);
     if (soa == NULL) return MS_ERR_NOMEM;
-
-#ifdef _OPENMP
-#pragma omp parallel num_threads(ms_num_threads(cfg))
-#endif
+    ms_loop loop;
+    ms_loop_init(&loop, &rt, n, 1);
+    MS_OMP(parallel num_threads(ms_num_threads(cfg)))
     {
         /* The shell (and a spare entry), then q, prev and g. */
-        double *shell = ms_alloc(&rt, MS_SHELL_CAP + 1 + 3 * (size_t)d, sizeof(double));
-        if (shell == NULL) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            failed = 1;
-        }
+        double *shell =
+            ms_loop_scratch(&loop, MS_SHELL_CAP + 1 + 3 * (size_t)d, sizeof(double));
+        int64_t mine = 0;
         double *q = shell ? shell + MS_SHELL_CAP + 1 : NULL; /* the point */
         double *prev = shell ? q + d : NULL;                 /* the one before */
         double *g = shell ? q + 2 * d : NULL;                /* gradient of dk */
-#ifdef _OPENMP
-        const int master = omp_get_thread_num() == 0;
-#pragma omp for schedule(dynamic, 1)
-#else
-        const int master = 1;
-#endif
+        MS_OMP(for schedule(dynamic, 1))
         for (int64_t c = 0; c < n_chunks; c++) {
-            if (shell == NULL || stop) continue;
+            if (ms_loop_halted(&loop, shell)) continue;
             const int64_t end = (c + 1) * chunk < n ? (c + 1) * chunk : n;
             double prev_dk = -1.0, err = INFINITY;
             for (int64_t j = 0; j < d; j++) g[j] = 0.0;
@@ -142,16 +129,10 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
                 for (int64_t j = 0; j < d; j++) prev[j] = q[j];
                 out[t->index[i]] = dk;
             }
-#ifdef _OPENMP
-#pragma omp atomic
-#endif
-            done += end - c * chunk;
-            if (master && ms_report_progress(cfg, done, n)) stop = 1;
+            ms_loop_tick(&loop, end - c * chunk, &mine);
         }
         ms_free(shell);
     }
     ms_free(soa);
-    if (failed) return MS_ERR_NOMEM;
-    if (stop) return MS_ERR_INTERRUPTED;
-    return MS_OK;
+    return ms_loop_status(&loop);
 }

@@ -6,6 +6,7 @@
 
 #include "kdtree_decl.h"
 #include "ms_internal.h"
+#include "parallel.h"
 
 /* Seeds per group in the grouped flat-kernel loop: a larger group shares
  * one traversal among more seeds but decides fewer points for all of them

@@ -96,32 +96,21 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
             if (st != MS_OK) goto done;
             n_leaves = ms_compact_groups(groups, group, p->bandwidth, leaves);
         }
-        int failed = 0;
-        volatile int stop = 0;
-        int64_t groups_done = 0;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(ms_num_threads(rt->cfg))
-#endif
+        ms_loop loop;
+        ms_loop_init(&loop, rt, n_seeds, 16);
+        loop.done = finished;
+        MS_OMP(parallel num_threads(ms_num_threads(rt->cfg)))
         {
             /* A leaf of the seed tree holds at most MS_GROUP_MAX seeds,
              * unless its seeds coincide: such leaves go in slices. */
             const int64_t cap = MS_GROUP_MAX;
-            double *gw = ms_alloc(rt, (size_t)(cap + (3 * cap + 1) * d), sizeof(double));
-            if (gw == NULL) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-                failed = 1;
-            }
+            double *gw =
+                ms_loop_scratch(&loop, (size_t)(cap + (3 * cap + 1) * d), sizeof(double));
             double *gx = gw ? gw + cap : NULL;
-#ifdef _OPENMP
-            const int master = omp_get_thread_num() == 0;
-#pragma omp for schedule(dynamic, 4)
-#else
-            const int master = 1;
-#endif
+            int64_t mine = 0;
+            MS_OMP(for schedule(dynamic, 4))
             for (int64_t l = 0; l < n_leaves; l++) {
-                if (gw == NULL || stop) continue;
+                if (ms_loop_halted(&loop, gw)) continue;
                 const int64_t nid = leaves[l];
                 const ms_node *nd = &groups->nodes[nid];
                 /* A lone seed takes the single-seed sums, lighter per point. */
@@ -143,26 +132,15 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
                         for (int64_t j = 0; j < d; j++) WX[a * d + j] = gx[i * d + j];
                     }
                 }
-#ifdef _OPENMP
-#pragma omp atomic
-#endif
-                groups_done++;
-                if (master && (l & 15) == 0 &&
-                    ms_report_progress(rt->cfg, finished, n_seeds))
-                    stop = 1;
+                ms_loop_tick(&loop, 0, &mine);
             }
             ms_free(gw);
         }
         ms_tree_free_f64(groups);
         rounds++;
-        if (failed) {
-            st = MS_ERR_NOMEM;
-            goto done;
-        }
-        if (stop) {
-            st = MS_ERR_INTERRUPTED;
-            goto done;
-        }
+        st = ms_loop_status(&loop);
+        if (st != MS_OK) goto done;
+        /* The step, for every active seed. */
         int64_t kept = 0;
         for (int64_t a = 0; a < n_act; a++) {
             const int64_t k = act[a];
@@ -218,54 +196,33 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
     }
     const int64_t d = t->d;
     const double r2 = ms_radius_sq(p->bandwidth);
-    int failed = 0;        /* an allocation failed */
-    volatile int stop = 0; /* the progress callback asked to stop */
-    int64_t done = 0;
     /* The flat kernel reads leaf points by column, on SIMD lanes. */
     double *soa = NULL;
     if (p->kernel == MS_KERNEL_FLAT && d <= MS_SOA_MAX_D && n_seeds > 0) {
         soa = MS_FN(ms__column_copy)(t, &rt);
         if (soa == NULL) return MS_ERR_NOMEM;
     }
-
-#ifdef _OPENMP
-#pragma omp parallel num_threads(ms_num_threads(cfg))
-#endif
+    ms_loop loop;
+    ms_loop_init(&loop, &rt, n_seeds, 16);
+    MS_OMP(parallel num_threads(ms_num_threads(cfg)))
     {
-        double *buf = ms_alloc(&rt, (size_t)(2 * d), sizeof(double));
-        if (buf == NULL) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            failed = 1;
-        }
+        double *buf = ms_loop_scratch(&loop, (size_t)(2 * d), sizeof(double));
         int64_t mine = 0;
-#ifdef _OPENMP
-        const int master = omp_get_thread_num() == 0;
-#pragma omp for schedule(dynamic, 8)
-#else
-        const int master = 1;
-#endif
+        MS_OMP(for schedule(dynamic, 8))
         for (int64_t s = 0; s < n_seeds; s++) {
-            if (buf == NULL || stop) continue;
+            if (ms_loop_halted(&loop, buf)) continue;
             unsigned char conv;
             MS_FN(shift_one)(t, soa, seeds + s * d, p, r2, buf, buf + d, intensity + s,
                              n_iter + s, &conv);
             if (converged) converged[s] = conv;
             for (int64_t j = 0; j < d; j++) means[s * d + j] = buf[j];
-            mine++;
-#ifdef _OPENMP
-#pragma omp atomic
-#endif
-            done++;
-            if (master && (mine & 15) == 0 && ms_report_progress(cfg, done, n_seeds))
-                stop = 1;
+            ms_loop_tick(&loop, 1, &mine);
         }
         ms_free(buf);
     }
     ms_free(soa);
-    if (failed) return MS_ERR_NOMEM;
-    if (stop) return MS_ERR_INTERRUPTED;
+    const ms_status st = ms_loop_status(&loop);
+    if (st != MS_OK) return st;
     if (ms_report_progress(cfg, n_seeds, n_seeds)) return MS_ERR_INTERRUPTED;
     return MS_OK;
 }
