@@ -24,7 +24,9 @@ from setuptools.command.build_ext import build_ext
 HERE = Path(__file__).parent.resolve()
 C_SOURCES = [
     "runtime.c",
-    "kdtree.c",
+    "tree_build.c",
+    "tree_query.c",
+    "group_query.c",
     "shift.c",
     "bandwidth.c",
     "centers.c",

@@ -4,9 +4,9 @@
  */
 #include <math.h>
 
-#include "kdtree_decl.h"
-#include "ms_internal.h"
+#include "bounds.h"
 #include "parallel.h"
+#include "tree.h"
 
 /* Collect the distances between two radii once at most this many points
  * lie there. */

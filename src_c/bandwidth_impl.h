@@ -11,6 +11,82 @@
  * triangle inequality give a tight first bracket.
  */
 
+#include "node_bounds_impl.h"
+
+/* For the sphere pair lo2 < hi2 around q: *below counts the points within
+ * lo2, and the squared distances in (lo2, hi2] go to out while they fit
+ * (the count returned).  Leaf points are read from a copy of the points by
+ * column (soa[j * n + i], tree order, as doubles) and measured in blocks
+ * on SIMD lanes, with point_dist's arithmetic; out needs cap + 1
+ * entries. */
+MS_ALWAYS_INLINE int64_t MS_FN(count_collect_soa_d)(
+    const MS_TREE *t, const double *MS_RESTRICT soa, const double *q, double lo2,
+    double hi2, double *MS_RESTRICT out, int64_t cap, int64_t *below, const int64_t d)
+{
+    int64_t stack[MS_STACK_DEPTH];
+    int top = 0;
+    int64_t inside = 0, shell = 0;
+    const int64_t n = t->n;
+    stack[top++] = 0;
+    while (top > 0) {
+        const int64_t nid = stack[--top];
+        const ms_gap g = MS_FN(node_reach)(t, nid, q, d);
+        if (g.near2 > hi2) continue;
+        const ms_node *nd = &t->nodes[nid];
+        if (g.far2 <= lo2) {
+            inside += nd->end - nd->start;
+            continue;
+        }
+        if (nd->left >= 0) {
+            stack[top++] = nd->right;
+            stack[top++] = nd->left;
+            continue;
+        }
+        for (int64_t s0 = nd->start; s0 < nd->end; s0 += MS_SOA_BLOCK) {
+            const int64_t len = nd->end - s0 < MS_SOA_BLOCK ? nd->end - s0 : MS_SOA_BLOCK;
+            double r[MS_SOA_BLOCK];
+            for (int64_t i = 0; i < len; i++) r[i] = 0.0;
+            for (int64_t j = 0; j < d; j++) {
+                const double *MS_RESTRICT xj = soa + j * n + s0;
+                const double qj = q[j];
+                for (int64_t i = 0; i < len; i++) {
+                    const double u = xj[i] - qj;
+                    r[i] += u * u;
+                }
+            }
+            int64_t in_lo = 0, in_hi = 0;
+            for (int64_t i = 0; i < len; i++) {
+                in_lo += r[i] <= lo2;
+                in_hi += r[i] <= hi2;
+            }
+            inside += in_lo;
+            if (in_hi == in_lo) continue;
+            /* Compacted without branches: every value is written at the
+             * next free place (the spare last one once full). */
+            for (int64_t i = 0; i < len; i++) {
+                out[shell < cap ? shell : cap] = r[i];
+                shell += (r[i] > lo2) & (r[i] <= hi2);
+            }
+        }
+    }
+    *below = inside;
+    return shell;
+}
+
+MS_SIMD_CLONES static int64_t
+MS_FN(count_collect_soa)(const MS_TREE *t, const double *soa, const double *q, double lo2,
+                         double hi2, double *out, int64_t cap, int64_t *below)
+{
+    switch (t->d) {
+    case 1: return MS_FN(count_collect_soa_d)(t, soa, q, lo2, hi2, out, cap, below, 1);
+    case 2: return MS_FN(count_collect_soa_d)(t, soa, q, lo2, hi2, out, cap, below, 2);
+    case 3: return MS_FN(count_collect_soa_d)(t, soa, q, lo2, hi2, out, cap, below, 3);
+    case 4: return MS_FN(count_collect_soa_d)(t, soa, q, lo2, hi2, out, cap, below, 4);
+    default:
+        return MS_FN(count_collect_soa_d)(t, soa, q, lo2, hi2, out, cap, below, t->d);
+    }
+}
+
 ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
                                           const ms_config *cfg, double *out)
 {
@@ -80,7 +156,7 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
                     const double try_lo2 = lo > 0.0 ? lo * lo : -1.0;
                     const double try_hi2 = hi * hi < hi2 ? hi * hi : hi2;
                     int64_t below;
-                    const int64_t in = MS_FN(ms__count_collect_soa)(
+                    const int64_t in = MS_FN(count_collect_soa)(
                         t, soa, q, try_lo2, try_hi2, shell, MS_SHELL_CAP, &below);
                     if (below < k && below + in >= k) {
                         lo2 = try_lo2;

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "kdtree_decl.h"
+#include "tree.h"
 #include "ms_internal.h"
 
 typedef struct sort_ctx {

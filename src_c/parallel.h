@@ -93,12 +93,13 @@ static inline int ms_loop_is_master(void)
 }
 
 /* n items finished.  *mine counts this thread's calls: the master thread
- * asks the progress callback every loop->poll of them. */
+ * asks the progress callback at its first and then every loop->poll-th,
+ * so that even a loop of few, long items can be stopped. */
 static inline void ms_loop_tick(ms_loop *loop, int64_t n, int64_t *mine)
 {
     MS_OMP(atomic)
     loop->done += n;
-    if (++*mine % loop->poll == 0 && ms_loop_is_master() &&
+    if ((*mine)++ % loop->poll == 0 && ms_loop_is_master() &&
         ms_report_progress(loop->rt->cfg, loop->done, loop->total))
         loop->stop = 1;
 }

@@ -4,39 +4,9 @@
  */
 #include <math.h>
 
-#include "kdtree_decl.h"
-#include "ms_internal.h"
+#include "group_query.h"
 #include "parallel.h"
-
-/* Seeds per group in the grouped flat-kernel loop: a larger group shares
- * one traversal among more seeds but decides fewer points for all of them
- * at once.  Groups are the leaves of a median-split tree over the seeds,
- * n / 2^k seeds each; k is chosen so that they lie within a factor sqrt(2)
- * of this target.  Measured on blobs and uniform data, 1 to 32 features:
- * groups of 16 cost 1.5 to 3 times as much.  Up to MS_SOA_MAX_D features
- * the seeds are also measured against data blocks (MS_BLOCK_POINTS), which
- * makes larger groups pay: on 1M 3-D blobs the first round took 0.95 of
- * its CPU time with groups of 244 rather than 122, and the later rounds,
- * whose seeds have gathered near the modes, 0.85 with groups near 360. */
-#define MS_GROUP_TARGET(d, first)                                                        \
-    ((d) <= 1 ? 45.0 : (d) > MS_SOA_MAX_D ? 90.0 : (first) ? 180.0 : 360.0)
-/* Fewer seeds than this take the per-seed loop. */
-#define MS_GROUP_MIN_SEEDS 64
-
-/* Up to MS_SOA_MAX_D features, a group whose seeds' balls cover a point of
- * the region they reach fewer times than this on average is split (into
- * single seeds at the end).  Measured on 200,000 points with bin seeding
- * (2 to 4 features: uniform, blobs, heavy-tailed clusters, quantised
- * colours): 8 and 32 did about as well, 2 and 4 kept groups that cost
- * more than their seeds alone.  With more features the groups' per-point
- * loop loses less to width, and splitting them lost up to 1.8x. */
-#define MS_GROUP_MIN_OVERLAP 16.0
-/* Groups are split only in fits with at most one seed per this many points
- * (bin seeding).  With more seeds, many share one neighbourhood (duplicate
- * or quantised data), and a group gives those seeds bitwise equal means,
- * which merge as one candidate as the reference's do; single-seed sums,
- * whose order follows the query, can differ in the last bit. */
-#define MS_SPLIT_POINTS_PER_SEED 64
+#include "tree.h"
 
 /* How many of the m seeds in the box [lo, hi] cover a point of the region
  * their balls reach, on average, with cubes of side 2h for the balls. */

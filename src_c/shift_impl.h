@@ -104,13 +104,12 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
             /* A leaf of the seed tree holds at most MS_GROUP_MAX seeds,
              * unless its seeds coincide: such leaves go in slices. */
             const int64_t cap = MS_GROUP_MAX;
-            double *gw =
-                ms_loop_scratch(&loop, (size_t)(cap + (3 * cap + 1) * d), sizeof(double));
-            double *gx = gw ? gw + cap : NULL;
+            double *space = ms_loop_scratch(&loop, ms_group_work_size(d), sizeof(double));
+            ms_group_work work = ms_group_work_at(space, d);
             int64_t mine = 0;
             MS_OMP(for schedule(dynamic, 4))
             for (int64_t l = 0; l < n_leaves; l++) {
-                if (ms_loop_halted(&loop, gw)) continue;
+                if (ms_loop_halted(&loop, space)) continue;
                 const int64_t nid = leaves[l];
                 const ms_node *nd = &groups->nodes[nid];
                 /* A lone seed takes the single-seed sums, lighter per point. */
@@ -125,16 +124,17 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
                     const int64_t m = nd->end - s0 < cap ? nd->end - s0 : cap;
                     MS_FN(ms__group_sum_flat)(t, soa, groups->lo + nid * d,
                                               groups->hi + nid * d, groups->pts + s0 * d,
-                                              m, r2, gw, gx);
+                                              m, r2, &work);
                     for (int64_t i = 0; i < m; i++) {
                         const int64_t a = groups->index[s0 + i];
-                        W[a] = gw[i];
-                        for (int64_t j = 0; j < d; j++) WX[a * d + j] = gx[i * d + j];
+                        W[a] = work.W[i];
+                        for (int64_t j = 0; j < d; j++)
+                            WX[a * d + j] = work.WX[i * d + j];
                     }
                 }
                 ms_loop_tick(&loop, 0, &mine);
             }
-            ms_free(gw);
+            ms_free(space);
         }
         ms_tree_free_f64(groups);
         rounds++;

@@ -1,13 +1,12 @@
 /*
- * kdtree.c - instantiates the k-d tree (kdtree_impl.h) for float64 and
- * float32 data, and the suppression query the centre merge needs.
+ * tree_build.c - instantiates the tree's construction (tree_build_impl.h)
+ * for float64 and float32 data; the leaf-size policy (ms_leaf_size_hint)
+ * and the node count of a tree.
  */
 #include <math.h>
 #include <string.h>
 
-#include "ms_internal.h"
-#include "kdtree_decl.h"
-#include "subset_sums.h"
+#include "tree.h"
 
 /* Split selections over at least this many rows bracket the median
  * from a sample of an eighth of them, at most this many values, first. */
@@ -28,7 +27,7 @@
 #define MS_FEW_QUERIES_PER_POINT 64
 #define MS_FEW_QUERIES_LEAF_SIZE 256
 
-#define MS_IMPL "kdtree_impl.h"
+#define MS_IMPL "tree_build_impl.h"
 #include "ms_instantiate.h"
 
 int64_t ms_leaf_size_hint(int64_t n, int64_t d, int64_t n_queries, ms_kernel kernel,
@@ -80,27 +79,4 @@ int64_t ms__subtree_nodes(int64_t m, int64_t leaf_size)
     if (leaf_size < 1) leaf_size = 1;
     subtree_pair(m, leaf_size, &fm, &fm1);
     return fm;
-}
-
-void ms_tree_suppress_f64(const ms_tree_f64 *t, const double *q, double r2, int64_t after,
-                          unsigned char *alive)
-{
-    int64_t stack[MS_STACK_DEPTH];
-    int top = 0;
-    stack[top++] = 0;
-    while (top > 0) {
-        const int64_t nid = stack[--top];
-        double mn, mx;
-        box_dist_f64(t, nid, q, &mn, &mx);
-        if (mn > r2) continue;
-        const ms_node *nd = &t->nodes[nid];
-        if (nd->left < 0) {
-            for (int64_t i = nd->start; i < nd->end; i++)
-                if (t->index[i] > after && point_dist_f64(t, i, q) <= r2)
-                    alive[t->index[i]] = 0;
-        } else {
-            stack[top++] = nd->right;
-            stack[top++] = nd->left;
-        }
-    }
 }

@@ -1,0 +1,53 @@
+/*
+ * bounds.h - the one bound on distances between a point or a box and a
+ * box, on which every pruning decision of the core rests.
+ *
+ * Exactness.  A point's squared distance to a query is always computed as
+ * sum_j ((double)x_j - q_j)^2, in increasing j.  A box's nearest and
+ * farthest squared distances are computed with the same expression, term
+ * by term, on its faces.  Rounding is monotone, so these bounds bound every
+ * point distance as computed, not only as it would be in exact arithmetic:
+ * a node the bound puts inside a radius holds no point whose computed
+ * distance exceeds it, and one it puts outside none whose computed distance
+ * is within it.  Whole-node decisions therefore equal point-by-point ones,
+ * which is why the flat kernel takes exactly the points scikit-learn takes.
+ */
+#ifndef MS_BOUNDS_H
+#define MS_BOUNDS_H
+
+#include "ms_internal.h"
+
+/* Squared gaps on one axis, or summed over the axes. */
+typedef struct ms_gap {
+    double near2; /* nearest: every distance is at least this */
+    double far2;  /* farthest: every distance is at most this */
+} ms_gap;
+
+/* One axis: the nearest and farthest squared gaps between a point of
+ * [alo, ahi] and a point of [blo, bhi] (a point is the interval [x, x]). */
+MS_ALWAYS_INLINE ms_gap ms_gap_reach(double alo, double ahi, double blo, double bhi)
+{
+    const double b_above = blo - ahi, b_below = alo - bhi;
+    const double near = b_above > 0.0 ? b_above : (b_below > 0.0 ? b_below : 0.0);
+    const double up = bhi - alo, down = ahi - blo;
+    const double far = up > down ? up : down;
+    const ms_gap g = {near * near, far * far};
+    return g;
+}
+
+/* The point x (coordinates x[j * stride]) against the box [lo, hi]. */
+MS_ALWAYS_INLINE ms_gap ms_point_box_reach(const double *x, int64_t stride,
+                                           const double *lo, const double *hi,
+                                           const int64_t d)
+{
+    ms_gap r = {0.0, 0.0};
+    for (int64_t j = 0; j < d; j++) {
+        const double xj = x[j * stride];
+        const ms_gap g = ms_gap_reach(xj, xj, lo[j], hi[j]);
+        r.near2 += g.near2;
+        r.far2 += g.far2;
+    }
+    return r;
+}
+
+#endif /* MS_BOUNDS_H */
