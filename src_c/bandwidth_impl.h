@@ -12,65 +12,77 @@
  */
 
 #include "node_bounds_impl.h"
+#include "tree_walk_impl.h"
+
+typedef struct MS_FN(collect_query) {
+    MS_FN(at_point) at;
+    const double *soa;
+    double lo2, hi2;
+    double *out;
+    int64_t cap;
+    int64_t inside, shell;
+} MS_FN(collect_query);
+
+/* Leaf points are read from the column copy and measured in blocks on
+ * SIMD lanes, with the tree's distance arithmetic. */
+MS_ALWAYS_INLINE int MS_FN(collect_visit)(void *query, int64_t nid, ms_gap g, int64_t d)
+{
+    MS_FN(collect_query) *c = query;
+    const MS_TREE *t = c->at.t;
+    const double *q = c->at.q;
+    const double lo2 = c->lo2, hi2 = c->hi2;
+    const int64_t n = t->n, cap = c->cap;
+    if (g.near2 > hi2) return 0;
+    const ms_node *nd = &t->nodes[nid];
+    if (g.far2 <= lo2) {
+        c->inside += nd->end - nd->start;
+        return 0;
+    }
+    if (nd->left >= 0) return 1;
+    double *MS_RESTRICT out = c->out;
+    for (int64_t s0 = nd->start; s0 < nd->end; s0 += MS_SOA_BLOCK) {
+        const int64_t len = nd->end - s0 < MS_SOA_BLOCK ? nd->end - s0 : MS_SOA_BLOCK;
+        double r[MS_SOA_BLOCK];
+        for (int64_t i = 0; i < len; i++) r[i] = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double *MS_RESTRICT xj = c->soa + j * n + s0;
+            const double qj = q[j];
+            for (int64_t i = 0; i < len; i++) {
+                const double u = xj[i] - qj;
+                r[i] += u * u;
+            }
+        }
+        int64_t in_lo = 0, in_hi = 0;
+        for (int64_t i = 0; i < len; i++) {
+            in_lo += r[i] <= lo2;
+            in_hi += r[i] <= hi2;
+        }
+        c->inside += in_lo;
+        if (in_hi == in_lo) continue;
+        /* Compacted without branches: every value is written at the
+         * next free place (the spare last one once full). */
+        int64_t shell = c->shell;
+        for (int64_t i = 0; i < len; i++) {
+            out[shell < cap ? shell : cap] = r[i];
+            shell += (r[i] > lo2) & (r[i] <= hi2);
+        }
+        c->shell = shell;
+    }
+    return 0;
+}
 
 /* For the sphere pair lo2 < hi2 around q: *below counts the points within
  * lo2, and the squared distances in (lo2, hi2] go to out while they fit
- * (the count returned).  Leaf points are read from a copy of the points by
- * column (soa[j * n + i], tree order, as doubles) and measured in blocks
- * on SIMD lanes, with point_dist's arithmetic; out needs cap + 1
- * entries. */
-MS_ALWAYS_INLINE int64_t MS_FN(count_collect_soa_d)(
-    const MS_TREE *t, const double *MS_RESTRICT soa, const double *q, double lo2,
-    double hi2, double *MS_RESTRICT out, int64_t cap, int64_t *below, const int64_t d)
+ * (the count returned); out needs cap + 1 entries. */
+MS_ALWAYS_INLINE int64_t MS_FN(count_collect_soa_d)(const MS_TREE *t, const double *soa,
+                                                    const double *q, double lo2,
+                                                    double hi2, double *out, int64_t cap,
+                                                    int64_t *below, const int64_t d)
 {
-    int64_t stack[MS_STACK_DEPTH];
-    int top = 0;
-    int64_t inside = 0, shell = 0;
-    const int64_t n = t->n;
-    stack[top++] = 0;
-    while (top > 0) {
-        const int64_t nid = stack[--top];
-        const ms_gap g = MS_FN(node_reach)(t, nid, q, d);
-        if (g.near2 > hi2) continue;
-        const ms_node *nd = &t->nodes[nid];
-        if (g.far2 <= lo2) {
-            inside += nd->end - nd->start;
-            continue;
-        }
-        if (nd->left >= 0) {
-            stack[top++] = nd->right;
-            stack[top++] = nd->left;
-            continue;
-        }
-        for (int64_t s0 = nd->start; s0 < nd->end; s0 += MS_SOA_BLOCK) {
-            const int64_t len = nd->end - s0 < MS_SOA_BLOCK ? nd->end - s0 : MS_SOA_BLOCK;
-            double r[MS_SOA_BLOCK];
-            for (int64_t i = 0; i < len; i++) r[i] = 0.0;
-            for (int64_t j = 0; j < d; j++) {
-                const double *MS_RESTRICT xj = soa + j * n + s0;
-                const double qj = q[j];
-                for (int64_t i = 0; i < len; i++) {
-                    const double u = xj[i] - qj;
-                    r[i] += u * u;
-                }
-            }
-            int64_t in_lo = 0, in_hi = 0;
-            for (int64_t i = 0; i < len; i++) {
-                in_lo += r[i] <= lo2;
-                in_hi += r[i] <= hi2;
-            }
-            inside += in_lo;
-            if (in_hi == in_lo) continue;
-            /* Compacted without branches: every value is written at the
-             * next free place (the spare last one once full). */
-            for (int64_t i = 0; i < len; i++) {
-                out[shell < cap ? shell : cap] = r[i];
-                shell += (r[i] > lo2) & (r[i] <= hi2);
-            }
-        }
-    }
-    *below = inside;
-    return shell;
+    MS_FN(collect_query) c = {{t, q}, soa, lo2, hi2, out, cap, 0, 0};
+    MS_FN(tree_walk)(t, &c, MS_FN(point_reach), MS_FN(collect_visit), 0, d);
+    *below = c.inside;
+    return c.shell;
 }
 
 MS_SIMD_CLONES static int64_t

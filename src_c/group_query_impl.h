@@ -11,9 +11,24 @@
  */
 
 #include "node_bounds_impl.h"
+#include "tree_walk_impl.h"
+
+/* A group query's state while it walks the tree, up to MS_SOA_MAX_D
+ * features (group_blocks_impl.h); screen is the block steps' own. */
+typedef struct MS_FN(blocks_query) {
+    MS_FN(at_box) at;
+    const double *soa;
+    int64_t m;
+    double r2;
+    const double *cols;
+    double *acc;
+    double shared_w, *shared_x;
+    const void *screen;
+} MS_FN(blocks_query);
 
 #define MS_BLOCKS_FN MS_FN(group_blocks)
 #define MS_BLOCKS_FN_D MS_FN(group_blocks_d)
+#define MS_BLOCKS_VISIT MS_FN(group_blocks_visit)
 #define MS_BLOCK_OP(step) step
 #define MS_BLOCK_SCREEN ms_no_screen
 #define MS_BLOCKS_TARGET MS_SIMD_CLONES
@@ -22,6 +37,7 @@
 #ifdef MS_AVX2_TARGET
 #define MS_BLOCKS_FN MS_FN(group_blocks_avx2)
 #define MS_BLOCKS_FN_D MS_FN(group_blocks_avx2_d)
+#define MS_BLOCKS_VISIT MS_FN(group_blocks_avx2_visit)
 #define MS_BLOCK_OP(step) step##_avx2
 #define MS_BLOCK_SCREEN ms_seed_screen
 #define MS_BLOCKS_TARGET MS_AVX2_TARGET
@@ -32,69 +48,80 @@
  * the group box, and each undecided point seed by seed, one pass per
  * feature over the seeds' columns (on SIMD lanes; each seed's sums keep
  * their order).  The seeds' own sums go to W and, by column, to cx. */
+typedef struct MS_FN(points_query) {
+    MS_FN(at_box) at;
+    int64_t m;
+    double r2;
+    const double *cols;
+    double *W, *cx;
+    double shared_w, *shared_x;
+} MS_FN(points_query);
+
+MS_ALWAYS_INLINE int MS_FN(points_visit)(void *query, int64_t nid, ms_gap g, int64_t d)
+{
+    MS_FN(points_query) *pq = query;
+    const MS_TREE *t = pq->at.t;
+    const double *glo = pq->at.glo, *ghi = pq->at.ghi, *cols = pq->cols;
+    const double r2 = pq->r2;
+    const int64_t m = pq->m;
+    double *shared_x = pq->shared_x;
+    if (g.near2 > r2) return 0;
+    if (g.far2 <= r2) {
+        const double *s = t->wx + nid * d;
+        pq->shared_w += t->wsum[nid];
+        for (int64_t j = 0; j < d; j++) shared_x[j] += s[j];
+        return 0;
+    }
+    const ms_node *nd = &t->nodes[nid];
+    if (nd->left >= 0) return 1;
+    const MS_T *p = t->pts + nd->start * d;
+    for (int64_t i = nd->start; i < nd->end; i++, p += d) {
+        const double wi = t->weights ? t->weights[i] : 1.0;
+        double near2 = 0.0, far2 = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double x = (double)p[j];
+            const ms_gap gj = ms_gap_reach(x, x, glo[j], ghi[j]);
+            near2 += gj.near2;
+            far2 += gj.far2;
+        }
+        if (near2 > r2) continue;
+        if (far2 <= r2) {
+            pq->shared_w += wi;
+            for (int64_t j = 0; j < d; j++) shared_x[j] += wi * (double)p[j];
+            continue;
+        }
+        double r[MS_GROUP_MAX];
+        for (int64_t k = 0; k < m; k++) r[k] = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double pj = (double)p[j];
+            const double *sj = cols + j * m;
+            for (int64_t k = 0; k < m; k++) {
+                const double u = pj - sj[k];
+                r[k] += u * u;
+            }
+        }
+        for (int64_t k = 0; k < m; k++) {
+            const double wk = r[k] <= r2 ? wi : 0.0;
+            pq->W[k] += wk;
+            r[k] = wk;
+        }
+        for (int64_t j = 0; j < d; j++) {
+            const double pj = (double)p[j];
+            double *xj = pq->cx + j * m;
+            for (int64_t k = 0; k < m; k++) xj[k] += r[k] * pj;
+        }
+    }
+    return 0;
+}
+
 MS_SIMD_CLONES static void MS_FN(group_points)(const MS_TREE *t, const double *glo,
                                                const double *ghi, int64_t m, double r2,
                                                const double *cols, double *W, double *cx,
                                                double *shared_w, double *shared_x)
 {
-    const int64_t d = t->d;
-    int64_t stack[MS_STACK_DEPTH];
-    int top = 0;
-    stack[top++] = 0;
-    while (top > 0) {
-        const int64_t nid = stack[--top];
-        const ms_gap g = MS_FN(node_box_reach)(t, nid, glo, ghi, d);
-        if (g.near2 > r2) continue;
-        if (g.far2 <= r2) {
-            const double *s = t->wx + nid * d;
-            *shared_w += t->wsum[nid];
-            for (int64_t j = 0; j < d; j++) shared_x[j] += s[j];
-            continue;
-        }
-        const ms_node *nd = &t->nodes[nid];
-        if (nd->left >= 0) {
-            stack[top++] = nd->right;
-            stack[top++] = nd->left;
-            continue;
-        }
-        const MS_T *p = t->pts + nd->start * d;
-        for (int64_t i = nd->start; i < nd->end; i++, p += d) {
-            const double wi = t->weights ? t->weights[i] : 1.0;
-            double near2 = 0.0, far2 = 0.0;
-            for (int64_t j = 0; j < d; j++) {
-                const double x = (double)p[j];
-                const ms_gap gj = ms_gap_reach(x, x, glo[j], ghi[j]);
-                near2 += gj.near2;
-                far2 += gj.far2;
-            }
-            if (near2 > r2) continue;
-            if (far2 <= r2) {
-                *shared_w += wi;
-                for (int64_t j = 0; j < d; j++) shared_x[j] += wi * (double)p[j];
-                continue;
-            }
-            double r[MS_GROUP_MAX];
-            for (int64_t k = 0; k < m; k++) r[k] = 0.0;
-            for (int64_t j = 0; j < d; j++) {
-                const double pj = (double)p[j];
-                const double *sj = cols + j * m;
-                for (int64_t k = 0; k < m; k++) {
-                    const double u = pj - sj[k];
-                    r[k] += u * u;
-                }
-            }
-            for (int64_t k = 0; k < m; k++) {
-                const double wk = r[k] <= r2 ? wi : 0.0;
-                W[k] += wk;
-                r[k] = wk;
-            }
-            for (int64_t j = 0; j < d; j++) {
-                const double pj = (double)p[j];
-                double *xj = cx + j * m;
-                for (int64_t k = 0; k < m; k++) xj[k] += r[k] * pj;
-            }
-        }
-    }
+    MS_FN(points_query) pq = {{t, glo, ghi}, m, r2, cols, W, cx, *shared_w, shared_x};
+    MS_FN(tree_walk)(t, &pq, MS_FN(box_reach), MS_FN(points_visit), 0, t->d);
+    *shared_w = pq.shared_w;
 }
 
 void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *soa, const double *glo,

@@ -33,3 +33,27 @@ MS_ALWAYS_INLINE ms_gap MS_FN(node_box_reach)(const MS_TREE *t, int64_t nid,
     }
     return r;
 }
+
+/* The walks' reach functions (tree_walk_impl.h): a query at a point starts
+ * with an at_point, one with a seed group's box with an at_box. */
+typedef struct MS_FN(at_point) {
+    const MS_TREE *t;
+    const double *q;
+} MS_FN(at_point);
+
+MS_ALWAYS_INLINE ms_gap MS_FN(point_reach)(void *query, int64_t nid, int64_t d)
+{
+    const MS_FN(at_point) *at = query;
+    return MS_FN(node_reach)(at->t, nid, at->q, d);
+}
+
+typedef struct MS_FN(at_box) {
+    const MS_TREE *t;
+    const double *glo, *ghi;
+} MS_FN(at_box);
+
+MS_ALWAYS_INLINE ms_gap MS_FN(box_reach)(void *query, int64_t nid, int64_t d)
+{
+    const MS_FN(at_box) *at = query;
+    return MS_FN(node_box_reach)(at->t, nid, at->glo, at->ghi, d);
+}

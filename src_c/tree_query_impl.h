@@ -12,18 +12,6 @@
 #include "node_bounds_impl.h"
 #include "tree_walk_impl.h"
 
-/* What every point query starts with; the bound is the same for all. */
-typedef struct MS_FN(at_point) {
-    const MS_TREE *t;
-    const double *q;
-} MS_FN(at_point);
-
-MS_ALWAYS_INLINE ms_gap MS_FN(point_reach)(void *query, int64_t nid, int64_t d)
-{
-    const MS_FN(at_point) *at = query;
-    return MS_FN(node_reach)(at->t, nid, at->q, d);
-}
-
 /* Squared distance from tree point i to q, the expression the bounds
  * follow. */
 MS_ALWAYS_INLINE double MS_FN(point_dist)(const MS_TREE *t, int64_t i,
