@@ -17,7 +17,8 @@ noise: their interquartile range, and in how many rounds head was the
 slower. A case is marked ``slower`` when head took more than 1% longer in
 over three quarters of the rounds (the lower quartile of the ratios is
 above 1.01), ``faster`` in the mirror case, else ``~``: within noise
-(``?`` with fewer than 3 rounds).
+(``?`` with fewer than 5 rounds). The verdict is a screen: rerun a case
+marked ``slower`` with more rounds, on a quieter machine.
 
 Examples::
 
@@ -66,7 +67,7 @@ CASES = {
 WARM_ROWS = 500
 IMAGE_HS, IMAGE_HR = 6, 4.5
 TOLERANCE = 0.01  # differences of a ratio below this are not called
-MIN_ROUNDS = 3  # fewer rounds give no verdict ("?")
+MIN_ROUNDS = 5  # fewer rounds give no verdict ("?")
 
 
 # --------------------------------------------------------------------------
@@ -188,9 +189,9 @@ def tree_of(rev):
         return git("write-tree", env=env)
 
 
-def build(rev, cache, rebuild, log):
-    """Folder holding the built package of `rev`, built unless cached."""
-    tree = tree_of(rev)
+def build(rev, tree, cache, rebuild, log):
+    """Folder holding the built package of `rev` (git tree `tree`), built
+    unless cached."""
     tag = f"{tree[:16]}-{sys.implementation.cache_tag}"
     # the build's own switches change the binary: keep one build per setting
     flags = [os.environ.get(k, "") for k in ("MEANSHIFT_FAST_OPENMP", "CC", "CFLAGS")]
@@ -383,17 +384,23 @@ def main(argv=None):
     t_start = time.perf_counter()
     sides = {"base": args.base, "head": args.head}
     args.cache.mkdir(parents=True, exist_ok=True)
+    trees = {s: tree_of(rev) for s, rev in sides.items()}
+    if trees["base"] == trees["head"]:
+        # one build: two builds into the same folder at once would collide
+        log("base and head have the same source: timing one build against itself")
+        sides = {"base": args.base}
     with ThreadPoolExecutor(2) as pool:
         futures = {
-            s: pool.submit(build, rev, args.cache, args.rebuild, log)
+            s: pool.submit(build, rev, trees[s], args.cache, args.rebuild, log)
             for s, rev in sides.items()
         }
         folders = {s: f.result() for s, f in futures.items()}
-    if folders["base"] == folders["head"]:
-        log("base and head have the same source: timing it against itself")
+    folders.setdefault("head", folders["base"])
+    sides = {"base": args.base, "head": args.head}
 
     times = {s: {c: [] for c in args.cases} for s in sides}
     errors = {}
+    loads = []  # 1-minute load average after each round
     with tempfile.TemporaryDirectory(prefix="meanshift_fast_ab_data_") as tmp:
         specs = write_data(args.cases, Path(tmp))
         for r in range(args.rounds):
@@ -414,6 +421,8 @@ def main(argv=None):
                     errors[case] = f"{s}: {exc}"
                     log(f"{case}: {errors[case]}")
             elapsed = time.perf_counter() - t_start
+            if hasattr(os, "getloadavg"):
+                loads.append(os.getloadavg()[0])
             log(f"round {r + 1}/{args.rounds} done, {elapsed:.0f}s")
 
     rows = [
@@ -433,6 +442,12 @@ def main(argv=None):
     print(render(rows))
     for case, msg in errors.items():
         print(f"{case}: error: {msg}")
+    ncpu = os.cpu_count() or 1
+    if loads and max(loads) > ncpu + 0.5:
+        print(
+            f"\nWARNING: 1-minute load average up to {max(loads):.1f} on {ncpu} "
+            "CPUs after the rounds: other work ran alongside, the times are noisy"
+        )
     print(f"\ntotal wall time {time.perf_counter() - t_start:.0f}s")
     if args.json:
         doc = {
@@ -448,6 +463,7 @@ def main(argv=None):
                 for s, per in times.items()
             },
             "errors": errors,
+            "load1_after_rounds": loads,
         }
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(doc, indent=2) + "\n")
