@@ -11,14 +11,15 @@ slow drifts of the machine's load hit both sides alike.
 Within one interpreter a call is repeated (``--min-time``, ``--max-runs``)
 and the fastest of those runs is that side's time for the round: the run
 least disturbed by other load. Per case the table gives the median of
-each side's times over the rounds, their ratio head/base, and the spread
-of the per-round ratios (head and base timed next to each other) as the
-noise: their interquartile range, and in how many rounds head was the
-slower. A case is marked ``slower`` when head took more than 1% longer in
-over three quarters of the rounds (the lower quartile of the ratios is
-above 1.01), ``faster`` in the mirror case, else ``~``: within noise
-(``?`` with fewer than 5 rounds). The verdict is a screen: rerun a case
-marked ``slower`` with more rounds, on a quieter machine.
+each side's times over the rounds; head/base, the median of the per-round
+ratios (head and base timed next to each other, so a change of load
+between rounds cancels out); their interquartile range as the noise; and
+in how many rounds head was the slower. A case is marked ``slower`` when
+head took more than 1% longer in over three quarters of the rounds (the
+lower quartile of the ratios is above 1.01), ``faster`` in the mirror
+case, else ``~``: within noise (``?`` with fewer than 5 rounds). The
+verdict is a screen: rerun a case marked ``slower`` with more rounds, on
+a quieter machine.
 
 Examples::
 
@@ -269,7 +270,8 @@ def summarise(name, base_t, head_t):
         "case": name,
         "base_median_s": b,
         "head_median_s": h,
-        "ratio": h / b,
+        "ratio": statistics.median(ratios),
+        "ratio_of_medians": h / b,
         "ratio_q25": lo,
         "ratio_q75": hi,
         "rounds_head_slower": sum(r > 1 for r in ratios),
