@@ -117,10 +117,11 @@ def worker(spec):
 
     run(X[:32, :32] if X.ndim == 3 else X[:WARM_ROWS])
     times, total = [], 0.0
+    clock = time.process_time if spec["clock"] == "cpu" else time.perf_counter
     while not times or (total < spec["min_time"] and len(times) < spec["max_runs"]):
-        t0 = time.perf_counter()
+        t0 = clock()
         run(X)
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
         total += times[-1]
     return {"times": times, "file": mf.__file__}
 
@@ -346,6 +347,13 @@ def parse_args(argv=None):
     )
     p.add_argument("--max-runs", type=int, default=10, help="at most this many")
     p.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall time, or the process's CPU time (less disturbed by other load "
+        "when n_jobs=1; with more threads it sums them)",
+    )
+    p.add_argument(
         "--cache",
         type=Path,
         default=Path(tempfile.gettempdir()) / "meanshift_fast_ab",
@@ -415,6 +423,7 @@ def main(argv=None):
                     n_jobs=args.n_jobs,
                     min_time=args.min_time,
                     max_runs=args.max_runs,
+                    clock=args.clock,
                 )
                 try:
                     for s in order:
@@ -439,6 +448,7 @@ def main(argv=None):
     print(
         f"\nbase {args.base} ({folders['base'].name}) | head {args.head} "
         f"({folders['head'].name}) | {args.rounds} rounds | n_jobs={args.n_jobs} | "
+        f"{args.clock} time | "
         f"median of each side; per-round ratios head/base"
     )
     print(render(rows))
@@ -457,7 +467,8 @@ def main(argv=None):
             "head": args.head,
             "builds": {s: str(f) for s, f in folders.items()},
             "config": {
-                k: vars(args)[k] for k in ("rounds", "n_jobs", "min_time", "max_runs")
+                k: vars(args)[k]
+                for k in ("rounds", "n_jobs", "min_time", "max_runs", "clock")
             },
             "rows": rows,
             "times": {
