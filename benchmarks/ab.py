@@ -15,11 +15,12 @@ each side's times over the rounds; head/base, the median of the per-round
 ratios (head and base timed next to each other, so a change of load
 between rounds cancels out); their interquartile range as the noise; and
 in how many rounds head was the slower. A case is marked ``slower`` when
-head took more than 1% longer in over three quarters of the rounds (the
-lower quartile of the ratios is above 1.01), ``faster`` in the mirror
-case, else ``~``: within noise (``?`` with fewer than 5 rounds). The
-verdict is a screen: rerun a case marked ``slower`` with more rounds, on
-a quieter machine.
+head/base is above 1.01 and head was the slower in so many rounds that a
+sign test puts the chance of it, were neither side faster, under 5% (5 of
+5 rounds, 7 of 7, 8 of 9, 12 of 15); ``faster`` in the mirror case; else ``~``,
+within noise (``?``: fewer than 5 rounds, no verdict possible). The
+verdict is a screen, and a busy machine can still fool it: rerun a case
+marked ``slower`` alone with more rounds, on a quieter machine.
 
 Examples::
 
@@ -38,6 +39,7 @@ import argparse
 import hashlib
 import io
 import json
+import math
 import os
 import shutil
 import statistics
@@ -68,7 +70,8 @@ CASES = {
 WARM_ROWS = 500
 IMAGE_HS, IMAGE_HR = 6, 4.5
 TOLERANCE = 0.01  # differences of a ratio below this are not called
-MIN_ROUNDS = 5  # fewer rounds give no verdict ("?")
+SIGNIFICANCE = 0.05  # of the sign test on the rounds
+MIN_ROUNDS = 5  # fewer rounds cannot reach it: no verdict ("?")
 
 
 # --------------------------------------------------------------------------
@@ -260,22 +263,32 @@ def quartiles(xs):
     return q[0], q[2]
 
 
+def sign_p(k, n):
+    """Chance of k or more of n rounds going one way if neither side is faster."""
+    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2**n
+
+
 def summarise(name, base_t, head_t):
     ratios = [h / b for b, h in zip(base_t, head_t, strict=True)]
     b, h = statistics.median(base_t), statistics.median(head_t)
     lo, hi = quartiles(ratios)
-    verdict = (
-        "slower" if lo > 1 + TOLERANCE else "faster" if hi < 1 - TOLERANCE else "~"
-    )
+    slower = sum(r > 1 for r in ratios)
+    faster = sum(r < 1 for r in ratios)
+    ratio = statistics.median(ratios)
+    verdict = "?" if len(ratios) < MIN_ROUNDS else "~"
+    if ratio > 1 + TOLERANCE and sign_p(slower, len(ratios)) < SIGNIFICANCE:
+        verdict = "slower"
+    elif ratio < 1 - TOLERANCE and sign_p(faster, len(ratios)) < SIGNIFICANCE:
+        verdict = "faster"
     return {
         "case": name,
         "base_median_s": b,
         "head_median_s": h,
-        "ratio": statistics.median(ratios),
+        "ratio": ratio,
         "ratio_of_medians": h / b,
         "ratio_q25": lo,
         "ratio_q75": hi,
-        "rounds_head_slower": sum(r > 1 for r in ratios),
+        "rounds_head_slower": slower,
         "rounds": len(ratios),
         "ratios": ratios,
         "verdict": verdict,
