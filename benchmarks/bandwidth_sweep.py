@@ -19,23 +19,13 @@ independent fits / sweep, and checks that the sweep's rows are the fits::
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
+from runner import median_timed as timed
 from sklearn.datasets import make_blobs
 
 from meanshift_fast import MeanShift, bandwidth_sweep
 from meanshift_fast._threads import effective_n_threads
-
-
-def timed(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def main(argv=None):

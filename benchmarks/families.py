@@ -131,7 +131,7 @@ class Family:
     ratio: float  # bandwidth / spread
     held_out: bool = False
     what: str = ""
-    # scikit-learn takes about a minute on its bin-seeded fit: only with --all
+    # scikit-learn's bin-seeded fit is slow on these (README): only with --all
     heavy: bool = False
 
 

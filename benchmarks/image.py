@@ -23,9 +23,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
+from runner import median_timed as timed
 
 from meanshift_fast.image import mean_shift_filter, segment
 
@@ -66,15 +66,6 @@ def photos():
         "coffee": square(data.coffee()),
         "chelsea": square(data.chelsea()),
     }
-
-
-def timed(fn, repeats):
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def edison(python, img, level, repeats, tmp):

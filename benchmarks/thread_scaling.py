@@ -16,11 +16,10 @@ import json
 import os
 import platform
 import resource
-import statistics
 import sys
-import time
 
 import numpy as np
+from runner import median_timed as timed
 
 import meanshift_fast as mf
 
@@ -42,15 +41,6 @@ def result_digest(ms):
     h.update(np.ascontiguousarray(ms.labels_).tobytes())
     h.update(str(ms.n_iter_).encode())
     return h.hexdigest()[:16]
-
-
-def timed(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def main(argv=None):
