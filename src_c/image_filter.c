@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ms_internal.h"
+#include "parallel.h"
 
 /* Pixels measured side by side along a row: the sums are kept in this
  * many partial sums (lane l takes the pixels x0 + l, x0 + l + LANES, ...)
@@ -352,7 +352,7 @@ static void window_sums(const image_ctx *g, const double *st, double *out,
         window_sums_flat(g, st, out, scratch);
 }
 
-/* Per-thread buffers. */
+/* Per-thread buffers, carved from one block of scratch. */
 typedef struct worker {
     state_table table;
     double *cur;    /* 3 + c: the state */
@@ -421,35 +421,30 @@ static void filter_pixel(const image_ctx *g, worker *wk, int64_t i, double *out)
             table_put(&wk->table, wk->path + s * klen, out, c, it - wk->steps[s]);
 }
 
-static void worker_free(worker *wk)
-{
-    ms_free(wk->table.slots);
-    ms_free(wk->cur);
-    ms_free(wk->path);
-    ms_free(wk->steps);
-}
-
-static int worker_init(worker *wk, ms_runtime *rt, const image_ctx *g, int64_t cap)
+/* Doubles in a worker's block, for a table of cap slots. */
+static size_t worker_len(const image_ctx *g, int64_t cap)
 {
     const int64_t c = g->c, klen = 3 + c;
-    memset(wk, 0, sizeof *wk);
+    /* table, then cur, sums and the scratch partial sums, then the path
+     * and its steps (int64_t, as wide as a double) */
+    return (size_t)(cap * (klen + c + 1) + klen + 4 + c + (2 + c) * LANES +
+                    PATH_STATES * klen + PATH_STATES);
+}
+
+static void worker_init(worker *wk, double *block, const image_ctx *g, int64_t cap)
+{
+    const int64_t c = g->c, klen = 3 + c;
     wk->table.cap = cap;
     wk->table.key_len = klen;
     wk->table.stride = klen + c + 1;
-    wk->table.slots = ms_alloc(rt, (size_t)(cap * wk->table.stride), sizeof(double));
-    /* cur, sums, then the scratch partial sums */
-    wk->cur = ms_alloc(rt, (size_t)(klen + 4 + c + (2 + c) * LANES), sizeof(double));
-    wk->path = ms_alloc(rt, (size_t)(PATH_STATES * klen), sizeof(double));
-    wk->steps = ms_alloc(rt, PATH_STATES, sizeof(int64_t));
-    if (!wk->table.slots || !wk->cur || !wk->path || !wk->steps) {
-        worker_free(wk);
-        return 0;
-    }
+    wk->table.slots = block;
+    wk->cur = wk->table.slots + cap * wk->table.stride;
     wk->sums = wk->cur + klen;
     wk->scratch = wk->sums + 4 + c;
+    wk->path = wk->scratch + (2 + c) * LANES;
+    wk->steps = (int64_t *)(wk->path + PATH_STATES * klen);
     for (int64_t s = 0; s < cap; s++)
         wk->table.slots[s * wk->table.stride + klen + c] = -1.0;
-    return 1;
 }
 
 ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t nx,
@@ -513,44 +508,33 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     int64_t chunk = rows / (16 * (int64_t)n_threads);
     if (chunk < 1) chunk = 1;
     const int64_t n_chunks = (rows + chunk - 1) / chunk;
-    int failed = 0;
-    volatile int stop = 0;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads)
-#endif
+    ms_loop loop;
+    /* Progress counts rows, and the master thread reports after each of
+     * its tiles: a chunk of rows can take long on a wide image. */
+    ms_loop_init(&loop, &rt, rows, 1);
+    MS_OMP(parallel num_threads(n_threads))
     {
-        worker wk;
-        const int ok = worker_init(&wk, &rt, &g, cap);
-        if (!ok) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            failed = 1;
-        }
-#ifdef _OPENMP
-        const int master = omp_get_thread_num() == 0;
-#pragma omp for schedule(dynamic, 1)
-#else
-        const int master = 1;
-#endif
+        double *block = ms_loop_scratch(&loop, worker_len(&g, cap), sizeof(double));
+        worker wk = {0};
+        if (block != NULL) worker_init(&wk, block, &g, cap);
+        int64_t mine = 0;
+        MS_OMP(for schedule(dynamic, 1))
         for (int64_t b = 0; b < n_chunks; b++) {
-            if (!ok || stop) continue;
-            const int64_t r1 = (b + 1) * chunk < rows ? (b + 1) * chunk : rows;
+            if (ms_loop_halted(&loop, block)) continue;
+            const int64_t r0 = b * chunk, r1 = r0 + chunk < rows ? r0 + chunk : rows;
             /* Tiles of TILE columns: a pixel's neighbours in the rows
              * above are then still in the thread's table. */
-            for (int64_t t0 = 0; t0 < nx && !stop; t0 += TILE) {
+            for (int64_t t0 = 0; t0 < nx && !ms_loop_halted(&loop, block); t0 += TILE) {
                 const int64_t t1 = t0 + TILE < nx ? t0 + TILE : nx;
-                for (int64_t r = b * chunk; r < r1; r++)
+                for (int64_t r = r0; r < r1; r++)
                     for (int64_t i = r * nx + t0; i < r * nx + t1; i++)
                         filter_pixel(&g, &wk, i, out + i * c);
-                if (master && ms_report_progress(cfg, t1 == nx ? r1 : b * chunk, rows))
-                    stop = 1;
+                /* the chunk's rows count once their last tile is done */
+                ms_loop_tick(&loop, t1 == nx ? r1 - r0 : 0, &mine);
             }
         }
-        if (ok) worker_free(&wk);
+        ms_free(block);
     }
     ms_free(planes);
-    if (failed) return MS_ERR_NOMEM;
-    if (stop) return MS_ERR_INTERRUPTED;
-    return MS_OK;
+    return ms_loop_status(&loop);
 }
