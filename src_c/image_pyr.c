@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "meanshift.h"
-#include "ms_internal.h"
+#include "parallel.h"
 
 /* OpenCV's limits: at most 8 levels below the image, 1..100 steps. */
 #define PYR_MAX_LEVEL 8
@@ -516,55 +516,42 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
     const double side = 2.0 * (double)sp->sp + 1.0;
     int n_threads = ms_num_threads(rt->cfg);
     if ((double)n_pixels * side * side < PYR_SMALL_WORK) n_threads = 1;
-    volatile int stop = 0;
-    int failed = 0;
-    int64_t done = *rows_done;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads) if (n_threads > 1)
-#endif
+    ms_loop loop;
+    ms_loop_init(&loop, rt, rows_total, 1);
+    loop.done = *rows_done; /* the count runs on from the coarser levels */
+    /* per thread, on a finer level: pyrUp's expanded rows, then one row of
+     * the mask */
+    const int64_t up_len = coarse ? 3 * 2 * coarse->w * 3 : 0;
+    MS_OMP(parallel num_threads(n_threads) if (n_threads > 1))
     {
-        /* per thread: pyrUp's expanded rows and one row of the mask */
         int32_t *up = NULL;
         uint8_t *mrow = NULL;
         if (coarse) {
-            up = ms_alloc(rt, (size_t)(3 * 2 * coarse->w * 3), sizeof(int32_t));
-            mrow = ms_alloc(rt, (size_t)w, 1);
-            if (up == NULL || mrow == NULL) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-                failed = 1;
-            }
+            up = ms_loop_scratch(&loop, (size_t)(up_len + (w + 3) / 4), sizeof(int32_t));
+            if (up != NULL) mrow = (uint8_t *)(up + up_len);
         }
-#ifdef _OPENMP
-        const int master = omp_get_thread_num() == 0;
-#pragma omp for schedule(dynamic, 1)
-#else
-        const int master = 1;
-#endif
+        /* the coarsest level needs no scratch */
+        const void *scratch = coarse ? (const void *)up : (const void *)lv;
+        int64_t mine = 0;
+        MS_OMP(for schedule(dynamic, 1))
         for (int64_t y = 0; y < h; y++) {
-            if (stop || failed) continue;
+            if (ms_loop_halted(&loop, scratch)) continue;
             if (coarse) {
                 pyr_up_out_row(coarse->dst, coarse->h, coarse->w, y, lv->dst, w, up);
                 dilated_row(marks, h, w, y, mrow);
             }
-            filter_row(&pl, y, lv->src + y * w * 3, coarse ? mrow : NULL, sp,
-                       lv->dst + y * w * 3);
-#ifdef _OPENMP
-#pragma omp atomic
-#endif
-            done++;
-            if (master && ms_report_progress(rt->cfg, done, rows_total)) stop = 1;
+            filter_row(&pl, y, lv->src + y * w * 3, mrow, sp, lv->dst + y * w * 3);
+            ms_loop_tick(&loop, 1, &mine);
         }
         ms_free(up);
-        ms_free(mrow);
     }
     ms_free(planes);
-    *rows_done = done;
-    if (failed) return MS_ERR_NOMEM;
+    *rows_done = loop.done;
+    const ms_status st = ms_loop_status(&loop);
+    if (st != MS_OK) return st;
     /* The master thread may have had no row to report after: ask once
      * more, so that every level gives the callback a chance to stop. */
-    if (stop || ms_report_progress(rt->cfg, done, rows_total)) return MS_ERR_INTERRUPTED;
+    if (ms_report_progress(rt->cfg, loop.done, rows_total)) return MS_ERR_INTERRUPTED;
     return MS_OK;
 }
 
