@@ -33,6 +33,8 @@ C_SOURCES = [
     "image_filter.c",
     "image_segment.c",
     "image_pyr.c",
+    "image_pyr_levels.c",
+    "image_pyr_steps.c",
 ]
 
 OPENMP_TEST = r"""
