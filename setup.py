@@ -33,8 +33,12 @@ C_SOURCES = [
     "bins.c",
     "select.c",
     "image_filter.c",
+    "image_filter_table.c",
+    "image_filter_window.c",
     "image_segment.c",
     "image_pyr.c",
+    "image_pyr_levels.c",
+    "image_pyr_steps.c",
 ]
 
 OPENMP_TEST = r"""

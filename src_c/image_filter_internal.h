@@ -1,0 +1,60 @@
+/*
+ * image_filter_internal.h - what the files of the exact image filter
+ * share: the filter's constants (image_ctx), the window sums
+ * (image_filter_window.c) and the table of visited states
+ * (image_filter_table.c) that the driver (image_filter.c) calls.
+ */
+#ifndef MS_IMAGE_FILTER_INTERNAL_H
+#define MS_IMAGE_FILTER_INTERNAL_H
+
+#include <stdint.h>
+
+#include "ms_internal.h"
+
+/* Pixels measured side by side along a row: the sums are kept in this
+ * many partial sums (lane l takes the pixels x0 + l, x0 + l + LANES, ...)
+ * and added in a fixed order, which the compiler can run on SIMD lanes
+ * without reordering any addition. */
+#define LANES 4
+
+typedef struct image_ctx {
+    /* c planes of n + LANES doubles: channel k of pixel i at k * stride + i;
+     * the padding lets a row's last lanes read past its end */
+    const double *planes;
+    int64_t stride;
+    /* groups of LANES pixels scanned per row of a window: the same count
+     * for every row, so that the loop's exit is predictable; pixels outside
+     * the disk weigh nothing */
+    int64_t chunks;
+    int64_t nz, ny, nx, c, n;
+    int kernel;
+    double hs, hr;       /* radii */
+    double hs2, hr2;     /* ms_radius_sq of the radii: inclusive tests */
+    double hs_sq, hr_sq; /* hs * hs, hr * hr: kernel normalisation */
+    int64_t max_iter;
+    double tol2;
+} image_ctx;
+
+/* State of a path: position (z, y, x) then colour. */
+typedef struct state_table {
+    double *slots; /* cap slots of `stride` doubles: key, colour, steps */
+    int64_t cap, key_len, stride;
+} state_table;
+
+/* The kernel-weighted sums over the window at state st = (z, y, x,
+ * colour): out receives the total weight, then the weighted sums of z, y,
+ * x and of every channel (4 + c doubles); scratch holds c * LANES. */
+void ms__image_window_sums(const image_ctx *g, const double *st, double *out,
+                           double *scratch);
+
+/* A table of cap slots (a power of two) over slots (cap * (key_len +
+ * colour_len + 1) doubles), all empty. */
+void ms__state_table_init(state_table *t, double *slots, int64_t cap, int64_t key_len,
+                          int64_t colour_len);
+/* The slot holding exactly this key (bit for bit), or NULL: its colour
+ * follows the key, then the steps from the key to the path's end. */
+const double *ms__state_table_find(const state_table *t, const double *key);
+void ms__state_table_put(state_table *t, const double *key, const double *colour,
+                         int64_t colour_len, int64_t steps);
+
+#endif /* MS_IMAGE_FILTER_INTERNAL_H */
