@@ -187,15 +187,14 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     # The seeds' arithmetic follows the reference's numpy expressions, so
     # that they have the same values and precision.  float64 rows (any
     # positive bin size then divides in float64) are binned by the core;
-    # other cases round here and hand the core the cells.
+    # other cases round here and hand the core the cells.  Either way the
+    # core returns the kept cells, -0.0 as 0.0.
     if arr.dtype == np.float64 and np.ndim(bin_size) == 0 and bin_size > 0:
-        first, _ = _core.bin_cells(arr, weights, float(bin_size), float(min_bin_freq))
-        cells = np.round(arr[first] / bin_size)
+        binned, size = arr, float(bin_size)
     else:
-        binned = np.round(arr / bin_size)
-        first, _ = _core.bin_cells(binned, weights, 0.0, float(min_bin_freq))
-        cells = binned[first]
-    bin_seeds = np.array(cells + 0.0, dtype=np.float32)  # + 0.0: no -0.0
+        binned, size = np.round(arr / bin_size), 0.0
+    cells, _, _ = _core.bin_cells(binned, weights, size, float(min_bin_freq))
+    bin_seeds = np.array(cells, dtype=np.float32)
     if len(bin_seeds) == 0:
         bin_seeds = bin_seeds.reshape(0)  # the reference's shape for no seeds
     if len(bin_seeds) == len(arr):
