@@ -85,6 +85,55 @@ def _estimate(X, quantile, n_threads, progress=None):
     return np.float64(units.from_core(np.float64(total / n), np.float64))
 
 
+def resolve_bandwidth(bandwidth, X, w, kernel, n_jobs, owner):
+    """The bandwidth a fit uses, the units the core computes in, and the
+    bandwidth h in those units.
+
+    ``bandwidth`` is the validated parameter: None estimates it on all
+    samples, "auto" chooses it with select_bandwidth's method, a rule's
+    name gives per-feature values, an array must hold one per feature.
+    """
+    if bandwidth is None:
+        n = X.shape[0]
+        bandwidth = _estimate(X, 0.3, effective_n_threads(n_jobs, n * n))
+        if kernel != "flat" and not bandwidth > 0:
+            raise ValueError(
+                "The estimated bandwidth is 0 (every point's neighbours "
+                f"coincide with it); the {kernel} kernel needs a positive "
+                "bandwidth: pass one."
+            )
+    elif isinstance(bandwidth, str) and bandwidth == "auto":
+        # Imported here: the selection fits estimators, which import this
+        # module.
+        from meanshift_fast._select import stability_bandwidth
+
+        bandwidth = stability_bandwidth(X, w, n_jobs, 0)
+    elif isinstance(bandwidth, str):
+        bandwidth = rule_of_thumb(X, bandwidth, w)
+    elif not is_real(bandwidth):
+        bandwidth = np.asarray(bandwidth, dtype=np.float64)
+        if bandwidth.shape != (X.shape[1],):
+            raise ValueError(
+                f"bandwidth has {bandwidth.shape[0]} values, but {owner} "
+                f"is expecting {X.shape[1]} (one per feature)."
+            )
+    return (bandwidth, *core_units(X, bandwidth))
+
+
+def core_units(X, bandwidth):
+    """The units the core computes in for X at ``bandwidth``, and the
+    bandwidth in them.
+
+    Per-feature bandwidths: units of the bandwidth, where it is 1.  Extreme
+    magnitudes: a power-of-two scaling (exact), so that squared distances
+    and bandwidths neither overflow nor underflow.
+    """
+    if isinstance(bandwidth, np.ndarray):
+        return Units(factors=1.0 / bandwidth), 1.0
+    units = Units(pow2_exponent(X, float(bandwidth)))
+    return units, units.scalar_to_core(float(bandwidth))
+
+
 def _check_bin_size(bin_size):
     """A finite bin size >= 0, or a 1-D array of finite ones > 0."""
     if is_real(bin_size):
@@ -138,15 +187,14 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     # The seeds' arithmetic follows the reference's numpy expressions, so
     # that they have the same values and precision.  float64 rows (any
     # positive bin size then divides in float64) are binned by the core;
-    # other cases round here and hand the core the cells.
+    # other cases round here and hand the core the cells.  Either way the
+    # core returns the kept cells, -0.0 as 0.0.
     if arr.dtype == np.float64 and np.ndim(bin_size) == 0 and bin_size > 0:
-        first, _ = _core.bin_cells(arr, weights, float(bin_size), float(min_bin_freq))
-        cells = np.round(arr[first] / bin_size)
+        binned, size = arr, float(bin_size)
     else:
-        binned = np.round(arr / bin_size)
-        first, _ = _core.bin_cells(binned, weights, 0.0, float(min_bin_freq))
-        cells = binned[first]
-    bin_seeds = np.array(cells + 0.0, dtype=np.float32)  # + 0.0: no -0.0
+        binned, size = np.round(arr / bin_size), 0.0
+    cells, _, _ = _core.bin_cells(binned, weights, size, float(min_bin_freq))
+    bin_seeds = np.array(cells, dtype=np.float32)
     if len(bin_seeds) == 0:
         bin_seeds = bin_seeds.reshape(0)  # the reference's shape for no seeds
     if len(bin_seeds) == len(arr):

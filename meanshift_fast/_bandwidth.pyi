@@ -3,6 +3,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from meanshift_fast._units import Units
+
 def estimate_bandwidth(
     X: ArrayLike,
     *,
@@ -22,3 +24,14 @@ def rule_of_thumb(
     rule: Literal["scott", "silverman"],
     sample_weight: NDArray[np.float64] | None = ...,
 ) -> NDArray[np.float64]: ...
+def resolve_bandwidth(
+    bandwidth: float | ArrayLike | str | None,
+    X: NDArray[np.floating],
+    w: NDArray[np.float64] | None,
+    kernel: str,
+    n_jobs: int | None,
+    owner: str,
+) -> tuple[float | NDArray[np.float64], Units, float]: ...
+def core_units(
+    X: NDArray[np.floating], bandwidth: float | NDArray[np.float64]
+) -> tuple[Units, float]: ...

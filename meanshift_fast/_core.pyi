@@ -75,7 +75,7 @@ def bin_cells(
     weights: NDArray[np.float64] | None,
     bin_size: float,
     min_freq: float,
-) -> tuple[NDArray[np.int64], int]: ...
+) -> tuple[NDArray[np.float64], NDArray[np.int64], int]: ...
 def merge_centers(
     means: NDArray[np.float64],
     intensity: NDArray[np.float64],

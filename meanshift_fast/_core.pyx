@@ -307,13 +307,15 @@ def step(pos, base, wsum, wx, kernel, double bandwidth, double stop_thresh,
 
 
 def bin_cells(X, weights, double bin_size, double min_freq):
-    """(first row of each kept grid cell in order of first occurrence,
-    number of cells); bin_size 0: the rows are cells already."""
+    """(kept grid cells' coordinates, float64, in order of first occurrence;
+    the first row of each; number of cells); bin_size 0: the rows are cells
+    already."""
     cdef const double[:, ::1] xv = _c(X, np.float64)
     cdef const double[::1] wv
     cdef const double *wp = NULL
-    cdef int64_t n = xv.shape[0], kept = 0, cells = 0
+    cdef int64_t n = xv.shape[0], d = xv.shape[1], kept = 0, cells = 0
     cdef int64_t[::1] first = np.empty(max(n, 1), dtype=np.int64)
+    cdef double[:, ::1] coords = np.empty((max(n, 1), d), dtype=np.float64)
     cdef _Progress prog = _Progress(None)
     cdef ms_config cfg = _config(1, prog)
     cdef ms_status st = MS_OK
@@ -322,10 +324,11 @@ def bin_cells(X, weights, double bin_size, double min_freq):
         wp = &wv[0]
     if n > 0:
         with nogil:
-            st = ms_bin_cells(&xv[0, 0], wp, n, xv.shape[1], bin_size, min_freq,
-                              &cfg, &first[0], &kept, &cells)
+            st = ms_bin_cells(&xv[0, 0], wp, n, d, bin_size, min_freq, &cfg,
+                              &first[0], &coords[0, 0], &kept, &cells)
     _check(st, prog)
-    return np.asarray(first)[:kept].copy(), cells
+    return (np.asarray(coords)[:kept].copy(), np.asarray(first)[:kept].copy(),
+            cells)
 
 
 def merge_centers(means, intensity, double r2, int n_threads=1):

@@ -5,21 +5,26 @@ import warnings
 import numpy as np
 
 from meanshift_fast import _core
-from meanshift_fast._bandwidth import (
-    _estimate,
-    get_bin_seeds,
-    rule_of_thumb,
+from meanshift_fast._bandwidth import core_units, get_bin_seeds, resolve_bandwidth
+from meanshift_fast._params import (
+    KERNELS,
+    RULES,
+    check_bandwidth,
+    check_gaussian_tol,
+    check_shared_params,
+    stop_thresh,
 )
-from meanshift_fast._params import RULES, check_shared_params, stop_thresh
 from meanshift_fast._threads import effective_n_threads
-from meanshift_fast._units import Units, pow2_exponent
 from meanshift_fast._validation import (
     c_array,
     check_array,
     check_choice,
     check_feature_names,
+    check_fit_input,
+    check_int,
+    check_n_jobs,
     check_sample_weight,
-    feature_names,
+    check_seeds,
     is_real,
     not_fitted_error,
     param_error,
@@ -260,158 +265,110 @@ class MeanShift:
         ``no_cluster_ok``, a fit in which no seed finds a point raises
         _NoClusterError instead of the user-facing ValueError."""
         owner = type(self).__name__
-        names = feature_names(X)
         X_in = X
-        X = check_array(X, owner=owner)
-        n, d = X.shape
-        w = check_sample_weight(sample_weight, n)
-        n_threads = effective_n_threads(self.n_jobs, n * n)
-        kernel = self.kernel
-
-        bandwidth = self.bandwidth
-        if bandwidth is None:
-            bandwidth = _estimate(X, 0.3, n_threads)
-            if kernel != "flat" and not bandwidth > 0:
-                raise ValueError(
-                    "The estimated bandwidth is 0 (every point's neighbours "
-                    f"coincide with it); the {kernel} kernel needs a positive "
-                    "bandwidth: pass one."
-                )
-        elif isinstance(bandwidth, str) and bandwidth == "auto":
-            from meanshift_fast._select import stability_bandwidth
-
-            bandwidth = stability_bandwidth(X, w, self.n_jobs, 0)
-        elif isinstance(bandwidth, str):
-            bandwidth = rule_of_thumb(X, bandwidth, w)
-        elif not is_real(bandwidth):
-            bandwidth = np.asarray(bandwidth, dtype=np.float64)
-            if bandwidth.shape != (d,):
-                raise ValueError(
-                    f"bandwidth has {bandwidth.shape[0]} values, but {owner} "
-                    f"is expecting {d} (one per feature)."
-                )
-        per_feature = isinstance(bandwidth, np.ndarray)
-
-        # Per-feature bandwidths: work in units of the bandwidth.  Extreme
-        # magnitudes: scale by a power of two (exact) so that squared
-        # distances and bandwidths neither overflow nor underflow.
-        if per_feature:
-            units = Units(factors=1.0 / bandwidth)
-            h = 1.0
-        else:
-            units = Units(pow2_exponent(X, float(bandwidth)))
-            h = units.scalar_to_core(float(bandwidth))
-        data = units.to_core(X)
-
-        seeds = self.seeds
-        if seeds is not None:
-            seeds = check_array(
-                seeds, owner=owner, input_name="seeds", keep_float32=False
-            )
-            if seeds.shape[1] != d:
-                raise ValueError(
-                    f"seeds has {seeds.shape[1]} features, but {owner} is "
-                    f"expecting {d} features as input."
-                )
-            seeds = units.to_core(seeds)
-        elif self.bin_seeding:
-            # In scaled units the reference's float32 arithmetic gives the
-            # same seeds, scaled; keep the bandwidth's numpy type, which
-            # decides that arithmetic's precision.
-            bin_size = type(bandwidth)(h) if isinstance(bandwidth, np.generic) else h
-            seeds = get_bin_seeds(data, bin_size, self.min_bin_freq, w)
-            if len(seeds) == 0:
-                if no_cluster_ok:
-                    raise _NoClusterError
-                raise ValueError(
-                    f"No bin of size {np.min(bandwidth):f} holds min_bin_freq="
-                    f"{self.min_bin_freq} samples; lower min_bin_freq."
-                )
-        else:
-            seeds = data if w is None else data[w > 0]
-        seeds = c_array(seeds, dtype=np.float64)
-        n_threads = effective_n_threads(self.n_jobs, len(seeds) * n)
-
-        leaf_size = self._leaf_size(
-            n, d, len(seeds) if self.cluster_assignment == "nearest" else n
+        X, w, names = check_fit_input(X_in, sample_weight, owner)
+        bandwidth, units, h = resolve_bandwidth(
+            self.bandwidth, X, w, self.kernel, self.n_jobs, owner
         )
+        data = units.to_core(X)
+        seeds = self._seeds(data, w, units, bandwidth, h, no_cluster_ok)
+        n_threads = effective_n_threads(self.n_jobs, len(seeds) * len(data))
+        tree = self._build_tree(data, w, len(seeds), n_threads, units, trees)
+        means, intensity, iters, converged = self._shift_points(
+            tree, seeds, h, n_threads, progress
+        )
+        if no_cluster_ok and not (intensity > 0).any():
+            raise _NoClusterError
+        centers = _kept_centers(
+            means, intensity, converged, h, self.max_iter, bandwidth, n_threads
+        )
+        labels = self._labels(tree, data, w, means, centers, h, n_threads, progress)
+
+        # Kept for predict (attractor) and score_samples; never the caller's
+        # own buffer, which they may change after fit.
+        self._fit_data = data.copy() if np.may_share_memory(data, X_in) else data
+        self._tree, self._units, self._h, self._sample_weight = tree, units, h, w
+        self._centers_scaled = centers
+        self.cluster_centers_ = units.from_core(centers, X.dtype)
+        self.labels_ = labels
+        self.n_iter_ = int(iters.max())
+        self.bandwidth_ = bandwidth
+        self.n_features_in_ = X.shape[1]
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        return self
+
+    def _seeds(self, data, w, units, bandwidth, h, no_cluster_ok):
+        """The starting points, in core units: the given seeds, the bin
+        seeds, or every sample of positive weight."""
+        if self.seeds is not None:
+            owner = type(self).__name__
+            return units.to_core(check_seeds(self.seeds, data.shape[1], owner))
+        if not self.bin_seeding:
+            return c_array(data if w is None else data[w > 0], dtype=np.float64)
+        # In scaled units the reference's float32 arithmetic gives the same
+        # seeds, scaled; keep the bandwidth's numpy type, which decides that
+        # arithmetic's precision.
+        bin_size = type(bandwidth)(h) if isinstance(bandwidth, np.generic) else h
+        seeds = get_bin_seeds(data, bin_size, self.min_bin_freq, w)
+        if len(seeds) == 0:
+            if no_cluster_ok:
+                raise _NoClusterError
+            raise ValueError(
+                f"No bin of size {np.min(bandwidth):f} holds min_bin_freq="
+                f"{self.min_bin_freq} samples; lower min_bin_freq."
+            )
+        return c_array(seeds, dtype=np.float64)
+
+    def _build_tree(self, data, w, n_seeds, n_threads, units, trees=None):
+        """The k-d tree over data, from ``trees`` when it is given and the
+        units are a power-of-two scaling (see _fit)."""
+        n, d = data.shape
+        n_queries = n_seeds if self.cluster_assignment == "nearest" else n
+        leaf_size = self._leaf_size(n, d, n_queries)
 
         def build():
             return _core.Tree(
                 c_array(data),
                 weights=w,
                 leaf_size=leaf_size,
-                kernel=kernel,
+                kernel=self.kernel,
                 n_threads=n_threads,
             )
 
         if trees is None or units.factors is not None:
-            tree = build()
-        else:
-            tree = trees((units.exponent, leaf_size, kernel), build)
-        means, intensity, iters, converged = _shift(
+            return build()
+        return trees((units.exponent, leaf_size, self.kernel), build)
+
+    def _shift_points(self, tree, points, h, n_threads, progress=None):
+        return _shift(
             tree,
-            seeds,
-            kernel,
+            points,
+            self.kernel,
             h,
             self.max_iter,
             self.gaussian_tol,
             n_threads,
             progress,
         )
-        if no_cluster_ok and not (intensity > 0).any():
-            raise _NoClusterError
-        centers = _kept_centers(
-            means,
-            intensity,
-            converged,
-            h,
-            self.max_iter,
-            float(np.min(bandwidth)) if per_feature else bandwidth,
-            n_threads,
-        )
-        r2 = -1.0 if self.cluster_all else _core.radius_sq(h)
-        if self.cluster_assignment == "attractor":
-            if self.seeds is None and not self.bin_seeding and w is None:
-                ends = means
-            else:
-                ends = _shift(
-                    tree,
-                    data,
-                    kernel,
-                    h,
-                    self.max_iter,
-                    self.gaussian_tol,
-                    n_threads,
-                    progress,
-                )[0]
-            labels, _ = _core.nearest_center(ends, centers, -1.0, n_threads)
-            if r2 >= 0:
-                near, _ = _core.nearest_center(data, centers, r2, n_threads)
-                labels[near < 0] = -1
-        else:
-            labels, _ = _core.nearest_center(data, centers, r2, n_threads)
 
-        # Kept for predict (attractor) and score_samples; never the caller's
-        # own buffer, which they may change after fit.
-        if np.may_share_memory(data, X_in):
-            data = data.copy()
-        self._tree = tree
-        self._units = units
-        self._h = h
-        self._sample_weight = w
-        self._fit_data = data
-        self.n_iter_ = int(iters.max())
-        self.cluster_centers_ = units.from_core(centers, X.dtype)
-        self._centers_scaled = centers
-        self.labels_ = labels
-        self.bandwidth_ = bandwidth
-        self.n_features_in_ = d
-        if names is not None:
-            self.feature_names_in_ = names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        return self
+    def _labels(self, tree, data, w, means, centers, h, n_threads, progress):
+        """Each sample's cluster under ``cluster_assignment``; -1 beyond the
+        bandwidth from every centre unless ``cluster_all``."""
+        r2 = -1.0 if self.cluster_all else _core.radius_sq(h)
+        if self.cluster_assignment == "nearest":
+            return _core.nearest_center(data, centers, r2, n_threads)[0]
+        if self.seeds is None and not self.bin_seeding and w is None:
+            ends = means  # the seeds were the samples
+        else:
+            ends = self._shift_points(tree, data, h, n_threads, progress)[0]
+        labels, _ = _core.nearest_center(ends, centers, -1.0, n_threads)
+        if r2 >= 0:
+            near, _ = _core.nearest_center(data, centers, r2, n_threads)
+            labels[near < 0] = -1
+        return labels
 
     def fit_predict(self, X, y=None, sample_weight=None):
         """Perform clustering and return the labels of X.
@@ -545,23 +502,15 @@ class MeanShift:
         data = self._check_fitted_input(X)
         n_threads = effective_n_threads(self.n_jobs)
         if self.cluster_assignment == "attractor":
-            h = self._h
-            data = _shift(
-                self._fitted_tree(),
-                data,
-                self.kernel,
-                h,
-                self.max_iter,
-                self.gaussian_tol,
-                n_threads,
-            )[0]
+            data = self._shift_points(self._fitted_tree(), data, self._h, n_threads)[0]
         labels, _ = _core.nearest_center(data, self._centers_scaled, -1.0, n_threads)
         return labels
 
 
 def _kept_centers(means, intensity, converged, h, max_iter, bandwidth, n_threads):
     """The modes scikit-learn keeps, in its order, after warning about seeds
-    stopped by max_iter; ``bandwidth`` is the one its error message shows."""
+    stopped by max_iter; ``bandwidth`` (the smallest, per feature) is the one
+    its error message shows."""
     capped = int(np.count_nonzero(~converged & (intensity > 0)))
     if capped and max_iter > 0:
         warnings.warn(
@@ -572,6 +521,8 @@ def _kept_centers(means, intensity, converged, h, max_iter, bandwidth, n_threads
         )
     order = _core.merge_centers(means, intensity, _core.radius_sq(h), n_threads)
     if len(order) == 0:
+        if isinstance(bandwidth, np.ndarray):
+            bandwidth = float(np.min(bandwidth))
         raise ValueError(
             "No point was within bandwidth=%f of any seed. Try a different seeding"
             " strategy                              or increase the bandwidth."
@@ -643,35 +594,17 @@ def shift_seeds(
         Kernel mass at the last step; 0 for a seed whose neighbourhood was
         empty (its position is then its start).
     """
-    est = MeanShift(
-        bandwidth=bandwidth,
-        seeds=seeds,
-        kernel=kernel,
-        max_iter=max_iter,
-        n_jobs=n_jobs,
-        gaussian_tol=gaussian_tol,
-    )
-    est._validate_params()
-    if bandwidth is None or isinstance(bandwidth, str) or not is_real(bandwidth):
-        raise param_error(
-            "shift_seeds", "bandwidth", bandwidth, "a float in the range (0, inf)"
-        )
+    _check_shift_params(bandwidth, kernel, max_iter, n_jobs, gaussian_tol)
     owner = "shift_seeds"
     X = check_array(X, owner=owner)
     w = check_sample_weight(sample_weight, X.shape[0])
-    S = check_array(seeds, owner=owner, input_name="seeds", keep_float32=False)
-    if S.shape[1] != X.shape[1]:
-        raise ValueError(
-            f"seeds has {S.shape[1]} features, but {owner} is expecting "
-            f"{X.shape[1]} features as input."
-        )
+    S = check_seeds(seeds, X.shape[1], owner)
     n_threads = effective_n_threads(n_jobs)
-    units = Units(pow2_exponent(X, float(bandwidth)))
-    h = units.scalar_to_core(float(bandwidth))
+    units, h = core_units(X, bandwidth)
     tree = _core.Tree(
         units.to_core(X),
         weights=w,
-        leaf_size=est._leaf_size(*X.shape),
+        leaf_size=_core.leaf_size_hint(*X.shape, 0, kernel, "auto"),
         kernel=kernel,
         n_threads=n_threads,
     )
@@ -679,6 +612,21 @@ def shift_seeds(
         tree, units.to_core(S), kernel, h, max_iter, gaussian_tol, n_threads
     )
     return units.from_core(means, np.float64), iters, intensity
+
+
+def _check_shift_params(bandwidth, kernel, max_iter, n_jobs, gaussian_tol):
+    """shift_seeds' parameters, refused with the words MeanShift uses for
+    them, except that the bandwidth must be a single float."""
+    owner = "MeanShift"
+    check_bandwidth(owner, bandwidth, rules=BANDWIDTH_NAMES)
+    check_n_jobs(owner, n_jobs)
+    check_int(owner, "max_iter", max_iter, 0)
+    check_choice(owner, "kernel", kernel, KERNELS)
+    check_gaussian_tol(owner, gaussian_tol)
+    if bandwidth is None or isinstance(bandwidth, str) or not is_real(bandwidth):
+        raise param_error(
+            "shift_seeds", "bandwidth", bandwidth, "a float in the range (0, inf)"
+        )
 
 
 def mean_shift(

@@ -99,6 +99,6 @@ def _kept_centers(
     converged: NDArray[np.bool_],
     h: float,
     max_iter: int,
-    bandwidth: float,
+    bandwidth: float | NDArray[np.float64],
     n_threads: int,
 ) -> NDArray[np.float64]: ...

@@ -224,6 +224,25 @@ def check_finite(arr, input_name, owner):
         )
 
 
+def check_fit_input(X, sample_weight, owner):
+    """X as check_array returns it, its sample weights (None or float64) and
+    its feature names (None unless X is a dataframe with str columns)."""
+    names = feature_names(X)
+    X = check_array(X, owner=owner)
+    return X, check_sample_weight(sample_weight, X.shape[0]), names
+
+
+def check_seeds(seeds, n_features, owner):
+    """Seeds as a float64 array of X's width."""
+    seeds = check_array(seeds, owner=owner, input_name="seeds", keep_float32=False)
+    if seeds.shape[1] != n_features:
+        raise ValueError(
+            f"seeds has {seeds.shape[1]} features, but {owner} is expecting "
+            f"{n_features} features as input."
+        )
+    return seeds
+
+
 def check_sample_weight(sample_weight, n_samples):
     if sample_weight is None:
         return None

@@ -80,10 +80,10 @@ static int table_grow(ms_runtime *rt, bin_table *tb, int64_t d)
 
 ms_status ms_bin_cells(const double *X, const double *weights, int64_t n, int64_t d,
                        double bin_size, double min_freq, const ms_config *cfg,
-                       int64_t *first, int64_t *n_kept, int64_t *n_cells)
+                       int64_t *first, double *cells, int64_t *n_kept, int64_t *n_cells)
 {
-    if (X == NULL || first == NULL || n_kept == NULL || n_cells == NULL || n < 0 ||
-        d < 1 || !(bin_size >= 0.0))
+    if (X == NULL || first == NULL || cells == NULL || n_kept == NULL ||
+        n_cells == NULL || n < 0 || d < 1 || !(bin_size >= 0.0))
         return MS_ERR_INVALID;
     *n_kept = *n_cells = 0;
     if (n == 0) return MS_OK;
@@ -125,7 +125,11 @@ ms_status ms_bin_cells(const double *X, const double *weights, int64_t n, int64_
     }
     int64_t kept = 0;
     for (int64_t k = 0; k < tb.n_cells; k++)
-        if (tb.freq[k] >= min_freq) first[kept++] = first[k];
+        if (tb.freq[k] >= min_freq) {
+            first[kept] = first[k];
+            memcpy(cells + kept * d, tb.cell + k * d, (size_t)d * sizeof(double));
+            kept++;
+        }
     *n_kept = kept;
     *n_cells = tb.n_cells;
     st = MS_OK;

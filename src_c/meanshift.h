@@ -270,12 +270,13 @@ ms_status ms_nearest_center_f32(const float *X, int64_t n, int64_t d,
  * the rows are cell coordinates already.  -0.0 and 0.0 are one cell.
  * Cells whose count (or summed weight, when weights is not NULL) is at
  * least min_freq are kept: first (length n) receives each kept cell's
- * first row index, n_kept how many, n_cells how many cells there are in
+ * first row index, cells (n x d) the kept cells' coordinates (-0.0 written
+ * as 0.0), n_kept how many were kept, n_cells how many cells there are in
  * all.
  */
 ms_status ms_bin_cells(const double *X, const double *weights, int64_t n, int64_t d,
                        double bin_size, double min_freq, const ms_config *cfg,
-                       int64_t *first, int64_t *n_kept, int64_t *n_cells);
+                       int64_t *first, double *cells, int64_t *n_kept, int64_t *n_cells);
 
 /* ---- bandwidth estimation --------------------------------------------- */
 

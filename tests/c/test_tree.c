@@ -585,6 +585,7 @@ static void test_bin_cells(void)
             for (int64_t i = 0; i < n * d; i++) RX[i] = nearbyint(X[i] / bin_size) + 0.0;
             int64_t *got = xmalloc((size_t)n * sizeof(int64_t));
             int64_t *want = xmalloc((size_t)n * sizeof(int64_t));
+            double *coords = xmalloc((size_t)(n * d) * sizeof(double));
             const double freqs[] = {1.0, 2.0, 5.0, 0.0};
             for (int scaled = 0; scaled < 2; scaled++)
                 for (int f = 0; f < 4; f++)
@@ -593,11 +594,20 @@ static void test_bin_cells(void)
                         int64_t kept = -1, cells = -1, want_cells;
                         ms_status st = ms_bin_cells(scaled ? X : R, wp, n, d,
                                                     scaled ? bin_size : 0.0, freqs[f], &cfg,
-                                                    got, &kept, &cells);
-                        const int64_t want_kept = brute_cells(scaled ? RX : R, wp, n, d,
-                                                              freqs[f], want, &want_cells);
+                                                    got, coords, &kept, &cells);
+                        const double *ref = scaled ? RX : R;
+                        const int64_t want_kept =
+                            brute_cells(ref, wp, n, d, freqs[f], want, &want_cells);
+                        /* each kept cell's coordinates: its first row's, -0.0 as 0.0 */
+                        int same_coords = st == MS_OK;
+                        for (int64_t k = 0; same_coords && k < kept && k < want_kept; k++)
+                            for (int64_t j = 0; j < d; j++) {
+                                const double c = ref[want[k] * d + j] + 0.0;
+                                same_coords &= !memcmp(&coords[k * d + j], &c, sizeof c);
+                            }
                         check(st == MS_OK && kept == want_kept && cells == want_cells &&
-                                  !memcmp(got, want, (size_t)kept * sizeof(int64_t)),
+                                  !memcmp(got, want, (size_t)kept * sizeof(int64_t)) &&
+                                  same_coords,
                               "bin_cells d=%lld span=%d scaled=%d min_freq=%g weighted=%d: "
                               "%lld of %lld cells (want %lld of %lld)",
                               (long long)d, span, scaled, freqs[f], weighted, (long long)kept,
@@ -612,7 +622,8 @@ static void test_bin_cells(void)
                     ms_config fc = cfg;
                     fc.fail_alloc_after = fail;
                     int64_t kept = -1, cells = -1;
-                    ms_status st = ms_bin_cells(R, NULL, n, d, 0.0, 1.0, &fc, got, &kept, &cells);
+                    ms_status st =
+                        ms_bin_cells(R, NULL, n, d, 0.0, 1.0, &fc, got, coords, &kept, &cells);
                     if (st == MS_ERR_NOMEM) {
                         nomem++;
                         continue;
@@ -630,14 +641,21 @@ static void test_bin_cells(void)
             free(w);
             free(got);
             free(want);
+            free(coords);
         }
     int64_t first[1], kept, cells;
+    double coords[1];
     const double row[1] = {0.0};
-    check(ms_bin_cells(NULL, NULL, 1, 1, 0.0, 1.0, &cfg, first, &kept, &cells) == MS_ERR_INVALID,
+    check(ms_bin_cells(NULL, NULL, 1, 1, 0.0, 1.0, &cfg, first, coords, &kept, &cells) ==
+              MS_ERR_INVALID,
           "bin_cells rejects NULL rows");
-    check(ms_bin_cells(row, NULL, 1, 1, -1.0, 1.0, &cfg, first, &kept, &cells) == MS_ERR_INVALID,
+    check(ms_bin_cells(row, NULL, 1, 1, 0.0, 1.0, &cfg, first, NULL, &kept, &cells) ==
+              MS_ERR_INVALID,
+          "bin_cells rejects a NULL cells buffer");
+    check(ms_bin_cells(row, NULL, 1, 1, -1.0, 1.0, &cfg, first, coords, &kept, &cells) ==
+              MS_ERR_INVALID,
           "bin_cells rejects a negative bin size");
-    check(ms_bin_cells(row, NULL, 0, 1, 1.0, 1.0, &cfg, first, &kept, &cells) == MS_OK &&
+    check(ms_bin_cells(row, NULL, 0, 1, 1.0, 1.0, &cfg, first, coords, &kept, &cells) == MS_OK &&
               kept == 0 && cells == 0,
           "bin_cells of no rows");
 }
