@@ -4,8 +4,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "equal_rows.h"
+#include "parallel.h"
 #include "tree.h"
-#include "ms_internal.h"
 
 typedef struct sort_ctx {
     const double *means;
@@ -22,14 +23,6 @@ static int cmp_rows(const sort_ctx *c, int64_t a, int64_t b)
         if (x[j] > y[j]) return 1;
     }
     return 0;
-}
-
-/* Every coordinate equal (-0.0 equals 0.0, NaN equals nothing). */
-static int rows_equal(const double *x, const double *y, int64_t d)
-{
-    for (int64_t j = 0; j < d; j++)
-        if (!(x[j] == y[j])) return 0;
-    return 1;
 }
 
 /* Final order: (intensity, coordinates) descending. */
@@ -57,22 +50,6 @@ static void merge_sort(int64_t *v, int64_t *tmp, int64_t m, const sort_ctx *c,
     }
 }
 
-/* Hash of a row's bits, -0.0 read as 0.0 so that rows comparing equal
- * hash alike. */
-static uint64_t row_hash(const double *x, int64_t d)
-{
-    uint64_t h = 0x243F6A8885A308D3u;
-    for (int64_t j = 0; j < d; j++) {
-        const double v = x[j] == 0.0 ? 0.0 : x[j];
-        uint64_t b;
-        memcpy(&b, &v, sizeof b);
-        h = (h ^ b) * 0x9E3779B97F4A7C15u;
-        h ^= h >> 29;
-    }
-    h *= 0xBF58476D1CE4E5B9u;
-    return h ^ (h >> 32);
-}
-
 ms_status ms_merge_centers(const double *means, const double *intensity, int64_t m,
                            int64_t d, double r2, const ms_config *cfg, int64_t *order,
                            int64_t *n_centers)
@@ -85,35 +62,29 @@ ms_status ms_merge_centers(const double *means, const double *intensity, int64_t
 
     ms_runtime rt;
     ms_runtime_init(&rt, cfg);
-    /* Open addressing over at least twice as many slots as seeds. */
-    int64_t slots = 16;
-    while (slots < 2 * m) slots *= 2;
+    ms_row_set distinct;
+    const int ok = ms_row_set_init(&distinct, &rt, d, m);
     int64_t *idx = ms_alloc(&rt, (size_t)m, sizeof(int64_t));
     int64_t *tmp = ms_alloc(&rt, (size_t)m, sizeof(int64_t));
-    int64_t *slot = ms_alloc(&rt, (size_t)slots, sizeof(int64_t));
     double *key = ms_alloc(&rt, (size_t)m, sizeof(double));
     double *cand = NULL;
     unsigned char *alive = NULL;
     ms_tree_f64 *tree = NULL;
     ms_status st = MS_ERR_NOMEM;
-    if (!idx || !tmp || !slot || !key) goto done;
+    if (!ok || !idx || !tmp || !key) goto done;
 
     /* Candidates: one per distinct position; as in a dict keyed by the
      * position, the first seed gives the key and the last its intensity.
-     * Rows are equal when every coordinate compares equal, so -0.0 is 0.0
-     * and a row holding NaN stands alone. */
-    for (int64_t i = 0; i < slots; i++) slot[i] = -1;
+     * Rows are equal as equal_rows.h says, so -0.0 is 0.0 and a row
+     * holding NaN stands alone. */
     int64_t ng = 0;
     for (int64_t s = 0; s < m; s++) {
         if (!(intensity[s] > 0.0)) continue;
-        uint64_t h = row_hash(means + s * d, d) & (uint64_t)(slots - 1);
-        while (slot[h] >= 0 && !rows_equal(means + slot[h] * d, means + s * d, d))
-            h = (h + 1) & (uint64_t)(slots - 1);
-        if (slot[h] < 0) {
-            slot[h] = s;
-            idx[ng++] = s;
-        }
-        key[slot[h]] = intensity[s];
+        int added;
+        const int64_t id = ms_row_set_add(&distinct, means + s * d, &added);
+        if (id < 0) goto done;
+        if (added) idx[ng++] = s;
+        key[idx[id]] = intensity[s];
     }
     const sort_ctx c = {means, key, d};
     merge_sort(idx, tmp, ng, &c, cmp_rank);
@@ -144,7 +115,7 @@ done:
     ms_tree_free_f64(tree);
     ms_free(idx);
     ms_free(tmp);
-    ms_free(slot);
+    ms_row_set_free(&distinct);
     ms_free(key);
     ms_free(cand);
     ms_free(alive);
@@ -207,29 +178,17 @@ static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
             ms_tree_build_f64(centers, NULL, k, d, 8, MS_KERNEL_FLAT, &one, &tree);
         if (st != MS_OK) return st;
     }
-    int failed = 0;
-    volatile int stop = 0;
     const int64_t block = 4096;
     const int64_t n_blocks = (n + block - 1) / block;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(ms_num_threads(cfg))
-#endif
+    ms_loop loop;
+    ms_loop_init(&loop, &rt, n, 1);
+    MS_OMP(parallel num_threads(ms_num_threads(cfg)))
     {
-        double *q = ms_alloc(&rt, (size_t)d, sizeof(double));
-        if (q == NULL) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            failed = 1;
-        }
-#ifdef _OPENMP
-        const int master = omp_get_thread_num() == 0;
-#pragma omp for schedule(dynamic, 1)
-#else
-        const int master = 1;
-#endif
+        double *q = ms_loop_scratch(&loop, (size_t)d, sizeof(double));
+        int64_t mine = 0;
+        MS_OMP(for schedule(dynamic, 1))
         for (int64_t b = 0; b < n_blocks; b++) {
-            if (q == NULL || stop) continue;
+            if (ms_loop_halted(&loop, q)) continue;
             const int64_t end = (b + 1) * block < n ? (b + 1) * block : n;
             for (int64_t i = b * block; i < end; i++) {
                 if (is_f32) {
@@ -246,14 +205,12 @@ static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
                 labels[i] = lab;
                 if (sq_dist) sq_dist[i] = best;
             }
-            if (master && ms_report_progress(cfg, end, n)) stop = 1;
+            ms_loop_tick(&loop, end - b * block, &mine);
         }
         ms_free(q);
     }
     ms_tree_free_f64(tree);
-    if (failed) return MS_ERR_NOMEM;
-    if (stop) return MS_ERR_INTERRUPTED;
-    return MS_OK;
+    return ms_loop_status(&loop);
 }
 
 ms_status ms_nearest_center_f64(const double *X, int64_t n, int64_t d,

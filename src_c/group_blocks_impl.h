@@ -8,7 +8,11 @@
  *                                 and of its visit (tree_walk_impl.h),
  *   MS_BLOCK_OP(step)             the set's name of a step,
  *   MS_BLOCK_SCREEN               the set's seed screen type,
- *   MS_BLOCKS_TARGET              the set's target attribute (or nothing).
+ *   MS_BLOCKS_INLINE              how the set's inner functions are
+ *                                 declared: forced inline, with the
+ *                                 set's target where it has one,
+ *   MS_BLOCKS_TARGET              the entry point's target attribute
+ *                                 (AVX2, or clones, or nothing).
  *
  * Data nodes of at most MS_BLOCK_POINTS points (blocks) are measured point
  * by point against the group box on SIMD lanes and routed: decided points
@@ -17,8 +21,7 @@
  * it take them all, the others that reach it test them one by one.
  */
 
-MS_ALWAYS_INLINE MS_BLOCKS_TARGET int MS_BLOCKS_VISIT(void *query, int64_t nid, ms_gap g,
-                                                      int64_t d)
+MS_BLOCKS_INLINE int MS_BLOCKS_VISIT(void *query, int64_t nid, ms_gap g, int64_t d)
 {
     MS_FN(blocks_query) *bq = query;
     const MS_TREE *t = bq->at.t;
@@ -69,10 +72,10 @@ MS_ALWAYS_INLINE MS_BLOCKS_TARGET int MS_BLOCKS_VISIT(void *query, int64_t nid, 
     return 0;
 }
 
-MS_ALWAYS_INLINE MS_BLOCKS_TARGET void
-MS_BLOCKS_FN_D(const MS_TREE *t, const double *soa, const double *glo, const double *ghi,
-               int64_t m, double r2, const double *cols, double *acc, double *shared_w,
-               double *shared_x, const int64_t d)
+MS_BLOCKS_INLINE void MS_BLOCKS_FN_D(const MS_TREE *t, const double *soa,
+                                     const double *glo, const double *ghi, int64_t m,
+                                     double r2, const double *cols, double *acc,
+                                     double *shared_w, double *shared_x, const int64_t d)
 {
     MS_BLOCK_SCREEN screen;
     MS_BLOCK_OP(ms_screen_init)(&screen, cols, m, glo, ghi, d);
@@ -109,3 +112,4 @@ MS_BLOCKS_TARGET static void MS_BLOCKS_FN(const MS_TREE *t, const double *soa,
 #undef MS_BLOCK_OP
 #undef MS_BLOCK_SCREEN
 #undef MS_BLOCKS_TARGET
+#undef MS_BLOCKS_INLINE

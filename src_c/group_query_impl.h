@@ -32,6 +32,7 @@ typedef struct MS_FN(blocks_query) {
 #define MS_BLOCK_OP(step) step
 #define MS_BLOCK_SCREEN ms_no_screen
 #define MS_BLOCKS_TARGET MS_SIMD_CLONES
+#define MS_BLOCKS_INLINE MS_ALWAYS_INLINE
 #include "group_blocks_impl.h"
 
 #ifdef MS_AVX2_TARGET
@@ -41,6 +42,7 @@ typedef struct MS_FN(blocks_query) {
 #define MS_BLOCK_OP(step) step##_avx2
 #define MS_BLOCK_SCREEN ms_seed_screen
 #define MS_BLOCKS_TARGET MS_AVX2_TARGET
+#define MS_BLOCKS_INLINE MS_AVX2_INLINE
 #include "group_blocks_impl.h"
 #endif
 

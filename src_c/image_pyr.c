@@ -107,6 +107,7 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
     const double side = 2.0 * (double)sp->sp + 1.0;
     int n_threads = ms_num_threads(rt->cfg);
     if ((double)n_pixels * side * side < PYR_SMALL_WORK) n_threads = 1;
+    (void)n_threads; /* read only by the OpenMP directive */
     ms_loop loop;
     ms_loop_init(&loop, rt, rows_total, 1);
     loop.done = *rows_done; /* the count runs on from the coarser levels */

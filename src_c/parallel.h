@@ -44,11 +44,11 @@
 
 typedef struct ms_loop {
     ms_runtime *rt;
-    int64_t total;     /* items, for the progress callback */
-    int64_t done;      /* items finished, all threads together */
-    int64_t poll;      /* the master polls every `poll` of its ticks */
-    int failed;        /* a thread got no scratch space */
-    volatile int stop; /* the progress callback asked to stop */
+    int64_t total;       /* items, for the progress callback */
+    int64_t done;        /* items finished, all threads together */
+    int64_t poll;        /* the master polls every `poll` of its ticks */
+    volatile int failed; /* a thread got no scratch space */
+    volatile int stop;   /* the progress callback asked to stop */
 } ms_loop;
 
 /* poll: how many of its ticks the master thread makes between two polls
@@ -77,10 +77,12 @@ static inline void *ms_loop_scratch(ms_loop *loop, size_t count, size_t size)
 }
 
 /* Whether a thread skips its remaining items: it has no scratch (pass
- * a non-NULL pointer where it needs none), or the loop was stopped. */
+ * a non-NULL pointer where it needs none), another thread had none (the
+ * call fails anyway, so its work would be wasted), or the loop was
+ * stopped. */
 static inline int ms_loop_halted(const ms_loop *loop, const void *scratch)
 {
-    return scratch == NULL || loop->stop;
+    return scratch == NULL || loop->failed || loop->stop;
 }
 
 static inline int ms_loop_is_master(void)

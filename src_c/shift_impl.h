@@ -39,9 +39,8 @@ static void MS_FN(shift_one)(const MS_TREE *t, const double *soa, const double *
  * shift_one; only the order of summation differs. */
 static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
                                       int64_t n_seeds, const ms_shift_params *p,
-                                      const ms_config *cfg, ms_runtime *rt, double *means,
-                                      double *intensity, int64_t *n_iter,
-                                      unsigned char *converged)
+                                      ms_runtime *rt, double *means, double *intensity,
+                                      int64_t *n_iter, unsigned char *converged)
 {
     const int64_t d = t->d;
     const double r2 = ms_radius_sq(p->bandwidth);
@@ -188,8 +187,8 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
     if (p->kernel == MS_KERNEL_FLAT && n_seeds >= MS_GROUP_MIN_SEEDS) {
         const ms_config fallback = ms_config_default();
         if (rt.cfg == NULL) rt.cfg = &fallback;
-        ms_status st = MS_FN(shift_grouped)(t, seeds, n_seeds, p, rt.cfg, &rt, means,
-                                            intensity, n_iter, converged);
+        ms_status st = MS_FN(shift_grouped)(t, seeds, n_seeds, p, &rt, means, intensity,
+                                            n_iter, converged);
         if (st == MS_OK && ms_report_progress(cfg, n_seeds, n_seeds))
             st = MS_ERR_INTERRUPTED;
         return st;

@@ -488,34 +488,3 @@ double MS_FN(ms__farthest_sq)(const MS_TREE *t, const double *q)
 {
     return MS_FN(node_reach)(t, 0, q, t->d).far2;
 }
-
-/* ---- suppression, for the centre merge ------------------------------- */
-
-typedef struct MS_FN(suppress_query) {
-    MS_FN(at_point) at;
-    double r2;
-    int64_t after;
-    unsigned char *alive;
-} MS_FN(suppress_query);
-
-MS_ALWAYS_INLINE int MS_FN(suppress_visit)(void *query, int64_t nid, ms_gap g, int64_t d)
-{
-    MS_FN(suppress_query) *s = query;
-    const MS_TREE *t = s->at.t;
-    if (g.near2 > s->r2) return 0;
-    const ms_node *nd = &t->nodes[nid];
-    if (nd->left >= 0) return 1;
-    for (int64_t i = nd->start; i < nd->end; i++)
-        if (t->index[i] > s->after && MS_FN(point_dist)(t, i, s->at.q, d) <= s->r2)
-            s->alive[t->index[i]] = 0;
-    return 0;
-}
-
-/* Clears alive[index] for every point within r2 of q whose original index
- * exceeds `after`. */
-static void MS_FN(tree_suppress)(const MS_TREE *t, const double *q, double r2,
-                                 int64_t after, unsigned char *alive)
-{
-    MS_FN(suppress_query) s = {{t, q}, r2, after, alive};
-    MS_FN(tree_walk)(t, &s, MS_FN(point_reach), MS_FN(suppress_visit), 0, t->d);
-}
