@@ -78,6 +78,14 @@
  * 8: the sums take them four and eight at a time). */
 #define MS_UNDECIDED_BUF 64
 
+/* Beyond MS_SOA_MAX_D features, undecided points buffered before they are
+ * settled against the seeds that reach their box: a larger buffer spreads
+ * the seeds' box tests and gathering over more points, a smaller one has a
+ * tighter box that fewer seeds reach. */
+#ifndef MS_POINTS_BUF
+#define MS_POINTS_BUF 256
+#endif
+
 /* Stride of one seed's sums: d weighted coordinates, then the weight. */
 #define MS_SEED_SUMS_STRIDE(d) ((d) < 4 ? 4 : 8)
 
@@ -90,11 +98,17 @@ typedef struct ms_group_work {
     double *cx;       /* d x MS_GROUP_MAX: beyond MS_SOA_MAX_D features, the
                          seeds' own coordinate sums, by column */
     double *shared_x; /* d: the shared coordinate sums */
+    /* Beyond MS_SOA_MAX_D features, for one buffer of undecided points:
+     * its box, and the seeds that reach it, gathered by column. */
+    double *blo, *bhi; /* d each */
+    double *acols;     /* d x MS_GROUP_MAX: the reaching seeds' coordinates */
+    double *acx;       /* d x MS_GROUP_MAX: their coordinate sums */
+    double *aW;        /* MS_GROUP_MAX: their weights */
 } ms_group_work;
 
 static inline size_t ms_group_work_size(int64_t d)
 {
-    return (size_t)(MS_GROUP_MAX + (3 * MS_GROUP_MAX + 1) * d);
+    return (size_t)(2 * MS_GROUP_MAX + (5 * MS_GROUP_MAX + 3) * d);
 }
 
 static inline ms_group_work ms_group_work_at(double *space, int64_t d)
@@ -105,6 +119,11 @@ static inline ms_group_work ms_group_work_at(double *space, int64_t d)
     w.cols = w.WX + MS_GROUP_MAX * d;
     w.cx = w.cols + MS_GROUP_MAX * d;
     w.shared_x = w.cx + MS_GROUP_MAX * d;
+    w.blo = w.shared_x + d;
+    w.bhi = w.blo + d;
+    w.acols = w.bhi + d;
+    w.acx = w.acols + MS_GROUP_MAX * d;
+    w.aW = w.acx + MS_GROUP_MAX * d;
     return w;
 }
 

@@ -47,9 +47,14 @@ typedef struct MS_FN(blocks_query) {
 #endif
 
 /* Beyond MS_SOA_MAX_D features: the data tree's points one by one against
- * the group box, and each undecided point seed by seed, one pass per
- * feature over the seeds' columns (on SIMD lanes; each seed's sums keep
- * their order).  The seeds' own sums go to W and, by column, to cx. */
+ * the group box.  The undecided points are buffered in walk order, up to
+ * MS_POINTS_BUF at a time (leaves hold few of them), and each buffer is settled
+ * against only the seeds whose balls reach its box: the others would add zeros to their
+ * sums, which leaves them bitwise unchanged (a sum that starts at +0.0
+ * never becomes -0.0).  The reaching seeds are gathered by column, so that
+ * each point is measured and added one pass per feature over contiguous
+ * lanes; each seed's sums keep the order of the points.  The seeds' own
+ * sums go to W and, by column, to cx. */
 typedef struct MS_FN(points_query) {
     MS_FN(at_box) at;
     int64_t m;
@@ -57,16 +62,70 @@ typedef struct MS_FN(points_query) {
     const double *cols;
     double *W, *cx;
     double shared_w, *shared_x;
+    ms_group_work *work;
+    int64_t buf[MS_POINTS_BUF]; /* the buffered points, in walk order */
+    int64_t nb;
 } MS_FN(points_query);
+
+MS_ALWAYS_INLINE void MS_FN(settle_buffer)(MS_FN(points_query) * pq, int64_t d)
+{
+    const MS_TREE *t = pq->at.t;
+    const double *cols = pq->cols;
+    const double r2 = pq->r2;
+    const int64_t m = pq->m;
+    const ms_group_work *w = pq->work;
+    double *MS_RESTRICT acols = w->acols, *MS_RESTRICT acx = w->acx;
+    double *MS_RESTRICT aW = w->aW;
+    int64_t act[MS_GROUP_MAX], na = 0;
+    for (int64_t k = 0; k < m; k++)
+        if (ms_point_box_reach(cols + k, m, w->blo, w->bhi, d).near2 <= r2) act[na++] = k;
+    const int64_t nb = pq->nb;
+    pq->nb = 0;
+    if (na == 0) return;
+    for (int64_t q = 0; q < na; q++) aW[q] = pq->W[act[q]];
+    for (int64_t j = 0; j < d; j++)
+        for (int64_t q = 0; q < na; q++) {
+            acols[j * na + q] = cols[j * m + act[q]];
+            acx[j * na + q] = pq->cx[j * m + act[q]];
+        }
+    for (int64_t b = 0; b < nb; b++) {
+        const int64_t i = pq->buf[b];
+        const MS_T *p = t->pts + i * d;
+        const double wi = t->weights ? t->weights[i] : 1.0;
+        double r[MS_GROUP_MAX];
+        for (int64_t q = 0; q < na; q++) r[q] = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double pj = (double)p[j];
+            const double *sj = acols + j * na;
+            for (int64_t q = 0; q < na; q++) {
+                const double u = pj - sj[q];
+                r[q] += u * u;
+            }
+        }
+        for (int64_t q = 0; q < na; q++) {
+            const double wq = r[q] <= r2 ? wi : 0.0;
+            aW[q] += wq;
+            r[q] = wq;
+        }
+        for (int64_t j = 0; j < d; j++) {
+            const double pj = (double)p[j];
+            double *xj = acx + j * na;
+            for (int64_t q = 0; q < na; q++) xj[q] += r[q] * pj;
+        }
+    }
+    for (int64_t q = 0; q < na; q++) pq->W[act[q]] = aW[q];
+    for (int64_t j = 0; j < d; j++)
+        for (int64_t q = 0; q < na; q++) pq->cx[j * m + act[q]] = acx[j * na + q];
+}
 
 MS_ALWAYS_INLINE int MS_FN(points_visit)(void *query, int64_t nid, ms_gap g, int64_t d)
 {
     MS_FN(points_query) *pq = query;
     const MS_TREE *t = pq->at.t;
-    const double *glo = pq->at.glo, *ghi = pq->at.ghi, *cols = pq->cols;
+    const double *glo = pq->at.glo, *ghi = pq->at.ghi;
     const double r2 = pq->r2;
-    const int64_t m = pq->m;
     double *shared_x = pq->shared_x;
+    double *blo = pq->work->blo, *bhi = pq->work->bhi;
     if (g.near2 > r2) return 0;
     if (g.far2 <= r2) {
         const double *s = t->wx + nid * d;
@@ -92,26 +151,16 @@ MS_ALWAYS_INLINE int MS_FN(points_visit)(void *query, int64_t nid, ms_gap g, int
             for (int64_t j = 0; j < d; j++) shared_x[j] += wi * (double)p[j];
             continue;
         }
-        double r[MS_GROUP_MAX];
-        for (int64_t k = 0; k < m; k++) r[k] = 0.0;
-        for (int64_t j = 0; j < d; j++) {
-            const double pj = (double)p[j];
-            const double *sj = cols + j * m;
-            for (int64_t k = 0; k < m; k++) {
-                const double u = pj - sj[k];
-                r[k] += u * u;
+        if (pq->nb == 0)
+            for (int64_t j = 0; j < d; j++) blo[j] = bhi[j] = (double)p[j];
+        else
+            for (int64_t j = 0; j < d; j++) {
+                const double x = (double)p[j];
+                blo[j] = x < blo[j] ? x : blo[j];
+                bhi[j] = x > bhi[j] ? x : bhi[j];
             }
-        }
-        for (int64_t k = 0; k < m; k++) {
-            const double wk = r[k] <= r2 ? wi : 0.0;
-            pq->W[k] += wk;
-            r[k] = wk;
-        }
-        for (int64_t j = 0; j < d; j++) {
-            const double pj = (double)p[j];
-            double *xj = pq->cx + j * m;
-            for (int64_t k = 0; k < m; k++) xj[k] += r[k] * pj;
-        }
+        pq->buf[pq->nb++] = i;
+        if (pq->nb == MS_POINTS_BUF) MS_FN(settle_buffer)(pq, d);
     }
     return 0;
 }
@@ -119,10 +168,13 @@ MS_ALWAYS_INLINE int MS_FN(points_visit)(void *query, int64_t nid, ms_gap g, int
 MS_SIMD_CLONES static void MS_FN(group_points)(const MS_TREE *t, const double *glo,
                                                const double *ghi, int64_t m, double r2,
                                                const double *cols, double *W, double *cx,
-                                               double *shared_w, double *shared_x)
+                                               double *shared_w, double *shared_x,
+                                               ms_group_work *work)
 {
-    MS_FN(points_query) pq = {{t, glo, ghi}, m, r2, cols, W, cx, *shared_w, shared_x};
+    MS_FN(points_query)
+    pq = {{t, glo, ghi}, m, r2, cols, W, cx, *shared_w, shared_x, work, {0}, 0};
     MS_FN(tree_walk)(t, &pq, MS_FN(box_reach), MS_FN(points_visit), 0, t->d);
+    if (pq.nb > 0) MS_FN(settle_buffer)(&pq, t->d);
     *shared_w = pq.shared_w;
 }
 
@@ -142,7 +194,7 @@ void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *soa, const double
             W[k] = 0.0;
             for (int64_t j = 0; j < d; j++) cx[j * m + k] = 0.0;
         }
-        MS_FN(group_points)(t, glo, ghi, m, r2, cols, W, cx, &shared_w, shared_x);
+        MS_FN(group_points)(t, glo, ghi, m, r2, cols, W, cx, &shared_w, shared_x, work);
         for (int64_t k = 0; k < m; k++) {
             W[k] += shared_w;
             for (int64_t j = 0; j < d; j++) WX[k * d + j] = cx[j * m + k] + shared_x[j];
