@@ -5,7 +5,12 @@ Cases (3-D blobs: three Gaussian blobs at (2,2,2), (7,7,7), (5,13,13), std
 estimated on the first 1000 points):
 
 - ``binseed``: 2M points, ``bin_seeding=True``;
-- ``allseeds``: 1M points, every point a seed.
+- ``allseeds``: 1M points, every point a seed;
+- ``allseeds-r<R>``: 1M points, every point a seed, at the bandwidth R times
+  the blobs' spread (0.6) instead of the estimated one (about 3.4 times):
+  the cost of an every-point fit depends on the bandwidth more than on n,
+  and is highest where the balls' boundaries cross the densest parts of the
+  blobs.  ``--ratios`` adds one such case per ratio.
 
 Each case runs in its own process, so that the peak resident memory
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is that case's alone; the
@@ -17,6 +22,7 @@ Usage::
     python scripts/scale.py                       # both cases, all cores
     python scripts/scale.py --cases allseeds --n-allseeds 200000 --n-jobs 2
     python scripts/scale.py --timeout 300         # give up on a case after 300 s
+    python scripts/scale.py --cases none --ratios 1,2,3,4 --n-jobs 2
 """
 
 import argparse
@@ -31,6 +37,7 @@ import time
 import numpy as np
 
 CENTRES = np.array([[2.0, 2.0, 2.0], [7.0, 7.0, 7.0], [5.0, 13.0, 13.0]])
+SPREAD = 0.6
 
 
 def blobs(n, seed=0):
@@ -38,7 +45,7 @@ def blobs(n, seed=0):
     sizes = [n // 3 + (i < n % 3) for i in range(3)]
     X = np.concatenate(
         [
-            c + rng.normal(scale=0.6, size=(s, 3))
+            c + rng.normal(scale=SPREAD, size=(s, 3))
             for c, s in zip(CENTRES, sizes, strict=True)
         ]
     )
@@ -66,7 +73,10 @@ def child(case, n, n_jobs):
     from meanshift_fast import MeanShift, estimate_bandwidth
 
     X = blobs(n)
-    bandwidth = float(estimate_bandwidth(X[:1000]))
+    if case.startswith("allseeds-r"):
+        bandwidth = float(case[len("allseeds-r") :]) * SPREAD
+    else:
+        bandwidth = float(estimate_bandwidth(X[:1000]))
     after_data = rss_mb()
     model = MeanShift(bandwidth=bandwidth, bin_seeding=case == "binseed", n_jobs=n_jobs)
     t0 = time.perf_counter()
@@ -93,7 +103,12 @@ def child(case, n, n_jobs):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--cases", default="binseed,allseeds")
+    p.add_argument("--cases", default="binseed,allseeds", help="or none")
+    p.add_argument(
+        "--ratios",
+        default="",
+        help="comma-separated bandwidth/spread ratios: an allseeds-r<R> case each",
+    )
     p.add_argument("--n-binseed", type=int, default=2_000_000)
     p.add_argument("--n-allseeds", type=int, default=1_000_000)
     p.add_argument("--n-jobs", type=int, default=-1)
@@ -110,10 +125,11 @@ def main(argv=None):
         f"{platform.machine()} {platform.processor() or ''}, {os.cpu_count()} CPUs, "
         f"n_jobs={args.n_jobs} -> {_threads.effective_n_threads(args.n_jobs)} threads"
     )
-    sizes = {"binseed": args.n_binseed, "allseeds": args.n_allseeds}
+    cases = [c for c in args.cases.split(",") if c and c != "none"]
+    cases += [f"allseeds-r{float(r):g}" for r in args.ratios.split(",") if r]
     failed = False
-    for case in args.cases.split(","):
-        n = sizes[case]
+    for case in cases:
+        n = args.n_binseed if case == "binseed" else args.n_allseeds
         cmd = [
             sys.executable,
             __file__,
@@ -129,16 +145,16 @@ def main(argv=None):
                 cmd, capture_output=True, text=True, timeout=args.timeout
             )
         except subprocess.TimeoutExpired:
-            print(f"{case:9s} n={n:>9,d}: stopped after {args.timeout:.0f} s")
+            print(f"{case:13s} n={n:>9,d}: stopped after {args.timeout:.0f} s")
             failed = True
             continue
         if proc.returncode != 0:
-            print(f"{case:9s} n={n:>9,d}: failed\n{proc.stderr[-3000:]}")
+            print(f"{case:13s} n={n:>9,d}: failed\n{proc.stderr[-3000:]}")
             failed = True
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(
-            f"{case:9s} n={n:>9,d}: fit {r['seconds']:8.2f} s, peak RSS "
+            f"{case:13s} n={n:>9,d}: fit {r['seconds']:8.2f} s, peak RSS "
             f"{r['peak_rss_mb']:7.0f} MB (data alone {r['rss_after_data_mb']:.0f} MB), "
             f"{r['n_clusters']} clusters, n_iter {r['n_iter']}, bandwidth "
             f"{r['bandwidth']:.4f}, centres found: {r['centres_found']} "
