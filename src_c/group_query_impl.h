@@ -65,7 +65,58 @@ typedef struct MS_FN(points_query) {
     ms_group_work *work;
     int64_t buf[MS_POINTS_BUF]; /* the buffered points, in walk order */
     int64_t nb;
+    int avx2; /* settle buffers with MS_FN(settle_avx2) */
 } MS_FN(points_query);
+
+#ifdef MS_AVX2_TARGET
+/* The buffer's sums for np (a multiple of 4) gathered seeds, by tiles of
+ * four seeds and four points held in AVX2 registers: one load of a tile's
+ * coordinates or sums serves four points, where the portable loop loads
+ * and stores them per point.  Every seed adds the points one after the
+ * other, in buffer order, with the portable loop's operations (no fused
+ * multiply-add), so both give the same bits.  A missing last point
+ * repeats the one before with weight 0, which adds zeros. */
+MS_AVX2_TARGET static void MS_FN(settle_avx2)(const MS_TREE *t, const int64_t *buf,
+                                              int64_t nb, const double *acols,
+                                              double *acx, double *aW, int64_t np,
+                                              double r2, int64_t d)
+{
+    const __m256d vr2 = _mm256_set1_pd(r2), zero = _mm256_setzero_pd();
+    for (int64_t b0 = 0; b0 < nb; b0 += 4) {
+        const MS_T *p[4];
+        __m256d wp[4];
+        for (int b = 0; b < 4; b++) {
+            const int64_t i = buf[b0 + b < nb ? b0 + b : nb - 1];
+            p[b] = t->pts + i * d;
+            wp[b] = _mm256_set1_pd(b0 + b >= nb ? 0.0 : t->weights ? t->weights[i] : 1.0);
+        }
+        for (int64_t q0 = 0; q0 < np; q0 += 4) {
+            __m256d r[4] = {zero, zero, zero, zero};
+            for (int64_t j = 0; j < d; j++) {
+                const __m256d s = _mm256_loadu_pd(acols + j * np + q0);
+                for (int b = 0; b < 4; b++) {
+                    const __m256d u = _mm256_sub_pd(_mm256_set1_pd((double)p[b][j]), s);
+                    r[b] = _mm256_add_pd(r[b], _mm256_mul_pd(u, u));
+                }
+            }
+            __m256d w = _mm256_loadu_pd(aW + q0);
+            for (int b = 0; b < 4; b++) {
+                r[b] = _mm256_and_pd(_mm256_cmp_pd(r[b], vr2, _CMP_LE_OQ), wp[b]);
+                w = _mm256_add_pd(w, r[b]);
+            }
+            _mm256_storeu_pd(aW + q0, w);
+            for (int64_t j = 0; j < d; j++) {
+                double *xs = acx + j * np + q0;
+                __m256d sum = _mm256_loadu_pd(xs);
+                for (int b = 0; b < 4; b++)
+                    sum = _mm256_add_pd(
+                        sum, _mm256_mul_pd(r[b], _mm256_set1_pd((double)p[b][j])));
+                _mm256_storeu_pd(xs, sum);
+            }
+        }
+    }
+}
+#endif
 
 MS_ALWAYS_INLINE void MS_FN(settle_buffer)(MS_FN(points_query) * pq, int64_t d)
 {
@@ -82,40 +133,50 @@ MS_ALWAYS_INLINE void MS_FN(settle_buffer)(MS_FN(points_query) * pq, int64_t d)
     const int64_t nb = pq->nb;
     pq->nb = 0;
     if (na == 0) return;
-    for (int64_t q = 0; q < na; q++) aW[q] = pq->W[act[q]];
-    for (int64_t j = 0; j < d; j++)
-        for (int64_t q = 0; q < na; q++) {
-            acols[j * na + q] = cols[j * m + act[q]];
-            acx[j * na + q] = pq->cx[j * m + act[q]];
-        }
-    for (int64_t b = 0; b < nb; b++) {
-        const int64_t i = pq->buf[b];
-        const MS_T *p = t->pts + i * d;
-        const double wi = t->weights ? t->weights[i] : 1.0;
-        double r[MS_GROUP_MAX];
-        for (int64_t q = 0; q < na; q++) r[q] = 0.0;
+    /* Padded to a multiple of 4 with copies of the first seed, whose sums
+     * are dropped. */
+    const int64_t np = (na + 3) / 4 * 4;
+    for (int64_t q = 0; q < np; q++) {
+        const int64_t k = act[q < na ? q : 0];
+        aW[q] = pq->W[k];
         for (int64_t j = 0; j < d; j++) {
-            const double pj = (double)p[j];
-            const double *sj = acols + j * na;
-            for (int64_t q = 0; q < na; q++) {
-                const double u = pj - sj[q];
-                r[q] += u * u;
-            }
-        }
-        for (int64_t q = 0; q < na; q++) {
-            const double wq = r[q] <= r2 ? wi : 0.0;
-            aW[q] += wq;
-            r[q] = wq;
-        }
-        for (int64_t j = 0; j < d; j++) {
-            const double pj = (double)p[j];
-            double *xj = acx + j * na;
-            for (int64_t q = 0; q < na; q++) xj[q] += r[q] * pj;
+            acols[j * np + q] = cols[j * m + k];
+            acx[j * np + q] = pq->cx[j * m + k];
         }
     }
+#ifdef MS_AVX2_TARGET
+    if (pq->avx2)
+        MS_FN(settle_avx2)(t, pq->buf, nb, acols, acx, aW, np, r2, d);
+    else
+#endif
+        for (int64_t b = 0; b < nb; b++) {
+            const int64_t i = pq->buf[b];
+            const MS_T *p = t->pts + i * d;
+            const double wi = t->weights ? t->weights[i] : 1.0;
+            double r[MS_GROUP_MAX];
+            for (int64_t q = 0; q < np; q++) r[q] = 0.0;
+            for (int64_t j = 0; j < d; j++) {
+                const double pj = (double)p[j];
+                const double *sj = acols + j * np;
+                for (int64_t q = 0; q < np; q++) {
+                    const double u = pj - sj[q];
+                    r[q] += u * u;
+                }
+            }
+            for (int64_t q = 0; q < np; q++) {
+                const double wq = r[q] <= r2 ? wi : 0.0;
+                aW[q] += wq;
+                r[q] = wq;
+            }
+            for (int64_t j = 0; j < d; j++) {
+                const double pj = (double)p[j];
+                double *xj = acx + j * np;
+                for (int64_t q = 0; q < np; q++) xj[q] += r[q] * pj;
+            }
+        }
     for (int64_t q = 0; q < na; q++) pq->W[act[q]] = aW[q];
     for (int64_t j = 0; j < d; j++)
-        for (int64_t q = 0; q < na; q++) pq->cx[j * m + act[q]] = acx[j * na + q];
+        for (int64_t q = 0; q < na; q++) pq->cx[j * m + act[q]] = acx[j * np + q];
 }
 
 MS_ALWAYS_INLINE int MS_FN(points_visit)(void *query, int64_t nid, ms_gap g, int64_t d)
@@ -172,7 +233,10 @@ MS_SIMD_CLONES static void MS_FN(group_points)(const MS_TREE *t, const double *g
                                                ms_group_work *work)
 {
     MS_FN(points_query)
-    pq = {{t, glo, ghi}, m, r2, cols, W, cx, *shared_w, shared_x, work, {0}, 0};
+    pq = {{t, glo, ghi}, m, r2, cols, W, cx, *shared_w, shared_x, work, {0}, 0, 0};
+#ifdef MS_AVX2_TARGET
+    pq.avx2 = MS_CPU_HAS_AVX2();
+#endif
     MS_FN(tree_walk)(t, &pq, MS_FN(box_reach), MS_FN(points_visit), 0, t->d);
     if (pq.nb > 0) MS_FN(settle_buffer)(&pq, t->d);
     *shared_w = pq.shared_w;
