@@ -104,6 +104,7 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
         for (int64_t x = 0; x < w; x++)
             for (int64_t y = h; y < tstride; y++) t[x * tstride + y] = 0;
     }
+    const int avx2 = ms__pyr_avx2_fits(&pl, sp);
     const double side = 2.0 * (double)sp->sp + 1.0;
     int n_threads = ms_num_threads(rt->cfg);
     if ((double)n_pixels * side * side < PYR_SMALL_WORK) n_threads = 1;
@@ -132,8 +133,12 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
                 ms__pyr_up_row(coarse->dst, coarse->h, coarse->w, y, lv->dst, w, up);
                 ms__pyr_dilated_row(marks, h, w, y, mrow);
             }
-            ms__pyr_filter_row(&pl, y, lv->src + y * w * 3, mrow, sp,
-                               lv->dst + y * w * 3);
+            if (avx2)
+                ms__pyr_filter_row_avx2(&pl, y, lv->src + y * w * 3, mrow, sp,
+                                        lv->dst + y * w * 3);
+            else
+                ms__pyr_filter_row(&pl, y, lv->src + y * w * 3, mrow, sp,
+                                   lv->dst + y * w * 3);
             ms_loop_tick(&loop, 1, &mine);
         }
         ms_free(up);

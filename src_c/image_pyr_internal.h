@@ -6,7 +6,9 @@
 #ifndef MS_IMAGE_PYR_INTERNAL_H
 #define MS_IMAGE_PYR_INTERNAL_H
 
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "ms_internal.h"
 
@@ -32,6 +34,49 @@ typedef struct step_params {
     int64_t eps_floor; /* the stop test |dx| + |dy| + |dc|^2 <= eps, in integers */
 } step_params;
 
+/* Integer sums over the pixels of a window that pass the colour test. */
+typedef struct win_sums {
+    int64_t count, sx, sy, s[3];
+} win_sums;
+
+/* The window of the step at (x0, y0): its ends rounded as cvRound rounds
+ * a float (to nearest, ties to even: the default rounding mode), clipped
+ * to the level. */
+MS_ALWAYS_INLINE void pyr_window(const pyr_planes *pl, const step_params *sp, int64_t x0,
+                                 int64_t y0, int64_t *minx, int64_t *maxx, int64_t *miny,
+                                 int64_t *maxy)
+{
+    const int64_t x_lo = (int64_t)lrintf((float)x0 - sp->sp);
+    const int64_t y_lo = (int64_t)lrintf((float)y0 - sp->sp);
+    const int64_t x_hi = (int64_t)lrintf((float)x0 + sp->sp);
+    const int64_t y_hi = (int64_t)lrintf((float)y0 + sp->sp);
+    *minx = x_lo < 0 ? 0 : x_lo;
+    *miny = y_lo < 0 ? 0 : y_lo;
+    *maxx = x_hi > pl->w - 1 ? pl->w - 1 : x_hi;
+    *maxy = y_hi > pl->h - 1 ? pl->h - 1 : y_hi;
+}
+
+/* One move from the window sums acc (count > 0): (x0, y0, c) become the
+ * rounded means; returns whether the steps stop there. */
+MS_ALWAYS_INLINE int pyr_move(const win_sums *acc, const step_params *sp, int64_t *x0,
+                              int64_t *y0, int32_t c[3])
+{
+    /* OpenCV multiplies by the rounded reciprocal, not divides. */
+    const double inv = 1.0 / (double)acc->count;
+    const int64_t x1 = (int64_t)llrint((double)acc->sx * inv);
+    const int64_t y1 = (int64_t)llrint((double)acc->sy * inv);
+    int64_t moved = llabs(x1 - *x0) + llabs(y1 - *y0);
+    for (int k = 0; k < 3; k++) {
+        const int32_t c1 = (int32_t)llrint((double)acc->s[k] * inv);
+        moved += (int64_t)(c1 - c[k]) * (c1 - c[k]);
+        c[k] = c1;
+    }
+    const int stop = (*x0 == x1 && *y0 == y1) || moved <= sp->eps_floor;
+    *x0 = x1;
+    *y0 = y1;
+    return stop;
+}
+
 /* Between levels (image_pyr_levels.c), with OpenCV's rounding and borders. */
 ms_status ms__pyr_down(ms_runtime *rt, const uint8_t *src, int64_t h, int64_t w,
                        uint8_t *dst, int64_t dh, int64_t dw);
@@ -46,5 +91,12 @@ void ms__pyr_dilated_row(const uint8_t *marks, int64_t h, int64_t w, int64_t y,
  * set (all when mask is NULL). */
 void ms__pyr_filter_row(const pyr_planes *pl, int64_t y, const uint8_t *src,
                         const uint8_t *mask, const step_params *sp, uint8_t *dst);
+
+/* The same row on AVX2 (image_pyr_avx2.c), where the toolchain can build
+ * it and the CPU runs it: ms__pyr_avx2_fits says whether a level may use
+ * it (its windows and colour radius fit the kernel's lanes). */
+int ms__pyr_avx2_fits(const pyr_planes *pl, const step_params *sp);
+void ms__pyr_filter_row_avx2(const pyr_planes *pl, int64_t y, const uint8_t *src,
+                             const uint8_t *mask, const step_params *sp, uint8_t *dst);
 
 #endif /* MS_IMAGE_PYR_INTERNAL_H */
