@@ -112,19 +112,26 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
     ms_loop loop;
     ms_loop_init(&loop, rt, rows_total, 1);
     loop.done = *rows_done; /* the count runs on from the coarser levels */
-    /* per thread, on a finer level: pyrUp's expanded rows, then one row of
-     * the mask */
+    /* per thread: the table of steps, then on a finer level pyrUp's
+     * expanded rows and one row of the mask */
     const int64_t up_len = coarse ? 3 * 2 * coarse->w * 3 : 0;
+    const int64_t memo_len = PYR_MEMO_SIZE * (int64_t)sizeof(pyr_memo) / 4;
     MS_OMP(parallel num_threads(n_threads) if (n_threads > 1))
     {
+        int32_t *scratch = ms_loop_scratch(
+            &loop, (size_t)(memo_len + up_len + (coarse ? (w + 3) / 4 : 0)),
+            sizeof(int32_t));
+        pyr_memo *memo = NULL;
         int32_t *up = NULL;
         uint8_t *mrow = NULL;
-        if (coarse) {
-            up = ms_loop_scratch(&loop, (size_t)(up_len + (w + 3) / 4), sizeof(int32_t));
-            if (up != NULL) mrow = (uint8_t *)(up + up_len);
+        if (scratch != NULL) {
+            if (pyr_memo_fits(h, w)) {
+                memo = (pyr_memo *)scratch;
+                for (int64_t i = 0; i < PYR_MEMO_SIZE; i++) memo[i].x = -1;
+            }
+            up = scratch + memo_len;
+            if (coarse) mrow = (uint8_t *)(up + up_len);
         }
-        /* the coarsest level needs no scratch */
-        const void *scratch = coarse ? (const void *)up : (const void *)lv;
         int64_t mine = 0;
         MS_OMP(for schedule(dynamic, 1))
         for (int64_t y = 0; y < h; y++) {
@@ -134,14 +141,14 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
                 ms__pyr_dilated_row(marks, h, w, y, mrow);
             }
             if (avx2)
-                ms__pyr_filter_row_avx2(&pl, y, lv->src + y * w * 3, mrow, sp,
+                ms__pyr_filter_row_avx2(&pl, y, lv->src + y * w * 3, mrow, sp, memo,
                                         lv->dst + y * w * 3);
             else
-                ms__pyr_filter_row(&pl, y, lv->src + y * w * 3, mrow, sp,
+                ms__pyr_filter_row(&pl, y, lv->src + y * w * 3, mrow, sp, memo,
                                    lv->dst + y * w * 3);
             ms_loop_tick(&loop, 1, &mine);
         }
-        ms_free(up);
+        ms_free(scratch);
     }
     ms_free(planes);
     *rows_done = loop.done;

@@ -270,8 +270,8 @@ int ms__pyr_avx2_fits(const pyr_planes *pl, const step_params *sp)
 /* The row's pixels, each through its steps; small: every window of the
  * level fits window_sums_small. */
 MS_AVX2_INLINE void filter_row(const pyr_planes *pl, int64_t y, const uint8_t *src,
-                               const uint8_t *mask, const step_params *sp, uint8_t *dst,
-                               const int small)
+                               const uint8_t *mask, const step_params *sp, pyr_memo *memo,
+                               uint8_t *dst, const int small)
 {
     const __m256i r2 = _mm256_set1_epi16((int16_t)(uint16_t)sp->r2);
     for (int64_t x = 0; x < pl->w; x++) {
@@ -279,6 +279,11 @@ MS_AVX2_INLINE void filter_row(const pyr_planes *pl, int64_t y, const uint8_t *s
         int64_t x0 = x, y0 = y;
         int32_t c[3] = {src[x * 3], src[x * 3 + 1], src[x * 3 + 2]};
         for (int it = 0; it < sp->max_iter; it++) {
+            /* the first step of a pixel starts from a state of its own */
+            pyr_memo *slot = NULL;
+            const int hit = it > 0 ? pyr_memo_get(memo, &x0, &y0, c, &slot) : -1;
+            if (hit == 1) break;
+            if (hit == 0) continue;
             int64_t minx, maxx, miny, maxy;
             pyr_window(pl, sp, x0, y0, &minx, &maxx, &miny, &maxy);
             const lane_colour lc = {_mm256_set1_epi16((int16_t)c[0]),
@@ -289,7 +294,9 @@ MS_AVX2_INLINE void filter_row(const pyr_planes *pl, int64_t y, const uint8_t *s
                 window_sums_small(pl, minx, maxx, miny, maxy, &lc, &acc);
             else
                 window_sums_avx2(pl, minx, maxx, miny, maxy, &lc, &acc);
-            if (acc.count == 0 || pyr_move(&acc, sp, &x0, &y0, c)) break;
+            const int stop = acc.count == 0 || pyr_move(&acc, sp, &x0, &y0, c);
+            pyr_memo_put(slot, x0, y0, c, stop);
+            if (stop) break;
         }
         for (int k = 0; k < 3; k++) dst[x * 3 + k] = (uint8_t)c[k];
     }
@@ -297,15 +304,16 @@ MS_AVX2_INLINE void filter_row(const pyr_planes *pl, int64_t y, const uint8_t *s
 
 MS_AVX2_TARGET void ms__pyr_filter_row_avx2(const pyr_planes *pl, int64_t y,
                                             const uint8_t *src, const uint8_t *mask,
-                                            const step_params *sp, uint8_t *dst)
+                                            const step_params *sp, pyr_memo *memo,
+                                            uint8_t *dst)
 {
     /* a window spans at most 2 sp + 2 columns and rows */
     const double side = 2.0 * (double)sp->sp + 2.0;
     if ((side <= PYR_SMALL_W || pl->w <= PYR_SMALL_W) &&
         (side <= PYR_SMALL_H || pl->h <= PYR_SMALL_H))
-        filter_row(pl, y, src, mask, sp, dst, 1);
+        filter_row(pl, y, src, mask, sp, memo, dst, 1);
     else
-        filter_row(pl, y, src, mask, sp, dst, 0);
+        filter_row(pl, y, src, mask, sp, memo, dst, 0);
 }
 
 #else
@@ -318,9 +326,10 @@ int ms__pyr_avx2_fits(const pyr_planes *pl, const step_params *sp)
 }
 
 void ms__pyr_filter_row_avx2(const pyr_planes *pl, int64_t y, const uint8_t *src,
-                             const uint8_t *mask, const step_params *sp, uint8_t *dst)
+                             const uint8_t *mask, const step_params *sp, pyr_memo *memo,
+                             uint8_t *dst)
 {
-    ms__pyr_filter_row(pl, y, src, mask, sp, dst);
+    ms__pyr_filter_row(pl, y, src, mask, sp, memo, dst);
 }
 
 #endif

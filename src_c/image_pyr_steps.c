@@ -204,16 +204,23 @@ MS_ALWAYS_INLINE void window_sums(const pyr_planes *pl, int64_t minx, int64_t ma
 /* Filter the pixel at (x, y) of the level; its final colour goes to out. */
 MS_ALWAYS_INLINE void shift_pixel(const pyr_planes *pl, int64_t x, int64_t y,
                                   const uint8_t *colour, const step_params *sp,
-                                  uint8_t *out)
+                                  pyr_memo *memo, uint8_t *out)
 {
     int64_t x0 = x, y0 = y;
     int32_t c[3] = {colour[0], colour[1], colour[2]};
     for (int it = 0; it < sp->max_iter; it++) {
+        /* the first step of a pixel starts from a state of its own */
+        pyr_memo *slot = NULL;
+        const int hit = it > 0 ? pyr_memo_get(memo, &x0, &y0, c, &slot) : -1;
+        if (hit == 1) break;
+        if (hit == 0) continue;
         int64_t minx, maxx, miny, maxy;
         pyr_window(pl, sp, x0, y0, &minx, &maxx, &miny, &maxy);
         win_sums acc = {0, 0, 0, {0, 0, 0}};
         window_sums(pl, minx, maxx, miny, maxy, c, sp->r2, &acc);
-        if (acc.count == 0 || pyr_move(&acc, sp, &x0, &y0, c)) break;
+        const int stop = acc.count == 0 || pyr_move(&acc, sp, &x0, &y0, c);
+        pyr_memo_put(slot, x0, y0, c, stop);
+        if (stop) break;
     }
     for (int k = 0; k < 3; k++) out[k] = (uint8_t)c[k];
 }
@@ -222,10 +229,11 @@ MS_ALWAYS_INLINE void shift_pixel(const pyr_planes *pl, int64_t x, int64_t y,
  * NULL): one dispatch to the SIMD variant per row. */
 MS_SIMD_CLONES void ms__pyr_filter_row(const pyr_planes *pl, int64_t y,
                                        const uint8_t *src, const uint8_t *mask,
-                                       const step_params *sp, uint8_t *dst)
+                                       const step_params *sp, pyr_memo *memo,
+                                       uint8_t *dst)
 {
     for (int64_t x = 0; x < pl->w; x++) {
         if (mask && !mask[x]) continue;
-        shift_pixel(pl, x, y, src + x * 3, sp, dst + x * 3);
+        shift_pixel(pl, x, y, src + x * 3, sp, memo, dst + x * 3);
     }
 }
