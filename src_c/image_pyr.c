@@ -219,6 +219,12 @@ ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height, int64_t wid
     for (int l = max_level; l >= 0 && st == MS_OK; l--) {
         float spl = (float)(sp / (double)(1 << l));
         p.sp = spl > 1.0f ? spl : 1.0f;
+        /* whole sp: the window's ends x +- sp need no float rounding
+         * while every x + sp stays below 2^24 */
+        const int64_t side = lv[l].h > lv[l].w ? lv[l].h : lv[l].w;
+        p.isp = p.sp == floorf(p.sp) && (double)p.sp + (double)side < 16777216.0
+                    ? (int64_t)p.sp
+                    : -1;
         st = filter_level(&rt, &lv[l], l < max_level ? &lv[l + 1] : NULL, edge_r2, marks,
                           &p, &rows_done, rows_total);
     }

@@ -56,30 +56,48 @@ MS_AVX2_INLINE __m256i colour_test(__m256i v0, __m256i v1, __m256i v2,
     return _mm256_cmpeq_epi16(_mm256_min_epu16(e, lc->r2), e);
 }
 
-/* Rows [yr, yr + rows) of the window (relative to its corner, rows <=
- * PYR_AVX2_BLOCK), 16 columns from column xr; the lanes off in valid are
- * skipped (masked = 0 promises all on).  A lane's count cnt and its
- * running total cum (cum adds cnt after each row) give the sum of its
- * rows as (yr + rows) cnt - cum: one add per row. */
-MS_AVX2_INLINE void row_block(const pyr_planes *pl, const int16_t *q0, int64_t xr,
-                              int64_t yr, int64_t rows, const int masked, __m256i valid,
-                              const lane_colour *lc, lane_acc *acc)
+/* h window rows of 16 columns, from q0 in plane 0 down, into acc = {cnt,
+ * cum, a0, a1, a2}: a lane's count, its running total (cum adds cnt after
+ * each row, so that the sum of the lane's rows is h cnt - cum: one add
+ * per row) and its colour sums.  The lanes off in valid are skipped
+ * (masked = 0 promises all on). */
+MS_AVX2_INLINE void lane_rows(const pyr_planes *pl, const int16_t *q0, int64_t h,
+                              const int masked, __m256i valid, const lane_colour *lc,
+                              __m256i acc[5])
 {
     const int64_t stride = pl->stride, off1 = pl->p[1] - pl->p[0],
                   off2 = pl->p[2] - pl->p[0];
-    __m256i cnt = _mm256_setzero_si256(), cum = cnt, a0 = cnt, a1 = cnt, a2 = cnt;
-    for (int64_t r = 0; r < rows; r++, q0 += stride) {
+    __m256i cnt = acc[0], cum = acc[1], a0 = acc[2], a1 = acc[3], a2 = acc[4];
+    for (int64_t r = 0; r < h; r++, q0 += stride) {
         const __m256i v0 = _mm256_loadu_si256((const __m256i *)q0);
         const __m256i v1 = _mm256_loadu_si256((const __m256i *)(q0 + off1));
         const __m256i v2 = _mm256_loadu_si256((const __m256i *)(q0 + off2));
         __m256i m = colour_test(v0, v1, v2, lc);
         if (masked) m = _mm256_and_si256(m, valid);
         cnt = _mm256_sub_epi16(cnt, m);
-        a0 = _mm256_add_epi16(a0, _mm256_and_si256(v0, m));
-        a1 = _mm256_add_epi16(a1, _mm256_and_si256(v1, m));
-        a2 = _mm256_add_epi16(a2, _mm256_and_si256(v2, m));
+        a0 = _mm256_add_epi16(_mm256_and_si256(v0, m), a0);
+        a1 = _mm256_add_epi16(_mm256_and_si256(v1, m), a1);
+        a2 = _mm256_add_epi16(_mm256_and_si256(v2, m), a2);
         cum = _mm256_add_epi16(cum, cnt);
     }
+    acc[0] = cnt;
+    acc[1] = cum;
+    acc[2] = a0;
+    acc[3] = a1;
+    acc[4] = a2;
+}
+
+/* Rows [yr, yr + rows) of the window (relative to its corner, rows <=
+ * PYR_AVX2_BLOCK), 16 columns from column xr (q0 in plane 0), masked as
+ * in lane_rows, widened into the step's int32 lane sums. */
+MS_AVX2_INLINE void row_block(const pyr_planes *pl, const int16_t *q0, int64_t xr,
+                              int64_t yr, int64_t rows, const int masked, __m256i valid,
+                              const lane_colour *lc, lane_acc *acc)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i sums[5] = {zero, zero, zero, zero, zero};
+    lane_rows(pl, q0, rows, masked, valid, lc, sums);
+    const __m256i cnt = sums[0], cum = sums[1], a0 = sums[2], a1 = sums[3], a2 = sums[4];
     const __m256i one = _mm256_set1_epi16(1);
     const __m256i xs = _mm256_add_epi16(
         _mm256_set1_epi16((int16_t)xr),
@@ -158,26 +176,17 @@ MS_AVX2_INLINE void window_sums_small(const pyr_planes *pl, int64_t minx, int64_
                                       win_sums *out)
 {
     const int64_t w = maxx - minx + 1, h = maxy - miny + 1;
-    const int64_t group = w >= 16 ? 16 : (w > 2 ? w : 0), stride = pl->stride;
+    const int64_t group = w >= 16 ? 16 : (w > 2 ? w : 0);
     const __m256i zero = _mm256_setzero_si256(), iota = LANE_IOTA;
-    __m256i cnt = zero, cum = zero, a0 = zero, a1 = zero, a2 = zero;
-    if (group > 0) {
-        const __m256i valid =
-            _mm256_loadu_si256((const __m256i *)(lane_ones + 16 - group));
-        const int16_t *q0 = pl->p[0] + miny * stride + minx;
-        const int64_t off1 = pl->p[1] - pl->p[0], off2 = pl->p[2] - pl->p[0];
-        for (int64_t r = 0; r < h; r++, q0 += stride) {
-            const __m256i v0 = _mm256_loadu_si256((const __m256i *)q0);
-            const __m256i v1 = _mm256_loadu_si256((const __m256i *)(q0 + off1));
-            const __m256i v2 = _mm256_loadu_si256((const __m256i *)(q0 + off2));
-            const __m256i m = _mm256_and_si256(colour_test(v0, v1, v2, lc), valid);
-            cnt = _mm256_sub_epi16(cnt, m);
-            a0 = _mm256_add_epi16(_mm256_and_si256(v0, m), a0);
-            a1 = _mm256_add_epi16(_mm256_and_si256(v1, m), a1);
-            a2 = _mm256_add_epi16(_mm256_and_si256(v2, m), a2);
-            cum = _mm256_add_epi16(cum, cnt);
-        }
-    }
+    __m256i acc[5] = {zero, zero, zero, zero, zero}; /* cnt, cum, a0, a1, a2 */
+    const int16_t *q0 = pl->p[0] + miny * pl->stride + minx;
+    if (group == 16)
+        lane_rows(pl, q0, h, 0, zero, lc, acc);
+    else if (group > 0)
+        lane_rows(pl, q0, h, 1,
+                  _mm256_loadu_si256((const __m256i *)(lane_ones + 16 - group)), lc, acc);
+    const __m256i cnt = acc[0], cum = acc[1];
+    __m256i a0 = acc[2], a1 = acc[3], a2 = acc[4];
     /* lane sums of the count, and of x and y relative to the corner */
     __m256i n = cnt, sx = _mm256_mullo_epi16(cnt, iota),
             sy = _mm256_sub_epi16(_mm256_mullo_epi16(cnt, _mm256_set1_epi16((int16_t)h)),

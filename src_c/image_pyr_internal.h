@@ -32,6 +32,7 @@ typedef struct step_params {
     int32_t r2;        /* round(sr^2), clamped to 3 * 255^2 */
     int max_iter;      /* 1..100 */
     int64_t eps_floor; /* the stop test |dx| + |dy| + |dc|^2 <= eps, in integers */
+    int64_t isp;       /* sp where x +- sp is exact in float for every x, else -1 */
 } step_params;
 
 /* Integer sums over the pixels of a window that pass the colour test. */
@@ -116,10 +117,19 @@ MS_ALWAYS_INLINE void pyr_window(const pyr_planes *pl, const step_params *sp, in
                                  int64_t y0, int64_t *minx, int64_t *maxx, int64_t *miny,
                                  int64_t *maxy)
 {
-    const int64_t x_lo = (int64_t)lrintf((float)x0 - sp->sp);
-    const int64_t y_lo = (int64_t)lrintf((float)y0 - sp->sp);
-    const int64_t x_hi = (int64_t)lrintf((float)x0 + sp->sp);
-    const int64_t y_hi = (int64_t)lrintf((float)y0 + sp->sp);
+    int64_t x_lo, y_lo, x_hi, y_hi;
+    if (sp->isp >= 0) {
+        /* the float sums are whole numbers below 2^24: exact */
+        x_lo = x0 - sp->isp;
+        y_lo = y0 - sp->isp;
+        x_hi = x0 + sp->isp;
+        y_hi = y0 + sp->isp;
+    } else {
+        x_lo = (int64_t)lrintf((float)x0 - sp->sp);
+        y_lo = (int64_t)lrintf((float)y0 - sp->sp);
+        x_hi = (int64_t)lrintf((float)x0 + sp->sp);
+        y_hi = (int64_t)lrintf((float)y0 + sp->sp);
+    }
     *minx = x_lo < 0 ? 0 : x_lo;
     *miny = y_lo < 0 ? 0 : y_lo;
     *maxx = x_hi > pl->w - 1 ? pl->w - 1 : x_hi;
