@@ -112,9 +112,9 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
     ms_loop loop;
     ms_loop_init(&loop, rt, rows_total, 1);
     loop.done = *rows_done; /* the count runs on from the coarser levels */
-    /* per thread: the table of steps, then on a finer level pyrUp's
-     * expanded rows and one row of the mask */
-    const int64_t up_len = coarse ? 3 * 2 * coarse->w * 3 : 0;
+    /* per thread: the table of steps, then on a finer level a row of
+     * pyrUp's vertical sums and one row of the mask */
+    const int64_t up_len = coarse ? coarse->w * 3 : 0;
     const int64_t memo_len = PYR_MEMO_SIZE * (int64_t)sizeof(pyr_memo) / 4;
     MS_OMP(parallel num_threads(n_threads) if (n_threads > 1))
     {
