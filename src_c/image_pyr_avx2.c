@@ -276,38 +276,143 @@ int ms__pyr_avx2_fits(const pyr_planes *pl, const step_params *sp)
            (side <= PYR_AVX2_MAX_SIDE || pl->h <= PYR_AVX2_MAX_SIDE);
 }
 
+/* First steps of 16 neighbouring pixels at once, one per lane: pixels
+ * xb..xb + 15 of row y, whose windows (whole sp = isp <= PYR_LANE_ISP) lie
+ * inside the level's columns.  A first step's window is the pixel's own,
+ * so the lanes share its rows and take one load per window offset, each
+ * lane testing against its own colour; the per-window folds, the column
+ * past 16 and the setup of window_sums_small go.  Per lane: the count and
+ * the sums of (dx) and (row - first row) fit 16 bits for isp <= 8, the
+ * colour sums are widened to 32 bits every PYR_LANE_ROWS rows. */
+#define PYR_LANE_ISP 8
+#define PYR_LANE_ROWS 8
+MS_AVX2_INLINE void first_steps(const pyr_planes *pl, int64_t xb, int64_t y, int64_t isp,
+                                __m256i r2, win_sums out[16])
+{
+    const int64_t stride = pl->stride, off1 = pl->p[1] - pl->p[0],
+                  off2 = pl->p[2] - pl->p[0];
+    const int16_t *centre = pl->p[0] + y * stride + xb;
+    const lane_colour lc = {_mm256_loadu_si256((const __m256i *)centre),
+                            _mm256_loadu_si256((const __m256i *)(centre + off1)),
+                            _mm256_loadu_si256((const __m256i *)(centre + off2)), r2};
+    const int64_t y0 = y - isp < 0 ? 0 : y - isp;
+    const int64_t y1 = y + isp > pl->h - 1 ? pl->h - 1 : y + isp;
+    const __m256i zero = _mm256_setzero_si256(),
+                  shift = _mm256_set1_epi16((int16_t)(isp + 1));
+    __m256i cnt = zero, cum = zero, sxd = zero, a0 = zero, a1 = zero, a2 = zero;
+    __m256i w32[6] = {zero, zero, zero, zero, zero, zero}; /* colours, lanes 0-7, 8-15 */
+    for (int64_t yy = y0; yy <= y1; yy++) {
+        const int16_t *q0 = pl->p[0] + yy * stride + xb - isp;
+        __m256i cr = zero, cumr = zero;
+        for (int64_t j = 0; j <= 2 * isp; j++) {
+            const __m256i v0 = _mm256_loadu_si256((const __m256i *)(q0 + j));
+            const __m256i v1 = _mm256_loadu_si256((const __m256i *)(q0 + off1 + j));
+            const __m256i v2 = _mm256_loadu_si256((const __m256i *)(q0 + off2 + j));
+            const __m256i m = colour_test(v0, v1, v2, &lc);
+            cr = _mm256_sub_epi16(cr, m);
+            cumr = _mm256_add_epi16(cumr, cr);
+            a0 = _mm256_add_epi16(_mm256_and_si256(v0, m), a0);
+            a1 = _mm256_add_epi16(_mm256_and_si256(v1, m), a1);
+            a2 = _mm256_add_epi16(_mm256_and_si256(v2, m), a2);
+        }
+        /* the row's sum of dx = j - isp over the passing offsets: the
+         * running counts cumr give sum (2 isp + 1 - j), as in lane_rows */
+        sxd =
+            _mm256_add_epi16(sxd, _mm256_sub_epi16(_mm256_mullo_epi16(cr, shift), cumr));
+        cnt = _mm256_add_epi16(cnt, cr);
+        cum = _mm256_add_epi16(cum, cnt);
+        if ((yy - y0) % PYR_LANE_ROWS == PYR_LANE_ROWS - 1 || yy == y1) {
+            const __m256i a[3] = {a0, a1, a2};
+            for (int k = 0; k < 3; k++) {
+                w32[2 * k] = _mm256_add_epi32(
+                    w32[2 * k], _mm256_cvtepu16_epi32(_mm256_castsi256_si128(a[k])));
+                w32[2 * k + 1] = _mm256_add_epi32(
+                    w32[2 * k + 1],
+                    _mm256_cvtepu16_epi32(_mm256_extracti128_si256(a[k], 1)));
+            }
+            a0 = a1 = a2 = zero;
+        }
+    }
+    /* the rows' sum of (row - y0): as in lane_rows, (rows) cnt - cum */
+    const __m256i syr = _mm256_sub_epi16(
+        _mm256_mullo_epi16(cnt, _mm256_set1_epi16((int16_t)(y1 - y0 + 1))), cum);
+    uint16_t n16[16], sy16[16];
+    int16_t sx16[16];
+    uint32_t c32[6][8];
+    _mm256_storeu_si256((__m256i *)n16, cnt);
+    _mm256_storeu_si256((__m256i *)sx16, sxd);
+    _mm256_storeu_si256((__m256i *)sy16, syr);
+    for (int k = 0; k < 6; k++) _mm256_storeu_si256((__m256i *)c32[k], w32[k]);
+    for (int l = 0; l < 16; l++) {
+        const int64_t n = n16[l];
+        out[l].count = n;
+        out[l].sx = (xb + l) * n + sx16[l];
+        out[l].sy = y0 * n + sy16[l];
+        for (int k = 0; k < 3; k++) out[l].s[k] = c32[2 * k + l / 8][l % 8];
+    }
+}
+
+/* The steps of a pixel from step it on, at state (x0, y0, c). */
+MS_AVX2_INLINE void path(const pyr_planes *pl, const step_params *sp, pyr_memo *memo,
+                         __m256i r2, const int small, int it, int64_t x0, int64_t y0,
+                         int32_t c[3])
+{
+    for (; it < sp->max_iter; it++) {
+        /* the first step of a pixel starts from a state of its own */
+        pyr_memo *slot = NULL;
+        const int hit = it > 0 ? pyr_memo_get(memo, &x0, &y0, c, &slot) : -1;
+        if (hit == 1) break;
+        if (hit == 0) continue;
+        int64_t minx, maxx, miny, maxy;
+        pyr_window(pl, sp, x0, y0, &minx, &maxx, &miny, &maxy);
+        const lane_colour lc = {_mm256_set1_epi16((int16_t)c[0]),
+                                _mm256_set1_epi16((int16_t)c[1]),
+                                _mm256_set1_epi16((int16_t)c[2]), r2};
+        win_sums acc;
+        if (small)
+            window_sums_small(pl, minx, maxx, miny, maxy, &lc, &acc);
+        else
+            window_sums_avx2(pl, minx, maxx, miny, maxy, &lc, &acc);
+        const int stop = acc.count == 0 || pyr_move(&acc, sp, &x0, &y0, c);
+        pyr_memo_put(slot, x0, y0, c, stop);
+        if (stop) break;
+    }
+}
+
 /* The row's pixels, each through its steps; small: every window of the
- * level fits window_sums_small. */
+ * level fits window_sums_small.  Where 16 pixels in a row have windows
+ * inside the level's columns, their first steps go through first_steps. */
 MS_AVX2_INLINE void filter_row(const pyr_planes *pl, int64_t y, const uint8_t *src,
                                const uint8_t *mask, const step_params *sp, pyr_memo *memo,
                                uint8_t *dst, const int small)
 {
     const __m256i r2 = _mm256_set1_epi16((int16_t)(uint16_t)sp->r2);
-    for (int64_t x = 0; x < pl->w; x++) {
-        if (mask && !mask[x]) continue;
-        int64_t x0 = x, y0 = y;
-        int32_t c[3] = {src[x * 3], src[x * 3 + 1], src[x * 3 + 2]};
-        for (int it = 0; it < sp->max_iter; it++) {
-            /* the first step of a pixel starts from a state of its own */
-            pyr_memo *slot = NULL;
-            const int hit = it > 0 ? pyr_memo_get(memo, &x0, &y0, c, &slot) : -1;
-            if (hit == 1) break;
-            if (hit == 0) continue;
-            int64_t minx, maxx, miny, maxy;
-            pyr_window(pl, sp, x0, y0, &minx, &maxx, &miny, &maxy);
-            const lane_colour lc = {_mm256_set1_epi16((int16_t)c[0]),
-                                    _mm256_set1_epi16((int16_t)c[1]),
-                                    _mm256_set1_epi16((int16_t)c[2]), r2};
-            win_sums acc;
-            if (small)
-                window_sums_small(pl, minx, maxx, miny, maxy, &lc, &acc);
-            else
-                window_sums_avx2(pl, minx, maxx, miny, maxy, &lc, &acc);
-            const int stop = acc.count == 0 || pyr_move(&acc, sp, &x0, &y0, c);
-            pyr_memo_put(slot, x0, y0, c, stop);
-            if (stop) break;
+    const int64_t isp = small && sp->isp <= PYR_LANE_ISP ? sp->isp : -1;
+    int64_t x = 0;
+    while (x < pl->w) {
+        if (isp >= 0 && x >= isp && x + 15 + isp <= pl->w - 1) {
+            int any = mask == NULL;
+            for (int l = 0; l < 16 && !any; l++) any = mask[x + l];
+            if (any) {
+                win_sums acc[16];
+                first_steps(pl, x, y, isp, r2, acc);
+                for (int l = 0; l < 16; l++, x++) {
+                    if (mask && !mask[x]) continue;
+                    int64_t x0 = x, y0 = y;
+                    int32_t c[3] = {src[x * 3], src[x * 3 + 1], src[x * 3 + 2]};
+                    if (acc[l].count > 0 && !pyr_move(&acc[l], sp, &x0, &y0, c))
+                        path(pl, sp, memo, r2, small, 1, x0, y0, c);
+                    for (int k = 0; k < 3; k++) dst[x * 3 + k] = (uint8_t)c[k];
+                }
+                continue;
+            }
         }
-        for (int k = 0; k < 3; k++) dst[x * 3 + k] = (uint8_t)c[k];
+        if (!mask || mask[x]) {
+            int32_t c[3] = {src[x * 3], src[x * 3 + 1], src[x * 3 + 2]};
+            path(pl, sp, memo, r2, small, 0, x, y, c);
+            for (int k = 0; k < 3; k++) dst[x * 3 + k] = (uint8_t)c[k];
+        }
+        x++;
     }
 }
 
