@@ -286,6 +286,10 @@ int ms__pyr_avx2_fits(const pyr_planes *pl, const step_params *sp)
  * colour sums are widened to 32 bits every PYR_LANE_ROWS rows. */
 #define PYR_LANE_ISP 8
 #define PYR_LANE_ROWS 8
+/* Fewest pixels to filter among the 16 for first_steps: the lanes of
+ * pixels not filtered (at the finer levels) are wasted, and a lane costs
+ * nearly as much as a window of window_sums_small. */
+#define PYR_LANE_MIN 15
 MS_AVX2_INLINE void first_steps(const pyr_planes *pl, int64_t xb, int64_t y, int64_t isp,
                                 __m256i r2, win_sums out[16])
 {
@@ -381,7 +385,8 @@ MS_AVX2_INLINE void path(const pyr_planes *pl, const step_params *sp, pyr_memo *
 
 /* The row's pixels, each through its steps; small: every window of the
  * level fits window_sums_small.  Where 16 pixels in a row have windows
- * inside the level's columns, their first steps go through first_steps. */
+ * inside the level's columns and most are to be filtered, their first
+ * steps go through first_steps. */
 MS_AVX2_INLINE void filter_row(const pyr_planes *pl, int64_t y, const uint8_t *src,
                                const uint8_t *mask, const step_params *sp, pyr_memo *memo,
                                uint8_t *dst, const int small)
@@ -391,9 +396,10 @@ MS_AVX2_INLINE void filter_row(const pyr_planes *pl, int64_t y, const uint8_t *s
     int64_t x = 0;
     while (x < pl->w) {
         if (isp >= 0 && x >= isp && x + 15 + isp <= pl->w - 1) {
-            int any = mask == NULL;
-            for (int l = 0; l < 16 && !any; l++) any = mask[x + l];
-            if (any) {
+            int marked = 16;
+            if (mask)
+                for (int l = 0; l < 16; l++) marked -= !mask[x + l];
+            if (marked >= PYR_LANE_MIN) {
                 win_sums acc[16];
                 first_steps(pl, x, y, isp, r2, acc);
                 for (int l = 0; l < 16; l++, x++) {
