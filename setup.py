@@ -38,6 +38,7 @@ C_SOURCES = [
     "image_filter_window.c",
     "image_segment.c",
     "image_pyr.c",
+    "image_pyr_avx2.c",
     "image_pyr_levels.c",
     "image_pyr_steps.c",
 ]

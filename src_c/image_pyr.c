@@ -104,6 +104,7 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
         for (int64_t x = 0; x < w; x++)
             for (int64_t y = h; y < tstride; y++) t[x * tstride + y] = 0;
     }
+    const int avx2 = ms__pyr_avx2_fits(&pl, sp);
     const double side = 2.0 * (double)sp->sp + 1.0;
     int n_threads = ms_num_threads(rt->cfg);
     if ((double)n_pixels * side * side < PYR_SMALL_WORK) n_threads = 1;
@@ -111,19 +112,26 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
     ms_loop loop;
     ms_loop_init(&loop, rt, rows_total, 1);
     loop.done = *rows_done; /* the count runs on from the coarser levels */
-    /* per thread, on a finer level: pyrUp's expanded rows, then one row of
-     * the mask */
-    const int64_t up_len = coarse ? 3 * 2 * coarse->w * 3 : 0;
+    /* per thread: the table of steps, then on a finer level a row of
+     * pyrUp's vertical sums and one row of the mask */
+    const int64_t up_len = coarse ? coarse->w * 3 : 0;
+    const int64_t memo_len = PYR_MEMO_SIZE * (int64_t)sizeof(pyr_memo) / 4;
     MS_OMP(parallel num_threads(n_threads) if (n_threads > 1))
     {
+        int32_t *scratch = ms_loop_scratch(
+            &loop, (size_t)(memo_len + up_len + (coarse ? (w + 3) / 4 : 0)),
+            sizeof(int32_t));
+        pyr_memo *memo = NULL;
         int32_t *up = NULL;
         uint8_t *mrow = NULL;
-        if (coarse) {
-            up = ms_loop_scratch(&loop, (size_t)(up_len + (w + 3) / 4), sizeof(int32_t));
-            if (up != NULL) mrow = (uint8_t *)(up + up_len);
+        if (scratch != NULL) {
+            if (pyr_memo_fits(h, w)) {
+                memo = (pyr_memo *)scratch;
+                for (int64_t i = 0; i < PYR_MEMO_SIZE; i++) memo[i].x = -1;
+            }
+            up = scratch + memo_len;
+            if (coarse) mrow = (uint8_t *)(up + up_len);
         }
-        /* the coarsest level needs no scratch */
-        const void *scratch = coarse ? (const void *)up : (const void *)lv;
         int64_t mine = 0;
         MS_OMP(for schedule(dynamic, 1))
         for (int64_t y = 0; y < h; y++) {
@@ -132,11 +140,15 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
                 ms__pyr_up_row(coarse->dst, coarse->h, coarse->w, y, lv->dst, w, up);
                 ms__pyr_dilated_row(marks, h, w, y, mrow);
             }
-            ms__pyr_filter_row(&pl, y, lv->src + y * w * 3, mrow, sp,
-                               lv->dst + y * w * 3);
+            if (avx2)
+                ms__pyr_filter_row_avx2(&pl, y, lv->src + y * w * 3, mrow, sp, memo,
+                                        lv->dst + y * w * 3);
+            else
+                ms__pyr_filter_row(&pl, y, lv->src + y * w * 3, mrow, sp, memo,
+                                   lv->dst + y * w * 3);
             ms_loop_tick(&loop, 1, &mine);
         }
-        ms_free(up);
+        ms_free(scratch);
     }
     ms_free(planes);
     *rows_done = loop.done;
@@ -207,6 +219,12 @@ ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height, int64_t wid
     for (int l = max_level; l >= 0 && st == MS_OK; l--) {
         float spl = (float)(sp / (double)(1 << l));
         p.sp = spl > 1.0f ? spl : 1.0f;
+        /* whole sp: the window's ends x +- sp need no float rounding
+         * while every x + sp stays below 2^24 */
+        const int64_t side = lv[l].h > lv[l].w ? lv[l].h : lv[l].w;
+        p.isp = p.sp == floorf(p.sp) && (double)p.sp + (double)side < 16777216.0
+                    ? (int64_t)p.sp
+                    : -1;
         st = filter_level(&rt, &lv[l], l < max_level ? &lv[l + 1] : NULL, edge_r2, marks,
                           &p, &rows_done, rows_total);
     }

@@ -61,42 +61,40 @@ ms_status ms__pyr_down(ms_runtime *rt, const uint8_t *src, int64_t h, int64_t w,
  * out[2x+1] = 4 (s[x] + s[x+1]), reflect-101 on the left and the last
  * pixel repeated on the right (OpenCV's pyrUp treats its two sides
  * differently). */
-static void up_horizontal_row(const uint8_t *s, int64_t w, int32_t *out)
-{
-    for (int64_t x = 0; x < w; x++) {
-        const int64_t xl = x > 0 ? x - 1 : (w > 1 ? 1 : 0);
-        const int64_t xr = x + 1 < w ? x + 1 : w - 1;
-        for (int c = 0; c < 3; c++) {
-            const int32_t a = s[xl * 3 + c], b = s[x * 3 + c], d = s[xr * 3 + c];
-            out[(2 * x) * 3 + c] = a + 6 * b + d;
-            out[(2 * x + 1) * 3 + c] = 4 * (b + d);
-        }
-    }
-}
-
 /* Row y of dst (dh x dw, dh in {2h - 1, 2h}, likewise dw) = pyrUp(src
- * (h x w)); rows (3 x 2 w x 3) is scratch.  Vertically, source row s
- * stands for row reflect101(2 s, 2 h) / 2, which is reflect-101 at the top
- * and the last row repeated at the bottom; even rows take taps 1 6 1 of
- * source rows y/2 - 1, y/2, y/2 + 1, odd rows 4 4 of rows y/2, y/2 + 1. */
+ * (h x w)); rows (w x 3) is scratch.  Vertically, source row s stands for
+ * row reflect101(2 s, 2 h) / 2, which is reflect-101 at the top and the
+ * last row repeated at the bottom; even rows take taps 1 6 1 of source
+ * rows y/2 - 1, y/2, y/2 + 1, odd rows 4 4 of rows y/2, y/2 + 1.
+ * Horizontally, even columns take taps 1 6 1 of source columns x/2 - 1,
+ * x/2, x/2 + 1 (reflect-101 at the left, the last column repeated at the
+ * right), odd columns 4 4.  The 2-D sums are exact before the rounding
+ * shift, so the vertical taps go first, on whole rows, and the
+ * horizontal ones once per output row. */
 void ms__pyr_up_row(const uint8_t *src, int64_t h, int64_t w, int64_t y, uint8_t *dst,
                     int64_t dw, int32_t *rows)
 {
     const int64_t half = y / 2;
-    const int odd = (int)(y % 2);
-    int32_t *r[3];
-    for (int t = odd; t < 3; t++) {
-        r[t] = rows + t * 2 * w * 3;
-        const int64_t sy = reflect101(2 * (half + t - 1), 2 * h) / 2;
-        up_horizontal_row(src + sy * w * 3, w, r[t]);
-    }
-    uint8_t *out = dst + y * dw * 3;
-    if (odd)
-        for (int64_t i = 0; i < dw * 3; i++)
-            out[i] = (uint8_t)((4 * (r[1][i] + r[2][i]) + 32) >> 6);
+    const uint8_t *s[3];
+    for (int t = 0; t < 3; t++)
+        s[t] = src + reflect101(2 * (half + t - 1), 2 * h) / 2 * w * 3;
+    int32_t *MS_RESTRICT v = rows;
+    const uint8_t *MS_RESTRICT s0 = s[0], *MS_RESTRICT s1 = s[1], *MS_RESTRICT s2 = s[2];
+    if (y % 2)
+        for (int64_t i = 0; i < w * 3; i++) v[i] = 4 * (s1[i] + s2[i]);
     else
-        for (int64_t i = 0; i < dw * 3; i++)
-            out[i] = (uint8_t)((r[0][i] + 6 * r[1][i] + r[2][i] + 32) >> 6);
+        for (int64_t i = 0; i < w * 3; i++) v[i] = s0[i] + 6 * s1[i] + s2[i];
+    uint8_t *MS_RESTRICT out = dst + y * dw * 3;
+    for (int64_t x = 0; x < w; x++) {
+        const int64_t xl = x > 0 ? x - 1 : (w > 1 ? 1 : 0);
+        const int64_t xr = x + 1 < w ? x + 1 : w - 1;
+        for (int c = 0; c < 3; c++) {
+            const int32_t a = v[xl * 3 + c], b = v[x * 3 + c], d = v[xr * 3 + c];
+            out[2 * x * 3 + c] = (uint8_t)((a + 6 * b + d + 32) >> 6);
+            if (2 * x + 1 < dw)
+                out[(2 * x + 1) * 3 + c] = (uint8_t)((4 * (b + d) + 32) >> 6);
+        }
+    }
 }
 
 /* Squared colour distance of two interleaved pixels. */

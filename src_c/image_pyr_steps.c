@@ -6,9 +6,7 @@
  * uint16 SIMD lanes; the row is the unit that gets an AVX2 clone, so
  * everything it calls is inlined into it here.
  */
-#include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 #include "image_pyr_internal.h"
 
@@ -17,11 +15,6 @@
 /* The uint16 lanes can test squared colour distances up to this bound
  * (three clamped squares of at most bound + 1 each fit in 16 bits). */
 #define PYR_LANE_MAX_R2 21844
-
-/* Integer sums over the pixels of a window that pass the colour test. */
-typedef struct win_sums {
-    int64_t count, sx, sy, s[3];
-} win_sums;
 
 /* lane_mask + PYR_LANES - n: n lanes on, the rest off. */
 static const uint16_t lane_mask[2 * PYR_LANES] = {
@@ -208,42 +201,25 @@ MS_ALWAYS_INLINE void window_sums(const pyr_planes *pl, int64_t minx, int64_t ma
     }
 }
 
-/* cvRound of a float and of a double: to nearest, ties to even (the
- * default rounding mode). */
-MS_ALWAYS_INLINE int64_t round_f(float v) { return (int64_t)lrintf(v); }
-MS_ALWAYS_INLINE int64_t round_d(double v) { return (int64_t)llrint(v); }
-
 /* Filter the pixel at (x, y) of the level; its final colour goes to out. */
 MS_ALWAYS_INLINE void shift_pixel(const pyr_planes *pl, int64_t x, int64_t y,
                                   const uint8_t *colour, const step_params *sp,
-                                  uint8_t *out)
+                                  pyr_memo *memo, uint8_t *out)
 {
     int64_t x0 = x, y0 = y;
     int32_t c[3] = {colour[0], colour[1], colour[2]};
     for (int it = 0; it < sp->max_iter; it++) {
-        int64_t minx = round_f((float)x0 - sp->sp), miny = round_f((float)y0 - sp->sp);
-        int64_t maxx = round_f((float)x0 + sp->sp), maxy = round_f((float)y0 + sp->sp);
-        if (minx < 0) minx = 0;
-        if (miny < 0) miny = 0;
-        if (maxx > pl->w - 1) maxx = pl->w - 1;
-        if (maxy > pl->h - 1) maxy = pl->h - 1;
+        /* the first step of a pixel starts from a state of its own */
+        pyr_memo *slot = NULL;
+        const int hit = it > 0 ? pyr_memo_get(memo, &x0, &y0, c, &slot) : -1;
+        if (hit == 1) break;
+        if (hit == 0) continue;
+        int64_t minx, maxx, miny, maxy;
+        pyr_window(pl, sp, x0, y0, &minx, &maxx, &miny, &maxy);
         win_sums acc = {0, 0, 0, {0, 0, 0}};
         window_sums(pl, minx, maxx, miny, maxy, c, sp->r2, &acc);
-        if (acc.count == 0) break;
-        /* OpenCV multiplies by the rounded reciprocal, not divides. */
-        const double inv = 1.0 / (double)acc.count;
-        const int64_t x1 = round_d((double)acc.sx * inv);
-        const int64_t y1 = round_d((double)acc.sy * inv);
-        int32_t c1[3];
-        int64_t moved = llabs(x1 - x0) + llabs(y1 - y0);
-        for (int k = 0; k < 3; k++) {
-            c1[k] = (int32_t)round_d((double)acc.s[k] * inv);
-            moved += (int64_t)(c1[k] - c[k]) * (c1[k] - c[k]);
-        }
-        const int stop = (x0 == x1 && y0 == y1) || moved <= sp->eps_floor;
-        x0 = x1;
-        y0 = y1;
-        for (int k = 0; k < 3; k++) c[k] = c1[k];
+        const int stop = acc.count == 0 || pyr_move(&acc, sp, &x0, &y0, c);
+        pyr_memo_put(slot, x0, y0, c, stop);
         if (stop) break;
     }
     for (int k = 0; k < 3; k++) out[k] = (uint8_t)c[k];
@@ -253,10 +229,11 @@ MS_ALWAYS_INLINE void shift_pixel(const pyr_planes *pl, int64_t x, int64_t y,
  * NULL): one dispatch to the SIMD variant per row. */
 MS_SIMD_CLONES void ms__pyr_filter_row(const pyr_planes *pl, int64_t y,
                                        const uint8_t *src, const uint8_t *mask,
-                                       const step_params *sp, uint8_t *dst)
+                                       const step_params *sp, pyr_memo *memo,
+                                       uint8_t *dst)
 {
     for (int64_t x = 0; x < pl->w; x++) {
         if (mask && !mask[x]) continue;
-        shift_pixel(pl, x, y, src + x * 3, sp, dst + x * 3);
+        shift_pixel(pl, x, y, src + x * 3, sp, memo, dst + x * 3);
     }
 }
