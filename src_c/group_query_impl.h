@@ -99,11 +99,17 @@ MS_AVX2_TARGET static void MS_FN(settle_avx2)(const MS_TREE *t, const int64_t *b
                     r[b] = _mm256_add_pd(r[b], _mm256_mul_pd(u, u));
                 }
             }
-            __m256d w = _mm256_loadu_pd(aW + q0);
+            __m256d in = _mm256_setzero_pd();
             for (int b = 0; b < 4; b++) {
-                r[b] = _mm256_and_pd(_mm256_cmp_pd(r[b], vr2, _CMP_LE_OQ), wp[b]);
-                w = _mm256_add_pd(w, r[b]);
+                const __m256d hit = _mm256_cmp_pd(r[b], vr2, _CMP_LE_OQ);
+                in = _mm256_or_pd(in, hit);
+                r[b] = _mm256_and_pd(hit, wp[b]);
             }
+            /* No point of the four in any of the four balls: the sums
+             * would only take zeros. */
+            if (_mm256_movemask_pd(in) == 0) continue;
+            __m256d w = _mm256_loadu_pd(aW + q0);
+            for (int b = 0; b < 4; b++) w = _mm256_add_pd(w, r[b]);
             _mm256_storeu_pd(aW + q0, w);
             for (int64_t j = 0; j < d; j++) {
                 double *xs = acx + j * np + q0;
