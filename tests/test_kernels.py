@@ -853,3 +853,48 @@ def test_core_step_driven_by_hand_retraces_the_shift_loop(kernel, dtype):
     # Seeds that converged, stopped at max_iter and (flat) were dropped.
     assert converged.any() and (~converged & (intensity > 0)).any()
     assert kernel != "flat" or intensity[-1] == 0
+
+
+@pytest.mark.parametrize("d", [5, 6, 9, 16])
+@pytest.mark.parametrize("data", ["lattice", "clusters"])
+def test_seed_groups_beyond_four_features_take_exact_neighbourhoods(d, data):
+    # Beyond four features a group settles its undecided points only against
+    # the seeds whose balls reach the points' box.  Lattice points put many
+    # pairs exactly at the bandwidth; separated clusters with seeds spread
+    # over both make groups whose far seeds reach nothing.  Each seed's first
+    # step must be the mean of every point within h (numpy brute force), the
+    # same bits whatever the thread count, and with unit weights the same
+    # bits as without weights.
+    from meanshift_fast import _core
+    from meanshift_fast._estimator import _shift
+
+    rng = np.random.default_rng(d)
+    if data == "lattice":
+        side = {5: 4, 6: 3, 9: 2, 16: 2}[d]
+        grid = np.stack(np.meshgrid(*[np.arange(side)] * d), axis=-1).reshape(-1, d)
+        X = grid[rng.permutation(len(grid))].astype(float)[:3000]
+        h = 2.0
+        lo, hi = -1.0, float(side)
+    else:
+        X = np.concatenate(
+            [rng.normal(0.0, 1.0, (800, d)), rng.normal(4.0, 1.0, (800, d))]
+        )
+        h = 0.6 * np.sqrt(d)
+        lo, hi = -2.0, 6.0
+    seeds = np.concatenate([X[::3], rng.uniform(lo, hi, (200, d))])
+    plain = _core.Tree(X, weights=None, leaf_size=0, kernel="flat", n_threads=2)
+    unit = _core.Tree(
+        X, weights=np.ones(len(X)), leaf_size=0, kernel="flat", n_threads=2
+    )
+    a = _shift(plain, seeds, "flat", h, 0, 0.0, 2)
+    one = _shift(plain, seeds, "flat", h, 0, 0.0, 1)
+    b = _shift(unit, seeds, "flat", h, 0, 0.0, 2)
+    for x, y, z in zip(a, one, b, strict=True):
+        assert_array_equal(x, y)
+        assert_array_equal(x, z)
+    d2 = ((seeds[:, None, :] - X[None, :, :]) ** 2).sum(axis=-1)
+    inside = d2 <= h * h
+    found = inside.any(axis=1)
+    assert found.sum() > len(seeds) // 2
+    ref = (inside[found] @ X) / inside[found].sum(axis=1)[:, None]
+    assert_allclose(a[0][found], ref, rtol=1e-12, atol=1e-12)
