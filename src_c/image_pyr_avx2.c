@@ -163,6 +163,19 @@ MS_AVX2_INLINE void fold6(__m256i n, __m256i sx, __m256i sy, __m256i s0, __m256i
     out[5] = _mm_extract_epi32(b, 1);
 }
 
+/* The window sums from the folded lane totals (count, x and y offsets from
+ * the window's corner, three colours). */
+MS_AVX2_INLINE void sums_from_lanes(const int64_t t[6], int64_t minx, int64_t miny,
+                                    win_sums *out)
+{
+    out->count = t[0];
+    out->sx = t[1] + minx * t[0];
+    out->sy = t[2] + miny * t[0];
+    out->s[0] = t[3];
+    out->s[1] = t[4];
+    out->s[2] = t[5];
+}
+
 /* Windows at most PYR_SMALL_W columns and PYR_SMALL_H rows wide (those of
  * sp <= 8), with every sum in uint16 lanes held in registers: one group
  * of 16 columns (its spare lanes masked), then one or two columns left
@@ -218,12 +231,7 @@ MS_AVX2_INLINE void window_sums_small(const pyr_planes *pl, int64_t minx, int64_
     fold6(_mm256_madd_epi16(n, one), _mm256_madd_epi16(sx, one),
           _mm256_madd_epi16(sy, one), _mm256_madd_epi16(a0, one),
           _mm256_madd_epi16(a1, one), _mm256_madd_epi16(a2, one), t);
-    out->count = t[0];
-    out->sx = t[1] + minx * t[0];
-    out->sy = t[2] + miny * t[0];
-    out->s[0] = t[3];
-    out->s[1] = t[4];
-    out->s[2] = t[5];
+    sums_from_lanes(t, minx, miny, out);
 }
 
 /* The window sums over [minx, maxx] x [miny, maxy] against colour c. */
@@ -259,12 +267,7 @@ MS_AVX2_INLINE void window_sums_avx2(const pyr_planes *pl, int64_t minx, int64_t
     }
     int64_t t[6];
     fold6(acc.n, acc.sx, acc.sy, acc.s0, acc.s1, acc.s2, t);
-    out->count = t[0];
-    out->sx = t[1] + minx * t[0];
-    out->sy = t[2] + miny * t[0];
-    out->s[0] = t[3];
-    out->s[1] = t[4];
-    out->s[2] = t[5];
+    sums_from_lanes(t, minx, miny, out);
 }
 
 int ms__pyr_avx2_fits(const pyr_planes *pl, const step_params *sp)
