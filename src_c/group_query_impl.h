@@ -48,13 +48,13 @@ typedef struct MS_FN(blocks_query) {
 
 /* Beyond MS_SOA_MAX_D features: the data tree's points one by one against
  * the group box.  The undecided points are buffered in walk order, up to
- * MS_POINTS_BUF at a time (leaves hold few of them), and each buffer is settled
- * against only the seeds whose balls reach its box: the others would add zeros to their
- * sums, which leaves them bitwise unchanged (a sum that starts at +0.0
- * never becomes -0.0).  The reaching seeds are gathered by column, so that
- * each point is measured and added one pass per feature over contiguous
- * lanes; each seed's sums keep the order of the points.  The seeds' own
- * sums go to W and, by column, to cx. */
+ * MS_POINTS_BUF at a time (leaves hold few of them), and each buffer is
+ * settled against only the seeds whose balls reach its box: the others
+ * would add zeros to their sums, which leaves them bitwise unchanged (a
+ * sum that starts at +0.0 never becomes -0.0).  The reaching seeds are
+ * gathered by column, so that each point is measured and added one pass
+ * per feature over contiguous lanes; each seed's sums keep the order of
+ * the points.  The seeds' own sums go to W and, by column, to cx. */
 typedef struct MS_FN(points_query) {
     MS_FN(at_box) at;
     int64_t m;
