@@ -39,6 +39,20 @@ static uint64_t key_hash(const double *key, int64_t len)
     return h ^ (h >> 29);
 }
 
+/* Bitwise equality of two keys (memcmp's meaning, without its call: keys
+ * are a handful of doubles and the look-up runs once per step). */
+static inline int same_key(const double *a, const double *b, int64_t len)
+{
+    uint64_t diff = 0;
+    for (int64_t j = 0; j < len; j++) {
+        uint64_t x, y;
+        memcpy(&x, a + j, sizeof x);
+        memcpy(&y, b + j, sizeof y);
+        diff |= x ^ y;
+    }
+    return diff == 0;
+}
+
 const double *ms__state_table_find(const state_table *t, const double *key)
 {
     const uint64_t mask = (uint64_t)(t->cap - 1);
@@ -46,7 +60,7 @@ const double *ms__state_table_find(const state_table *t, const double *key)
     for (int p = 0; p < TABLE_PROBES; p++, h = (h + 1) & mask) {
         const double *s = t->slots + (int64_t)h * t->stride;
         if (s[t->stride - 1] < 0.0) return NULL; /* empty */
-        if (memcmp(s, key, (size_t)t->key_len * sizeof(double)) == 0) return s;
+        if (same_key(s, key, t->key_len)) return s;
     }
     return NULL;
 }
@@ -60,8 +74,7 @@ void ms__state_table_put(state_table *t, const double *key, const double *colour
     double *s = NULL;
     for (int p = 0; p < TABLE_PROBES; p++, h = (h + 1) & mask) {
         double *cand = t->slots + (int64_t)h * t->stride;
-        if (cand[t->stride - 1] < 0.0 ||
-            memcmp(cand, key, (size_t)t->key_len * sizeof(double)) == 0) {
+        if (cand[t->stride - 1] < 0.0 || same_key(cand, key, t->key_len)) {
             s = cand;
             break;
         }

@@ -147,17 +147,22 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
         for (int64_t y = 0; y < ny; y++)
             for (int64_t x = 0; x < nx; x++) {
                 const int64_t i = (z * ny + y) * nx + x;
+                int64_t a = -1; /* i's root, found on its first join */
                 for (int o = 0; o < n_off; o++) {
                     const int64_t qz = z + off[o][0], qy = y + off[o][1],
                                   qx = x + off[o][2];
                     if (qz >= nz || qy < 0 || qy >= ny || qx < 0 || qx >= nx) continue;
                     const int64_t q = (qz * ny + qy) * nx + qx;
                     if (sq_dist(modes + i * c, modes + q * c, c) > r2) continue;
-                    const int64_t a = find_root(parent, i), b = find_root(parent, q);
-                    if (a < b)
+                    if (a < 0) a = find_root(parent, i);
+                    const int64_t b = find_root(parent, q);
+                    /* the lower root stays, so a remains i's root */
+                    if (a < b) {
                         parent[b] = a;
-                    else if (b < a)
+                    } else if (b < a) {
                         parent[a] = b;
+                        a = b;
+                    }
                 }
             }
     /* Regions numbered by their first pixel. */

@@ -24,9 +24,22 @@ V0 = 9.0 * WHITE[1] / _UV_DENOM
 _EPS = np.finfo(np.float64).eps
 
 
-def _rgb_to_xyz(rgb):
+def srgb_to_linear(rgb):
+    """sRGB in [0, 1] to linear light (the gamma curve undone)."""
     rgb = np.asarray(rgb, dtype=np.float64)
-    linear = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    return np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+
+
+def linear_from_integers(data, scale):
+    """srgb_to_linear(data / scale) for unsigned integer data, through a
+    table of every level: the same values at a fraction of the cost."""
+    table = srgb_to_linear(np.arange(int(scale) + 1, dtype=np.float64) / scale)
+    return table[data]
+
+
+def _rgb_to_xyz(rgb, linear=None):
+    if linear is None:
+        linear = srgb_to_linear(rgb)
     return linear @ XYZ_FROM_RGB.T
 
 
@@ -41,9 +54,10 @@ def _xyz_to_rgb(xyz):
     return np.clip(rgb, 0.0, 1.0)
 
 
-def rgb_to_lab(rgb):
-    """sRGB in [0, 1] (last axis) to CIE L*a*b*."""
-    t = _rgb_to_xyz(rgb) / WHITE
+def rgb_to_lab(rgb, linear=None):
+    """sRGB in [0, 1] (last axis) to CIE L*a*b*; `linear`, when given, is
+    srgb_to_linear(rgb) already computed."""
+    t = _rgb_to_xyz(rgb, linear) / WHITE
     f = np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16.0 / 116.0)
     L = 116.0 * f[..., 1] - 16.0
     a = 500.0 * (f[..., 0] - f[..., 1])
@@ -62,9 +76,10 @@ def lab_to_rgb(lab):
     return _xyz_to_rgb(t * WHITE)
 
 
-def rgb_to_luv(rgb):
-    """sRGB in [0, 1] (last axis) to CIE L*u*v*."""
-    xyz = _rgb_to_xyz(rgb)
+def rgb_to_luv(rgb, linear=None):
+    """sRGB in [0, 1] (last axis) to CIE L*u*v*; `linear`, when given, is
+    srgb_to_linear(rgb) already computed."""
+    xyz = _rgb_to_xyz(rgb, linear)
     x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
     yr = y / WHITE[1]
     L = np.where(yr > 0.008856, 116.0 * np.cbrt(yr) - 16.0, 903.3 * yr)

@@ -8,7 +8,11 @@ import numpy as np
 from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._validation import check_n_jobs
-from meanshift_fast.image._color import FROM_WORKING, TO_WORKING
+from meanshift_fast.image._color import (
+    FROM_WORKING,
+    TO_WORKING,
+    linear_from_integers,
+)
 
 KERNELS = ("flat", "gaussian", "epanechnikov")
 COLOR_SPACES = ("raw", "lab", "luv")
@@ -96,9 +100,12 @@ class PreparedImage:
         if color_space == "raw":
             # A copy in float64: the caller's array is never written.
             self.work = np.array(data, dtype=np.float64, order="C")
+        elif image.dtype.kind == "u":
+            linear = linear_from_integers(data, self.scale)
+            self.work = np.ascontiguousarray(TO_WORKING[color_space](None, linear))
         else:
-            rgb = data.astype(np.float64) / self.scale
-            if image.dtype.kind == "f" and (rgb.min() < 0.0 or rgb.max() > 1.0):
+            rgb = data.astype(np.float64)
+            if rgb.min() < 0.0 or rgb.max() > 1.0:
                 raise ValueError(
                     f"color_space={color_space!r} takes float images as sRGB in "
                     f"[0, 1]; this one lies in [{rgb.min():g}, {rgb.max():g}]. "

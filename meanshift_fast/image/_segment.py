@@ -1,6 +1,5 @@
 """Segmentation: regions of pixels whose mean shift modes agree."""
 
-from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
@@ -18,7 +17,6 @@ _RANKS_2D = {4: 1, 8: 2}
 _RANKS_3D = {6: 1, 18: 2, 26: 3, 8: 3}
 
 
-@dataclass(frozen=True, eq=False)
 class Segmentation:
     """The result of `segment`.
 
@@ -38,15 +36,31 @@ class Segmentation:
         The input's shape and dtype, every pixel painted with its region's
         mode (rounded and clipped for integer dtypes).
     filtered : ndarray
-        The output of `mean_shift_filter`: every pixel's own mode.
+        The output of `mean_shift_filter`: every pixel's own mode.  It is
+        converted to the input's units on first access, so a caller who
+        needs only the regions does not pay for it.
     """
 
-    labels: np.ndarray
-    n_regions: int
-    modes: np.ndarray
-    sizes: np.ndarray
-    image: np.ndarray
-    filtered: np.ndarray
+    __match_args__ = ("labels", "n_regions", "modes", "sizes", "image", "filtered")
+    __slots__ = ("labels", "n_regions", "modes", "sizes", "image", "_filtered")
+
+    def __init__(self, labels, n_regions, modes, sizes, image, filtered):
+        values = (labels, n_regions, modes, sizes, image, filtered)
+        for name, value in zip(self.__slots__, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"Segmentation is read-only; cannot set {name!r}.")
+
+    @property
+    def filtered(self):
+        if isinstance(self._filtered, _FilteredLater):
+            object.__setattr__(self, "_filtered", self._filtered())
+        return self._filtered
+
+    def __reduce__(self):
+        return (type(self), (self.labels, self.n_regions, self.modes, self.sizes,
+                             self.image, self.filtered))  # fmt: skip
 
     def boundaries(self):
         """Boolean mask of the pixels with a face neighbour (4-connected,
@@ -68,6 +82,19 @@ class Segmentation:
             f"Segmentation(n_regions={self.n_regions}, "
             f"shape={self.labels.shape}, smallest={int(self.sizes.min())})"
         )
+
+
+class _FilteredLater:
+    """The pixel modes in the working space, and how to bring them to the
+    input's units and layout: `Segmentation.filtered` on first access."""
+
+    def __init__(self, prep, work):
+        self.prep, self.work = prep, work
+
+    def __call__(self):
+        prep = self.prep
+        filtered = prep.restore_layout(prep.to_input_units(self.work))
+        return filtered.astype(prep.output_dtype(), copy=False)
 
 
 def _paint(values, dtype):
@@ -149,16 +176,17 @@ def segment(
         modes_work[:, k] = np.bincount(flat, weights=pixel_modes[:, k], minlength=n)
     modes_work /= sizes[:, None]
     modes = prep.to_input_units(modes_work)
-    filtered = prep.to_input_units(work)
-    painted = modes[labels]
+    # Painting the modes first, then the pixels, rounds each mode once.
+    painted = _paint(modes, prep.dtype)[labels]
     spatial = labels if prep.is_volume else labels[0]
     if prep.channel_axis is None:
         modes = modes[:, 0]
+    prep.work = None  # the input in the working space is no longer needed
     return Segmentation(
         labels=spatial,
         n_regions=n,
         modes=modes,
         sizes=sizes,
-        image=_paint(prep.restore_layout(painted), prep.dtype),
-        filtered=prep.restore_layout(filtered).astype(prep.output_dtype(), copy=False),
+        image=prep.restore_layout(painted),
+        filtered=_FilteredLater(prep, work),
     )

@@ -12,7 +12,8 @@ class Segmentation:
     modes: NDArray[np.float64]
     sizes: NDArray[np.int64]
     image: NDArray[np.generic]
-    filtered: NDArray[np.floating]
+    @property
+    def filtered(self) -> NDArray[np.floating]: ...
     def __init__(
         self,
         labels: NDArray[np.int32],
@@ -22,6 +23,7 @@ class Segmentation:
         image: NDArray[np.generic],
         filtered: NDArray[np.floating],
     ) -> None: ...
+    def __setattr__(self, name: str, value: object) -> None: ...
     def boundaries(self) -> NDArray[np.bool_]: ...
 
 def segment(
