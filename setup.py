@@ -34,6 +34,7 @@ C_SOURCES = [
     "equal_rows.c",
     "select.c",
     "image_filter.c",
+    "image_filter_flat.c",
     "image_filter_table.c",
     "image_filter_window.c",
     "image_segment.c",

@@ -125,6 +125,38 @@ static void worker_init(worker *wk, double *block, const image_ctx *g, int64_t c
     wk->steps = (int64_t *)(wk->path + PATH_STATES * klen);
 }
 
+/* Most pixels a window's scan can take: its rows times its columns. */
+static double window_pixels(int64_t nz, int64_t ny, int64_t nx, double hs)
+{
+    const double side = floor(2.0 * hs) + 3.0 + 8.0; /* with a chunk's overhang */
+    const double sz = side < (double)nz ? side : (double)nz;
+    const double sy = side < (double)ny ? side : (double)ny;
+    const double sx = side < (double)nx ? side : (double)nx;
+    return sz * sy * sx;
+}
+
+/* The quantum of the flat kernel's fixed-point colours: a power of two so
+ * coarse that w pixels of magnitude at most maxabs, each rounded to a
+ * multiple of it, sum to less than 2^62 multiples, and so fine that it
+ * stays a normal number.  Integer colours are then multiples of it, and
+ * are summed exactly; others are rounded by at most half of it, about
+ * maxabs * w * 2^-62.  Returns 0 where no such quantum exists (colours
+ * near the smallest doubles): the sums then take the colours as they are. */
+static int fixed_point_quantum(double maxabs, double w, double *quantum)
+{
+    if (!(maxabs > 0.0)) {
+        *quantum = 1.0;
+        return 1;
+    }
+    int ea, ew;
+    frexp(maxabs, &ea); /* maxabs < 2^ea */
+    frexp(w, &ew);      /* w < 2^ew */
+    const int e = ea + ew - 61;
+    if (e < -1000) return 0;
+    *quantum = ldexp(1.0, e);
+    return 1;
+}
+
 ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t nx,
                           int64_t c, const ms_image_params *p, const ms_config *cfg,
                           double *out)
@@ -149,13 +181,17 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     const double width_d = floor(2.0 * p->spatial_radius) + 3.0;
     const int64_t width = width_d < (double)nx ? (int64_t)width_d : nx;
     const int64_t chunks = (width + LANES - 1) / LANES;
-    const int64_t stride = n + chunks * LANES;
+    /* padding for the last row's chunks, of LANES or of 8 columns */
+    const int64_t stride = n + chunks * LANES + 8;
     double *planes = ms_alloc(&rt, (size_t)(stride * c), sizeof(double));
     if (planes == NULL) return MS_ERR_NOMEM;
+    double maxabs = 0.0;
     for (int64_t k = 0; k < c; k++)
-        for (int64_t i = 0; i < stride; i++)
-            planes[k * stride + i] = i < n ? image[i * c + k] : 0.0;
-
+        for (int64_t i = 0; i < stride; i++) {
+            const double v = i < n ? image[i * c + k] : 0.0;
+            planes[k * stride + i] = v;
+            maxabs = fabs(v) > maxabs ? fabs(v) : maxabs;
+        }
     image_ctx g;
     g.planes = planes;
     g.stride = stride;
@@ -174,6 +210,26 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     g.hr_sq = g.hr * g.hr;
     g.max_iter = p->max_iter;
     g.tol2 = p->tol * p->tol;
+    /* The flat kernel sums fixed-point colours where a quantum exists;
+     * the AVX-512 form rounds them itself, the others read them. */
+    g.quantum = 0.0;
+    g.qplanes = NULL;
+    g.avx512 = 0;
+    int64_t *qplanes = NULL;
+    if (p->kernel == MS_KERNEL_FLAT &&
+        fixed_point_quantum(maxabs, window_pixels(nz, ny, nx, g.hs), &g.quantum)) {
+        g.avx512 = ms__image_flat_avx512_fits(&g);
+        if (!g.avx512) {
+            qplanes = ms_alloc(&rt, (size_t)(stride * c), sizeof(int64_t));
+            if (qplanes == NULL) {
+                ms_free(planes);
+                return MS_ERR_NOMEM;
+            }
+            for (int64_t i = 0; i < stride * c; i++)
+                qplanes[i] = (int64_t)nearbyint(planes[i] / g.quantum);
+            g.qplanes = qplanes;
+        }
+    }
 
     const int n_threads = ms_num_threads(cfg);
     /* A table small enough to stay in a core's cache: neighbouring pixels
@@ -213,6 +269,7 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
         }
         ms_free(block);
     }
+    ms_free(qplanes);
     ms_free(planes);
     return ms_loop_status(&loop);
 }

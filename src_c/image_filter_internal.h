@@ -7,6 +7,7 @@
 #ifndef MS_IMAGE_FILTER_INTERNAL_H
 #define MS_IMAGE_FILTER_INTERNAL_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "ms_internal.h"
@@ -33,7 +34,40 @@ typedef struct image_ctx {
     double hs_sq, hr_sq; /* hs * hs, hr * hr: kernel normalisation */
     int64_t max_iter;
     double tol2;
+    /* flat kernel: quantum > 0 where its sums take the colours in fixed
+     * point (each rounded to quantum times an integer), 0 where they take
+     * them as they are; avx512: the sums use AVX-512 and round the colours
+     * themselves; otherwise qplanes holds them, laid out as `planes` */
+    double quantum;
+    int avx512;
+    const int64_t *qplanes;
 } image_ctx;
+
+/* Most channels summed in registers by the flat kernel's vector forms. */
+#define MS_FLAT_REG_CHANNELS 4
+/* Most chunks of 8 columns in a row for the flat kernel's AVX-512 form
+ * (windows up to 64 pixels wide); wider windows take the portable form. */
+#define MS_FLAT_AVX512_CHUNKS 8
+
+/* First x scanned in every row of the window centred at x = px (the
+ * scan covers every pixel within hs of px). */
+MS_ALWAYS_INLINE int64_t ms__image_row_start(const image_ctx *g, double px)
+{
+    const double x0 = floor(px - g->hs);
+    return x0 < 0.0 ? 0 : (int64_t)x0;
+}
+
+/* [ceil(a) - 1, floor(b) + 1] clamped to [0, hi], computed in double so
+ * that no out-of-range double is converted. */
+MS_ALWAYS_INLINE void ms__image_index_range(double a, double b, int64_t hi,
+                                            int64_t *lo_out, int64_t *hi_out)
+{
+    double lo = ceil(a) - 1.0, up = floor(b) + 1.0;
+    if (lo < 0.0) lo = 0.0;
+    if (up > (double)hi) up = (double)hi;
+    *lo_out = (int64_t)lo;
+    *hi_out = (int64_t)up;
+}
 
 /* State of a path: position (z, y, x) then colour. */
 typedef struct state_table {
@@ -46,6 +80,13 @@ typedef struct state_table {
  * x and of every channel (4 + c doubles); scratch holds c * LANES. */
 void ms__image_window_sums(const image_ctx *g, const double *st, double *out,
                            double *scratch);
+
+/* The same sums for the flat kernel from the fixed-point colours (g->quantum
+ * > 0), exact integers whatever the CPU; scratch holds c int64s. */
+void ms__image_flat_sums(const image_ctx *g, const double *st, double *out,
+                         int64_t *scratch);
+/* Whether the flat sums can take their AVX-512 form for this image. */
+int ms__image_flat_avx512_fits(const image_ctx *g);
 
 /* A table of cap slots (a power of two) over slots (cap * (key_len +
  * colour_len + 1) doubles), all empty. */

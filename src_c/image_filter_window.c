@@ -5,7 +5,9 @@
  * kept in LANES partial sums added in a fixed order, so that the vector
  * form (GCC and Clang, up to REG_CHANNELS channels) and the scalar form
  * (any compiler, any number of channels) give the same bits, and the
- * kernels each get their own AVX2 clone.
+ * kernels each get their own AVX2 clone.  The flat kernel's sums are
+ * exact integers instead (image_filter_flat.c), except for colours too
+ * close to zero for its fixed point, which take the sums here.
  */
 #include <math.h>
 
@@ -17,26 +19,6 @@
 
 /* Most channels summed in registers; more go through a scratch buffer. */
 #define REG_CHANNELS 4
-
-/* First x scanned in every row of the window centred at x = px (the
- * scan covers every pixel within hs of px). */
-MS_ALWAYS_INLINE int64_t row_start(const image_ctx *g, double px)
-{
-    const double x0 = floor(px - g->hs);
-    return x0 < 0.0 ? 0 : (int64_t)x0;
-}
-
-/* [ceil(a) - 1, floor(b) + 1] clamped to [0, hi], computed in double so
- * that no out-of-range double is converted. */
-MS_ALWAYS_INLINE void index_range(double a, double b, int64_t hi, int64_t *lo_out,
-                                  int64_t *hi_out)
-{
-    double lo = ceil(a) - 1.0, up = floor(b) + 1.0;
-    if (lo < 0.0) lo = 0.0;
-    if (up > (double)hi) up = (double)hi;
-    *lo_out = (int64_t)lo;
-    *hi_out = (int64_t)up;
-}
 
 MS_ALWAYS_INLINE double kernel_weight(const int kernel, double u)
 {
@@ -77,17 +59,17 @@ MS_ALWAYS_INLINE void window_sums_kc(const image_ctx *g, const double *MS_RESTRI
     lanes_d ax = zero, ay = zero, ac[REG_CHANNELS];
     for (int64_t k = 0; k < c; k++) ac[k] = zero;
     double total = 0.0, sz = 0.0;
-    const int64_t x0 = row_start(g, px);
+    const int64_t x0 = ms__image_row_start(g, px);
     const double xlast = (double)(g->nx - 1);
 
     int64_t z0, z1;
-    index_range(pz - g->hs, pz + g->hs, g->nz - 1, &z0, &z1);
+    ms__image_index_range(pz - g->hs, pz + g->hs, g->nz - 1, &z0, &z1);
     for (int64_t z = z0; z <= z1; z++) {
         const double dz = (double)z - pz, dz2 = dz * dz;
         if (!(dz2 <= hs2)) continue;
         const double ry = sqrt(hs2 - dz2);
         int64_t y0, y1;
-        index_range(py - ry, py + ry, g->ny - 1, &y0, &y1);
+        ms__image_index_range(py - ry, py + ry, g->ny - 1, &y0, &y1);
         lanes_d aw = zero; /* weight in this plane */
         for (int64_t y = y0; y <= y1; y++) {
             const double dy = (double)y - py, dyz = dz2 + dy * dy;
@@ -155,15 +137,15 @@ static void window_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
     double *acs = scratch;
     for (int64_t j = 0; j < c * LANES; j++) acs[j] = 0.0;
     double total = 0.0, sz = 0.0;
-    const int64_t x0 = row_start(g, px);
+    const int64_t x0 = ms__image_row_start(g, px);
     int64_t z0, z1;
-    index_range(pz - g->hs, pz + g->hs, g->nz - 1, &z0, &z1);
+    ms__image_index_range(pz - g->hs, pz + g->hs, g->nz - 1, &z0, &z1);
     for (int64_t z = z0; z <= z1; z++) {
         const double dz = (double)z - pz, dz2 = dz * dz;
         if (!(dz2 <= hs2)) continue;
         const double ry = sqrt(hs2 - dz2);
         int64_t y0, y1;
-        index_range(py - ry, py + ry, g->ny - 1, &y0, &y1);
+        ms__image_index_range(py - ry, py + ry, g->ny - 1, &y0, &y1);
         double aw[LANES] = {0.0};
         for (int64_t y = y0; y <= y1; y++) {
             const double dy = (double)y - py, dyz = dz2 + dy * dy;
@@ -245,7 +227,9 @@ static void window_sums_epanechnikov(const image_ctx *g, const double *st, doubl
 void ms__image_window_sums(const image_ctx *g, const double *st, double *out,
                            double *scratch)
 {
-    if (g->kernel == MS_KERNEL_GAUSSIAN)
+    if (g->kernel == MS_KERNEL_FLAT && g->quantum > 0.0)
+        ms__image_flat_sums(g, st, out, (int64_t *)scratch);
+    else if (g->kernel == MS_KERNEL_GAUSSIAN)
         window_sums_gaussian(g, st, out, scratch);
     else if (g->kernel == MS_KERNEL_EPANECHNIKOV)
         window_sums_epanechnikov(g, st, out, scratch);

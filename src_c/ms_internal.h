@@ -54,6 +54,16 @@
      __builtin_cpu_supports("popcnt"))
 #endif
 
+/* Likewise, the exact image filter's flat-kernel sums have an AVX-512
+ * form, chosen per call where the CPU has AVX-512F and DQ; its sums are exact
+ * integers, so it gives the bits of the portable form. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                   \
+    defined(__GLIBC__) && !defined(MS_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
+#define MS_AVX512_TARGET __attribute__((target("avx512f,avx512dq")))
+#define MS_CPU_HAS_AVX512()                                                              \
+    (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
+#endif
+
 /* Per-call state: allocation accounting for fault injection. */
 typedef struct ms_runtime {
     const ms_config *cfg;

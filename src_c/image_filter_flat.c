@@ -1,0 +1,298 @@
+/*
+ * image_filter_flat.c - the flat kernel's window sums, in exact integers.
+ *
+ * With the flat kernel a step's sums are a count and plain sums over the
+ * window's pixels.  Positions are integers, and colours are summed in
+ * fixed point (image_ctx.qplanes: each colour rounded to a multiple of
+ * image_ctx.quantum, small enough that no window's sum can overflow), so
+ * every sum is an exact integer.  Exact sums do not depend on the order of
+ * the additions: the portable form, its AVX2 clone and the AVX-512 form
+ * give the same bits whatever their lane count, and two paths that reach
+ * the same set of pixels reach the same state, which the table of states
+ * then recognises.  Which pixels are in the window is decided on the
+ * float64 colours and positions, with the same rounded tests as the other
+ * kernels.
+ */
+#include <math.h>
+
+#include "image_filter_internal.h"
+
+/* The window's sums as image_ctx readers expect them: the count, the
+ * coordinate sums, then the colour sums in the working units. */
+static void flat_out(const image_ctx *g, int64_t n, int64_t sz, int64_t sy, int64_t sx,
+                     const int64_t *sc, double *out)
+{
+    out[0] = (double)n;
+    out[1] = (double)sz;
+    out[2] = (double)sy;
+    out[3] = (double)sx;
+    for (int64_t k = 0; k < g->c; k++) out[4 + k] = (double)sc[k] * g->quantum;
+}
+
+/* Any number of channels, one pixel at a time (sums in scratch). */
+static void flat_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
+                          double *MS_RESTRICT out, int64_t *MS_RESTRICT sc)
+{
+    const int64_t c = g->c;
+    const double pz = st[0], py = st[1], px = st[2];
+    const double *col = st + 3;
+    const double hs2 = g->hs2, hr2 = g->hr2;
+    const int64_t x0 = ms__image_row_start(g, px);
+    const int64_t x1 = x0 + g->chunks * LANES < g->nx ? x0 + g->chunks * LANES : g->nx;
+    int64_t n = 0, sz = 0, sy = 0, sx = 0;
+    for (int64_t k = 0; k < c; k++) sc[k] = 0;
+    int64_t z0, z1;
+    ms__image_index_range(pz - g->hs, pz + g->hs, g->nz - 1, &z0, &z1);
+    for (int64_t z = z0; z <= z1; z++) {
+        const double dz = (double)z - pz, dz2 = dz * dz;
+        if (!(dz2 <= hs2)) continue;
+        const double ry = sqrt(hs2 - dz2);
+        int64_t y0, y1;
+        ms__image_index_range(py - ry, py + ry, g->ny - 1, &y0, &y1);
+        for (int64_t y = y0; y <= y1; y++) {
+            const double dy = (double)y - py, dyz = dz2 + dy * dy;
+            if (!(dyz <= hs2)) continue;
+            const int64_t row = (z * g->ny + y) * g->nx;
+            for (int64_t x = x0; x < x1; x++) {
+                const double dx = (double)x - px;
+                if (!(dyz + dx * dx <= hs2)) continue;
+                double dc = 0.0;
+                for (int64_t k = 0; k < c; k++) {
+                    const double t = g->planes[k * g->stride + row + x] - col[k];
+                    dc += t * t;
+                }
+                if (!(dc <= hr2)) continue;
+                n++;
+                sz += z;
+                sy += y;
+                sx += x;
+                for (int64_t k = 0; k < c; k++)
+                    sc[k] += g->qplanes[k * g->stride + row + x];
+            }
+        }
+    }
+    flat_out(g, n, sz, sy, sx, sc, out);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MS_FLAT_VECTORS 1
+typedef double lanes_d __attribute__((vector_size(LANES * sizeof(double))));
+typedef int64_t lanes_i __attribute__((vector_size(LANES * sizeof(double))));
+typedef double lanes_du __attribute__((vector_size(LANES * sizeof(double)),
+                                       aligned(sizeof(double)), may_alias));
+typedef int64_t lanes_iu __attribute__((vector_size(LANES * sizeof(double)),
+                                        aligned(sizeof(double)), may_alias));
+#define LOAD_D(p) (*(const lanes_du *)(p))
+#define LOAD_I(p) (*(const lanes_iu *)(p))
+#define HSUM(v) ((v)[0] + (v)[1] + (v)[2] + (v)[3])
+
+/* Up to MS_FLAT_REG_CHANNELS channels on LANES lanes; the row-end test
+ * only for windows that reach past the image's last column (edge = 1). */
+MS_ALWAYS_INLINE void flat_sums_kc(const image_ctx *g, const double *MS_RESTRICT st,
+                                   double *MS_RESTRICT out, const int64_t c,
+                                   const int edge)
+{
+    const double pz = st[0], py = st[1], px = st[2];
+    lanes_d col[MS_FLAT_REG_CHANNELS];
+    for (int64_t k = 0; k < c; k++) col[k] = (lanes_d){0.0} + st[3 + k];
+    const double hs2 = g->hs2, hr2 = g->hr2;
+    const lanes_d step = {0.0, 1.0, 2.0, 3.0};
+    const lanes_i istep = {0, 1, 2, 3};
+    const lanes_i zero = {0};
+    lanes_i vy = zero, vx = zero, vc[MS_FLAT_REG_CHANNELS];
+    for (int64_t k = 0; k < c; k++) vc[k] = zero;
+    int64_t n = 0, sz = 0;
+    const int64_t x0 = ms__image_row_start(g, px);
+    const double xlast = (double)(g->nx - 1);
+
+    int64_t z0, z1;
+    ms__image_index_range(pz - g->hs, pz + g->hs, g->nz - 1, &z0, &z1);
+    for (int64_t z = z0; z <= z1; z++) {
+        const double dz = (double)z - pz, dz2 = dz * dz;
+        if (!(dz2 <= hs2)) continue;
+        const double ry = sqrt(hs2 - dz2);
+        int64_t y0, y1;
+        ms__image_index_range(py - ry, py + ry, g->ny - 1, &y0, &y1);
+        lanes_i vn = zero; /* count in this plane */
+        for (int64_t y = y0; y <= y1; y++) {
+            const double dy = (double)y - py, dyz = dz2 + dy * dy;
+            if (!(dyz <= hs2)) continue;
+            const int64_t row = (z * g->ny + y) * g->nx;
+            lanes_i rn = zero; /* count in this row */
+            lanes_d xx = (double)x0 + step;
+            lanes_i xi = x0 + istep;
+            for (int64_t j = 0, x = row + x0; j < g->chunks;
+                 j++, x += LANES, xx += (double)LANES, xi += LANES) {
+                const lanes_d dx = xx - px;
+                const lanes_d ds = dyz + dx * dx;
+                const lanes_d t0 = LOAD_D(g->planes + x) - col[0];
+                lanes_d dc = t0 * t0;
+                for (int64_t k = 1; k < c; k++) {
+                    const lanes_d t = LOAD_D(g->planes + k * g->stride + x) - col[k];
+                    dc += t * t;
+                }
+                lanes_i in = (ds <= hs2) & (dc <= hr2);
+                if (edge) in &= (xx <= xlast);
+                rn -= in; /* in is -1 or 0 */
+                vx += in & xi;
+                for (int64_t k = 0; k < c; k++)
+                    vc[k] += in & LOAD_I(g->qplanes + k * g->stride + x);
+            }
+            vn += rn;
+            vy += rn * y;
+        }
+        const int64_t pn = HSUM(vn);
+        n += pn;
+        sz += pn * z;
+    }
+    int64_t sc[MS_FLAT_REG_CHANNELS];
+    for (int64_t k = 0; k < c; k++) sc[k] = HSUM(vc[k]);
+    flat_out(g, n, sz, HSUM(vy), HSUM(vx), sc, out);
+}
+
+MS_ALWAYS_INLINE void flat_sums_c(const image_ctx *g, const double *st, double *out,
+                                  const int64_t c)
+{
+    if (ms__image_row_start(g, st[2]) + g->chunks * LANES <= g->nx)
+        flat_sums_kc(g, st, out, c, 0);
+    else
+        flat_sums_kc(g, st, out, c, 1);
+}
+
+MS_SIMD_CLONES
+static void flat_sums_vec(const image_ctx *g, const double *st, double *out)
+{
+    switch (g->c) {
+    case 1: flat_sums_c(g, st, out, 1); return;
+    case 3: flat_sums_c(g, st, out, 3); return;
+    default: flat_sums_c(g, st, out, g->c); return;
+    }
+}
+#endif
+
+#ifdef MS_AVX512_TARGET
+#include <immintrin.h>
+
+/* The same sums on 8 lanes with AVX-512 masks: the tests give a mask, and
+ * the sums add under it, one instruction each. */
+MS_ALWAYS_INLINE MS_AVX512_TARGET void flat_sums_avx512_kc(const image_ctx *g,
+                                                           const double *MS_RESTRICT st,
+                                                           double *MS_RESTRICT out,
+                                                           const int64_t c)
+{
+    const double pz = st[0], py = st[1], px = st[2];
+    __m512d col[MS_FLAT_REG_CHANNELS];
+    for (int64_t k = 0; k < c; k++) col[k] = _mm512_set1_pd(st[3 + k]);
+    const __m512d hs2 = _mm512_set1_pd(g->hs2), hr2 = _mm512_set1_pd(g->hr2);
+    const int64_t x0 = ms__image_row_start(g, px);
+    const int64_t n8 = (g->chunks * LANES + 7) / 8;
+    /* per chunk of 8 columns: squared x offsets, columns, inside the image */
+    __m512d dx2[MS_FLAT_AVX512_CHUNKS];
+    __m512i xi[MS_FLAT_AVX512_CHUNKS];
+    __mmask8 valid[MS_FLAT_AVX512_CHUNKS];
+    const __m512i istep = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512d step = _mm512_set_pd(7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0, 0.0);
+    const __m512d last = _mm512_set1_pd((double)(g->nx - 1));
+    for (int64_t j = 0; j < n8; j++) {
+        const __m512d xx = _mm512_add_pd(_mm512_set1_pd((double)(x0 + 8 * j)), step);
+        const __m512d dx = _mm512_sub_pd(xx, _mm512_set1_pd(px));
+        dx2[j] = _mm512_mul_pd(dx, dx);
+        xi[j] = _mm512_add_epi64(_mm512_set1_epi64(x0 + 8 * j), istep);
+        valid[j] = _mm512_cmp_pd_mask(xx, last, _CMP_LE_OQ);
+    }
+    const __m512i one = _mm512_set1_epi64(1), zero = _mm512_setzero_si512();
+    const __m512d inv_q = _mm512_set1_pd(1.0 / g->quantum);
+    __m512i vy = zero, vx = zero, vc[MS_FLAT_REG_CHANNELS];
+    for (int64_t k = 0; k < c; k++) vc[k] = zero;
+    int64_t n = 0, sz = 0;
+
+    int64_t z0, z1;
+    ms__image_index_range(pz - g->hs, pz + g->hs, g->nz - 1, &z0, &z1);
+    for (int64_t z = z0; z <= z1; z++) {
+        const double dz = (double)z - pz, dz2 = dz * dz;
+        if (!(dz2 <= g->hs2)) continue;
+        const double ry = sqrt(g->hs2 - dz2);
+        int64_t y0, y1;
+        ms__image_index_range(py - ry, py + ry, g->ny - 1, &y0, &y1);
+        __m512i vn = zero;
+        for (int64_t y = y0; y <= y1; y++) {
+            const double dy = (double)y - py, dyz = dz2 + dy * dy;
+            if (!(dyz <= g->hs2)) continue;
+            const __m512d vdyz = _mm512_set1_pd(dyz);
+            const __m512i yy = _mm512_set1_epi64(y);
+            const int64_t row = (z * g->ny + y) * g->nx + x0;
+            for (int64_t j = 0; j < n8; j++) {
+                const int64_t x = row + 8 * j;
+                const __m512d ds = _mm512_add_pd(vdyz, dx2[j]);
+                __mmask8 m = _mm512_mask_cmp_pd_mask(valid[j], ds, hs2, _CMP_LE_OQ);
+                __m512d v[MS_FLAT_REG_CHANNELS];
+                v[0] = _mm512_loadu_pd(g->planes + x);
+                for (int64_t k = 1; k < c; k++)
+                    v[k] = _mm512_loadu_pd(g->planes + k * g->stride + x);
+                const __m512d t0 = _mm512_sub_pd(v[0], col[0]);
+                __m512d dc = _mm512_mul_pd(t0, t0);
+                for (int64_t k = 1; k < c; k++) {
+                    const __m512d t = _mm512_sub_pd(v[k], col[k]);
+                    dc = _mm512_add_pd(dc, _mm512_mul_pd(t, t));
+                }
+                m = _mm512_mask_cmp_pd_mask(m, dc, hr2, _CMP_LE_OQ);
+                vn = _mm512_mask_add_epi64(vn, m, vn, one);
+                vy = _mm512_mask_add_epi64(vy, m, vy, yy);
+                vx = _mm512_mask_add_epi64(vx, m, vx, xi[j]);
+                /* v / quantum rounded to the nearest integer (ties to even,
+                 * as nearbyint gave qplanes): scaling by a power of two is
+                 * exact */
+                for (int64_t k = 0; k < c; k++)
+                    vc[k] = _mm512_mask_add_epi64(
+                        vc[k], m, vc[k], _mm512_cvtpd_epi64(_mm512_mul_pd(v[k], inv_q)));
+            }
+        }
+        const int64_t pn = _mm512_reduce_add_epi64(vn);
+        n += pn;
+        sz += pn * z;
+    }
+    int64_t sc[MS_FLAT_REG_CHANNELS];
+    for (int64_t k = 0; k < c; k++) sc[k] = _mm512_reduce_add_epi64(vc[k]);
+    flat_out(g, n, sz, _mm512_reduce_add_epi64(vy), _mm512_reduce_add_epi64(vx), sc, out);
+}
+
+MS_AVX512_TARGET static void flat_sums_avx512(const image_ctx *g, const double *st,
+                                              double *out)
+{
+    switch (g->c) {
+    case 1: flat_sums_avx512_kc(g, st, out, 1); return;
+    case 3: flat_sums_avx512_kc(g, st, out, 3); return;
+    default: flat_sums_avx512_kc(g, st, out, g->c); return;
+    }
+}
+
+int ms__image_flat_avx512_fits(const image_ctx *g)
+{
+    return MS_CPU_HAS_AVX512() && g->c <= MS_FLAT_REG_CHANNELS &&
+           (g->chunks * LANES + 7) / 8 <= MS_FLAT_AVX512_CHUNKS;
+}
+#else
+int ms__image_flat_avx512_fits(const image_ctx *g)
+{
+    (void)g;
+    return 0;
+}
+#endif
+
+void ms__image_flat_sums(const image_ctx *g, const double *st, double *out,
+                         int64_t *scratch)
+{
+#ifdef MS_AVX512_TARGET
+    if (g->avx512) {
+        flat_sums_avx512(g, st, out);
+        return;
+    }
+#endif
+#ifdef MS_FLAT_VECTORS
+    if (g->c <= MS_FLAT_REG_CHANNELS) {
+        flat_sums_vec(g, st, out);
+        return;
+    }
+#endif
+    flat_sums_any(g, st, out, scratch);
+}
