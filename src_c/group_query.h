@@ -69,6 +69,15 @@
  * whose order follows the query, can differ in the last bit. */
 #define MS_SPLIT_POINTS_PER_SEED 64
 
+/* In a round where every group is a single seed, each seed takes up to
+ * MS_LONE_STEPS steps before the seeds regroup (with at most MS_LONE_MAX_D
+ * features): rounds would only make such seeds wait for each other.  More
+ * steps gain more where seeds stay apart and lose where they soon meet and
+ * would share traversals; in 4 features any number above 1 lost
+ * (benchmarks/README.md, "lone steps"). */
+#define MS_LONE_STEPS 8
+#define MS_LONE_MAX_D 3
+
 /* A group query routes data nodes of at most this many points (and
  * leaves) point by point: larger blocks decide fewer seeds, smaller ones
  * cost more box tests per point. */

@@ -50,10 +50,14 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
     double *W = ms_alloc(rt, (size_t)n_seeds, sizeof(double));
     double *WX = ms_alloc(rt, (size_t)(n_seeds * d), sizeof(double));
     int64_t *leaves = ms_alloc(rt, (size_t)n_seeds, sizeof(int64_t));
+    /* per active seed: 0, or 1 + its state after the steps it took alone */
+    unsigned char *stepped = ms_alloc(rt, (size_t)n_seeds, 1);
     /* Leaf points are measured against a group's box on SIMD lanes. */
     double *soa = d <= MS_SOA_MAX_D ? MS_FN(ms__column_copy)(t, rt) : NULL;
     ms_status st = MS_ERR_NOMEM;
-    if (!act || !pos || !W || !WX || !leaves || (d <= MS_SOA_MAX_D && !soa)) goto done;
+    if (!act || !pos || !W || !WX || !leaves || !stepped || (d <= MS_SOA_MAX_D && !soa))
+        goto done;
+    memset(stepped, 0, (size_t)n_seeds);
     for (int64_t k = 0; k < n_seeds; k++) {
         act[k] = k;
         n_iter[k] = 0;
@@ -95,6 +99,13 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
             if (st != MS_OK) goto done;
             n_leaves = ms_compact_groups(groups, group, p->bandwidth, leaves);
         }
+        /* Where no seed shares a traversal (sparse seeds, every group a
+         * single seed), rounds only make the seeds wait for each other: a
+         * lone seed takes several steps per round, and the seeds regroup
+         * after them.  Up to 3 features, where a single seed's query is
+         * cheap; in 4, seeds that soon meet gained more from sharing. */
+        const int64_t lone_steps =
+            sparse && n_leaves == n_act && d <= MS_LONE_MAX_D ? MS_LONE_STEPS : 1;
         ms_loop loop;
         ms_loop_init(&loop, rt, n_seeds, 16);
         loop.done = finished;
@@ -114,10 +125,19 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
                 /* A lone seed takes the single-seed sums, lighter per point. */
                 const int64_t lone = nd->end - nd->start == 1;
                 if (lone) {
-                    const int64_t a = groups->index[nd->start];
-                    MS_FN(ms__kernel_sum)(t, soa, groups->pts + nd->start * d,
-                                          MS_KERNEL_FLAT, p->bandwidth, r2, 0.0, 0.0,
-                                          &W[a], WX + a * d);
+                    /* It shares no traversal, so it need not wait for the
+                     * round: it takes up to lone_steps steps at once. */
+                    const int64_t a = groups->index[nd->start], k = act[a];
+                    ms_step_state state;
+                    int64_t steps = 0;
+                    do {
+                        MS_FN(ms__kernel_sum)(t, soa, means + k * d, MS_KERNEL_FLAT,
+                                              p->bandwidth, r2, 0.0, 0.0, &W[a],
+                                              WX + a * d);
+                        state = MS_FN(ms__step)(p, 0.0, W[a], WX + a * d, d,
+                                                means + k * d, intensity + k, n_iter + k);
+                    } while (state == MS_STEP_MOVING && ++steps < lone_steps);
+                    stepped[a] = (unsigned char)(1 + state);
                 }
                 for (int64_t s0 = nd->start; s0 < nd->end && !lone; s0 += cap) {
                     const int64_t m = nd->end - s0 < cap ? nd->end - s0 : cap;
@@ -143,8 +163,11 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
         int64_t kept = 0;
         for (int64_t a = 0; a < n_act; a++) {
             const int64_t k = act[a];
-            const ms_step_state state = MS_FN(ms__step)(
-                p, 0.0, W[a], WX + a * d, d, means + k * d, intensity + k, n_iter + k);
+            const ms_step_state state =
+                stepped[a] ? (ms_step_state)(stepped[a] - 1)
+                           : MS_FN(ms__step)(p, 0.0, W[a], WX + a * d, d, means + k * d,
+                                             intensity + k, n_iter + k);
+            stepped[a] = 0;
             if (converged) converged[k] = state == MS_STEP_CONVERGED;
             if (state == MS_STEP_MOVING)
                 act[kept++] = k;
@@ -160,6 +183,7 @@ done:
     ms_free(W);
     ms_free(WX);
     ms_free(leaves);
+    ms_free(stepped);
     ms_free(soa);
     return st;
 }
