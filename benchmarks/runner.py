@@ -428,16 +428,21 @@ def job_dict(job):
 def core_floor_call(X, centers):
     """Thunk building meanshift_fast's own k-d tree over X and assigning X.
 
-    ``nearest_center(X, centers, -1)``: r2 = -1 is no distance cut-off, the
-    assignment of a fit with cluster_all=True.
+    ``tree.nearest_center(centers, -1)``, the fit's own assignment (through
+    the tree's leaves; the tree's own leaf size); r2 = -1 is no distance
+    cut-off, the assignment of a fit with cluster_all=True.  A build without
+    it (an older revision) assigns with the plain ``nearest_center``.
     """
-    from meanshift_fast._core import Tree, nearest_center
+    from meanshift_fast import _core
 
     C = np.ascontiguousarray(centers, dtype=np.float64)
 
     def call():
-        Tree(X)
-        nearest_center(X, C, -1.0)
+        tree = _core.Tree(X)
+        if hasattr(tree, "nearest_center"):
+            tree.nearest_center(C, -1.0)
+        else:
+            _core.nearest_center(X, C, -1.0)
 
     return call
 
@@ -470,7 +475,7 @@ def measure_floor(runner, X, centers):
     if runner.mods.get(MF) is not None:
         try:
             times, _ = timed(core_floor_call(X, centers), reps)
-            how = "meanshift_fast._core Tree(X) + nearest_center(X, centers), 1 thread"
+            how = "meanshift_fast._core Tree(X) + its nearest_center(centers), 1 thread"
             return statistics.median(times), times, how, scipy_floor
         except Exception as exc:  # noqa: BLE001
             runner.log(

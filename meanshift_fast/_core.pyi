@@ -5,6 +5,7 @@ from numpy.typing import NDArray
 from typing_extensions import disjoint_base
 
 KERNELS: dict[str, int]
+NEAREST_SCAN_MAX: int
 SEARCHES: dict[str, int]
 
 def openmp_enabled() -> bool: ...
@@ -39,6 +40,13 @@ class Tree:
     ) -> tuple[
         NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.bool_]
     ]: ...
+    def nearest_center(
+        self,
+        centers: NDArray[np.float64],
+        r2: float,
+        n_threads: int = ...,
+        progress: Callable[[int, int], object] | None = ...,
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]: ...
     def kernel_sum(
         self,
         queries: NDArray[np.float64],

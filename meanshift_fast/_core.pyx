@@ -35,8 +35,11 @@ from meanshift_fast.cmeanshift cimport (
     ms_leaf_size_hint,
     ms_kth_neighbor_distance_f64,
     ms_merge_centers,
+    MS_NEAREST_SCAN_MAX,
     ms_nearest_center_f32,
     ms_nearest_center_f64,
+    ms_tree_nearest_center_f32,
+    ms_tree_nearest_center_f64,
     ms_openmp_enabled,
     ms_radius_sq,
     ms_shift_params,
@@ -60,6 +63,8 @@ from meanshift_fast.cmeanshift cimport (
 
 KERNELS = {"flat": MS_KERNEL_FLAT, "gaussian": MS_KERNEL_GAUSSIAN,
            "epanechnikov": MS_KERNEL_EPANECHNIKOV}
+# Beyond this many centres, labels come faster through the data's tree.
+NEAREST_SCAN_MAX = MS_NEAREST_SCAN_MAX
 SEARCHES = {"auto": MS_SEARCH_AUTO, "kd_tree": MS_SEARCH_TREE,
             "brute": MS_SEARCH_SCAN}
 
@@ -218,6 +223,26 @@ cdef class Tree:
         _check(st, prog)
         return (np.asarray(means), np.asarray(inten), np.asarray(iters),
                 np.asarray(conv).view(bool))
+
+    def nearest_center(self, centers, double r2, int n_threads=1, progress=None):
+        """nearest_center for the rows the tree was built from, in their order."""
+        cdef const double[:, ::1] c = _c(centers, np.float64)
+        cdef int64_t[::1] labels = np.empty(self.n, dtype=np.int64)
+        cdef double[::1] dist = np.empty(self.n)
+        cdef _Progress prog = _Progress(progress)
+        cdef ms_config cfg = _config(n_threads, prog)
+        cdef ms_status st = MS_OK
+        if self.n == 0:
+            return np.asarray(labels), np.asarray(dist)
+        with nogil:
+            if self.is_f32:
+                st = ms_tree_nearest_center_f32(
+                        self.t32, &c[0, 0], c.shape[0], r2, &cfg, &labels[0], &dist[0])
+            else:
+                st = ms_tree_nearest_center_f64(
+                        self.t64, &c[0, 0], c.shape[0], r2, &cfg, &labels[0], &dist[0])
+        _check(st, prog)
+        return np.asarray(labels), np.asarray(dist)
 
     def kernel_sum(self, queries, kernel, double bandwidth, double tol,
                    int n_threads=1):

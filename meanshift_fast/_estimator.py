@@ -358,16 +358,22 @@ class MeanShift:
         """Each sample's cluster under ``cluster_assignment``; -1 beyond the
         bandwidth from every centre unless ``cluster_all``."""
         r2 = -1.0 if self.cluster_all else _core.radius_sq(h)
-        if self.cluster_assignment == "nearest":
+
+        def nearest(r2):
+            # the tree holds data's rows: its leaves narrow many centres
+            if len(centers) > _core.NEAREST_SCAN_MAX:
+                return tree.nearest_center(centers, r2, n_threads)[0]
             return _core.nearest_center(data, centers, r2, n_threads)[0]
+
+        if self.cluster_assignment == "nearest":
+            return nearest(r2)
         if self.seeds is None and not self.bin_seeding and w is None:
             ends = means  # the seeds were the samples
         else:
             ends = self._shift_points(tree, data, h, n_threads, progress)[0]
         labels, _ = _core.nearest_center(ends, centers, -1.0, n_threads)
         if r2 >= 0:
-            near, _ = _core.nearest_center(data, centers, r2, n_threads)
-            labels[near < 0] = -1
+            labels[nearest(r2) < 0] = -1
         return labels
 
     def fit_predict(self, X, y=None, sample_weight=None):

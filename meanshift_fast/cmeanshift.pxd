@@ -128,6 +128,13 @@ cdef extern from "meanshift.h" nogil:
                                     const double *centers, int64_t k, double r2,
                                     const ms_config *cfg, int64_t *labels,
                                     double *sq_dist)
+    int MS_NEAREST_SCAN_MAX
+    ms_status ms_tree_nearest_center_f64(const ms_tree_f64 *tree, const double *centers,
+                                         int64_t k, double r2, const ms_config *cfg,
+                                         int64_t *labels, double *sq_dist)
+    ms_status ms_tree_nearest_center_f32(const ms_tree_f32 *tree, const double *centers,
+                                         int64_t k, double r2, const ms_config *cfg,
+                                         int64_t *labels, double *sq_dist)
 
     ms_status ms_kth_neighbor_distance_f64(const ms_tree_f64 *tree, int64_t k,
                                            const ms_config *cfg, double *out)

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "equal_rows.h"
 #include "parallel.h"
 #include "tree.h"
@@ -122,9 +123,6 @@ done:
     return st;
 }
 
-/* Up to this many centres a scan beats a tree over them. */
-#define NEAREST_BRUTE_MAX 16
-
 /* The tree's nearest-point rule by scanning: the same squared distances,
  * ties to the lower index.  The running minimum is selected, not branched
  * on, since points between two centres would mispredict. */
@@ -172,7 +170,7 @@ static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
     ms_runtime rt;
     ms_runtime_init(&rt, cfg);
     ms_tree_f64 *tree = NULL;
-    if (k > NEAREST_BRUTE_MAX) {
+    if (k > MS_NEAREST_SCAN_MAX) { /* a scan beats a tree over few centres */
         ms_config one = cfg ? *cfg : ms_config_default();
         ms_status st =
             ms_tree_build_f64(centers, NULL, k, d, 8, MS_KERNEL_FLAT, &one, &tree);
@@ -226,3 +224,7 @@ ms_status ms_nearest_center_f32(const float *X, int64_t n, int64_t d,
 {
     return nearest_center(X, 1, n, d, centers, k, r2, cfg, labels, sq_dist);
 }
+
+/* Labels of a tree's own points, leaf by leaf (tree_labels_impl.h). */
+#define MS_IMPL "tree_labels_impl.h"
+#include "ms_instantiate.h"

@@ -261,6 +261,23 @@ ms_status ms_nearest_center_f32(const float *X, int64_t n, int64_t d,
                                 const double *centers, int64_t k, double r2,
                                 const ms_config *cfg, int64_t *labels, double *sq_dist);
 
+/*
+ * The same labels and squared distances for the rows a tree was built
+ * from (ms_tree_build_*), in their original order, found leaf by leaf:
+ * each leaf scans only the centres that can be nearest to a point of its
+ * box.  The results are ms_nearest_center's on those rows, and come
+ * faster from here beyond MS_NEAREST_SCAN_MAX centres; up to it,
+ * ms_nearest_center scans every centre for each row in the rows' own
+ * order, which is faster.
+ */
+#define MS_NEAREST_SCAN_MAX 16
+ms_status ms_tree_nearest_center_f64(const ms_tree_f64 *tree, const double *centers,
+                                     int64_t k, double r2, const ms_config *cfg,
+                                     int64_t *labels, double *sq_dist);
+ms_status ms_tree_nearest_center_f32(const ms_tree_f32 *tree, const double *centers,
+                                     int64_t k, double r2, const ms_config *cfg,
+                                     int64_t *labels, double *sq_dist);
+
 /* ---- seeding grid ------------------------------------------------------ */
 
 /*

@@ -212,3 +212,42 @@ def test_same_as_sklearn(
     assert ours.n_iter_ == ref.n_iter_
     probes = X[::2] + 0.3
     assert_array_equal(ours.predict(probes), ref.predict(probes))
+
+
+@settings(SETTINGS, max_examples=60)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 3000),
+    d=st.integers(1, 5),
+    k=st.integers(1, 60),
+    grid=st.booleans(),
+    f32=st.booleans(),
+    cut=st.sampled_from([-1.0, 0.5, 4.0]),
+)
+def test_tree_labels_equal_a_scan_of_every_centre(seed, n, d, k, grid, f32, cut):
+    """The labels of a fit come from the data's tree, leaf by leaf, passing
+    over centres that cannot be nearest: they must equal a scan of every
+    centre, ties to the lower index.  Points and centres on a small grid
+    make exact ties (and duplicate centres) common."""
+    from meanshift_fast import _core
+
+    rng = np.random.default_rng(seed)
+    if grid:
+        X = rng.integers(-4, 5, size=(n, d)).astype(float)
+        C = rng.integers(-4, 5, size=(k, d)).astype(float)
+    else:
+        X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, size=d)
+        C = X[rng.integers(0, n, size=k)] + rng.normal(scale=0.3, size=(k, d))
+    if f32:
+        X = X.astype(np.float32)
+    d2 = ((X.astype(float)[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
+    want = d2.argmin(axis=1)  # the first of equal minima
+    best = d2[np.arange(n), want]
+    if cut >= 0:
+        want = np.where(best > cut, -1, want)
+    for leaf_size in (1, 16, 256):
+        tree = _core.Tree(X, leaf_size=leaf_size, n_threads=2)
+        labels, dist = tree.nearest_center(C, cut, 2)
+        assert_array_equal(labels, want)
+        assert_allclose(dist, best, rtol=1e-12, atol=0)
+        assert_array_equal(labels, _core.nearest_center(X, C, cut, 1)[0])
