@@ -32,6 +32,11 @@
  *   seeds eight at a time, deferring to the exact double test within a
  *   proven error bound of the radius.
  * - near2 / far2: a bound's nearest and farthest squared distances.
+ * - hits (beyond MS_SOA_MAX_D features): per seed that reaches a buffer, a
+ *   bit per buffered point, set where the seed's ball holds the point.
+ * - stretch: the buffered points summed together, MS_POINTS_STRETCH(d) of
+ *   them; a seed that holds most of a stretch takes the stretch's sum less
+ *   the points it misses.
  */
 #ifndef MS_GROUP_QUERY_H
 #define MS_GROUP_QUERY_H
@@ -95,6 +100,15 @@
 #define MS_POINTS_BUF 256
 #endif
 
+/* Words of a seed's bits over one buffer. */
+#define MS_HIT_WORDS (MS_POINTS_BUF / 64)
+
+/* Buffered points settled together (group_query_impl.h, settle_sums): at
+ * most 16 KiB of their coordinates, so that they stay in the first-level
+ * cache while each seed reads them; a power of two from 8 to 64, so that a
+ * stretch lies within one word of a seed's bits. */
+#define MS_POINTS_STRETCH(d) ((d) <= 32 ? 64 : (d) <= 64 ? 32 : (d) <= 128 ? 16 : 8)
+
 /* Stride of one seed's sums: d weighted coordinates, then the weight. */
 #define MS_SEED_SUMS_STRIDE(d) ((d) < 4 ? 4 : 8)
 
@@ -104,20 +118,33 @@ typedef struct ms_group_work {
     double *W;        /* MS_GROUP_MAX: the seeds' weights (the result) */
     double *WX;       /* MS_GROUP_MAX x d: their coordinate sums (the result) */
     double *cols;     /* d x MS_GROUP_MAX: the seeds' coordinates, by column */
-    double *cx;       /* d x MS_GROUP_MAX: beyond MS_SOA_MAX_D features, the
-                         seeds' own coordinate sums, by column */
+    double *cx;       /* MS_GROUP_MAX x d: beyond MS_SOA_MAX_D features, the
+                         seeds' own coordinate sums, a row per seed */
     double *shared_x; /* d: the shared coordinate sums */
     /* Beyond MS_SOA_MAX_D features, for one buffer of undecided points:
-     * its box, and the seeds that reach it, gathered by column. */
-    double *blo, *bhi; /* d each */
-    double *acols;     /* d x MS_GROUP_MAX: the reaching seeds' coordinates */
-    double *acx;       /* d x MS_GROUP_MAX: their coordinate sums */
-    double *aW;        /* MS_GROUP_MAX: their weights */
+     * its box and centre, sums over a stretch of its points, the seeds
+     * that reach it gathered by column, and per seed a bit per point: does
+     * its ball hold the point (bit b % 64 of word b / 64 of the seed's
+     * MS_HIT_WORDS). */
+    double *blo, *bhi, *cen; /* d each */
+    double *rest_x, *miss_x; /* d each */
+    double *acols;           /* d x MS_GROUP_MAX */
+    uint64_t *hits;          /* MS_GROUP_MAX x MS_HIT_WORDS */
+    /* For the AVX2 screen (group_points_avx2_impl.h): the float32 offsets
+     * of the buffer's points (a row each) and of the seeds (by feature)
+     * from the centre, and their squared norms. */
+    float *pf; /* MS_POINTS_BUF x d */
+    float *pn; /* MS_POINTS_BUF */
+    float *qf; /* d x MS_GROUP_MAX */
+    float *qn; /* MS_GROUP_MAX */
 } ms_group_work;
 
 static inline size_t ms_group_work_size(int64_t d)
 {
-    return (size_t)(2 * MS_GROUP_MAX + (5 * MS_GROUP_MAX + 3) * d);
+    /* doubles, the byte and float arrays rounded up to whole doubles */
+    return (size_t)(MS_GROUP_MAX + (4 * MS_GROUP_MAX + 6) * d +
+                    MS_GROUP_MAX * MS_HIT_WORDS + (MS_POINTS_BUF * d + 1) / 2 +
+                    MS_POINTS_BUF / 2 + (MS_GROUP_MAX * d + 1) / 2 + MS_GROUP_MAX / 2);
 }
 
 static inline ms_group_work ms_group_work_at(double *space, int64_t d)
@@ -130,9 +157,20 @@ static inline ms_group_work ms_group_work_at(double *space, int64_t d)
     w.shared_x = w.cx + MS_GROUP_MAX * d;
     w.blo = w.shared_x + d;
     w.bhi = w.blo + d;
-    w.acols = w.bhi + d;
-    w.acx = w.acols + MS_GROUP_MAX * d;
-    w.aW = w.acx + MS_GROUP_MAX * d;
+    w.cen = w.bhi + d;
+    w.rest_x = w.cen + d;
+    w.miss_x = w.rest_x + d;
+    w.acols = w.miss_x + d;
+    double *next = w.acols + MS_GROUP_MAX * d;
+    w.hits = (uint64_t *)next;
+    next += MS_GROUP_MAX * MS_HIT_WORDS;
+    w.pf = (float *)next;
+    next += (MS_POINTS_BUF * d + 1) / 2;
+    w.pn = (float *)next;
+    next += MS_POINTS_BUF / 2;
+    w.qf = (float *)next;
+    next += (MS_GROUP_MAX * d + 1) / 2;
+    w.qn = (float *)next;
     return w;
 }
 

@@ -51,10 +51,10 @@ typedef struct MS_FN(blocks_query) {
  * MS_POINTS_BUF at a time (leaves hold few of them), and each buffer is
  * settled against only the seeds whose balls reach its box: the others
  * would add zeros to their sums, which leaves them bitwise unchanged (a
- * sum that starts at +0.0 never becomes -0.0).  The reaching seeds are
- * gathered by column, so that each point is measured and added one pass
- * per feature over contiguous lanes; each seed's sums keep the order of
- * the points.  The seeds' own sums go to W and, by column, to cx. */
+ * sum that starts at +0.0 never becomes -0.0).  Each seed's sums keep the
+ * order of the points, in either form of the settling (the portable one
+ * below, the screened one of group_points_avx2_impl.h).  The seeds' own
+ * sums go to W and to the rows of cx. */
 typedef struct MS_FN(points_query) {
     MS_FN(at_box) at;
     int64_t m;
@@ -65,124 +65,204 @@ typedef struct MS_FN(points_query) {
     ms_group_work *work;
     int64_t buf[MS_POINTS_BUF]; /* the buffered points, in walk order */
     int64_t nb;
-    int avx2; /* settle buffers with MS_FN(settle_avx2) */
+    /* decide buffers with MS_FN(screen_hits): for unit weights only, as
+     * the blocks' AVX2 steps, so that a tree of unit weights takes the
+     * portable form and shows that both give the same bits */
+    int avx2;
 } MS_FN(points_query);
 
 #ifdef MS_AVX2_TARGET
-/* The buffer's sums for np (a multiple of 4) gathered seeds, by tiles of
- * four seeds and four points held in AVX2 registers: one load of a tile's
- * coordinates or sums serves four points, where the portable loop loads
- * and stores them per point.  Every seed adds the points one after the
- * other, in buffer order, with the portable loop's operations (no fused
- * multiply-add), so both give the same bits.  A missing last point
- * repeats the one before with weight 0, which adds zeros. */
-MS_AVX2_TARGET static void MS_FN(settle_avx2)(const MS_TREE *t, const int64_t *buf,
-                                              int64_t nb, const double *acols,
-                                              double *acx, double *aW, int64_t np,
-                                              double r2, int64_t d)
+#include "group_points_avx2_impl.h"
+#endif
+
+/* Points of the buffer and their weights, in buffer order. */
+typedef struct MS_FN(point_list) {
+    const MS_T *p[64];
+    double w[64];
+    int64_t n;
+} MS_FN(point_list);
+
+/* The buffered points c0 + (the set bits of sel), in order. */
+MS_ALWAYS_INLINE void MS_FN(list_bits)(MS_FN(point_list) * l, const MS_TREE *t,
+                                       const int64_t *buf, int64_t c0, uint64_t sel,
+                                       int64_t d)
 {
-    const __m256d vr2 = _mm256_set1_pd(r2), zero = _mm256_setzero_pd();
-    for (int64_t b0 = 0; b0 < nb; b0 += 4) {
-        const MS_T *p[4];
-        __m256d wp[4];
-        for (int b = 0; b < 4; b++) {
-            const int64_t i = buf[b0 + b < nb ? b0 + b : nb - 1];
-            p[b] = t->pts + i * d;
-            wp[b] = _mm256_set1_pd(b0 + b >= nb ? 0.0 : t->weights ? t->weights[i] : 1.0);
+    l->n = 0;
+    while (sel) {
+        const int64_t i = buf[c0 + __builtin_ctzll(sel)];
+        sel &= sel - 1;
+        l->p[l->n] = t->pts + i * d;
+        l->w[l->n] = t->weights ? t->weights[i] : 1.0;
+        l->n++;
+    }
+}
+
+/* row (and *W) += the points of l, one after the other.  Sixteen
+ * coordinates at a time stay in registers across the points.  Unit weights
+ * skip the product by 1, which is exact. */
+MS_ALWAYS_INLINE void MS_FN(add_points)(const MS_FN(point_list) * l, int unit,
+                                        double *MS_RESTRICT row, double *MS_RESTRICT W,
+                                        int64_t d)
+{
+    double w = *W;
+    for (int64_t h = 0; h < l->n; h++) w += l->w[h];
+    *W = w;
+    int64_t j0 = 0;
+#ifdef MS_VECTORS
+    for (; j0 + 16 <= d; j0 += 16) {
+        ms_v4d a0 = MS_LOAD4(row + j0), a1 = MS_LOAD4(row + j0 + 4);
+        ms_v4d a2 = MS_LOAD4(row + j0 + 8), a3 = MS_LOAD4(row + j0 + 12);
+        for (int64_t h = 0; h < l->n; h++) {
+            const MS_T *p = l->p[h] + j0;
+            ms_v4d p0 = MS_LOAD4(p), p1 = MS_LOAD4(p + 4);
+            ms_v4d p2 = MS_LOAD4(p + 8), p3 = MS_LOAD4(p + 12);
+            if (!unit) {
+                const double wh = l->w[h];
+                p0 *= wh, p1 *= wh, p2 *= wh, p3 *= wh;
+            }
+            a0 += p0, a1 += p1, a2 += p2, a3 += p3;
         }
-        for (int64_t q0 = 0; q0 < np; q0 += 4) {
-            __m256d r[4] = {zero, zero, zero, zero};
-            for (int64_t j = 0; j < d; j++) {
-                const __m256d s = _mm256_loadu_pd(acols + j * np + q0);
-                for (int b = 0; b < 4; b++) {
-                    const __m256d u = _mm256_sub_pd(_mm256_set1_pd((double)p[b][j]), s);
-                    r[b] = _mm256_add_pd(r[b], _mm256_mul_pd(u, u));
-                }
+        MS_STORE4(row + j0, a0);
+        MS_STORE4(row + j0 + 4, a1);
+        MS_STORE4(row + j0 + 8, a2);
+        MS_STORE4(row + j0 + 12, a3);
+    }
+    for (; j0 + 4 <= d; j0 += 4) {
+        ms_v4d a0 = MS_LOAD4(row + j0);
+        for (int64_t h = 0; h < l->n; h++) {
+            ms_v4d p0 = MS_LOAD4(l->p[h] + j0);
+            if (!unit) p0 *= l->w[h];
+            a0 += p0;
+        }
+        MS_STORE4(row + j0, a0);
+    }
+#endif
+    for (; j0 < d; j0++) {
+        double a = row[j0];
+        for (int64_t h = 0; h < l->n; h++)
+            a += unit ? (double)l->p[h][j0] : l->w[h] * (double)l->p[h][j0];
+        row[j0] = a;
+    }
+}
+
+/* row += base - the sum of the points of l, and *W += base_w - their
+ * weight (miss: d doubles of scratch). */
+MS_ALWAYS_INLINE void MS_FN(add_rest)(const MS_FN(point_list) * l, int unit,
+                                      const double *MS_RESTRICT base, double base_w,
+                                      double *MS_RESTRICT miss, double *MS_RESTRICT row,
+                                      double *MS_RESTRICT W, int64_t d)
+{
+    double miss_w = 0.0;
+    for (int64_t j = 0; j < d; j++) miss[j] = 0.0;
+    MS_FN(add_points)(l, unit, miss, &miss_w, d);
+    *W += base_w - miss_w;
+    for (int64_t j = 0; j < d; j++) row[j] += base[j] - miss[j];
+}
+
+/* Which of the seeds act[0..na) hold each buffered point, by the exact test
+ * of every pair, into work->hits. */
+MS_ALWAYS_INLINE void MS_FN(exact_hits)(MS_FN(points_query) * pq, const int64_t *act,
+                                        int64_t na, int64_t d)
+{
+    const MS_TREE *t = pq->at.t;
+    const int64_t m = pq->m;
+    const double r2 = pq->r2;
+    double *MS_RESTRICT acols = pq->work->acols;
+    uint64_t *hits = pq->work->hits;
+    for (int64_t q = 0; q < na; q++) {
+        for (int64_t j = 0; j < d; j++) acols[j * na + q] = pq->cols[j * m + act[q]];
+        for (int64_t i = 0; i < MS_HIT_WORDS; i++) hits[q * MS_HIT_WORDS + i] = 0;
+    }
+    for (int64_t b = 0; b < pq->nb; b++) {
+        const MS_T *p = t->pts + pq->buf[b] * d;
+        double r[MS_GROUP_MAX];
+        for (int64_t q = 0; q < na; q++) r[q] = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double pj = (double)p[j];
+            const double *sj = acols + j * na;
+            for (int64_t q = 0; q < na; q++) {
+                const double u = pj - sj[q];
+                r[q] += u * u;
             }
-            __m256d in = _mm256_setzero_pd();
-            for (int b = 0; b < 4; b++) {
-                const __m256d hit = _mm256_cmp_pd(r[b], vr2, _CMP_LE_OQ);
-                in = _mm256_or_pd(in, hit);
-                r[b] = _mm256_and_pd(hit, wp[b]);
+        }
+        for (int64_t q = 0; q < na; q++)
+            hits[q * MS_HIT_WORDS + b / 64] |= (uint64_t)(r[q] <= r2) << (b % 64);
+    }
+}
+
+/* The buffer's points against the seeds act[0..na), once work->hits says
+ * which seed holds which point.  Stretches of MS_POINTS_STRETCH points go
+ * one after the other (their rows stay in cache while every seed reads
+ * them).  In each, a point that every seed of the group holds goes to the
+ * shared sums; each other seed adds the points it holds, or, when it holds
+ * most of them, the sum of them all less the sum of those it misses.  Points are
+ * added in buffer order, so the sums depend only on the decisions. */
+MS_ALWAYS_INLINE void MS_FN(settle_sums)(MS_FN(points_query) * pq, const int64_t *act,
+                                         int64_t na, int64_t d)
+{
+    const MS_TREE *t = pq->at.t;
+    const int unit = t->weights == NULL;
+    const int64_t nb = pq->nb;
+    const uint64_t *hits = pq->work->hits;
+    double *rest_x = pq->work->rest_x;
+    const int64_t stretch = MS_POINTS_STRETCH(d);
+    MS_FN(point_list) list;
+    for (int64_t c0 = 0; c0 < nb; c0 += stretch) {
+        const int64_t len = nb - c0 < stretch ? nb - c0 : stretch;
+        const uint64_t full = len == 64 ? ~0ull : (1ull << len) - 1;
+        const uint64_t *word = hits + c0 / 64;
+        const int shift = (int)(c0 % 64);
+        uint64_t shared = na == pq->m ? full : 0;
+        for (int64_t q = 0; q < na && shared; q++)
+            shared &= word[q * MS_HIT_WORDS] >> shift;
+        if (shared) {
+            MS_FN(list_bits)(&list, t, pq->buf, c0, shared, d);
+            MS_FN(add_points)(&list, unit, pq->shared_x, &pq->shared_w, d);
+        }
+        const uint64_t rest = full & ~shared;
+        const int n_rest = __builtin_popcountll(rest);
+        double rest_w = 0.0;
+        int rest_ready = 0;
+        for (int64_t q = 0; q < na && rest; q++) {
+            const uint64_t held = (word[q * MS_HIT_WORDS] >> shift) & rest;
+            if (held == 0) continue;
+            const int64_t k = act[q];
+            if (2 * __builtin_popcountll(held) <= n_rest) {
+                MS_FN(list_bits)(&list, t, pq->buf, c0, held, d);
+                MS_FN(add_points)(&list, unit, pq->cx + k * d, pq->W + k, d);
+                continue;
             }
-            /* No point of the four in any of the four balls: the sums
-             * would only take zeros. */
-            if (_mm256_movemask_pd(in) == 0) continue;
-            __m256d w = _mm256_loadu_pd(aW + q0);
-            for (int b = 0; b < 4; b++) w = _mm256_add_pd(w, r[b]);
-            _mm256_storeu_pd(aW + q0, w);
-            for (int64_t j = 0; j < d; j++) {
-                double *xs = acx + j * np + q0;
-                __m256d sum = _mm256_loadu_pd(xs);
-                for (int b = 0; b < 4; b++)
-                    sum = _mm256_add_pd(
-                        sum, _mm256_mul_pd(r[b], _mm256_set1_pd((double)p[b][j])));
-                _mm256_storeu_pd(xs, sum);
+            if (!rest_ready) {
+                MS_FN(list_bits)(&list, t, pq->buf, c0, rest, d);
+                for (int64_t j = 0; j < d; j++) rest_x[j] = 0.0;
+                MS_FN(add_points)(&list, unit, rest_x, &rest_w, d);
+                rest_ready = 1;
             }
+            MS_FN(list_bits)(&list, t, pq->buf, c0, rest & ~held, d);
+            MS_FN(add_rest)(&list, unit, rest_x, rest_w, pq->work->miss_x, pq->cx + k * d,
+                            pq->W + k, d);
         }
     }
 }
-#endif
 
 MS_ALWAYS_INLINE void MS_FN(settle_buffer)(MS_FN(points_query) * pq, int64_t d)
 {
-    const MS_TREE *t = pq->at.t;
     const double *cols = pq->cols;
-    const double r2 = pq->r2;
     const int64_t m = pq->m;
     const ms_group_work *w = pq->work;
-    double *MS_RESTRICT acols = w->acols, *MS_RESTRICT acx = w->acx;
-    double *MS_RESTRICT aW = w->aW;
     int64_t act[MS_GROUP_MAX], na = 0;
     for (int64_t k = 0; k < m; k++)
-        if (ms_point_box_reach(cols + k, m, w->blo, w->bhi, d).near2 <= r2) act[na++] = k;
-    const int64_t nb = pq->nb;
-    pq->nb = 0;
-    if (na == 0) return;
-    /* Padded to a multiple of 4 with copies of the first seed, whose sums
-     * are dropped. */
-    const int64_t np = (na + 3) / 4 * 4;
-    for (int64_t q = 0; q < np; q++) {
-        const int64_t k = act[q < na ? q : 0];
-        aW[q] = pq->W[k];
-        for (int64_t j = 0; j < d; j++) {
-            acols[j * np + q] = cols[j * m + k];
-            acx[j * np + q] = pq->cx[j * m + k];
-        }
-    }
+        if (ms_point_box_reach(cols + k, m, w->blo, w->bhi, d).near2 <= pq->r2)
+            act[na++] = k;
+    if (na > 0) {
 #ifdef MS_AVX2_TARGET
-    if (pq->avx2)
-        MS_FN(settle_avx2)(t, pq->buf, nb, acols, acx, aW, np, r2, d);
-    else
+        if (!pq->avx2 || !MS_FN(screen_hits)(pq->at.t, pq->buf, pq->nb, cols, m, act, na,
+                                             pq->r2, pq->work, d))
 #endif
-        for (int64_t b = 0; b < nb; b++) {
-            const int64_t i = pq->buf[b];
-            const MS_T *p = t->pts + i * d;
-            const double wi = t->weights ? t->weights[i] : 1.0;
-            double r[MS_GROUP_MAX];
-            for (int64_t q = 0; q < np; q++) r[q] = 0.0;
-            for (int64_t j = 0; j < d; j++) {
-                const double pj = (double)p[j];
-                const double *sj = acols + j * np;
-                for (int64_t q = 0; q < np; q++) {
-                    const double u = pj - sj[q];
-                    r[q] += u * u;
-                }
-            }
-            for (int64_t q = 0; q < np; q++) {
-                const double wq = r[q] <= r2 ? wi : 0.0;
-                aW[q] += wq;
-                r[q] = wq;
-            }
-            for (int64_t j = 0; j < d; j++) {
-                const double pj = (double)p[j];
-                double *xj = acx + j * np;
-                for (int64_t q = 0; q < np; q++) xj[q] += r[q] * pj;
-            }
-        }
-    for (int64_t q = 0; q < na; q++) pq->W[act[q]] = aW[q];
-    for (int64_t j = 0; j < d; j++)
-        for (int64_t q = 0; q < na; q++) pq->cx[j * m + act[q]] = acx[j * np + q];
+            MS_FN(exact_hits)(pq, act, na, d);
+        MS_FN(settle_sums)(pq, act, na, d);
+    }
+    pq->nb = 0;
 }
 
 MS_ALWAYS_INLINE int MS_FN(points_visit)(void *query, int64_t nid, ms_gap g, int64_t d)
@@ -241,7 +321,7 @@ MS_SIMD_CLONES static void MS_FN(group_points)(const MS_TREE *t, const double *g
     MS_FN(points_query)
     pq = {{t, glo, ghi}, m, r2, cols, W, cx, *shared_w, shared_x, work, {0}, 0, 0};
 #ifdef MS_AVX2_TARGET
-    pq.avx2 = MS_CPU_HAS_AVX2();
+    pq.avx2 = t->weights == NULL && MS_CPU_HAS_AVX2();
 #endif
     MS_FN(tree_walk)(t, &pq, MS_FN(box_reach), MS_FN(points_visit), 0, t->d);
     if (pq.nb > 0) MS_FN(settle_buffer)(&pq, t->d);
@@ -260,14 +340,12 @@ void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *soa, const double
         for (int64_t j = 0; j < d; j++) cols[j * m + k] = pos[k * d + j];
     if (d > MS_SOA_MAX_D) {
         double *cx = work->cx;
-        for (int64_t k = 0; k < m; k++) {
-            W[k] = 0.0;
-            for (int64_t j = 0; j < d; j++) cx[j * m + k] = 0.0;
-        }
+        for (int64_t k = 0; k < m; k++) W[k] = 0.0;
+        for (int64_t i = 0; i < m * d; i++) cx[i] = 0.0;
         MS_FN(group_points)(t, glo, ghi, m, r2, cols, W, cx, &shared_w, shared_x, work);
         for (int64_t k = 0; k < m; k++) {
             W[k] += shared_w;
-            for (int64_t j = 0; j < d; j++) WX[k * d + j] = cx[j * m + k] + shared_x[j];
+            for (int64_t j = 0; j < d; j++) WX[k * d + j] = cx[k * d + j] + shared_x[j];
         }
         return;
     }

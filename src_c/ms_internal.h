@@ -64,6 +64,29 @@
     (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
 #endif
 
+/* GCC and Clang: four doubles side by side (MS_VECTORS), element-wise
+ * IEEE arithmetic as in the scalar loops they stand for, so that every
+ * build and every CPU gets the same bits (a loop the compiler vectorizes
+ * by itself may split a sum into as many partial sums as the CPU's vector
+ * holds).  ms_v4d_u reads from any double-aligned address, ms_v4f_u four
+ * floats to be widened; MS_LOAD4 takes four coordinates of either
+ * precision as doubles (a macro: vector arguments and results of functions
+ * draw ABI warnings). */
+#if defined(__GNUC__) || defined(__clang__)
+#define MS_VECTORS 1
+typedef double ms_v4d __attribute__((vector_size(32)));
+typedef int64_t ms_v4i __attribute__((vector_size(32)));
+typedef double ms_v4d_u __attribute__((vector_size(32), aligned(8), may_alias));
+typedef float ms_v4f_u __attribute__((vector_size(16), aligned(4), may_alias));
+#define MS_LOAD4(p)                                                                      \
+    _Generic(*(p),                                                                       \
+        float: __builtin_convertvector(*(const ms_v4f_u *)(const void *)(p), ms_v4d),    \
+        default: *(const ms_v4d_u *)(const void *)(p))
+#define MS_STORE4(p, v) (*(ms_v4d_u *)(void *)(p) = (v))
+/* lanes of x where the lanes of mask are all ones, zeros elsewhere */
+#define MS_SELECT4(mask, x) ((ms_v4d)((ms_v4i)(mask) & (ms_v4i)(x)))
+#endif
+
 /* Per-call state: allocation accounting for fault injection. */
 typedef struct ms_runtime {
     const ms_config *cfg;

@@ -3,6 +3,7 @@
  * float32 data.
  */
 #include <math.h>
+#include <string.h>
 
 #include "bounds.h"
 #include "group_query.h"

@@ -117,7 +117,7 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
             double *space = ms_loop_scratch(&loop, ms_group_work_size(d), sizeof(double));
             ms_group_work work = ms_group_work_at(space, d);
             int64_t mine = 0;
-            MS_OMP(for schedule(dynamic, 4))
+            MS_OMP(for schedule(dynamic, 1))
             for (int64_t l = 0; l < n_leaves; l++) {
                 if (ms_loop_halted(&loop, space)) continue;
                 const int64_t nid = leaves[l];

@@ -48,51 +48,56 @@ static inline void MS_FN(add_point)(const MS_TREE *t, int64_t i, double w, doubl
 /* ---- flat kernel: every point with squared distance <= r2 ------------- */
 
 /* Flat sums over points [start, end) of the column copy: w and s[0..d)
- * receive them.  Branch-free, so that it runs on SIMD lanes; point_dist's
- * arithmetic, ((double)x_j - q_j)^2 added in j order. */
+ * receive them.  Branch-free, on four lanes: point i goes to lane
+ * (i - start) % 4, and the lanes add up as (0 + 1) + (2 + 3), the same in
+ * the vector and the scalar form; point_dist's arithmetic, ((double)x_j -
+ * q_j)^2 added in j order. */
 MS_ALWAYS_INLINE void MS_FN(leaf_flat_soa_d)(const double *MS_RESTRICT soa, int64_t n,
                                              const double *MS_RESTRICT wts, int64_t start,
                                              int64_t end, const double *q, double r2,
                                              double *w, double *s, const int64_t d,
                                              const int weighted)
 {
-    const double *MS_RESTRICT c0 = soa, *MS_RESTRICT c1 = soa + (d > 1 ? n : 0);
-    const double *MS_RESTRICT c2 = soa + (d > 2 ? 2 * n : 0);
-    const double *MS_RESTRICT c3 = soa + (d > 3 ? 3 * n : 0);
-    const double q0 = q[0], q1 = d > 1 ? q[1] : 0.0, q2 = d > 2 ? q[2] : 0.0,
-                 q3 = d > 3 ? q[3] : 0.0;
-    double lw = 0.0, l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0;
-#if defined(_OPENMP) && _OPENMP >= 201307
-#pragma omp simd reduction(+ : lw, l0, l1, l2, l3)
-#endif
-    for (int64_t i = start; i < end; i++) {
-        const double u0 = c0[i] - q0;
-        double r = u0 * u0;
-        if (d > 1) {
-            const double u = c1[i] - q1;
-            r += u * u;
+    const double *MS_RESTRICT c[MS_SOA_MAX_D];
+    for (int64_t j = 0; j < MS_SOA_MAX_D; j++) c[j] = soa + (j < d ? j * n : 0);
+    double lw[4] = {0.0, 0.0, 0.0, 0.0}, l[MS_SOA_MAX_D][4] = {{0.0}};
+    int64_t i = start;
+#ifdef MS_VECTORS
+    {
+        const ms_v4d vr2 = {r2, r2, r2, r2}, one = {1.0, 1.0, 1.0, 1.0};
+        ms_v4d vw = {0.0, 0.0, 0.0, 0.0}, v[MS_SOA_MAX_D] = {{0.0}};
+        for (; i + 4 <= end; i += 4) {
+            ms_v4d x[MS_SOA_MAX_D], r = {0.0, 0.0, 0.0, 0.0};
+            for (int64_t j = 0; j < d; j++) {
+                x[j] = MS_LOAD4(c[j] + i);
+                const ms_v4d u = x[j] - q[j];
+                r = j == 0 ? u * u : r + u * u;
+            }
+            ms_v4d wi = one;
+            if (weighted) wi = MS_LOAD4(wts + i);
+            const ms_v4d m = MS_SELECT4(r <= vr2, wi);
+            vw += m;
+            for (int64_t j = 0; j < d; j++) v[j] += m * x[j];
         }
-        if (d > 2) {
-            const double u = c2[i] - q2;
-            r += u * u;
+        for (int k = 0; k < 4; k++) {
+            lw[k] = vw[k];
+            for (int64_t j = 0; j < d; j++) l[j][k] = v[j][k];
         }
-        if (d > 3) {
-            const double u = c3[i] - q3;
-            r += u * u;
-        }
-        const double wi = weighted ? wts[i] : 1.0;
-        const double m = r <= r2 ? wi : 0.0;
-        lw += m;
-        l0 += m * c0[i];
-        if (d > 1) l1 += m * c1[i];
-        if (d > 2) l2 += m * c2[i];
-        if (d > 3) l3 += m * c3[i];
     }
-    *w += lw;
-    s[0] += l0;
-    if (d > 1) s[1] += l1;
-    if (d > 2) s[2] += l2;
-    if (d > 3) s[3] += l3;
+#endif
+    for (; i < end; i++) {
+        const int k = (int)((i - start) % 4);
+        double r = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double u = c[j][i] - q[j];
+            r = j == 0 ? u * u : r + u * u;
+        }
+        const double m = r <= r2 ? (weighted ? wts[i] : 1.0) : 0.0;
+        lw[k] += m;
+        for (int64_t j = 0; j < d; j++) l[j][k] += m * c[j][i];
+    }
+    *w += (lw[0] + lw[1]) + (lw[2] + lw[3]);
+    for (int64_t j = 0; j < d; j++) s[j] += (l[j][0] + l[j][1]) + (l[j][2] + l[j][3]);
 }
 
 typedef struct MS_FN(flat_query) {

@@ -728,19 +728,20 @@ def test_gaussian_seed_where_plain_weights_underflow(algorithm):
     assert ((ours.cluster_centers_ >= lo) & (ours.cluster_centers_ <= hi)).all()
 
 
-@pytest.mark.parametrize("d", [1, 2, 3, 4, 6])
+@pytest.mark.parametrize("d", [1, 2, 3, 4, 6, 16, 40])
 @pytest.mark.parametrize("max_iter", [0, 300])
 def test_seed_groups_same_bits_with_unit_weights(d, max_iter):
     # Many seeds go through the grouped flat sums; without weights these
-    # may take an AVX2 variant, with unit weights the portable one.  Both
-    # add the same subset sums in the same order: every mean is the same
+    # may take an AVX2 variant (beyond 4 features, its float32 dot-product
+    # screen), with unit weights the portable one.  Both decide the same
+    # pairs and add the same sums in the same order: every mean is the same
     # double.
     from meanshift_fast import _core
     from meanshift_fast._estimator import _shift
 
     rng = np.random.default_rng(d)
     X = np.concatenate([rng.normal(c, 0.7, (700, d)) for c in (0.0, 2.5, 5.0)])
-    h = 1.3 if d < 4 else 2.2
+    h = {1: 1.3, 2: 1.3, 3: 1.3, 4: 2.2, 6: 2.2, 16: 4.0, 40: 6.0}[d]
     plain = _core.Tree(X, weights=None, leaf_size=0, kernel="flat", n_threads=2)
     unit = _core.Tree(
         X, weights=np.ones(len(X)), leaf_size=0, kernel="flat", n_threads=2
@@ -757,7 +758,7 @@ def test_seed_groups_same_bits_with_unit_weights(d, max_iter):
         assert_allclose(a[0][:300], ref, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("d", [2, 3, 4])
+@pytest.mark.parametrize("d", [2, 3, 4, 6, 8])
 @pytest.mark.parametrize("scale", [1.0, 1e35, 1e-40])
 def test_seed_groups_exact_at_the_radius(d, scale):
     # Lattice points: many pairs lie exactly at the bandwidth, where the
@@ -768,7 +769,7 @@ def test_seed_groups_exact_at_the_radius(d, scale):
     from meanshift_fast._estimator import _shift
 
     rng = np.random.default_rng(d)
-    side = {2: 40, 3: 12, 4: 6}[d]
+    side = {2: 40, 3: 12, 4: 6, 6: 4, 8: 3}[d]
     grid = np.stack(np.meshgrid(*[np.arange(side)] * d), axis=-1).reshape(-1, d)
     X = grid[rng.permutation(len(grid))].astype(float) * scale
     h = 2.0 * scale
