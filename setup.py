@@ -183,6 +183,9 @@ extensions = [
         sources=["meanshift_fast/_core.pyx"] + [f"src_c/{s}" for s in C_SOURCES],
         include_dirs=["src_c", np.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
+        # The core's headers hold most of its code (precision templates):
+        # an in-place rebuild must notice when they change.
+        depends=sorted(str(p.relative_to(HERE)) for p in (HERE / "src_c").glob("*.h")),
     )
 ]
 

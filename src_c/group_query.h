@@ -100,6 +100,12 @@
 #define MS_POINTS_BUF 256
 #endif
 
+/* From this many features on, buffers are decided first (by the AVX2
+ * screen or the exact test) and summed by stretches; below, every pair is
+ * measured and added on lanes (settle_columns), which was faster on
+ * bin-seeded fits in 5 and 6 features (benchmarks/README.md). */
+#define MS_SCREEN_MIN_D 16
+
 /* Words of a seed's bits over one buffer. */
 #define MS_HIT_WORDS (MS_POINTS_BUF / 64)
 
@@ -129,6 +135,8 @@ typedef struct ms_group_work {
     double *blo, *bhi, *cen; /* d each */
     double *rest_x, *miss_x; /* d each */
     double *acols;           /* d x MS_GROUP_MAX */
+    double *acx, *aW;        /* d x MS_GROUP_MAX and MS_GROUP_MAX: the seeds'
+                                sums by column (settle_columns) */
     uint64_t *hits;          /* MS_GROUP_MAX x MS_HIT_WORDS */
     /* For the AVX2 screen (group_points_avx2_impl.h): the float32 offsets
      * of the buffer's points (a row each) and of the seeds (by feature)
@@ -142,7 +150,7 @@ typedef struct ms_group_work {
 static inline size_t ms_group_work_size(int64_t d)
 {
     /* doubles, the byte and float arrays rounded up to whole doubles */
-    return (size_t)(MS_GROUP_MAX + (4 * MS_GROUP_MAX + 6) * d +
+    return (size_t)(2 * MS_GROUP_MAX + (5 * MS_GROUP_MAX + 6) * d +
                     MS_GROUP_MAX * MS_HIT_WORDS + (MS_POINTS_BUF * d + 1) / 2 +
                     MS_POINTS_BUF / 2 + (MS_GROUP_MAX * d + 1) / 2 + MS_GROUP_MAX / 2);
 }
@@ -161,7 +169,9 @@ static inline ms_group_work ms_group_work_at(double *space, int64_t d)
     w.rest_x = w.cen + d;
     w.miss_x = w.rest_x + d;
     w.acols = w.miss_x + d;
-    double *next = w.acols + MS_GROUP_MAX * d;
+    w.acx = w.acols + MS_GROUP_MAX * d;
+    w.aW = w.acx + MS_GROUP_MAX * d;
+    double *next = w.aW + MS_GROUP_MAX;
     w.hits = (uint64_t *)next;
     next += MS_GROUP_MAX * MS_HIT_WORDS;
     w.pf = (float *)next;

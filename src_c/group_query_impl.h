@@ -75,6 +75,63 @@ typedef struct MS_FN(points_query) {
 #include "group_points_avx2_impl.h"
 #endif
 
+#ifdef MS_AVX2_TARGET
+/* Fewer than MS_SCREEN_MIN_D features: the buffer's sums for np (a
+ * multiple of 4) gathered seeds, by tiles of four seeds and four points
+ * held in AVX2 registers: one load of a tile's
+ * coordinates or sums serves four points, where the portable loop loads
+ * and stores them per point.  Every seed adds the points one after the
+ * other, in buffer order, with the portable loop's operations (no fused
+ * multiply-add), so both give the same bits.  A missing last point
+ * repeats the one before with weight 0, which adds zeros. */
+MS_AVX2_TARGET static void MS_FN(settle_tiles_avx2)(const MS_TREE *t, const int64_t *buf,
+                                                    int64_t nb, const double *acols,
+                                                    double *acx, double *aW, int64_t np,
+                                                    double r2, int64_t d)
+{
+    const __m256d vr2 = _mm256_set1_pd(r2), zero = _mm256_setzero_pd();
+    for (int64_t b0 = 0; b0 < nb; b0 += 4) {
+        const MS_T *p[4];
+        __m256d wp[4];
+        for (int b = 0; b < 4; b++) {
+            const int64_t i = buf[b0 + b < nb ? b0 + b : nb - 1];
+            p[b] = t->pts + i * d;
+            wp[b] = _mm256_set1_pd(b0 + b >= nb ? 0.0 : t->weights ? t->weights[i] : 1.0);
+        }
+        for (int64_t q0 = 0; q0 < np; q0 += 4) {
+            __m256d r[4] = {zero, zero, zero, zero};
+            for (int64_t j = 0; j < d; j++) {
+                const __m256d s = _mm256_loadu_pd(acols + j * np + q0);
+                for (int b = 0; b < 4; b++) {
+                    const __m256d u = _mm256_sub_pd(_mm256_set1_pd((double)p[b][j]), s);
+                    r[b] = _mm256_add_pd(r[b], _mm256_mul_pd(u, u));
+                }
+            }
+            __m256d in = _mm256_setzero_pd();
+            for (int b = 0; b < 4; b++) {
+                const __m256d hit = _mm256_cmp_pd(r[b], vr2, _CMP_LE_OQ);
+                in = _mm256_or_pd(in, hit);
+                r[b] = _mm256_and_pd(hit, wp[b]);
+            }
+            /* No point of the four in any of the four balls: the sums
+             * would only take zeros. */
+            if (_mm256_movemask_pd(in) == 0) continue;
+            __m256d w = _mm256_loadu_pd(aW + q0);
+            for (int b = 0; b < 4; b++) w = _mm256_add_pd(w, r[b]);
+            _mm256_storeu_pd(aW + q0, w);
+            for (int64_t j = 0; j < d; j++) {
+                double *xs = acx + j * np + q0;
+                __m256d sum = _mm256_loadu_pd(xs);
+                for (int b = 0; b < 4; b++)
+                    sum = _mm256_add_pd(
+                        sum, _mm256_mul_pd(r[b], _mm256_set1_pd((double)p[b][j])));
+                _mm256_storeu_pd(xs, sum);
+            }
+        }
+    }
+}
+#endif
+
 /* Points of the buffer and their weights, in buffer order. */
 typedef struct MS_FN(point_list) {
     const MS_T *p[64];
@@ -145,16 +202,82 @@ MS_ALWAYS_INLINE void MS_FN(add_points)(const MS_FN(point_list) * l, int unit,
     }
 }
 
-/* row += base - the sum of the points of l, and *W += base_w - their
- * weight (miss: d doubles of scratch). */
-MS_ALWAYS_INLINE void MS_FN(add_rest)(const MS_FN(point_list) * l, int unit,
+/* add_points for fewer than 16 features: the points c0 + (bits of sel) of
+ * the buffer, taken as the bits are walked, one after the other, the row
+ * held in registers (whole groups of four coordinates on vector lanes, up
+ * to three more alone): a list gains nothing on rows this short. */
+MS_ALWAYS_INLINE void MS_FN(add_bits)(const MS_TREE *t, const int64_t *buf, int64_t c0,
+                                      uint64_t sel, double *MS_RESTRICT row,
+                                      double *MS_RESTRICT W, int64_t d)
+{
+    double w = *W;
+    const int64_t nv = d / 4, nt = d % 4;
+    double tail[3] = {0.0, 0.0, 0.0};
+    for (int64_t j = 0; j < nt; j++) tail[j] = row[4 * nv + j];
+#ifdef MS_VECTORS
+    ms_v4d v[3] = {{0.0}};
+    for (int64_t k = 0; k < nv; k++) v[k] = MS_LOAD4(row + 4 * k);
+#else
+    double v[3][4] = {{0.0}};
+    for (int64_t k = 0; k < nv; k++)
+        for (int l = 0; l < 4; l++) v[k][l] = row[4 * k + l];
+#endif
+    while (sel) {
+        const int64_t i = buf[c0 + __builtin_ctzll(sel)];
+        sel &= sel - 1;
+        const MS_T *MS_RESTRICT p = t->pts + i * d;
+        const double wi = t->weights ? t->weights[i] : 1.0;
+        w += wi;
+        for (int64_t k = 0; k < nv; k++) {
+#ifdef MS_VECTORS
+            ms_v4d x = MS_LOAD4(p + 4 * k);
+            if (t->weights) x *= wi;
+            v[k] += x;
+#else
+            for (int l = 0; l < 4; l++)
+                v[k][l] += t->weights ? wi * (double)p[4 * k + l] : (double)p[4 * k + l];
+#endif
+        }
+        for (int64_t j = 0; j < nt; j++)
+            tail[j] += t->weights ? wi * (double)p[4 * nv + j] : (double)p[4 * nv + j];
+    }
+    for (int64_t k = 0; k < nv; k++)
+#ifdef MS_VECTORS
+        MS_STORE4(row + 4 * k, v[k]);
+#else
+        for (int l = 0; l < 4; l++) row[4 * k + l] = v[k][l];
+#endif
+    for (int64_t j = 0; j < nt; j++) row[4 * nv + j] = tail[j];
+    *W = w;
+}
+
+/* row (and *W) += the buffer's points c0 + (bits of sel), in order: the
+ * same operations either way, a list only where rows are long. */
+MS_ALWAYS_INLINE void MS_FN(add_selected)(const MS_TREE *t, const int64_t *buf,
+                                          int64_t c0, uint64_t sel,
+                                          MS_FN(point_list) * list,
+                                          double *MS_RESTRICT row, double *MS_RESTRICT W,
+                                          int64_t d)
+{
+    if (d < 16) {
+        MS_FN(add_bits)(t, buf, c0, sel, row, W, d);
+        return;
+    }
+    MS_FN(list_bits)(list, t, buf, c0, sel, d);
+    MS_FN(add_points)(list, t->weights == NULL, row, W, d);
+}
+
+/* row += base - the sum of the buffer's points c0 + (bits of sel), and
+ * *W += base_w - their weight (miss: d doubles of scratch). */
+MS_ALWAYS_INLINE void MS_FN(add_rest)(const MS_TREE *t, const int64_t *buf, int64_t c0,
+                                      uint64_t sel, MS_FN(point_list) * list,
                                       const double *MS_RESTRICT base, double base_w,
                                       double *MS_RESTRICT miss, double *MS_RESTRICT row,
                                       double *MS_RESTRICT W, int64_t d)
 {
     double miss_w = 0.0;
     for (int64_t j = 0; j < d; j++) miss[j] = 0.0;
-    MS_FN(add_points)(l, unit, miss, &miss_w, d);
+    MS_FN(add_selected)(t, buf, c0, sel, list, miss, &miss_w, d);
     *W += base_w - miss_w;
     for (int64_t j = 0; j < d; j++) row[j] += base[j] - miss[j];
 }
@@ -201,7 +324,6 @@ MS_ALWAYS_INLINE void MS_FN(settle_sums)(MS_FN(points_query) * pq, const int64_t
                                          int64_t na, int64_t d)
 {
     const MS_TREE *t = pq->at.t;
-    const int unit = t->weights == NULL;
     const int64_t nb = pq->nb;
     const uint64_t *hits = pq->work->hits;
     double *rest_x = pq->work->rest_x;
@@ -216,8 +338,8 @@ MS_ALWAYS_INLINE void MS_FN(settle_sums)(MS_FN(points_query) * pq, const int64_t
         for (int64_t q = 0; q < na && shared; q++)
             shared &= word[q * MS_HIT_WORDS] >> shift;
         if (shared) {
-            MS_FN(list_bits)(&list, t, pq->buf, c0, shared, d);
-            MS_FN(add_points)(&list, unit, pq->shared_x, &pq->shared_w, d);
+            MS_FN(add_selected)(t, pq->buf, c0, shared, &list, pq->shared_x,
+                                &pq->shared_w, d);
         }
         const uint64_t rest = full & ~shared;
         const int n_rest = __builtin_popcountll(rest);
@@ -228,20 +350,80 @@ MS_ALWAYS_INLINE void MS_FN(settle_sums)(MS_FN(points_query) * pq, const int64_t
             if (held == 0) continue;
             const int64_t k = act[q];
             if (2 * __builtin_popcountll(held) <= n_rest) {
-                MS_FN(list_bits)(&list, t, pq->buf, c0, held, d);
-                MS_FN(add_points)(&list, unit, pq->cx + k * d, pq->W + k, d);
+                MS_FN(add_selected)(t, pq->buf, c0, held, &list, pq->cx + k * d,
+                                    pq->W + k, d);
                 continue;
             }
             if (!rest_ready) {
-                MS_FN(list_bits)(&list, t, pq->buf, c0, rest, d);
                 for (int64_t j = 0; j < d; j++) rest_x[j] = 0.0;
-                MS_FN(add_points)(&list, unit, rest_x, &rest_w, d);
+                MS_FN(add_selected)(t, pq->buf, c0, rest, &list, rest_x, &rest_w, d);
                 rest_ready = 1;
             }
-            MS_FN(list_bits)(&list, t, pq->buf, c0, rest & ~held, d);
-            MS_FN(add_rest)(&list, unit, rest_x, rest_w, pq->work->miss_x, pq->cx + k * d,
-                            pq->W + k, d);
+            MS_FN(add_rest)(t, pq->buf, c0, rest & ~held, &list, rest_x, rest_w,
+                            pq->work->miss_x, pq->cx + k * d, pq->W + k, d);
         }
+    }
+}
+
+/* Fewer than MS_SCREEN_MIN_D features: the reaching seeds gathered by
+ * column, so that each point is measured and added one pass per feature
+ * over contiguous lanes; each seed adds the points it holds in buffer
+ * order.  Dense over the pairs: with rows this short, walking each seed's
+ * points costs more than measuring and adding every pair on lanes. */
+MS_ALWAYS_INLINE void MS_FN(settle_columns)(MS_FN(points_query) * pq, const int64_t *act,
+                                            int64_t na, int64_t d)
+{
+    const MS_TREE *t = pq->at.t;
+    const double r2 = pq->r2;
+    const int64_t m = pq->m, nb = pq->nb;
+    const ms_group_work *w = pq->work;
+    double *MS_RESTRICT acols = w->acols, *MS_RESTRICT acx = w->acx;
+    double *MS_RESTRICT aW = w->aW;
+    /* Padded to a multiple of 4 with copies of the first seed, whose sums
+     * are dropped. */
+    const int64_t np = (na + 3) / 4 * 4;
+    for (int64_t q = 0; q < np; q++) {
+        const int64_t k = act[q < na ? q : 0];
+        aW[q] = pq->W[k];
+        for (int64_t j = 0; j < d; j++) {
+            acols[j * np + q] = pq->cols[j * m + k];
+            acx[j * np + q] = pq->cx[k * d + j];
+        }
+    }
+#ifdef MS_AVX2_TARGET
+    if (pq->avx2)
+        MS_FN(settle_tiles_avx2)(t, pq->buf, nb, acols, acx, aW, np, r2, d);
+    else
+#endif
+        for (int64_t b = 0; b < nb; b++) {
+            const int64_t i = pq->buf[b];
+            const MS_T *p = t->pts + i * d;
+            const double wi = t->weights ? t->weights[i] : 1.0;
+            double r[MS_GROUP_MAX];
+            for (int64_t q = 0; q < np; q++) r[q] = 0.0;
+            for (int64_t j = 0; j < d; j++) {
+                const double pj = (double)p[j];
+                const double *sj = acols + j * np;
+                for (int64_t q = 0; q < np; q++) {
+                    const double u = pj - sj[q];
+                    r[q] += u * u;
+                }
+            }
+            for (int64_t q = 0; q < np; q++) {
+                const double wq = r[q] <= r2 ? wi : 0.0;
+                aW[q] += wq;
+                r[q] = wq;
+            }
+            for (int64_t j = 0; j < d; j++) {
+                const double pj = (double)p[j];
+                double *xj = acx + j * np;
+                for (int64_t q = 0; q < np; q++) xj[q] += r[q] * pj;
+            }
+        }
+    for (int64_t q = 0; q < na; q++) {
+        const int64_t k = act[q];
+        pq->W[k] = aW[q];
+        for (int64_t j = 0; j < d; j++) pq->cx[k * d + j] = acx[j * np + q];
     }
 }
 
@@ -254,7 +436,9 @@ MS_ALWAYS_INLINE void MS_FN(settle_buffer)(MS_FN(points_query) * pq, int64_t d)
     for (int64_t k = 0; k < m; k++)
         if (ms_point_box_reach(cols + k, m, w->blo, w->bhi, d).near2 <= pq->r2)
             act[na++] = k;
-    if (na > 0) {
+    if (na > 0 && d < MS_SCREEN_MIN_D) {
+        MS_FN(settle_columns)(pq, act, na, d);
+    } else if (na > 0) {
 #ifdef MS_AVX2_TARGET
         if (!pq->avx2 || !MS_FN(screen_hits)(pq->at.t, pq->buf, pq->nb, cols, m, act, na,
                                              pq->r2, pq->work, d))
