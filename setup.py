@@ -31,6 +31,7 @@ C_SOURCES = [
     "bandwidth.c",
     "centers.c",
     "bins.c",
+    "distinct_rows.c",
     "equal_rows.c",
     "select.c",
     "image_filter.c",

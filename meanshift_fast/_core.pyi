@@ -84,6 +84,10 @@ def bin_cells(
     bin_size: float,
     min_freq: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], int]: ...
+def distinct_rows(
+    X: NDArray[np.floating],
+    weights: NDArray[np.float64] | None,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]] | None: ...
 def merge_centers(
     means: NDArray[np.float64],
     intensity: NDArray[np.float64],

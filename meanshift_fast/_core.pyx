@@ -27,6 +27,8 @@ from meanshift_fast.cmeanshift cimport (
     ms_default_num_threads,
     ms_fault_injection_enabled,
     ms_bin_cells,
+    ms_distinct_rows_f32,
+    ms_distinct_rows_f64,
     ms_image_filter,
     ms_image_params,
     ms_image_segment,
@@ -354,6 +356,42 @@ def bin_cells(X, weights, double bin_size, double min_freq):
     _check(st, prog)
     return (np.asarray(coords)[:kept].copy(), np.asarray(first)[:kept].copy(),
             cells)
+
+
+def distinct_rows(X, weights):
+    """(first row of each distinct row, each row's distinct id, each
+    distinct row's count or summed weight) where the rows repeat often
+    enough for a fit on the distinct rows to pay; else None."""
+    cdef const double[:, ::1] x64
+    cdef const float[:, ::1] x32
+    cdef const double[::1] wv
+    cdef const double *wp = NULL
+    cdef int64_t n = X.shape[0], d = X.shape[1], m = 0
+    cdef int64_t[::1] first = np.empty(max(n, 1), dtype=np.int64)
+    cdef int64_t[::1] inverse = np.empty(max(n, 1), dtype=np.int64)
+    cdef double[::1] weight = np.empty(max(n, 1), dtype=np.float64)
+    cdef _Progress prog = _Progress(None)
+    cdef ms_config cfg = _config(1, prog)
+    cdef ms_status st = MS_OK
+    if weights is not None:
+        wv = _c(weights, np.float64)
+        wp = &wv[0]
+    if n > 1 and d > 0:
+        if X.dtype == np.float32:
+            x32 = _c(X)
+            with nogil:
+                st = ms_distinct_rows_f32(&x32[0, 0], wp, n, d, &cfg, &first[0],
+                                          &inverse[0], &weight[0], &m)
+        else:
+            x64 = _c(X, np.float64)
+            with nogil:
+                st = ms_distinct_rows_f64(&x64[0, 0], wp, n, d, &cfg, &first[0],
+                                          &inverse[0], &weight[0], &m)
+    _check(st, prog)
+    if m == 0:
+        return None
+    return (np.asarray(first)[:m].copy(), np.asarray(inverse),
+            np.asarray(weight)[:m].copy())
 
 
 def merge_centers(means, intensity, double r2, int n_threads=1):

@@ -56,6 +56,24 @@ class ConvergenceWarning(UserWarning):
     """Some seeds stopped at ``max_iter`` before converging."""
 
 
+def _distinct_rows(data, w, units, trees=None):
+    """(rows, their weights, each sample's row): the distinct rows of data,
+    weighted by their counts (or summed sample weights), where rows repeat
+    often enough for a fit on them to pay (the core decides); else data,
+    w and None.  A fit's sums then visit each distinct row once."""
+
+    def find():
+        found = _core.distinct_rows(data, w)
+        if found is None:
+            return data, w, None
+        first, inverse, weight = found
+        return data[first], weight, inverse
+
+    if trees is None or units.factors is not None:
+        return find()
+    return trees(("distinct rows", units.exponent), find)
+
+
 class _NoClusterError(Exception):
     """No seed found a point: at this bandwidth the fit has no cluster
     (raised instead of the ValueError only for ``_fit(..., no_cluster_ok=True)``)."""
@@ -271,9 +289,10 @@ class MeanShift:
             self.bandwidth, X, w, self.kernel, self.n_jobs, owner
         )
         data = units.to_core(X)
-        seeds = self._seeds(data, w, units, bandwidth, h, no_cluster_ok)
-        n_threads = effective_n_threads(self.n_jobs, len(seeds) * len(data))
-        tree = self._build_tree(data, w, len(seeds), n_threads, units, trees)
+        rows, rw, inverse = _distinct_rows(data, w, units, trees)
+        seeds = self._seeds(data, w, rows, rw, units, bandwidth, h, no_cluster_ok)
+        n_threads = effective_n_threads(self.n_jobs, len(seeds) * len(rows))
+        tree = self._build_tree(rows, rw, len(seeds), n_threads, units, trees)
         means, intensity, iters, converged = self._shift_points(
             tree, seeds, h, n_threads, progress
         )
@@ -282,12 +301,14 @@ class MeanShift:
         centers = _kept_centers(
             means, intensity, converged, h, self.max_iter, bandwidth, n_threads
         )
-        labels = self._labels(tree, data, w, means, centers, h, n_threads, progress)
+        labels = self._labels(
+            tree, rows, inverse, w is None, means, centers, h, n_threads, progress
+        )
 
         # Kept for predict (attractor) and score_samples; never the caller's
         # own buffer, which they may change after fit.
-        self._fit_data = data.copy() if np.may_share_memory(data, X_in) else data
-        self._tree, self._units, self._h, self._sample_weight = tree, units, h, w
+        self._fit_data = rows.copy() if np.may_share_memory(rows, X_in) else rows
+        self._tree, self._units, self._h, self._sample_weight = tree, units, h, rw
         self._centers_scaled = centers
         self.cluster_centers_ = units.from_core(centers, X.dtype)
         self.labels_ = labels
@@ -300,14 +321,15 @@ class MeanShift:
             del self.feature_names_in_
         return self
 
-    def _seeds(self, data, w, units, bandwidth, h, no_cluster_ok):
+    def _seeds(self, data, w, rows, rw, units, bandwidth, h, no_cluster_ok):
         """The starting points, in core units: the given seeds, the bin
-        seeds, or every sample of positive weight."""
+        seeds, or every sample of positive weight, each distinct row once
+        (``rows``, weighted ``rw``: equal samples take equal paths)."""
         if self.seeds is not None:
             owner = type(self).__name__
             return units.to_core(check_seeds(self.seeds, data.shape[1], owner))
         if not self.bin_seeding:
-            return c_array(data if w is None else data[w > 0], dtype=np.float64)
+            return c_array(rows if rw is None else rows[rw > 0], dtype=np.float64)
         # In scaled units the reference's float32 arithmetic gives the same
         # seeds, scaled; keep the bandwidth's numpy type, which decides that
         # arithmetic's precision.
@@ -340,7 +362,7 @@ class MeanShift:
 
         if trees is None or units.factors is not None:
             return build()
-        return trees((units.exponent, leaf_size, self.kernel), build)
+        return trees((units.exponent, n, leaf_size, self.kernel), build)
 
     def _shift_points(self, tree, points, h, n_threads, progress=None):
         return _shift(
@@ -354,24 +376,32 @@ class MeanShift:
             progress,
         )
 
-    def _labels(self, tree, data, w, means, centers, h, n_threads, progress):
+    def _labels(
+        self, tree, rows, inverse, unweighted, means, centers, h, n_threads, progress
+    ):
         """Each sample's cluster under ``cluster_assignment``; -1 beyond the
-        bandwidth from every centre unless ``cluster_all``."""
+        bandwidth from every centre unless ``cluster_all``.  ``rows`` are the
+        rows the tree holds: the samples, or their distinct rows, the row of
+        sample i being ``inverse[i]``."""
         r2 = -1.0 if self.cluster_all else _core.radius_sq(h)
 
+        def per_sample(labels):
+            return labels if inverse is None else labels[inverse]
+
         def nearest(r2):
-            # the tree holds data's rows: its leaves narrow many centres
+            # the tree holds the rows: its leaves narrow many centres
             if len(centers) > _core.NEAREST_SCAN_MAX:
-                return tree.nearest_center(centers, r2, n_threads)[0]
-            return _core.nearest_center(data, centers, r2, n_threads)[0]
+                return per_sample(tree.nearest_center(centers, r2, n_threads)[0])
+            return per_sample(_core.nearest_center(rows, centers, r2, n_threads)[0])
 
         if self.cluster_assignment == "nearest":
             return nearest(r2)
-        if self.seeds is None and not self.bin_seeding and w is None:
-            ends = means  # the seeds were the samples
+        if self.seeds is None and not self.bin_seeding and unweighted:
+            # the seeds were the rows: their ends are the means
+            labels = per_sample(_core.nearest_center(means, centers, -1.0, n_threads)[0])
         else:
-            ends = self._shift_points(tree, data, h, n_threads, progress)[0]
-        labels, _ = _core.nearest_center(ends, centers, -1.0, n_threads)
+            ends = self._shift_points(tree, rows, h, n_threads, progress)[0]
+            labels = per_sample(_core.nearest_center(ends, centers, -1.0, n_threads)[0])
         if r2 >= 0:
             labels[nearest(r2) < 0] = -1
         return labels

@@ -115,6 +115,14 @@ cdef extern from "meanshift.h" nogil:
                            int64_t d, double bin_size, double min_freq,
                            const ms_config *cfg, int64_t *first, double *cells,
                            int64_t *n_kept, int64_t *n_cells)
+    ms_status ms_distinct_rows_f64(const double *X, const double *weights,
+                                   int64_t n, int64_t d, const ms_config *cfg,
+                                   int64_t *first, int64_t *inverse,
+                                   double *weight, int64_t *n_distinct)
+    ms_status ms_distinct_rows_f32(const float *X, const double *weights,
+                                   int64_t n, int64_t d, const ms_config *cfg,
+                                   int64_t *first, int64_t *inverse,
+                                   double *weight, int64_t *n_distinct)
     ms_status ms_merge_centers(const double *means, const double *intensity,
                                int64_t m, int64_t d, double r2,
                                const ms_config *cfg, int64_t *order,

@@ -1,7 +1,8 @@
 /*
  * equal_rows.h - a set of rows of d doubles, each kept once: the one hash
- * table of the core, for the cells of bin seeding (bins.c) and the
- * distinct converged seeds of the merge (centers.c).
+ * table of the core, for the cells of bin seeding (bins.c), repeated rows
+ * (distinct_rows.c) and the distinct converged seeds of the merge
+ * (centers.c).
  *
  * Two rows are equal when every coordinate compares equal, as Python's
  * == on tuples of floats does: -0.0 equals 0.0, and a row holding NaN

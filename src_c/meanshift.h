@@ -295,6 +295,28 @@ ms_status ms_bin_cells(const double *X, const double *weights, int64_t n, int64_
                        double bin_size, double min_freq, const ms_config *cfg,
                        int64_t *first, double *cells, int64_t *n_kept, int64_t *n_cells);
 
+/* ---- repeated rows ----------------------------------------------------- */
+
+/*
+ * The distinct rows of X (n x d), for fitting data whose rows repeat many
+ * times over (quantised colours, integer features) on each distinct row
+ * once, weighted by its count.  Rows compare as in ms_bin_cells (-0.0
+ * equals 0.0).  Where at most n / MS_DISTINCT_SHARE rows are distinct:
+ * first (length n) receives each distinct row's first row index, in order
+ * of first occurrence, inverse (length n) each row's distinct id, weight
+ * (length n) each distinct row's count (or summed weights, when weights is
+ * not NULL), and n_distinct their number.  Otherwise n_distinct is 0 and
+ * the rest is unspecified: fit the rows as they are.  An evenly spaced
+ * probe decides first, so data whose rows seldom repeat cost little.
+ */
+#define MS_DISTINCT_SHARE 4
+ms_status ms_distinct_rows_f64(const double *X, const double *weights, int64_t n,
+                               int64_t d, const ms_config *cfg, int64_t *first,
+                               int64_t *inverse, double *weight, int64_t *n_distinct);
+ms_status ms_distinct_rows_f32(const float *X, const double *weights, int64_t n,
+                               int64_t d, const ms_config *cfg, int64_t *first,
+                               int64_t *inverse, double *weight, int64_t *n_distinct);
+
 /* ---- bandwidth estimation --------------------------------------------- */
 
 /*

@@ -283,6 +283,7 @@ X = np.vstack([rng.normal(size=(80, 2)), rng.normal(size=(80, 2)) + 6])
 X32 = X.astype(np.float32)
 W = rng.integers(0, 3, len(X)).astype(float)
 P = rng.normal(size=(50, 2)) * 4
+XR = np.repeat(np.round(X), 5, axis=0)  # rows that repeat: distinct rows
 IMG = rng.integers(0, 256, size=(14, 16, 3)).astype(np.uint8)
 n_jobs = int(sys.argv[1])
 
@@ -302,6 +303,8 @@ ops = {
     "fit-float32": lambda: result(fitted(bandwidth=1.5).fit(X32)),
     "fit-attractor": lambda: result(
         fitted(bandwidth=1.5, cluster_assignment="attractor").fit(X)),
+    "fit-repeated-rows": lambda: result(
+        fitted(bandwidth=1.5, cluster_assignment="attractor").fit(XR)),
     "fit-brute": lambda: result(fitted(bandwidth=1.5, algorithm="brute").fit(X)),
     "estimate_bandwidth": lambda: float(estimate_bandwidth(X, n_jobs=n_jobs)),
     "image-filter": lambda: mean_shift_filter(IMG, 2, 30, n_jobs=n_jobs).tolist(),
