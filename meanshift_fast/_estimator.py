@@ -398,10 +398,10 @@ class MeanShift:
             return nearest(r2)
         if self.seeds is None and not self.bin_seeding and unweighted:
             # the seeds were the rows: their ends are the means
-            labels = per_sample(_core.nearest_center(means, centers, -1.0, n_threads)[0])
+            ends = means
         else:
             ends = self._shift_points(tree, rows, h, n_threads, progress)[0]
-            labels = per_sample(_core.nearest_center(ends, centers, -1.0, n_threads)[0])
+        labels = per_sample(_core.nearest_center(ends, centers, -1.0, n_threads)[0])
         if r2 >= 0:
             labels[nearest(r2) < 0] = -1
         return labels
