@@ -1,9 +1,8 @@
 /*
  * block_sums_avx2.h - the AVX2 form of each step in block_sums.h (same
- * signatures, same bits), for unit weights, on CPUs that have AVX2, FMA and
- * POPCNT.  Pairs and seeds are screened eight at a time in float32; the
- * exact double test is taken only where the float32 distance lies within a
- * proven error bound of the radius (ms_screen_bounds).
+ * signatures, same bits), on CPUs that have AVX2, FMA and POPCNT.  Pairs and seeds are
+ * screened eight at a time in float32; the exact double test is taken only where the
+ * float32 distance lies within a proven error bound of the radius (ms_screen_bounds).
  */
 #ifndef MS_BLOCK_SUMS_AVX2_H
 #define MS_BLOCK_SUMS_AVX2_H
@@ -390,13 +389,15 @@ MS_AVX2_TARGET static void ms_add_whole_avx2(const double pb[][MS_UNDECIDED_BUF]
     }
 }
 
-/* ms_route_d for unit weights, four points per vector (lane i % 4 is the
- * vector lane), the undecided ones packed with a permutation table. */
+/* ms_route_d, four points per vector (lane i % 4 is the vector lane), the
+ * undecided ones packed with a permutation table.  A point inside adds
+ * (in & w) * x, as ms_route_d adds win * x; unit weights add in & x, the
+ * same bits without the product. */
 MS_AVX2_INLINE int64_t ms_route_avx2_d(const double *MS_RESTRICT soa, int64_t n,
-                                       int64_t c, int64_t len, const double *av,
-                                       const double *bv, double r2,
-                                       double pb[][MS_UNDECIDED_BUF], double *u,
-                                       const int64_t d)
+                                       const double *MS_RESTRICT weights, int64_t c,
+                                       int64_t len, const double *av, const double *bv,
+                                       double r2, double pb[][MS_UNDECIDED_BUF],
+                                       double *u, const int64_t d, const int weighted)
 {
     static const int32_t pack[16][8] = {
         {0, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {2, 3, 0, 0, 0, 0, 0, 0},
@@ -412,35 +413,42 @@ MS_AVX2_INLINE int64_t ms_route_avx2_d(const double *MS_RESTRICT soa, int64_t n,
     /* Each store writes four slots but advances by the points it keeps:
      * nb <= i keeps it inside the buffer. */
     for (int64_t i = 0; i < len; i += 4) {
-        __m256d a, b, x[MS_SOA_MAX_D];
+        __m256d a, b, w = one, x[MS_SOA_MAX_D];
         if (i + 4 <= len) {
             a = _mm256_loadu_pd(av + i);
             b = _mm256_loadu_pd(bv + i);
+            if (weighted) w = _mm256_loadu_pd(weights + c + i);
             for (int64_t j = 0; j < d; j++) x[j] = _mm256_loadu_pd(soa + j * n + c + i);
         } else { /* the last points; the missing lanes lie outside every ball */
-            double ta[4], tb[4], tx[MS_SOA_MAX_D][4];
+            double ta[4], tb[4], tw[4], tx[MS_SOA_MAX_D][4];
             for (int64_t l = 0; l < 4; l++) {
                 const int ok = i + l < len;
                 ta[l] = ok ? av[i + l] : INFINITY;
                 tb[l] = ok ? bv[i + l] : INFINITY;
+                tw[l] = ok && weighted ? weights[c + i + l] : 1.0;
                 for (int64_t j = 0; j < d; j++)
                     tx[j][l] = ok ? soa[j * n + c + i + l] : 0.0;
             }
             a = _mm256_loadu_pd(ta);
             b = _mm256_loadu_pd(tb);
+            w = _mm256_loadu_pd(tw);
             for (int64_t j = 0; j < d; j++) x[j] = _mm256_loadu_pd(tx[j]);
         }
         const __m256d in = _mm256_cmp_pd(b, R2, _CMP_LE_OQ);
+        const __m256d win = _mm256_and_pd(in, w);
         const int keep =
             _mm256_movemask_pd(_mm256_andnot_pd(in, _mm256_cmp_pd(a, R2, _CMP_LE_OQ)));
         const __m256i perm = _mm256_loadu_si256((const __m256i *)pack[keep]);
         for (int64_t j = 0; j < d; j++) {
-            L[j] = _mm256_add_pd(L[j], _mm256_and_pd(in, x[j]));
+            const __m256d add =
+                weighted ? _mm256_mul_pd(win, x[j]) : _mm256_and_pd(in, x[j]);
+            L[j] = _mm256_add_pd(L[j], add);
             _mm256_storeu_pd(&pb[j][nb], _mm256_castps_pd(_mm256_permutevar8x32_ps(
                                              _mm256_castpd_ps(x[j]), perm)));
         }
-        L[d] = _mm256_add_pd(L[d], _mm256_and_pd(in, one));
-        _mm256_storeu_pd(&pb[MS_SOA_MAX_D][nb], one);
+        L[d] = _mm256_add_pd(L[d], win);
+        _mm256_storeu_pd(&pb[MS_SOA_MAX_D][nb], _mm256_castps_pd(_mm256_permutevar8x32_ps(
+                                                    _mm256_castpd_ps(w), perm)));
         nb += __builtin_popcount((unsigned)keep);
     }
     for (int64_t j = 0; j <= d; j++) {
@@ -457,12 +465,17 @@ MS_AVX2_TARGET static int64_t ms_route_avx2(const double *soa, int64_t n,
                                             double pb[][MS_UNDECIDED_BUF], double *u,
                                             int64_t d)
 {
-    (void)weights; /* unit weights: the AVX2 steps serve those only */
+    if (weights) switch (d) {
+        case 1: return ms_route_avx2_d(soa, n, weights, c, len, av, bv, r2, pb, u, 1, 1);
+        case 2: return ms_route_avx2_d(soa, n, weights, c, len, av, bv, r2, pb, u, 2, 1);
+        case 3: return ms_route_avx2_d(soa, n, weights, c, len, av, bv, r2, pb, u, 3, 1);
+        default: return ms_route_avx2_d(soa, n, weights, c, len, av, bv, r2, pb, u, 4, 1);
+        }
     switch (d) {
-    case 1: return ms_route_avx2_d(soa, n, c, len, av, bv, r2, pb, u, 1);
-    case 2: return ms_route_avx2_d(soa, n, c, len, av, bv, r2, pb, u, 2);
-    case 3: return ms_route_avx2_d(soa, n, c, len, av, bv, r2, pb, u, 3);
-    default: return ms_route_avx2_d(soa, n, c, len, av, bv, r2, pb, u, 4);
+    case 1: return ms_route_avx2_d(soa, n, NULL, c, len, av, bv, r2, pb, u, 1, 0);
+    case 2: return ms_route_avx2_d(soa, n, NULL, c, len, av, bv, r2, pb, u, 2, 0);
+    case 3: return ms_route_avx2_d(soa, n, NULL, c, len, av, bv, r2, pb, u, 3, 0);
+    default: return ms_route_avx2_d(soa, n, NULL, c, len, av, bv, r2, pb, u, 4, 0);
     }
 }
 

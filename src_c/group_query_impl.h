@@ -65,9 +65,9 @@ typedef struct MS_FN(points_query) {
     ms_group_work *work;
     int64_t buf[MS_POINTS_BUF]; /* the buffered points, in walk order */
     int64_t nb;
-    /* decide buffers with MS_FN(screen_hits): for unit weights only, as
-     * the blocks' AVX2 steps, so that a tree of unit weights takes the
-     * portable form and shows that both give the same bits */
+    /* decide buffers with MS_FN(screen_hits): for unit weights only, so
+     * that a tree of unit weights takes the portable form and shows that
+     * both give the same bits */
     int avx2;
 } MS_FN(points_query);
 
@@ -537,7 +537,7 @@ void MS_FN(ms__group_sum_flat)(const MS_TREE *t, const double *soa, const double
     double acc[MS_GROUP_MAX * 8]; /* the seed sums, a row per seed */
     for (int64_t i = 0; i < m * stride; i++) acc[i] = 0.0;
 #ifdef MS_AVX2_TARGET
-    if (t->weights == NULL && MS_CPU_HAS_AVX2())
+    if (MS_CPU_HAS_AVX2())
         MS_FN(group_blocks_avx2)(t, soa, glo, ghi, m, r2, cols, acc, &shared_w, shared_x);
     else
 #endif

@@ -43,9 +43,9 @@
 #endif
 
 /* Where GCC can test the CPU at run time (x86-64 glibc), the group query
- * for unit weights has a variant compiled for AVX2 with FMA and POPCNT,
- * chosen per call; it gives the same bits as the portable one (see
- * block_sums_avx2.h). */
+ * has a variant compiled for AVX2 with FMA and POPCNT, chosen per call; it
+ * gives the same bits as the portable one (see block_sums_avx2.h, and
+ * tests/test_portable_bits.py, which builds with -DMS_NO_CLONES). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                   \
     defined(__GLIBC__) && !defined(MS_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
 #define MS_AVX2_TARGET __attribute__((target("avx2,fma,popcnt")))

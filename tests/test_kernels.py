@@ -731,11 +731,13 @@ def test_gaussian_seed_where_plain_weights_underflow(algorithm):
 @pytest.mark.parametrize("d", [1, 2, 3, 4, 6, 16, 40])
 @pytest.mark.parametrize("max_iter", [0, 300])
 def test_seed_groups_same_bits_with_unit_weights(d, max_iter):
-    # Many seeds go through the grouped flat sums; without weights these
-    # may take an AVX2 variant (beyond 4 features, its float32 dot-product
-    # screen), with unit weights the portable one.  Both decide the same
-    # pairs and add the same sums in the same order: every mean is the same
-    # double.
+    # Many seeds go through the grouped flat sums.  Beyond 4 features,
+    # without weights they may take the float32 dot-product screen, with
+    # unit weights the portable test; up to 4, the AVX2 block steps add
+    # points without weights, and with weights their products.  Both decide
+    # the same pairs and add the same sums in the same order: every mean is
+    # the same double.  (test_portable_bits.py compares every form with
+    # the portable build.)
     from meanshift_fast import _core
     from meanshift_fast._estimator import _shift
 

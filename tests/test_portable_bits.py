@@ -1,0 +1,67 @@
+"""The forms of the core chosen per CPU (AVX2 and AVX-512 clones, the
+float32 screens) give the same bits as the portable forms: a build with
+-DMS_NO_CLONES, which has only the portable ones, hashes the fits of
+scripts/result_hashes.py (every kernel, weights, float32, bin seeds, 1 to
+32 features, the image filters) to the same table as the build under test.
+Wheels for CPUs without AVX2 run the portable forms, and their users must
+get the same answers."""
+
+import subprocess
+import sys
+
+import pytest
+from test_faults import REPO, _copy_tree, child_env
+
+
+@pytest.fixture(scope="module")
+def portable_build(tmp_path_factory):
+    dst = tmp_path_factory.mktemp("portable_build")
+    _copy_tree(dst)
+    env = child_env()
+    env["CFLAGS"] = "-DMS_NO_CLONES"
+    env.pop("LDFLAGS", None)
+    proc = subprocess.run(
+        [sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
+        cwd=dst,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return dst
+
+
+def _hashes(tmp_path, name, pythonpath):
+    out = tmp_path / name
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "result_hashes.py"),
+            "--save",
+            str(out),
+        ],
+        cwd=tmp_path,
+        env=child_env(pythonpath),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out.read_text()
+
+
+def test_portable_forms_give_the_same_bits(portable_build, tmp_path):
+    probe = subprocess.run(
+        [sys.executable, "-c", "import meanshift_fast; print(meanshift_fast.__file__)"],
+        cwd=tmp_path,
+        env=child_env(portable_build),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert str(portable_build) in probe.stdout, probe.stdout + probe.stderr
+    portable = _hashes(tmp_path, "portable.txt", portable_build)
+    dispatched = _hashes(tmp_path, "dispatched.txt", None)
+    assert len(portable.splitlines()) >= 40
+    assert portable == dispatched
