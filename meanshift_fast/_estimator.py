@@ -298,8 +298,13 @@ class MeanShift:
         )
         if no_cluster_ok and not (intensity > 0).any():
             raise _NoClusterError
+        copies = None  # samples per seed, where seeds stand for equal samples
+        if inverse is not None and self.seeds is None and not self.bin_seeding:
+            pos = inverse if w is None else inverse[w > 0]
+            copies = np.bincount(pos, minlength=len(rows))
+            copies = copies if w is None else copies[rw > 0]
         centers = _kept_centers(
-            means, intensity, converged, h, self.max_iter, bandwidth, n_threads
+            means, intensity, converged, h, self.max_iter, bandwidth, n_threads, copies
         )
         labels = self._labels(
             tree, rows, inverse, w is None, means, centers, h, n_threads, progress
@@ -543,14 +548,21 @@ class MeanShift:
         return labels
 
 
-def _kept_centers(means, intensity, converged, h, max_iter, bandwidth, n_threads):
+def _kept_centers(
+    means, intensity, converged, h, max_iter, bandwidth, n_threads, copies=None
+):
     """The modes scikit-learn keeps, in its order, after warning about seeds
     stopped by max_iter; ``bandwidth`` (the smallest, per feature) is the one
-    its error message shows."""
-    capped = int(np.count_nonzero(~converged & (intensity > 0)))
+    its error message shows.  ``copies``: how many samples each seed stands
+    for (equal samples shift as one seed), counted in the warning."""
+    capped_seeds = ~converged & (intensity > 0)
+    if copies is None:
+        capped, n_seeds = int(np.count_nonzero(capped_seeds)), len(means)
+    else:
+        capped, n_seeds = int(copies[capped_seeds].sum()), int(copies.sum())
     if capped and max_iter > 0:
         warnings.warn(
-            f"{capped} of {len(means)} seeds stopped at max_iter={max_iter} "
+            f"{capped} of {n_seeds} seeds stopped at max_iter={max_iter} "
             "before converging; raise max_iter for exact modes.",
             ConvergenceWarning,
             stacklevel=3,

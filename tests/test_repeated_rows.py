@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.cluster import MeanShift as SkMeanShift
 from test_density import brute_log_density
 
-from meanshift_fast import MeanShift, _core, bandwidth_sweep
+from meanshift_fast import ConvergenceWarning, MeanShift, _core, bandwidth_sweep
 
 
 def _quantised(n, d, seed, step=0.5, std=1.0):
@@ -152,3 +152,19 @@ def test_repeated_rows_same_bits_on_any_thread_count_and_in_a_sweep():
     sweep = bandwidth_sweep(X, [0.5, 1.0, 2.0], return_labels=True, n_jobs=2)
     assert_array_equal(sweep.centers[1], fits[0].cluster_centers_)
     assert_array_equal(sweep.labels[1], fits[0].labels_)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["counts", "weights"])
+def test_max_iter_warning_counts_samples_not_distinct_rows(weighted):
+    X = _quantised(2000, 2, seed=3)
+    w = (
+        np.random.default_rng(3).integers(0, 3, len(X)).astype(float)
+        if weighted
+        else None
+    )
+    ref = R.mean_shift(X, 1.0, max_iter=1, sample_weight=w)
+    capped = int(np.count_nonzero(~ref["converged"] & (ref["intensity"] > 0)))
+    n_seeds = len(X) if w is None else int(np.count_nonzero(w))
+    assert 0 < capped < n_seeds
+    with pytest.warns(ConvergenceWarning, match=f"^{capped} of {n_seeds} seeds"):
+        MeanShift(bandwidth=1.0, max_iter=1).fit(X, sample_weight=w)
