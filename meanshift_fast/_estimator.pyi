@@ -101,4 +101,5 @@ def _kept_centers(
     max_iter: int,
     bandwidth: float | NDArray[np.float64],
     n_threads: int,
+    copies: NDArray[np.int64] | None = None,
 ) -> NDArray[np.float64]: ...
