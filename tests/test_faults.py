@@ -16,8 +16,6 @@ seeds stopped by max_iter.
 """
 
 import json
-import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,33 +26,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import reference as R
+from build_copy import REPO, build_copy, child_env
 
 from meanshift_fast import ConvergenceWarning, MeanShift, _core
-
-REPO = Path(__file__).resolve().parent.parent
 
 posix_signals = pytest.mark.skipif(
     sys.platform == "win32", reason="sends POSIX signals to a child process"
 )
-
-
-UNDER_ASAN = "asan" in os.environ.get("LD_PRELOAD", "")
-
-
-def child_env(pythonpath=None):
-    env = dict(os.environ)
-    env.pop("OMP_NUM_THREADS", None)
-    if UNDER_ASAN:
-        # No quarantine of freed memory, so that RSS tracks live memory.
-        env["ASAN_OPTIONS"] = (
-            env.get("ASAN_OPTIONS", "")
-            + ":quarantine_size_mb=0:thread_local_quarantine_size_kb=0"
-        ).lstrip(":")
-    if pythonpath is not None:
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(pythonpath)] + [p for p in [env.get("PYTHONPATH")] if p]
-        )
-    return env
 
 
 # ---------------------------------------------------------------------------
@@ -207,65 +185,15 @@ def test_progress_callback_exception_propagates_and_fit_recovers():
 # allocation failures
 
 
-def _source_files():
-    """The working tree's tracked and untracked-but-not-ignored files, or
-    without a git checkout (a copy such as run_sanitizers.sh makes) the
-    build inputs found on disk."""
-    if shutil.which("git") and (REPO / ".git").exists():
-        out = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=REPO,
-            capture_output=True,
-            check=True,
-        ).stdout
-        return [os.fsdecode(f) for f in out.split(b"\0") if f]
-    files = ["setup.py", "pyproject.toml", "README.md", "LICENSE"]
-    for folder in ("meanshift_fast", "src_c"):
-        for p in (REPO / folder).rglob("*"):
-            if (
-                p.is_file()
-                and p.suffix not in (".so", ".pyd", ".o")
-                and "__pycache__" not in p.parts
-            ):
-                files.append(str(p.relative_to(REPO)))
-    return files
-
-
-def _copy_tree(dst):
-    """Copy the build inputs with their modification times (so that an
-    up-to-date generated _core.c is reused rather than regenerated)."""
-    for rel in _source_files() + ["meanshift_fast/_core.c"]:
-        src = REPO / rel
-        if not src.is_file():
-            continue
-        out = dst / rel
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, out)
-
-
 @pytest.fixture(scope="session")
 def fault_build(tmp_path_factory):
     """A directory to put first on PYTHONPATH for a fault-injection build."""
     if _core.fault_injection_enabled():
         return None  # the installed build already has it
-    dst = tmp_path_factory.mktemp("fault_build")
-    _copy_tree(dst)
-    env = dict(os.environ, MEANSHIFT_FAST_FAULT_INJECTION="1")
-    for var in ("CFLAGS", "LDFLAGS", "LD_PRELOAD"):
-        env.pop(var, None)
-    t0 = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
-        cwd=dst,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    return build_copy(
+        tmp_path_factory.mktemp("fault_build"),
+        {"MEANSHIFT_FAST_FAULT_INJECTION": "1"},
     )
-    took = time.monotonic() - t0
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    print(f"fault-injection build took {took:.0f} s")
-    return dst
 
 
 FAULT_LOOP = """

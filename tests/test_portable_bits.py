@@ -10,26 +10,14 @@ import subprocess
 import sys
 
 import pytest
-from test_faults import REPO, _copy_tree, child_env
+from build_copy import REPO, build_copy, child_env
 
 
 @pytest.fixture(scope="module")
 def portable_build(tmp_path_factory):
-    dst = tmp_path_factory.mktemp("portable_build")
-    _copy_tree(dst)
-    env = child_env()
-    env["CFLAGS"] = "-DMS_NO_CLONES"
-    env.pop("LDFLAGS", None)
-    proc = subprocess.run(
-        [sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
-        cwd=dst,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    return build_copy(
+        tmp_path_factory.mktemp("portable_build"), {"CFLAGS": "-DMS_NO_CLONES"}
     )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return dst
 
 
 def _hashes(tmp_path, name, pythonpath):
