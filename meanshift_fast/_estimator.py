@@ -290,7 +290,9 @@ class MeanShift:
         )
         data = units.to_core(X)
         rows, rw, inverse = _distinct_rows(data, w, units, trees)
-        seeds = self._seeds(data, w, rows, rw, units, bandwidth, h, no_cluster_ok)
+        seeds, copies = self._seeds(
+            data, w, rows, rw, inverse, units, bandwidth, h, no_cluster_ok
+        )
         n_threads = effective_n_threads(self.n_jobs, len(seeds) * len(rows))
         tree = self._build_tree(rows, rw, len(seeds), n_threads, units, trees)
         means, intensity, iters, converged = self._shift_points(
@@ -298,11 +300,6 @@ class MeanShift:
         )
         if no_cluster_ok and not (intensity > 0).any():
             raise _NoClusterError
-        copies = None  # samples per seed, where seeds stand for equal samples
-        if inverse is not None and self.seeds is None and not self.bin_seeding:
-            pos = inverse if w is None else inverse[w > 0]
-            copies = np.bincount(pos, minlength=len(rows))
-            copies = copies if w is None else copies[rw > 0]
         centers = _kept_centers(
             means, intensity, converged, h, self.max_iter, bandwidth, n_threads, copies
         )
@@ -326,15 +323,25 @@ class MeanShift:
             del self.feature_names_in_
         return self
 
-    def _seeds(self, data, w, rows, rw, units, bandwidth, h, no_cluster_ok):
-        """The starting points, in core units: the given seeds, the bin
-        seeds, or every sample of positive weight, each distinct row once
-        (``rows``, weighted ``rw``: equal samples take equal paths)."""
+    def _seeds(self, data, w, rows, rw, inverse, units, bandwidth, h, no_cluster_ok):
+        """(The starting points, in core units; how many samples each
+        stands for, or None for one each): the given seeds, the bin seeds,
+        or every sample of positive weight, each distinct row once (``rows``
+        weighted ``rw``, sample i's row ``inverse[i]``: equal samples take
+        equal paths)."""
         if self.seeds is not None:
             owner = type(self).__name__
-            return units.to_core(check_seeds(self.seeds, data.shape[1], owner))
+            return units.to_core(check_seeds(self.seeds, data.shape[1], owner)), None
         if not self.bin_seeding:
-            return c_array(rows if rw is None else rows[rw > 0], dtype=np.float64)
+            if inverse is None:
+                return c_array(
+                    data if w is None else data[w > 0], dtype=np.float64
+                ), None
+            if w is None:
+                return c_array(rows, dtype=np.float64), rw.astype(np.int64)
+            kept = rw > 0
+            copies = np.bincount(inverse[w > 0], minlength=len(rows))[kept]
+            return c_array(rows[kept], dtype=np.float64), copies
         # In scaled units the reference's float32 arithmetic gives the same
         # seeds, scaled; keep the bandwidth's numpy type, which decides that
         # arithmetic's precision.
@@ -347,7 +354,7 @@ class MeanShift:
                 f"No bin of size {np.min(bandwidth):f} holds min_bin_freq="
                 f"{self.min_bin_freq} samples; lower min_bin_freq."
             )
-        return c_array(seeds, dtype=np.float64)
+        return c_array(seeds, dtype=np.float64), None
 
     def _build_tree(self, data, w, n_seeds, n_threads, units, trees=None):
         """The k-d tree over data, from ``trees`` when it is given and the
@@ -367,7 +374,7 @@ class MeanShift:
 
         if trees is None or units.factors is not None:
             return build()
-        return trees((units.exponent, n, leaf_size, self.kernel), build)
+        return trees((units.exponent, leaf_size, self.kernel), build)
 
     def _shift_points(self, tree, points, h, n_threads, progress=None):
         return _shift(

@@ -3,9 +3,10 @@
  * (quantised colours, integer features), so that a fit can run on each
  * distinct row once, weighted by how often it occurs.
  *
- * A weighted point costs more per visit than a plain one, and finding the
- * distinct rows costs a pass over the data, so this pays only where rows
- * repeat many times over: at most one distinct row in MS_DISTINCT_SHARE.
+ * Finding the distinct rows costs a pass over the data and a table of
+ * them, and each weighted point a product per coordinate, so this pays
+ * only where rows repeat many times over: at most one distinct row in
+ * MS_DISTINCT_SHARE.
  * Evenly spaced rows are probed first, so that data whose rows seldom
  * repeat cost a few thousand lookups, not a pass.
  */
