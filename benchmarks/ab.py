@@ -65,6 +65,9 @@ CASES = {
     "float32-100k": ("blobs3d_f32", "fit", 100_000),
     "estbw-20k": ("blobs3d", "estimate_bandwidth", 20_000),
     "filter256": ("image256", "mean_shift_filter", 256),
+    "blobs8d-5k": ("blobs8d", "fit", 5_000),
+    "blobs32d-5k": ("blobs32d", "fit", 5_000),
+    "digits": ("digits", "fit", 1_797),
 }
 # a short run of each call on this much of the data, untimed, before timing
 WARM_ROWS = 500
