@@ -1,6 +1,7 @@
 /*
- * bounds.h - the one bound on distances between a point or a box and a
- * box, on which every pruning decision of the core rests.
+ * bounds.h - the bounds on distances between a point or a box and a box
+ * (and, beyond a few features, between two balls), on which every pruning
+ * decision of the core rests.
  *
  * Exactness.  A point's squared distance to a query is always computed as
  * sum_j ((double)x_j - q_j)^2, in increasing j.  A box's nearest and
@@ -14,6 +15,8 @@
  */
 #ifndef MS_BOUNDS_H
 #define MS_BOUNDS_H
+
+#include <math.h>
 
 #include "ms_internal.h"
 
@@ -48,6 +51,31 @@ MS_ALWAYS_INLINE ms_gap ms_point_box_reach(const double *x, int64_t stride,
         r.far2 += g.far2;
     }
     return r;
+}
+
+/* Balls.  Beyond a few features a box bounds distances loosely (its
+ * corners lie far from its points), while a ball about the points' mean
+ * stays tight.  A ball's centre distance and radii come from sums of
+ * squares and square roots, whose rounding is not the exact expression's,
+ * so a ball decides only with a margin: every such quantity errs by at
+ * most about (d + 4) 2^-53 of itself, far less than MS_BALL_SLACK(d), and
+ * radii are stored inflated by it.  With r2 within [2^-100, 2^100] and
+ * every quantity finite, underflow errs by far less than the margin too.
+ * A verdict is therefore the exact expression's decision for every pair;
+ * where the margin leaves doubt the caller falls back on the box. */
+#define MS_BALL_SLACK(d) ((double)((d) + 8) * 0x1p-50)
+
+/* Points within `reach` (their radius plus the seeds' radius, both upper
+ * bounds) of two centres `dist` apart (as computed): 1 where every point
+ * lies within r2 of every seed, -1 where none does, 0 where the margin
+ * leaves doubt. */
+MS_ALWAYS_INLINE int ms_ball_verdict(double dist, double reach, double r2, double slack)
+{
+    if (!(r2 >= 0x1p-100 && r2 <= 0x1p100 && dist + reach <= 0x1p500)) return 0;
+    const double h = sqrt(r2);
+    if ((dist + reach) * (1.0 + 2.0 * slack) <= h * (1.0 - slack)) return 1;
+    if (dist * (1.0 - slack) > reach * (1.0 + slack) + h * (1.0 + 2.0 * slack)) return -1;
+    return 0;
 }
 
 #endif /* MS_BOUNDS_H */

@@ -127,6 +127,7 @@ typedef struct ms_group_work {
     double *cx;       /* MS_GROUP_MAX x d: beyond MS_SOA_MAX_D features, the
                          seeds' own coordinate sums, a row per seed */
     double *shared_x; /* d: the shared coordinate sums */
+    double *gc;       /* d: beyond MS_SOA_MAX_D features, the seeds' mean */
     /* Beyond MS_SOA_MAX_D features, for one buffer of undecided points:
      * its box and centre, sums over a stretch of its points, the seeds
      * that reach it gathered by column, and per seed a bit per point: does
@@ -150,7 +151,7 @@ typedef struct ms_group_work {
 static inline size_t ms_group_work_size(int64_t d)
 {
     /* doubles, the byte and float arrays rounded up to whole doubles */
-    return (size_t)(2 * MS_GROUP_MAX + (5 * MS_GROUP_MAX + 6) * d +
+    return (size_t)(2 * MS_GROUP_MAX + (5 * MS_GROUP_MAX + 7) * d +
                     MS_GROUP_MAX * MS_HIT_WORDS + (MS_POINTS_BUF * d + 1) / 2 +
                     MS_POINTS_BUF / 2 + (MS_GROUP_MAX * d + 1) / 2 + MS_GROUP_MAX / 2);
 }
@@ -163,7 +164,8 @@ static inline ms_group_work ms_group_work_at(double *space, int64_t d)
     w.cols = w.WX + MS_GROUP_MAX * d;
     w.cx = w.cols + MS_GROUP_MAX * d;
     w.shared_x = w.cx + MS_GROUP_MAX * d;
-    w.blo = w.shared_x + d;
+    w.gc = w.shared_x + d;
+    w.blo = w.gc + d;
     w.bhi = w.blo + d;
     w.cen = w.bhi + d;
     w.rest_x = w.cen + d;

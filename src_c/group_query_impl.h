@@ -46,8 +46,11 @@ typedef struct MS_FN(blocks_query) {
 #include "group_blocks_impl.h"
 #endif
 
-/* Beyond MS_SOA_MAX_D features: the data tree's points one by one against
- * the group box.  The undecided points are buffered in walk order, up to
+/* Beyond MS_SOA_MAX_D features: the data tree's nodes against the group,
+ * by their balls where those decide (a box's corners lie far from its
+ * points in many features, a ball about their mean does not), else by
+ * their boxes; then a leaf's points one by one against the group box.
+ * The undecided points are buffered in walk order, up to
  * MS_POINTS_BUF at a time (leaves hold few of them), and each buffer is
  * settled against only the seeds whose balls reach its box: the others
  * would add zeros to their sums, which leaves them bitwise unchanged (a
@@ -63,6 +66,10 @@ typedef struct MS_FN(points_query) {
     double *W, *cx;
     double shared_w, *shared_x;
     ms_group_work *work;
+    /* the seeds' ball (bounds.h, "Balls"), where the tree has balls: its
+     * centre (work->gc) and radius, inflated */
+    const double *gc;
+    double rho;
     int64_t buf[MS_POINTS_BUF]; /* the buffered points, in walk order */
     int64_t nb;
     /* decide buffers with MS_FN(screen_hits): for unit weights only, so
@@ -449,26 +456,116 @@ MS_ALWAYS_INLINE void MS_FN(settle_buffer)(MS_FN(points_query) * pq, int64_t d)
     pq->nb = 0;
 }
 
+/* One point of a leaf, its bounds against the group box (near2, far2)
+ * taken: skipped, added to the shared sums, or buffered. */
+MS_ALWAYS_INLINE void MS_FN(route_point)(MS_FN(points_query) * pq, int64_t i,
+                                         double near2, double far2, int64_t d)
+{
+    const MS_TREE *t = pq->at.t;
+    if (near2 > pq->r2) return;
+    const MS_T *p = t->pts + i * d;
+    if (far2 <= pq->r2) {
+        const double wi = t->weights ? t->weights[i] : 1.0;
+        double *shared_x = pq->shared_x;
+        pq->shared_w += wi;
+        for (int64_t j = 0; j < d; j++) shared_x[j] += wi * (double)p[j];
+        return;
+    }
+    double *blo = pq->work->blo, *bhi = pq->work->bhi;
+    if (pq->nb == 0)
+        for (int64_t j = 0; j < d; j++) blo[j] = bhi[j] = (double)p[j];
+    else
+        for (int64_t j = 0; j < d; j++) {
+            const double x = (double)p[j];
+            blo[j] = x < blo[j] ? x : blo[j];
+            bhi[j] = x > bhi[j] ? x : bhi[j];
+        }
+    pq->buf[pq->nb++] = i;
+    if (pq->nb == MS_POINTS_BUF) MS_FN(settle_buffer)(pq, d);
+}
+
+#ifdef MS_AVX2_TARGET
+/* The points [start, end) of a leaf routed as route_point routes them,
+ * their bounds taken four points at a time on the lanes (a 4 x 4 transpose
+ * of their rows), each lane adding its terms in increasing j with the
+ * scalar loop's operations: the same bounds, so the same routes, at a
+ * quarter of the scalar loop's dependent adds. */
+MS_AVX2_TARGET static void MS_FN(route_leaf_avx2)(MS_FN(points_query) * pq, int64_t start,
+                                                  int64_t end, int64_t d)
+{
+    const MS_TREE *t = pq->at.t;
+    const double *glo = pq->at.glo, *ghi = pq->at.ghi;
+    const __m256d zero = _mm256_setzero_pd();
+    for (int64_t i0 = start; i0 < end; i0 += 4) {
+        const int64_t nq = end - i0 < 4 ? end - i0 : 4;
+        const MS_T *p[4];
+        for (int64_t k = 0; k < 4; k++) p[k] = t->pts + (i0 + (k < nq ? k : nq - 1)) * d;
+        __m256d near2 = zero, far2 = zero;
+#define MS_ROUTE_TERM(x, j)                                                              \
+    do {                                                                                 \
+        const __m256d lo_ = _mm256_set1_pd(glo[j]), hi_ = _mm256_set1_pd(ghi[j]);        \
+        const __m256d near_ = _mm256_max_pd(                                             \
+            _mm256_max_pd(_mm256_sub_pd(lo_, x), _mm256_sub_pd(x, hi_)), zero);          \
+        const __m256d far_ =                                                             \
+            _mm256_max_pd(_mm256_sub_pd(hi_, x), _mm256_sub_pd(x, lo_));                 \
+        near2 = _mm256_add_pd(near2, _mm256_mul_pd(near_, near_));                       \
+        far2 = _mm256_add_pd(far2, _mm256_mul_pd(far_, far_));                           \
+    } while (0)
+        int64_t j = 0;
+        for (; j + 4 <= d; j += 4) {
+            const __m256d r0 = MS_FN(load4)(p[0] + j), r1 = MS_FN(load4)(p[1] + j);
+            const __m256d r2 = MS_FN(load4)(p[2] + j), r3 = MS_FN(load4)(p[3] + j);
+            const __m256d t0 = _mm256_unpacklo_pd(r0, r1),
+                          t1 = _mm256_unpackhi_pd(r0, r1);
+            const __m256d t2 = _mm256_unpacklo_pd(r2, r3),
+                          t3 = _mm256_unpackhi_pd(r2, r3);
+            const __m256d c0 = _mm256_permute2f128_pd(t0, t2, 0x20);
+            const __m256d c1 = _mm256_permute2f128_pd(t1, t3, 0x20);
+            const __m256d c2 = _mm256_permute2f128_pd(t0, t2, 0x31);
+            const __m256d c3 = _mm256_permute2f128_pd(t1, t3, 0x31);
+            MS_ROUTE_TERM(c0, j);
+            MS_ROUTE_TERM(c1, j + 1);
+            MS_ROUTE_TERM(c2, j + 2);
+            MS_ROUTE_TERM(c3, j + 3);
+        }
+        for (; j < d; j++) {
+            const __m256d c = _mm256_set_pd((double)p[3][j], (double)p[2][j],
+                                            (double)p[1][j], (double)p[0][j]);
+            MS_ROUTE_TERM(c, j);
+        }
+#undef MS_ROUTE_TERM
+        double n2[4], f2[4];
+        _mm256_storeu_pd(n2, near2);
+        _mm256_storeu_pd(f2, far2);
+        for (int64_t k = 0; k < nq; k++) MS_FN(route_point)(pq, i0 + k, n2[k], f2[k], d);
+    }
+}
+#endif
+
 MS_ALWAYS_INLINE int MS_FN(points_visit)(void *query, int64_t nid, ms_gap g, int64_t d)
 {
     MS_FN(points_query) *pq = query;
     const MS_TREE *t = pq->at.t;
     const double *glo = pq->at.glo, *ghi = pq->at.ghi;
     const double r2 = pq->r2;
-    double *shared_x = pq->shared_x;
-    double *blo = pq->work->blo, *bhi = pq->work->bhi;
     if (g.near2 > r2) return 0;
     if (g.far2 <= r2) {
         const double *s = t->wx + nid * d;
+        double *shared_x = pq->shared_x;
         pq->shared_w += t->wsum[nid];
         for (int64_t j = 0; j < d; j++) shared_x[j] += s[j];
         return 0;
     }
     const ms_node *nd = &t->nodes[nid];
     if (nd->left >= 0) return 1;
+#ifdef MS_AVX2_TARGET
+    if (pq->avx2) {
+        MS_FN(route_leaf_avx2)(pq, nd->start, nd->end, d);
+        return 0;
+    }
+#endif
     const MS_T *p = t->pts + nd->start * d;
     for (int64_t i = nd->start; i < nd->end; i++, p += d) {
-        const double wi = t->weights ? t->weights[i] : 1.0;
         double near2 = 0.0, far2 = 0.0;
         for (int64_t j = 0; j < d; j++) {
             const double x = (double)p[j];
@@ -476,24 +573,56 @@ MS_ALWAYS_INLINE int MS_FN(points_visit)(void *query, int64_t nid, ms_gap g, int
             near2 += gj.near2;
             far2 += gj.far2;
         }
-        if (near2 > r2) continue;
-        if (far2 <= r2) {
-            pq->shared_w += wi;
-            for (int64_t j = 0; j < d; j++) shared_x[j] += wi * (double)p[j];
-            continue;
-        }
-        if (pq->nb == 0)
-            for (int64_t j = 0; j < d; j++) blo[j] = bhi[j] = (double)p[j];
-        else
-            for (int64_t j = 0; j < d; j++) {
-                const double x = (double)p[j];
-                blo[j] = x < blo[j] ? x : blo[j];
-                bhi[j] = x > bhi[j] ? x : bhi[j];
-            }
-        pq->buf[pq->nb++] = i;
-        if (pq->nb == MS_POINTS_BUF) MS_FN(settle_buffer)(pq, d);
+        MS_FN(route_point)(pq, i, near2, far2, d);
     }
     return 0;
+}
+
+/* A node against the group: by the balls where they decide (a node whose
+ * ball lies inside every seed's ball taken whole, one outside all of them
+ * skipped), else by the boxes. */
+MS_ALWAYS_INLINE ms_gap MS_FN(points_reach)(void *query, int64_t nid, int64_t d)
+{
+    const MS_FN(points_query) *pq = query;
+    const MS_TREE *t = pq->at.t;
+    if (pq->gc != NULL) {
+        const double *c = t->bc + nid * d;
+        double s = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double u = c[j] - pq->gc[j];
+            s += u * u;
+        }
+        const int v =
+            ms_ball_verdict(sqrt(s), t->br[nid] + pq->rho, pq->r2, MS_BALL_SLACK(d));
+        if (v != 0) {
+            const double far = v > 0 ? 0.0 : INFINITY;
+            const ms_gap g = {far, far};
+            return g;
+        }
+    }
+    return MS_FN(box_reach)(query, nid, d);
+}
+
+/* The ball of the m seeds (columns of cols, stride m): their mean, into gc,
+ * and their farthest distance from it, inflated. */
+MS_ALWAYS_INLINE double MS_FN(seeds_ball)(const double *cols, int64_t m, double *gc,
+                                          int64_t d)
+{
+    for (int64_t j = 0; j < d; j++) {
+        double s = 0.0;
+        for (int64_t k = 0; k < m; k++) s += cols[j * m + k];
+        gc[j] = s / (double)m;
+    }
+    double far2 = 0.0;
+    for (int64_t k = 0; k < m; k++) {
+        double s = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double u = cols[j * m + k] - gc[j];
+            s += u * u;
+        }
+        far2 = s > far2 ? s : far2;
+    }
+    return sqrt(far2) * (1.0 + MS_BALL_SLACK(d));
 }
 
 MS_SIMD_CLONES static void MS_FN(group_points)(const MS_TREE *t, const double *glo,
@@ -503,11 +632,16 @@ MS_SIMD_CLONES static void MS_FN(group_points)(const MS_TREE *t, const double *g
                                                ms_group_work *work)
 {
     MS_FN(points_query)
-    pq = {{t, glo, ghi}, m, r2, cols, W, cx, *shared_w, shared_x, work, {0}, 0, 0};
+    pq = {{t, glo, ghi}, m,    r2,   cols, W,   cx, *shared_w,
+          shared_x,      work, NULL, 0.0,  {0}, 0,  0};
+    if (t->bc != NULL) {
+        pq.rho = MS_FN(seeds_ball)(cols, m, work->gc, t->d);
+        pq.gc = work->gc;
+    }
 #ifdef MS_AVX2_TARGET
     pq.avx2 = t->weights == NULL && MS_CPU_HAS_AVX2();
 #endif
-    MS_FN(tree_walk)(t, &pq, MS_FN(box_reach), MS_FN(points_visit), 0, t->d);
+    MS_FN(tree_walk)(t, &pq, MS_FN(points_reach), MS_FN(points_visit), 0, t->d);
     if (pq.nb > 0) MS_FN(settle_buffer)(&pq, t->d);
     *shared_w = pq.shared_w;
 }

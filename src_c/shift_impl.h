@@ -76,7 +76,10 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
         int64_t group = n_act;
         const double target = MS_GROUP_TARGET(d, rounds == 0);
         while ((double)group > target * 1.4142135623730951) group = (group + 1) / 2;
-        st = ms_tree_build_f64(pos, NULL, n_act, d, group, MS_KERNEL_FLAT, &one, &groups);
+        /* Only the seed tree's leaves and boxes are used: built as for the
+         * Gaussian kernel, which adds nothing to them (no balls, no moments). */
+        st = ms_tree_build_f64(pos, NULL, n_act, d, group, MS_KERNEL_GAUSSIAN, &one,
+                               &groups);
         if (st != MS_OK) goto done;
         int64_t n_leaves = 0;
         int sparse = 0;
@@ -95,7 +98,8 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
             ms_tree_free_f64(groups);
             groups = NULL;
             one.fail_alloc_after = rt->allocs_left;
-            st = ms_tree_build_f64(pos, NULL, n_act, d, 1, MS_KERNEL_FLAT, &one, &groups);
+            st = ms_tree_build_f64(pos, NULL, n_act, d, 1, MS_KERNEL_GAUSSIAN, &one,
+                                   &groups);
             if (st != MS_OK) goto done;
             n_leaves = ms_compact_groups(groups, group, p->bandwidth, leaves);
         }

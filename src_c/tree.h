@@ -59,7 +59,11 @@ typedef struct ms_node {
     double *m1;  /* per node (x d): sum w (x - c) */                                     \
     double *m2;  /* per node: sum w |x - c|^2 */                                         \
     double *m3;  /* per node (x d): sum w |x - c|^2 (x - c) */                           \
-    double *mxx; /* per node (x d x d): sum w (x - c)(x - c)^T */
+    double *mxx; /* per node (x d x d): sum w (x - c)(x - c)^T */                        \
+    /* Beyond MS_SOA_MAX_D features with the flat kernel, else NULL: a  */               \
+    /* ball holding the node's points (bounds.h, "Balls")                 */             \
+    double *bc; /* per node (x d): its centre, the points' mean */                       \
+    double *br; /* per node: its radius, inflated by MS_BALL_SLACK(d) */
 
 struct ms_tree_f64 {
     MS_TREE_COMMON_FIELDS

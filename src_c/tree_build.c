@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "tree.h"
 
 /* Split selections over at least this many rows bracket the median

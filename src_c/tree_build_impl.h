@@ -196,6 +196,54 @@ static void MS_FN(node_sums)(MS_TREE *t, int64_t nid)
     t->m2[nid] = m2;
 }
 
+/* The node's ball (bounds.h, "Balls"): a leaf's centre is its points' mean
+ * and its radius their farthest distance from it; an inner node's centre is
+ * the mean of its children's, weighted by their counts, and its radius
+ * reaches the farther child's ball (one pass over the points per leaf, not
+ * per level).  Any centre serves: the radius is measured from it. */
+static void MS_FN(node_ball)(MS_TREE *t, int64_t nid)
+{
+    const int64_t d = t->d;
+    const ms_node *nd = &t->nodes[nid];
+    const double slack = MS_BALL_SLACK(d);
+    double *MS_RESTRICT c = t->bc + nid * d;
+    double r = 0.0;
+    if (nd->left < 0) {
+        for (int64_t j = 0; j < d; j++) c[j] = 0.0;
+        for (int64_t i = nd->start; i < nd->end; i++)
+            for (int64_t j = 0; j < d; j++) c[j] += (double)t->pts[i * d + j];
+        const double count = (double)(nd->end - nd->start);
+        for (int64_t j = 0; j < d; j++) c[j] /= count;
+        double far2 = 0.0;
+        for (int64_t i = nd->start; i < nd->end; i++) {
+            double s = 0.0;
+            for (int64_t j = 0; j < d; j++) {
+                const double u = (double)t->pts[i * d + j] - c[j];
+                s += u * u;
+            }
+            far2 = s > far2 ? s : far2;
+        }
+        r = sqrt(far2) * (1.0 + slack);
+    } else {
+        const int64_t kids[2] = {nd->left, nd->right};
+        const double nl = (double)(t->nodes[nd->left].end - t->nodes[nd->left].start);
+        const double nr = (double)(t->nodes[nd->right].end - t->nodes[nd->right].start);
+        const double *cl = t->bc + nd->left * d, *cr = t->bc + nd->right * d;
+        for (int64_t j = 0; j < d; j++) c[j] = (nl * cl[j] + nr * cr[j]) / (nl + nr);
+        for (int k = 0; k < 2; k++) {
+            const double *ck = t->bc + kids[k] * d;
+            double s = 0.0;
+            for (int64_t j = 0; j < d; j++) {
+                const double u = ck[j] - c[j];
+                s += u * u;
+            }
+            const double rk = (sqrt(s) * (1.0 + slack) + t->br[kids[k]]) * (1.0 + slack);
+            r = rk > r ? rk : r;
+        }
+    }
+    t->br[nid] = r;
+}
+
 /* Box of node nid as the union of its children's boxes. */
 static void MS_FN(union_box)(MS_TREE *t, int64_t nid, int64_t a, int64_t b)
 {
@@ -272,6 +320,7 @@ static void MS_FN(build_node)(MS_TREE *t, double *col, int64_t nid, int64_t star
     }
     if (t->nodes[nid].left < 0) MS_FN(node_box)(t, nid);
     MS_FN(node_sums)(t, nid);
+    if (t->bc) MS_FN(node_ball)(t, nid);
 }
 
 void MS_FN(ms_tree_free)(MS_TREE *t)
@@ -290,6 +339,8 @@ void MS_FN(ms_tree_free)(MS_TREE *t)
     ms_free(t->m2);
     ms_free(t->m3);
     ms_free(t->mxx);
+    ms_free(t->bc);
+    ms_free(t->br);
     ms_free(t);
 }
 
@@ -340,6 +391,11 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights, int64_t n, 
         t->m3 = ms_alloc(&rt, bd, sizeof(double));
         t->mxx = ms_alloc(&rt, bd * (size_t)d, sizeof(double));
         ok = t->ctr && t->m1 && t->m2 && t->m3 && t->mxx;
+    }
+    if (ok && kernel == MS_KERNEL_FLAT && d > MS_SOA_MAX_D) {
+        t->bc = ms_alloc(&rt, bd, sizeof(double));
+        t->br = ms_alloc(&rt, (size_t)max_nodes, sizeof(double));
+        ok = t->bc && t->br;
     }
     /* Scratch for the split selections; subtrees built at once use
      * disjoint parts of it. */

@@ -901,3 +901,43 @@ def test_seed_groups_beyond_four_features_take_exact_neighbourhoods(d, data):
     assert found.sum() > len(seeds) // 2
     ref = (inside[found] @ X) / inside[found].sum(axis=1)[:, None]
     assert_allclose(a[0][found], ref, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("d", [8, 16, 40])
+@pytest.mark.parametrize("gap", [0.5, 1.0, 1.5])
+def test_seed_groups_decide_tight_clusters_whole(d, gap):
+    # Beyond four features a node is taken whole, or skipped, where the
+    # ball about its points' mean lies inside every seed's ball, or outside
+    # all of them, with a margin for rounding.  Tight clusters at distances
+    # below, near and beyond the bandwidth (gap, in bandwidths, between
+    # cluster centres) put whole nodes on each side of it, and seeds among
+    # them group tightly.  Each seed's first step must be the mean of every
+    # point within h (numpy brute force), with the same bits at 1 and 2
+    # threads and with unit weights.
+    from meanshift_fast import _core
+    from meanshift_fast._estimator import _shift
+
+    rng = np.random.default_rng(d)
+    h = 3.0
+    centres = np.zeros((4, d))
+    centres[1:, 0] = gap * h * np.arange(1, 4)
+    X = np.concatenate([c + rng.normal(0.0, 0.02, (500, d)) for c in centres])
+    # and a few points at exactly h from the first cluster's first point
+    shell = X[0] + h * np.eye(d)[: min(d, 8)]
+    X = np.concatenate([X, shell, X[0] - h * np.eye(d)[: min(d, 8)]])
+    seeds = np.concatenate([X[:2000:7], X[:1]])
+    plain = _core.Tree(X, weights=None, leaf_size=0, kernel="flat", n_threads=2)
+    unit = _core.Tree(
+        X, weights=np.ones(len(X)), leaf_size=0, kernel="flat", n_threads=2
+    )
+    a = _shift(plain, seeds, "flat", h, 0, 0.0, 2)
+    one = _shift(plain, seeds, "flat", h, 0, 0.0, 1)
+    b = _shift(unit, seeds, "flat", h, 0, 0.0, 2)
+    for x, y, z in zip(a, one, b, strict=True):
+        assert_array_equal(x, y)
+        assert_array_equal(x, z)
+    d2 = ((seeds[:, None, :] - X[None, :, :]) ** 2).sum(axis=-1)
+    inside = d2 <= h * h
+    assert_array_equal(a[1], inside.sum(axis=1))
+    ref = (inside @ X) / inside.sum(axis=1)[:, None]
+    assert_allclose(a[0], ref, rtol=1e-12, atol=1e-12)
