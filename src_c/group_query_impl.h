@@ -76,6 +76,7 @@ typedef struct MS_FN(points_query) {
      * that a tree of unit weights takes the portable form and shows that
      * both give the same bits */
     int avx2;
+    int avx512; /* and the screen's blocks on AVX-512 */
 } MS_FN(points_query);
 
 #ifdef MS_AVX2_TARGET
@@ -448,7 +449,7 @@ MS_ALWAYS_INLINE void MS_FN(settle_buffer)(MS_FN(points_query) * pq, int64_t d)
     } else if (na > 0) {
 #ifdef MS_AVX2_TARGET
         if (!pq->avx2 || !MS_FN(screen_hits)(pq->at.t, pq->buf, pq->nb, cols, m, act, na,
-                                             pq->r2, pq->work, d))
+                                             pq->r2, pq->work, pq->avx512, d))
 #endif
             MS_FN(exact_hits)(pq, act, na, d);
         MS_FN(settle_sums)(pq, act, na, d);
@@ -631,15 +632,18 @@ MS_SIMD_CLONES static void MS_FN(group_points)(const MS_TREE *t, const double *g
                                                double *shared_w, double *shared_x,
                                                ms_group_work *work)
 {
+    /* the members not named start at zero: no ball, an empty buffer */
     MS_FN(points_query)
-    pq = {{t, glo, ghi}, m,    r2,   cols, W,   cx, *shared_w,
-          shared_x,      work, NULL, 0.0,  {0}, 0,  0};
+    pq = {{t, glo, ghi}, m, r2, cols, W, cx, *shared_w, shared_x, work};
     if (t->bc != NULL) {
         pq.rho = MS_FN(seeds_ball)(cols, m, work->gc, t->d);
         pq.gc = work->gc;
     }
 #ifdef MS_AVX2_TARGET
     pq.avx2 = t->weights == NULL && MS_CPU_HAS_AVX2();
+#ifdef MS_AVX512_TARGET
+    pq.avx512 = pq.avx2 && MS_CPU_HAS_AVX512();
+#endif
 #endif
     MS_FN(tree_walk)(t, &pq, MS_FN(points_reach), MS_FN(points_visit), 0, t->d);
     if (pq.nb > 0) MS_FN(settle_buffer)(&pq, t->d);
