@@ -1,18 +1,19 @@
 /*
  * group_points_avx2_impl.h - beyond MS_SOA_MAX_D features, which of the
- * seeds that reach a buffer of undecided points hold each point, on AVX2
- * (see group_query_impl.h, settle_buffer, for the portable form).  Written
- * once for both precisions (included inside a precision instantiation).
+ * seeds that reach a buffer of undecided points hold each point, on AVX2,
+ * its blocks on AVX-512 where the CPU has it (see group_query_impl.h,
+ * settle_buffer, for the portable form).  Written once for both
+ * precisions (included inside a precision instantiation).
  *
  * Distances come as dot products: with a and b a point's and a seed's
  * offsets from the buffer's centre in float32, |a - b|^2 = |a|^2 + |b|^2 -
- * 2 a.b, eight seeds by eight points at a time, fused multiply-adds over
- * the features.  That screen decides a pair only where a proven bound on
- * its error leaves no doubt about the exact double test (bounds.h's
- * expression, sum_j ((double)x_j - q_j)^2 in increasing j); the pairs in
- * that band take the exact test.  The decisions are therefore the exact
- * ones, which settle_buffer then sums as it sums the portable form's: both
- * forms give the same bits.
+ * 2 a.b, eight (or sixteen) seeds by eight points at a time, fused
+ * multiply-adds over the features.  That screen decides a pair only where
+ * a proven bound on its error leaves no doubt about the exact double test
+ * (bounds.h's expression, sum_j ((double)x_j - q_j)^2 in increasing j);
+ * the pairs in that band take the exact test.  The decisions are
+ * therefore the exact ones, which settle_buffer then sums as it sums the
+ * portable form's: both forms give the same bits.
  */
 
 /* Error bound of the screen, with u = 2^-24 and N = |a|^2 + |b|^2:
