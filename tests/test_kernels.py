@@ -858,6 +858,27 @@ def test_core_step_driven_by_hand_retraces_the_shift_loop(kernel, dtype):
     assert kernel != "flat" or intensity[-1] == 0
 
 
+def _first_steps_everywhere_alike(X, seeds, h):
+    """Each seed's first flat step over X, with the same bits on 2 and 1
+    threads and over unit weights; returns the 2-thread result and which
+    points lie within h of which seed (numpy, the library's expression)."""
+    from meanshift_fast import _core
+    from meanshift_fast._estimator import _shift
+
+    plain = _core.Tree(X, weights=None, leaf_size=0, kernel="flat", n_threads=2)
+    unit = _core.Tree(
+        X, weights=np.ones(len(X)), leaf_size=0, kernel="flat", n_threads=2
+    )
+    a = _shift(plain, seeds, "flat", h, 0, 0.0, 2)
+    one = _shift(plain, seeds, "flat", h, 0, 0.0, 1)
+    b = _shift(unit, seeds, "flat", h, 0, 0.0, 2)
+    for x, y, z in zip(a, one, b, strict=True):
+        assert_array_equal(x, y)
+        assert_array_equal(x, z)
+    d2 = ((seeds[:, None, :] - X[None, :, :]) ** 2).sum(axis=-1)
+    return a, d2 <= h * h
+
+
 @pytest.mark.parametrize("d", [5, 6, 9, 16])
 @pytest.mark.parametrize("data", ["lattice", "clusters"])
 def test_seed_groups_beyond_four_features_take_exact_neighbourhoods(d, data):
@@ -868,9 +889,6 @@ def test_seed_groups_beyond_four_features_take_exact_neighbourhoods(d, data):
     # step must be the mean of every point within h (numpy brute force), the
     # same bits whatever the thread count, and with unit weights the same
     # bits as without weights.
-    from meanshift_fast import _core
-    from meanshift_fast._estimator import _shift
-
     rng = np.random.default_rng(d)
     if data == "lattice":
         side = {5: 4, 6: 3, 9: 2, 16: 2}[d]
@@ -885,18 +903,7 @@ def test_seed_groups_beyond_four_features_take_exact_neighbourhoods(d, data):
         h = 0.6 * np.sqrt(d)
         lo, hi = -2.0, 6.0
     seeds = np.concatenate([X[::3], rng.uniform(lo, hi, (200, d))])
-    plain = _core.Tree(X, weights=None, leaf_size=0, kernel="flat", n_threads=2)
-    unit = _core.Tree(
-        X, weights=np.ones(len(X)), leaf_size=0, kernel="flat", n_threads=2
-    )
-    a = _shift(plain, seeds, "flat", h, 0, 0.0, 2)
-    one = _shift(plain, seeds, "flat", h, 0, 0.0, 1)
-    b = _shift(unit, seeds, "flat", h, 0, 0.0, 2)
-    for x, y, z in zip(a, one, b, strict=True):
-        assert_array_equal(x, y)
-        assert_array_equal(x, z)
-    d2 = ((seeds[:, None, :] - X[None, :, :]) ** 2).sum(axis=-1)
-    inside = d2 <= h * h
+    a, inside = _first_steps_everywhere_alike(X, seeds, h)
     found = inside.any(axis=1)
     assert found.sum() > len(seeds) // 2
     ref = (inside[found] @ X) / inside[found].sum(axis=1)[:, None]
@@ -914,9 +921,6 @@ def test_seed_groups_decide_tight_clusters_whole(d, gap):
     # them group tightly.  Each seed's first step must be the mean of every
     # point within h (numpy brute force), with the same bits at 1 and 2
     # threads and with unit weights.
-    from meanshift_fast import _core
-    from meanshift_fast._estimator import _shift
-
     rng = np.random.default_rng(d)
     h = 3.0
     centres = np.zeros((4, d))
@@ -926,18 +930,7 @@ def test_seed_groups_decide_tight_clusters_whole(d, gap):
     shell = X[0] + h * np.eye(d)[: min(d, 8)]
     X = np.concatenate([X, shell, X[0] - h * np.eye(d)[: min(d, 8)]])
     seeds = np.concatenate([X[:2000:7], X[:1]])
-    plain = _core.Tree(X, weights=None, leaf_size=0, kernel="flat", n_threads=2)
-    unit = _core.Tree(
-        X, weights=np.ones(len(X)), leaf_size=0, kernel="flat", n_threads=2
-    )
-    a = _shift(plain, seeds, "flat", h, 0, 0.0, 2)
-    one = _shift(plain, seeds, "flat", h, 0, 0.0, 1)
-    b = _shift(unit, seeds, "flat", h, 0, 0.0, 2)
-    for x, y, z in zip(a, one, b, strict=True):
-        assert_array_equal(x, y)
-        assert_array_equal(x, z)
-    d2 = ((seeds[:, None, :] - X[None, :, :]) ** 2).sum(axis=-1)
-    inside = d2 <= h * h
+    a, inside = _first_steps_everywhere_alike(X, seeds, h)
     assert_array_equal(a[1], inside.sum(axis=1))
     ref = (inside @ X) / inside.sum(axis=1)[:, None]
     assert_allclose(a[0], ref, rtol=1e-12, atol=1e-12)
