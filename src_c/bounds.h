@@ -65,16 +65,45 @@ MS_ALWAYS_INLINE ms_gap ms_point_box_reach(const double *x, int64_t stride,
  * where the margin leaves doubt the caller falls back on the box. */
 #define MS_BALL_SLACK(d) ((double)((d) + 8) * 0x1p-50)
 
+/* The radius of a query's balls, with the margins of d features taken
+ * once per query. */
+typedef struct ms_ball_test {
+    double slack;  /* MS_BALL_SLACK(d) */
+    double inside; /* sqrt(r2), less the margin */
+    double beyond; /* sqrt(r2), plus the margin */
+} ms_ball_test;
+
+/* 0 where r2 lies outside the range in which balls may decide. */
+MS_ALWAYS_INLINE int ms_ball_test_init(ms_ball_test *b, double r2, int64_t d)
+{
+    if (!(r2 >= 0x1p-100 && r2 <= 0x1p100)) return 0;
+    const double h = sqrt(r2);
+    b->slack = MS_BALL_SLACK(d);
+    b->inside = h * (1.0 - b->slack);
+    b->beyond = h * (1.0 + 2.0 * b->slack);
+    return 1;
+}
+
+/* The distance between two centres of d coordinates, as computed. */
+MS_ALWAYS_INLINE double ms_centre_dist(const double *a, const double *b, int64_t d)
+{
+    double s = 0.0;
+    for (int64_t j = 0; j < d; j++) {
+        const double u = a[j] - b[j];
+        s += u * u;
+    }
+    return sqrt(s);
+}
+
 /* Points within `reach` (their radius plus the seeds' radius, both upper
  * bounds) of two centres `dist` apart (as computed): 1 where every point
- * lies within r2 of every seed, -1 where none does, 0 where the margin
- * leaves doubt. */
-MS_ALWAYS_INLINE int ms_ball_verdict(double dist, double reach, double r2, double slack)
+ * lies within the radius of every seed, -1 where none does, 0 where the
+ * margin leaves doubt. */
+MS_ALWAYS_INLINE int ms_ball_verdict(const ms_ball_test *b, double dist, double reach)
 {
-    if (!(r2 >= 0x1p-100 && r2 <= 0x1p100 && dist + reach <= 0x1p500)) return 0;
-    const double h = sqrt(r2);
-    if ((dist + reach) * (1.0 + 2.0 * slack) <= h * (1.0 - slack)) return 1;
-    if (dist * (1.0 - slack) > reach * (1.0 + slack) + h * (1.0 + 2.0 * slack)) return -1;
+    if (!(dist + reach <= 0x1p500)) return 0;
+    if ((dist + reach) * (1.0 + 2.0 * b->slack) <= b->inside) return 1;
+    if (dist * (1.0 - b->slack) > reach * (1.0 + b->slack) + b->beyond) return -1;
     return 0;
 }
 

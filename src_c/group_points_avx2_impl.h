@@ -156,6 +156,20 @@ MS_ALWAYS_INLINE int MS_FN(pair_within)(const MS_T *p, const double *cols, int64
     return s <= r2;
 }
 
+/* in, with the seeds of band (bit k: seed act[k]) that the exact test
+ * finds holding point p added: the pairs the screen left in doubt. */
+MS_ALWAYS_INLINE uint32_t MS_FN(band_recheck)(const MS_T *p, const double *cols,
+                                              int64_t m, const int64_t *act, uint32_t in,
+                                              uint32_t band, double r2, int64_t d)
+{
+    while (band) {
+        const int k = __builtin_ctz(band);
+        band &= band - 1;
+        if (MS_FN(pair_within)(p, cols, m, act[k], r2, d)) in |= 1u << k;
+    }
+    return in;
+}
+
 /* acc[r] = the dot products of point row r of p (stride d) with eight
  * seeds (qf, stride na8 per feature), in eight registers. */
 MS_AVX2_INLINE void MS_FN(dot8x8)(const float *MS_RESTRICT p, const float *MS_RESTRICT qf,
@@ -217,15 +231,12 @@ MS_FN(screen_blocks_avx512)(const MS_TREE *t, const int64_t *buf, int64_t nb,
                 const int64_t b = b0 + r;
                 const __m512 D = _mm512_sub_ps(_mm512_add_ps(_mm512_set1_ps(pn[b]), nq),
                                                _mm512_add_ps(acc[r], acc[r]));
-                uint32_t in = (uint32_t)_mm512_cmp_ps_mask(D, vlo, _CMP_LE_OQ) & valid;
-                uint32_t band =
-                    (uint32_t)_mm512_cmp_ps_mask(D, vhi, _CMP_LE_OQ) & valid & ~in;
-                const MS_T *x = t->pts + buf[b] * d;
-                while (band) {
-                    const int k = __builtin_ctz(band);
-                    band &= band - 1;
-                    if (MS_FN(pair_within)(x, cols, m, act[q0 + k], r2, d)) in |= 1u << k;
-                }
+                const uint32_t in0 =
+                    (uint32_t)_mm512_cmp_ps_mask(D, vlo, _CMP_LE_OQ) & valid;
+                const uint32_t band =
+                    (uint32_t)_mm512_cmp_ps_mask(D, vhi, _CMP_LE_OQ) & valid & ~in0;
+                const uint32_t in = MS_FN(band_recheck)(t->pts + buf[b] * d, cols, m,
+                                                        act + q0, in0, band, r2, d);
                 low |= (uint64_t)(in & 0xff) << (8 * r);
                 high |= (uint64_t)(in >> 8) << (8 * r);
             }
@@ -262,31 +273,27 @@ MS_AVX2_TARGET static int MS_FN(screen_hits)(const MS_TREE *t, const int64_t *bu
         return 1;
     }
 #endif
-    const int64_t nb8 = (nb + 7) / 8 * 8, na8 = np;
+    const int64_t nb8 = (nb + 7) / 8 * 8;
     const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-    for (int64_t q0 = 0; q0 < na8; q0 += 8) {
+    for (int64_t q0 = 0; q0 < np; q0 += 8) {
         const __m256 nq = _mm256_loadu_ps(qn + q0);
-        const int valid = q0 + 8 <= na ? 0xff : (1 << (na - q0)) - 1;
+        const uint32_t valid = q0 + 8 <= na ? 0xffu : (1u << (na - q0)) - 1u;
         for (int64_t b0 = 0; b0 < nb8; b0 += 8) {
             __m256 acc[8];
-            MS_FN(dot8x8)(pf + b0 * d, qf + q0, na8, d, acc);
+            MS_FN(dot8x8)(pf + b0 * d, qf + q0, np, d, acc);
             uint64_t block = 0; /* byte r: the seeds that hold point b0 + r */
             for (int r = 0; r < 8 && b0 + r < nb; r++) {
                 const int64_t b = b0 + r;
                 const __m256 D = _mm256_sub_ps(_mm256_add_ps(_mm256_set1_ps(pn[b]), nq),
                                                _mm256_add_ps(acc[r], acc[r]));
-                int in = _mm256_movemask_ps(_mm256_cmp_ps(D, vlo, _CMP_LE_OQ)) & valid;
-                int band =
-                    _mm256_movemask_ps(_mm256_cmp_ps(D, vhi, _CMP_LE_OQ)) & valid & ~in;
-                if (band) {
-                    const MS_T *p = t->pts + buf[b] * d;
-                    while (band) {
-                        const int k = __builtin_ctz(band);
-                        band &= band - 1;
-                        if (MS_FN(pair_within)(p, cols, m, act[q0 + k], r2, d))
-                            in |= 1 << k;
-                    }
-                }
+                const uint32_t in0 =
+                    (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(D, vlo, _CMP_LE_OQ)) &
+                    valid;
+                const uint32_t band =
+                    (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(D, vhi, _CMP_LE_OQ)) &
+                    valid & ~in0;
+                const uint32_t in = MS_FN(band_recheck)(t->pts + buf[b] * d, cols, m,
+                                                        act + q0, in0, band, r2, d);
                 block |= (uint64_t)in << (8 * r);
             }
             ms_put_hits8(work->hits, block, q0, na, b0);

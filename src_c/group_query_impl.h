@@ -66,10 +66,11 @@ typedef struct MS_FN(points_query) {
     double *W, *cx;
     double shared_w, *shared_x;
     ms_group_work *work;
-    /* the seeds' ball (bounds.h, "Balls"), where the tree has balls: its
-     * centre (work->gc) and radius, inflated */
+    /* the seeds' ball (bounds.h, "Balls"), where the tree has balls and
+     * the radius allows: its centre (work->gc) and radius, inflated */
     const double *gc;
     double rho;
+    ms_ball_test balls;
     int64_t buf[MS_POINTS_BUF]; /* the buffered points, in walk order */
     int64_t nb;
     /* decide buffers with MS_FN(screen_hits): for unit weights only, so
@@ -587,14 +588,8 @@ MS_ALWAYS_INLINE ms_gap MS_FN(points_reach)(void *query, int64_t nid, int64_t d)
     const MS_FN(points_query) *pq = query;
     const MS_TREE *t = pq->at.t;
     if (pq->gc != NULL) {
-        const double *c = t->bc + nid * d;
-        double s = 0.0;
-        for (int64_t j = 0; j < d; j++) {
-            const double u = c[j] - pq->gc[j];
-            s += u * u;
-        }
-        const int v =
-            ms_ball_verdict(sqrt(s), t->br[nid] + pq->rho, pq->r2, MS_BALL_SLACK(d));
+        const double dist = ms_centre_dist(t->bc + nid * d, pq->gc, d);
+        const int v = ms_ball_verdict(&pq->balls, dist, t->br[nid] + pq->rho);
         if (v != 0) {
             const double far = v > 0 ? 0.0 : INFINITY;
             const ms_gap g = {far, far};
@@ -635,7 +630,7 @@ MS_SIMD_CLONES static void MS_FN(group_points)(const MS_TREE *t, const double *g
     /* the members not named start at zero: no ball, an empty buffer */
     MS_FN(points_query)
     pq = {{t, glo, ghi}, m, r2, cols, W, cx, *shared_w, shared_x, work};
-    if (t->bc != NULL) {
+    if (t->bc != NULL && ms_ball_test_init(&pq.balls, r2, t->d)) {
         pq.rho = MS_FN(seeds_ball)(cols, m, work->gc, t->d);
         pq.gc = work->gc;
     }

@@ -231,13 +231,8 @@ static void MS_FN(node_ball)(MS_TREE *t, int64_t nid)
         const double *cl = t->bc + nd->left * d, *cr = t->bc + nd->right * d;
         for (int64_t j = 0; j < d; j++) c[j] = (nl * cl[j] + nr * cr[j]) / (nl + nr);
         for (int k = 0; k < 2; k++) {
-            const double *ck = t->bc + kids[k] * d;
-            double s = 0.0;
-            for (int64_t j = 0; j < d; j++) {
-                const double u = ck[j] - c[j];
-                s += u * u;
-            }
-            const double rk = (sqrt(s) * (1.0 + slack) + t->br[kids[k]]) * (1.0 + slack);
+            const double dist = ms_centre_dist(t->bc + kids[k] * d, c, d);
+            const double rk = (dist * (1.0 + slack) + t->br[kids[k]]) * (1.0 + slack);
             r = rk > r ? rk : r;
         }
     }
