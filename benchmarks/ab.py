@@ -59,6 +59,8 @@ WORKTREE = "worktree"
 CASES = {
     "allseeds3d-20k": ("blobs3d", "fit", 20_000),
     "allseeds3d-100k": ("blobs3d", "fit", 100_000),
+    "allseeds3d-r1-100k": ("blobs3d", "fit", 100_000),
+    "allseeds3d-r3-100k": ("blobs3d", "fit", 100_000),
     "binseed2d-200k": ("blobs2d", "fit_bins", 200_000),
     "gaussian3d-10k": ("blobs3d", "fit_gaussian", 10_000),
     "epanechnikov3d-10k": ("blobs3d", "fit_epanechnikov", 10_000),
@@ -69,6 +71,9 @@ CASES = {
     "blobs32d-5k": ("blobs32d", "fit", 5_000),
     "digits": ("digits", "fit", 1_797),
 }
+# cases fitted at this many times the blobs' spread rather than at the
+# estimated bandwidth (about 3.4 times): scripts/scale.py's --ratios
+SPREAD_RATIO = {"allseeds3d-r1-100k": 1.0, "allseeds3d-r3-100k": 3.0}
 # a short run of each call on this much of the data, untimed, before timing
 WARM_ROWS = 500
 IMAGE_HS, IMAGE_HR = 6, 4.5
@@ -152,7 +157,7 @@ def image256():
 def write_data(names, folder):
     """Save each case's array; bandwidths as run.py's cases.Data picks them."""
     import numpy as np
-    from cases import Data
+    from cases import BLOBS3D_SPREAD, Data
 
     data = Data()
     specs = {}
@@ -165,6 +170,8 @@ def write_data(names, folder):
             X, h = data.get("blobs3d", n, "float32"), data.bandwidth("blobs3d")
         else:
             X, h = data.get(kind, n), data.bandwidth(kind)
+        if name in SPREAD_RATIO:
+            h = SPREAD_RATIO[name] * BLOBS3D_SPREAD
         np.save(path, X)
         specs[name] = {"data": str(path), "bandwidth": h, "call": call}
     return specs
@@ -344,8 +351,8 @@ def parse_args(argv=None):
     p.add_argument(
         "--cases",
         default=",".join(CASES),
-        help="comma-separated cases, or prefixes of them (allseeds3d picks both "
-        "sizes); --list shows them",
+        help="comma-separated cases, or prefixes of them (allseeds3d picks all four "
+        "of its cases); --list shows them",
     )
     p.add_argument("--rounds", type=int, default=7, help="base/head pairs per case")
     p.add_argument(

@@ -38,6 +38,7 @@ QUICK = {
 
 
 BLOBS3D_CENTERS = np.array([[2.0, 2.0, 2.0], [7.0, 7.0, 7.0], [5.0, 13.0, 13.0]])
+BLOBS3D_SPREAD = 0.6
 
 
 def blobs3d(n):
@@ -47,7 +48,7 @@ def blobs3d(n):
     sizes = [n // k + (i < n % k) for i in range(k)]
     X = np.concatenate(
         [
-            rng.normal(c, 0.6, size=(s, 3))
+            rng.normal(c, BLOBS3D_SPREAD, size=(s, 3))
             for c, s in zip(BLOBS3D_CENTERS, sizes, strict=True)
         ]
     )
