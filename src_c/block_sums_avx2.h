@@ -1,7 +1,8 @@
 /*
  * block_sums_avx2.h - the AVX2 form of each step in block_sums.h (same
  * signatures, same bits), on CPUs that have AVX2, FMA and POPCNT.  Pairs and seeds are
- * screened eight at a time in float32; the exact double test is taken only where the
+ * screened eight at a time in float32 (the subset sums' pairs sixteen at a
+ * time where the CPU has AVX-512); the exact double test is taken only where the
  * float32 distance lies within a proven error bound of the radius (ms_screen_bounds).
  */
 #ifndef MS_BLOCK_SUMS_AVX2_H
@@ -20,6 +21,7 @@ typedef struct ms_seed_screen {
     double cen[MS_SOA_MAX_D], amax[MS_SOA_MAX_D];
     float a32[MS_GROUP_MAX][MS_SOA_MAX_D + 1];
     float x32[MS_SOA_MAX_D][MS_GROUP_MAX]; /* the offsets a, by feature */
+    int avx512; /* the pair screen takes sixteen points at a time */
 } ms_seed_screen;
 
 static void ms_screen_init_avx2(ms_seed_screen *sc, const double *cols, int64_t m,
@@ -45,6 +47,11 @@ static void ms_screen_init_avx2(ms_seed_screen *sc, const double *cols, int64_t 
         }
         sc->a32[k][MS_SOA_MAX_D] = a2;
     }
+#ifdef MS_AVX512_TARGET
+    sc->avx512 = MS_CPU_HAS_AVX512();
+#else
+    sc->avx512 = 0;
+#endif
 }
 
 #define MS_AVX2_INLINE static inline __attribute__((always_inline)) MS_AVX2_TARGET
@@ -192,12 +199,104 @@ MS_AVX2_INLINE void ms_subset_sums_avx2_d(double pb[][MS_UNDECIDED_BUF], int64_t
     }
 }
 
+#ifdef MS_AVX512_TARGET
+#define MS_AVX512_SUMS_TARGET __attribute__((target("avx2,fma,popcnt,avx512f,avx512dq")))
+
+/* ms_subset_sums_avx2_d, sixteen points at a time on AVX-512: the same
+ * float32 screen (its bound S taken over the sixteen), the same exact
+ * test where it leaves doubt, and each seed's sums taking the four
+ * subset tables of the sixteen in order, as two rounds of eight take
+ * them: the same decisions and the same additions, so the same bits. */
+static inline __attribute__((always_inline)) MS_AVX512_SUMS_TARGET void
+ms_subset_sums_avx512_d(double pb[][MS_UNDECIDED_BUF], int64_t np,
+                        const double *MS_RESTRICT cols, int64_t m,
+                        const int64_t *MS_RESTRICT list, int64_t nl,
+                        const ms_seed_screen *sc, double *MS_RESTRICT acc, double r2,
+                        const int64_t d)
+{
+    const int64_t E = MS_SEED_SUMS_STRIDE(d);
+    __m256d T[4][16][2];
+    np = ms_pad_buffer(pb, np, 16, d);
+    for (int64_t i0 = 0; i0 < np; i0 += 16) {
+        for (int q = 0; q < 4; q++) ms_subset_table_avx2(pb, i0 + 4 * q, T[q], d);
+        __m512 B[MS_SOA_MAX_D], b2 = _mm512_setzero_ps();
+        double S = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const __m512d c = _mm512_set1_pd(sc->cen[j]);
+            const __m512d lo = _mm512_sub_pd(_mm512_loadu_pd(&pb[j][i0]), c);
+            const __m512d hi = _mm512_sub_pd(_mm512_loadu_pd(&pb[j][i0 + 8]), c);
+            B[j] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)),
+                                      _mm512_cvtpd_ps(hi), 1);
+            b2 = _mm512_fmadd_ps(B[j], B[j], b2);
+            const double b =
+                _mm512_reduce_max_pd(_mm512_max_pd(_mm512_abs_pd(lo), _mm512_abs_pd(hi)));
+            const double g = sc->amax[j] + b;
+            S += g * g;
+        }
+        float flo = 0.0f, fhi = 0.0f;
+        const int screen = ms_screen_bounds(S, r2, &flo, &fhi);
+        const __m512 vlo = _mm512_set1_ps(flo), vhi = _mm512_set1_ps(fhi);
+        for (int64_t l = 0; l < nl; l++) {
+            const int64_t k = list[l];
+            unsigned in = 0;
+            if (screen) {
+                const float *a = sc->a32[k];
+                __m512 r = b2;
+                for (int64_t j = 0; j < d; j++)
+                    r = _mm512_fmadd_ps(_mm512_set1_ps(a[j]), B[j], r);
+                r = _mm512_add_ps(r, _mm512_set1_ps(a[MS_SOA_MAX_D]));
+                in = _mm512_cmp_ps_mask(r, vlo, _CMP_LE_OQ);
+                unsigned unsure = _mm512_cmp_ps_mask(r, vhi, _CMP_LE_OQ) & ~in;
+                while (unsure) {
+                    const int b = __builtin_ctz(unsure);
+                    unsure &= unsure - 1;
+                    in |= (unsigned)(ms_pair_r2(pb, i0 + b, cols, m, k, d) <= r2) << b;
+                }
+            } else {
+                for (int b = 0; b < 16; b++)
+                    in |= (unsigned)(ms_pair_r2(pb, i0 + b, cols, m, k, d) <= r2) << b;
+            }
+            double *a = acc + k * E;
+            __m256d s = _mm256_loadu_pd(a);
+            for (int q = 0; q < 4; q++)
+                s = _mm256_add_pd(s, T[q][(in >> (4 * q)) & 15][0]);
+            _mm256_storeu_pd(a, s);
+            if (d == 4) {
+                s = _mm256_loadu_pd(a + 4);
+                for (int q = 0; q < 4; q++)
+                    s = _mm256_add_pd(s, T[q][(in >> (4 * q)) & 15][1]);
+                _mm256_storeu_pd(a + 4, s);
+            }
+        }
+    }
+}
+
+MS_AVX512_SUMS_TARGET static void
+ms_subset_sums_avx512(double pb[][MS_UNDECIDED_BUF], int64_t np, const double *cols,
+                      int64_t m, const int64_t *list, int64_t nl,
+                      const ms_seed_screen *sc, double *acc, double r2, int64_t d)
+{
+    switch (d) {
+    case 1: ms_subset_sums_avx512_d(pb, np, cols, m, list, nl, sc, acc, r2, 1); break;
+    case 2: ms_subset_sums_avx512_d(pb, np, cols, m, list, nl, sc, acc, r2, 2); break;
+    case 3: ms_subset_sums_avx512_d(pb, np, cols, m, list, nl, sc, acc, r2, 3); break;
+    default: ms_subset_sums_avx512_d(pb, np, cols, m, list, nl, sc, acc, r2, 4); break;
+    }
+}
+#endif
+
 MS_AVX2_TARGET static void ms_subset_sums_avx2(double pb[][MS_UNDECIDED_BUF], int64_t np,
                                                const double *cols, int64_t m,
                                                const int64_t *list, int64_t nl,
                                                const ms_seed_screen *sc, double *acc,
                                                double r2, int64_t d)
 {
+#ifdef MS_AVX512_TARGET
+    if (sc->avx512) {
+        ms_subset_sums_avx512(pb, np, cols, m, list, nl, sc, acc, r2, d);
+        return;
+    }
+#endif
     switch (d) {
     case 1: ms_subset_sums_avx2_d(pb, np, cols, m, list, nl, sc, acc, r2, 1); break;
     case 2: ms_subset_sums_avx2_d(pb, np, cols, m, list, nl, sc, acc, r2, 2); break;
