@@ -1,9 +1,10 @@
 /*
  * block_sums_avx2.h - the AVX2 form of each step in block_sums.h (same
- * signatures, same bits), on CPUs that have AVX2, FMA and POPCNT.  Pairs and seeds are
- * screened eight at a time in float32 (the subset sums' pairs sixteen at a
- * time where the CPU has AVX-512); the exact double test is taken only where the
- * float32 distance lies within a proven error bound of the radius (ms_screen_bounds).
+ * signatures, same bits), on CPUs that have AVX2, FMA and POPCNT.  Pairs
+ * and seeds are screened eight at a time in float32 (the subset sums'
+ * pairs and the seed sides sixteen at a time where the CPU has AVX-512);
+ * the exact double test is taken only where the float32 distance lies
+ * within a proven error bound of the radius (ms_screen_bounds).
  */
 #ifndef MS_BLOCK_SUMS_AVX2_H
 #define MS_BLOCK_SUMS_AVX2_H
@@ -324,6 +325,82 @@ MS_AVX2_INLINE int64_t ms_pack_seeds(int64_t *MS_RESTRICT list, int64_t n, int64
     return n + __builtin_popcount((unsigned)mask);
 }
 
+#ifdef MS_AVX512_TARGET
+/* The screened part of ms_block_sides_avx2_d, sixteen seeds at a time on
+ * AVX-512 with the same float32 operations per seed, so the same sides;
+ * the seeds it leaves (k onwards) go on as there.  Returns that k. */
+static inline __attribute__((always_inline)) MS_AVX512_SUMS_TARGET int64_t
+ms_block_sides_avx512_d(const double *MS_RESTRICT cols, int64_t m, const double *blo,
+                        const double *bhi, double r2, const ms_seed_screen *sc, float flo,
+                        float fhi, int64_t *MS_RESTRICT all, int64_t *na,
+                        int64_t *MS_RESTRICT some, int64_t *ns, const int64_t d)
+{
+    const __m512 tlo = _mm512_set1_ps(flo), thi = _mm512_set1_ps(fhi);
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i step = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    __m512 L[MS_SOA_MAX_D], H[MS_SOA_MAX_D];
+    for (int64_t j = 0; j < d; j++) {
+        L[j] = _mm512_set1_ps((float)(blo[j] - sc->cen[j]));
+        H[j] = _mm512_set1_ps((float)(bhi[j] - sc->cen[j]));
+    }
+    int64_t k = 0;
+    for (; k + 16 <= m; k += 16) {
+        __m512 a = zero, b = zero;
+        for (int64_t j = 0; j < d; j++) {
+            const __m512 x = _mm512_loadu_ps(&sc->x32[j][k]);
+            const __m512 u = _mm512_sub_ps(x, L[j]), v = _mm512_sub_ps(H[j], x);
+            const __m512 near =
+                _mm512_max_ps(_mm512_sub_ps(zero, _mm512_min_ps(u, v)), zero);
+            const __m512 far = _mm512_max_ps(u, v);
+            a = _mm512_fmadd_ps(near, near, a);
+            b = _mm512_fmadd_ps(far, far, b);
+        }
+        unsigned ma = _mm512_cmp_ps_mask(b, tlo, _CMP_LE_OQ);
+        unsigned mn = _mm512_cmp_ps_mask(a, tlo, _CMP_LE_OQ);
+        unsigned unsure = (_mm512_cmp_ps_mask(b, thi, _CMP_LE_OQ) & ~ma) |
+                          (_mm512_cmp_ps_mask(a, thi, _CMP_LE_OQ) & ~mn);
+        while (unsure) {
+            const int bit = __builtin_ctz(unsure);
+            unsure &= unsure - 1;
+            const ms_gap g = ms_point_box_reach(cols + k + bit, m, blo, bhi, d);
+            ma = (ma & ~(1u << bit)) | ((unsigned)(g.far2 <= r2) << bit);
+            mn = (mn & ~(1u << bit)) | ((unsigned)(g.near2 <= r2) << bit);
+        }
+        const unsigned ms = mn & ~ma;
+        for (int h = 0; h < 16; h += 8) {
+            const __m512i ids = _mm512_add_epi64(_mm512_set1_epi64(k + h), step);
+            const __mmask8 fa = (__mmask8)(ma >> h), fs = (__mmask8)(ms >> h);
+            _mm512_mask_compressstoreu_epi64(all + *na, fa, ids);
+            _mm512_mask_compressstoreu_epi64(some + *ns, fs, ids);
+            *na += __builtin_popcount(fa);
+            *ns += __builtin_popcount(fs);
+        }
+    }
+    return k;
+}
+
+MS_AVX512_SUMS_TARGET static int64_t
+ms_block_sides_avx512(const double *cols, int64_t m, const double *blo, const double *bhi,
+                      double r2, const ms_seed_screen *sc, float flo, float fhi,
+                      int64_t *all, int64_t *na, int64_t *some, int64_t *ns, int64_t d)
+{
+    switch (d) {
+    case 1:
+        return ms_block_sides_avx512_d(cols, m, blo, bhi, r2, sc, flo, fhi, all, na, some,
+                                       ns, 1);
+    case 2:
+        return ms_block_sides_avx512_d(cols, m, blo, bhi, r2, sc, flo, fhi, all, na, some,
+                                       ns, 2);
+    case 3:
+        return ms_block_sides_avx512_d(cols, m, blo, bhi, r2, sc, flo, fhi, all, na, some,
+                                       ns, 3);
+    default:
+        return ms_block_sides_avx512_d(cols, m, blo, bhi, r2, sc, flo, fhi, all, na, some,
+                                       ns, 4);
+    }
+}
+#endif
+
 /* ms_block_sides_d, eight seeds at a time through a float32 screen of the
  * two bounds, with the seeds' offsets from the group's centre: bounds
  * within a proven error of r2 are computed again as ms_box_reach does,
@@ -348,7 +425,13 @@ MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_
         S += g * g;
     }
     float flo, fhi;
-    if (ms_screen_bounds(S, r2, &flo, &fhi)) {
+    const int screened = ms_screen_bounds(S, r2, &flo, &fhi);
+#ifdef MS_AVX512_TARGET
+    if (screened && sc->avx512)
+        k = ms_block_sides_avx512(cols, m, blo, bhi, r2, sc, flo, fhi, all, &na, some,
+                                  &ns, d);
+#endif
+    if (screened) {
         const __m256 tlo = _mm256_set1_ps(flo), thi = _mm256_set1_ps(fhi);
         const __m256 zero = _mm256_setzero_ps();
         __m256 L[MS_SOA_MAX_D], H[MS_SOA_MAX_D];
