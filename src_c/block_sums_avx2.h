@@ -56,6 +56,10 @@ static void ms_screen_init_avx2(ms_seed_screen *sc, const double *cols, int64_t 
 }
 
 #define MS_AVX2_INLINE static inline __attribute__((always_inline)) MS_AVX2_TARGET
+#ifdef MS_AVX512_TARGET
+/* The steps' AVX-512 forms inline the AVX2 helpers, so they take both. */
+#define MS_AVX512_STEP_TARGET __attribute__((target("avx2,fma,popcnt,avx512f,avx512dq")))
+#endif
 
 /* One point's weighted coordinates and weight on lanes, as in
  * ms_subset_table: part 1 carries the weight for d = 4. */
@@ -201,14 +205,12 @@ MS_AVX2_INLINE void ms_subset_sums_avx2_d(double pb[][MS_UNDECIDED_BUF], int64_t
 }
 
 #ifdef MS_AVX512_TARGET
-#define MS_AVX512_SUMS_TARGET __attribute__((target("avx2,fma,popcnt,avx512f,avx512dq")))
-
 /* ms_subset_sums_avx2_d, sixteen points at a time on AVX-512: the same
  * float32 screen (its bound S taken over the sixteen), the same exact
  * test where it leaves doubt, and each seed's sums taking the four
  * subset tables of the sixteen in order, as two rounds of eight take
  * them: the same decisions and the same additions, so the same bits. */
-static inline __attribute__((always_inline)) MS_AVX512_SUMS_TARGET void
+static inline __attribute__((always_inline)) MS_AVX512_STEP_TARGET void
 ms_subset_sums_avx512_d(double pb[][MS_UNDECIDED_BUF], int64_t np,
                         const double *MS_RESTRICT cols, int64_t m,
                         const int64_t *MS_RESTRICT list, int64_t nl,
@@ -272,7 +274,7 @@ ms_subset_sums_avx512_d(double pb[][MS_UNDECIDED_BUF], int64_t np,
     }
 }
 
-MS_AVX512_SUMS_TARGET static void
+MS_AVX512_STEP_TARGET static void
 ms_subset_sums_avx512(double pb[][MS_UNDECIDED_BUF], int64_t np, const double *cols,
                       int64_t m, const int64_t *list, int64_t nl,
                       const ms_seed_screen *sc, double *acc, double r2, int64_t d)
@@ -329,7 +331,7 @@ MS_AVX2_INLINE int64_t ms_pack_seeds(int64_t *MS_RESTRICT list, int64_t n, int64
 /* The screened part of ms_block_sides_avx2_d, sixteen seeds at a time on
  * AVX-512 with the same float32 operations per seed, so the same sides;
  * the seeds it leaves (k onwards) go on as there.  Returns that k. */
-static inline __attribute__((always_inline)) MS_AVX512_SUMS_TARGET int64_t
+static inline __attribute__((always_inline)) MS_AVX512_STEP_TARGET int64_t
 ms_block_sides_avx512_d(const double *MS_RESTRICT cols, int64_t m, const double *blo,
                         const double *bhi, double r2, const ms_seed_screen *sc, float flo,
                         float fhi, int64_t *MS_RESTRICT all, int64_t *na,
@@ -379,7 +381,7 @@ ms_block_sides_avx512_d(const double *MS_RESTRICT cols, int64_t m, const double 
     return k;
 }
 
-MS_AVX512_SUMS_TARGET static int64_t
+MS_AVX512_STEP_TARGET static int64_t
 ms_block_sides_avx512(const double *cols, int64_t m, const double *blo, const double *bhi,
                       double r2, const ms_seed_screen *sc, float flo, float fhi,
                       int64_t *all, int64_t *na, int64_t *some, int64_t *ns, int64_t d)
