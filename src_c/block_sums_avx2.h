@@ -133,6 +133,22 @@ static inline int ms_screen_bounds(double S, double r2, float *lo, float *hi)
     return 1;
 }
 
+/* in, with the bits of todo set where the exact test puts point i0 + bit
+ * within the radius of seed k: the screens' fallback for the pairs they
+ * leave in doubt (or for all of them). */
+MS_ALWAYS_INLINE unsigned ms_exact_bits(const double pb[][MS_UNDECIDED_BUF], int64_t i0,
+                                        const double *MS_RESTRICT cols, int64_t m,
+                                        int64_t k, double r2, unsigned in, unsigned todo,
+                                        const int64_t d)
+{
+    while (todo) {
+        const int b = __builtin_ctz(todo);
+        todo &= todo - 1;
+        in |= (unsigned)(ms_pair_r2(pb, i0 + b, cols, m, k, d) <= r2) << b;
+    }
+    return in;
+}
+
 /* ms_subset_sums_d, eight points at a time.  Error bound of the screen,
  * with A and B a seed's and a point's offsets from the centre and
  * S = sum_j (max|A_j| + max|B_j|)^2: rounding A and B to float32 moves the
@@ -183,15 +199,12 @@ MS_AVX2_INLINE void ms_subset_sums_avx2_d(double pb[][MS_UNDECIDED_BUF], int64_t
                     r = _mm256_fmadd_ps(_mm256_broadcast_ss(a + j), B[j], r);
                 r = _mm256_add_ps(r, _mm256_broadcast_ss(a + MS_SOA_MAX_D));
                 in = _mm256_movemask_ps(_mm256_cmp_ps(r, vlo, _CMP_LE_OQ));
-                int unsure = _mm256_movemask_ps(_mm256_cmp_ps(r, vhi, _CMP_LE_OQ)) & ~in;
-                while (unsure) {
-                    const int b = __builtin_ctz((unsigned)unsure);
-                    unsure &= unsure - 1;
-                    in |= (ms_pair_r2(pb, i0 + b, cols, m, k, d) <= r2) << b;
-                }
+                const int unsure =
+                    _mm256_movemask_ps(_mm256_cmp_ps(r, vhi, _CMP_LE_OQ)) & ~in;
+                in = (int)ms_exact_bits(pb, i0, cols, m, k, r2, (unsigned)in,
+                                        (unsigned)unsure, d);
             } else {
-                for (int b = 0; b < 8; b++)
-                    in |= (ms_pair_r2(pb, i0 + b, cols, m, k, d) <= r2) << b;
+                in = (int)ms_exact_bits(pb, i0, cols, m, k, r2, 0, 0xFFu, d);
             }
             double *a = acc + k * E;
             __m256d s = _mm256_add_pd(_mm256_loadu_pd(a), T0[in & 15][0]);
@@ -249,15 +262,10 @@ ms_subset_sums_avx512_d(double pb[][MS_UNDECIDED_BUF], int64_t np,
                     r = _mm512_fmadd_ps(_mm512_set1_ps(a[j]), B[j], r);
                 r = _mm512_add_ps(r, _mm512_set1_ps(a[MS_SOA_MAX_D]));
                 in = _mm512_cmp_ps_mask(r, vlo, _CMP_LE_OQ);
-                unsigned unsure = _mm512_cmp_ps_mask(r, vhi, _CMP_LE_OQ) & ~in;
-                while (unsure) {
-                    const int b = __builtin_ctz(unsure);
-                    unsure &= unsure - 1;
-                    in |= (unsigned)(ms_pair_r2(pb, i0 + b, cols, m, k, d) <= r2) << b;
-                }
+                const unsigned unsure = _mm512_cmp_ps_mask(r, vhi, _CMP_LE_OQ) & ~in;
+                in = ms_exact_bits(pb, i0, cols, m, k, r2, in, unsure, d);
             } else {
-                for (int b = 0; b < 16; b++)
-                    in |= (unsigned)(ms_pair_r2(pb, i0 + b, cols, m, k, d) <= r2) << b;
+                in = ms_exact_bits(pb, i0, cols, m, k, r2, 0, 0xFFFFu, d);
             }
             double *a = acc + k * E;
             __m256d s = _mm256_loadu_pd(a);
