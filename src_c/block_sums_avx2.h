@@ -335,6 +335,24 @@ MS_AVX2_INLINE int64_t ms_pack_seeds(int64_t *MS_RESTRICT list, int64_t n, int64
     return n + __builtin_popcount((unsigned)mask);
 }
 
+/* The seeds k + bit (bits of todo) against the box [blo, bhi] by
+ * ms_box_reach's arithmetic: bit set in *all where the box lies within
+ * the seed's radius, in *any where it reaches it.  The sides' screens'
+ * fallback for the seeds they leave in doubt. */
+MS_ALWAYS_INLINE void ms_exact_sides(const double *MS_RESTRICT cols, int64_t m, int64_t k,
+                                     const double *blo, const double *bhi, double r2,
+                                     unsigned todo, unsigned *all, unsigned *any,
+                                     const int64_t d)
+{
+    while (todo) {
+        const int bit = __builtin_ctz(todo);
+        todo &= todo - 1;
+        const ms_gap g = ms_point_box_reach(cols + k + bit, m, blo, bhi, d);
+        *all = (*all & ~(1u << bit)) | ((unsigned)(g.far2 <= r2) << bit);
+        *any = (*any & ~(1u << bit)) | ((unsigned)(g.near2 <= r2) << bit);
+    }
+}
+
 #ifdef MS_AVX512_TARGET
 /* The screened part of ms_block_sides_avx2_d, sixteen seeds at a time on
  * AVX-512 with the same float32 operations per seed, so the same sides;
@@ -369,13 +387,7 @@ ms_block_sides_avx512_d(const double *MS_RESTRICT cols, int64_t m, const double 
         unsigned mn = _mm512_cmp_ps_mask(a, tlo, _CMP_LE_OQ);
         unsigned unsure = (_mm512_cmp_ps_mask(b, thi, _CMP_LE_OQ) & ~ma) |
                           (_mm512_cmp_ps_mask(a, thi, _CMP_LE_OQ) & ~mn);
-        while (unsure) {
-            const int bit = __builtin_ctz(unsure);
-            unsure &= unsure - 1;
-            const ms_gap g = ms_point_box_reach(cols + k + bit, m, blo, bhi, d);
-            ma = (ma & ~(1u << bit)) | ((unsigned)(g.far2 <= r2) << bit);
-            mn = (mn & ~(1u << bit)) | ((unsigned)(g.near2 <= r2) << bit);
-        }
+        ms_exact_sides(cols, m, k, blo, bhi, r2, unsure, &ma, &mn, d);
         const unsigned ms = mn & ~ma;
         for (int h = 0; h < 16; h += 8) {
             const __m512i ids = _mm512_add_epi64(_mm512_set1_epi64(k + h), step);
@@ -460,20 +472,15 @@ MS_AVX2_INLINE void ms_block_sides_avx2_d(const double *MS_RESTRICT cols, int64_
                 a = _mm256_fmadd_ps(near, near, a);
                 b = _mm256_fmadd_ps(far, far, b);
             }
-            int ma = _mm256_movemask_ps(_mm256_cmp_ps(b, tlo, _CMP_LE_OQ));
-            int mn = _mm256_movemask_ps(_mm256_cmp_ps(a, tlo, _CMP_LE_OQ));
-            int unsure = (_mm256_movemask_ps(_mm256_cmp_ps(b, thi, _CMP_LE_OQ)) & ~ma) |
-                         (_mm256_movemask_ps(_mm256_cmp_ps(a, thi, _CMP_LE_OQ)) & ~mn);
-            while (unsure) {
-                const int bit = __builtin_ctz((unsigned)unsure);
-                unsure &= unsure - 1;
-                const ms_gap g = ms_point_box_reach(cols + k + bit, m, blo, bhi, d);
-                ma = (ma & ~(1 << bit)) | ((g.far2 <= r2) << bit);
-                mn = (mn & ~(1 << bit)) | ((g.near2 <= r2) << bit);
-            }
+            unsigned ma = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(b, tlo, _CMP_LE_OQ));
+            unsigned mn = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(a, tlo, _CMP_LE_OQ));
+            const unsigned unsure =
+                ((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(b, thi, _CMP_LE_OQ)) & ~ma) |
+                ((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(a, thi, _CMP_LE_OQ)) & ~mn);
+            ms_exact_sides(cols, m, k, blo, bhi, r2, unsure, &ma, &mn, d);
             for (int h = 0; h < 8; h += 4) {
-                na = ms_pack_seeds(all, na, k + h, (ma >> h) & 15);
-                ns = ms_pack_seeds(some, ns, k + h, ((mn & ~ma) >> h) & 15);
+                na = ms_pack_seeds(all, na, k + h, (int)((ma >> h) & 15));
+                ns = ms_pack_seeds(some, ns, k + h, (int)(((mn & ~ma) >> h) & 15));
             }
         }
     }
