@@ -68,7 +68,9 @@ CASES = {
     "estbw-20k": ("blobs3d", "estimate_bandwidth", 20_000),
     "filter256": ("image256", "mean_shift_filter", 256),
     "blobs8d-5k": ("blobs8d", "fit", 5_000),
+    "blobs16d-5k": ("blobs16d", "fit", 5_000),
     "blobs32d-5k": ("blobs32d", "fit", 5_000),
+    "blobs128d-5k": ("blobs128d", "fit", 5_000),
     "digits": ("digits", "fit", 1_797),
 }
 # cases fitted at this many times the blobs' spread rather than at the

@@ -90,10 +90,18 @@ FAMILIES = {
     "blobs3d": (blobs3d, True),
     "blobs2d": (blobs2d, True),
     "blobs8d": (lambda n: blobs_hd(n, 8), False),
+    "blobs16d": (lambda n: blobs_hd(n, 16), False),
     "blobs32d": (lambda n: blobs_hd(n, 32), False),
+    "blobs128d": (lambda n: blobs_hd(n, 128), False),
     "digits": (digits, False),
 }
-FIXED_N = {"blobs8d": 5_000, "blobs32d": 5_000, "digits": 1_797}
+FIXED_N = {
+    "blobs8d": 5_000,
+    "blobs16d": 5_000,
+    "blobs32d": 5_000,
+    "blobs128d": 5_000,
+    "digits": 1_797,
+}
 
 
 class Data:

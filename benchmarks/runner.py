@@ -70,9 +70,14 @@ class Job:
 
     @property
     def d(self):
-        return {"blobs3d": 3, "blobs2d": 2, "blobs8d": 8, "blobs32d": 32}.get(
-            self.family, 64
-        )
+        return {
+            "blobs3d": 3,
+            "blobs2d": 2,
+            "blobs8d": 8,
+            "blobs16d": 16,
+            "blobs32d": 32,
+            "blobs128d": 128,
+        }.get(self.family, 64)
 
     def label(self):
         extra = []
