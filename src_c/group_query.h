@@ -56,9 +56,16 @@
  * target (benchmarks/README.md has the measurements).  Up to MS_SOA_MAX_D
  * features the seeds are also measured against data blocks, which makes
  * larger groups pay, more so in later rounds, whose seeds have gathered
- * near the modes. */
+ * near the modes.  Beyond MS_GROUP_WIDE_D features a point costs so much to
+ * route and to screen that sharing it among more seeds pays again, most in
+ * the first round, where every seed still stands at its own point. */
+#define MS_GROUP_WIDE_D 16
 #define MS_GROUP_TARGET(d, first)                                                        \
-    ((d) <= 1 ? 45.0 : (d) > MS_SOA_MAX_D ? 90.0 : (first) ? 180.0 : 360.0)
+    ((d) <= 1                ? 45.0                                                      \
+     : (d) > MS_GROUP_WIDE_D ? ((first) ? 360.0 : 180.0)                                 \
+     : (d) > MS_SOA_MAX_D    ? 90.0                                                      \
+     : (first)               ? 180.0                                                     \
+                             : 360.0)
 
 /* Up to MS_SOA_MAX_D features, a group whose seeds' balls cover a point of
  * the region they reach fewer times than this on average is split (into
