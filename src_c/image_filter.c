@@ -181,8 +181,8 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     const double width_d = floor(2.0 * p->spatial_radius) + 3.0;
     const int64_t width = width_d < (double)nx ? (int64_t)width_d : nx;
     const int64_t chunks = (width + LANES - 1) / LANES;
-    /* padding for the last row's chunks, of LANES or of 8 columns */
-    const int64_t stride = n + chunks * LANES + 8;
+    /* padding for the last row's chunks, of LANES or of 16 columns */
+    const int64_t stride = n + chunks * LANES + 16;
     double *planes = ms_alloc(&rt, (size_t)(stride * c), sizeof(double));
     if (planes == NULL) return MS_ERR_NOMEM;
     double maxabs = 0.0;
@@ -211,23 +211,33 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     g.max_iter = p->max_iter;
     g.tol2 = p->tol * p->tol;
     /* The flat kernel sums fixed-point colours where a quantum exists;
-     * the AVX-512 form rounds them itself, the others read them. */
+     * its AVX-512 form also screens them in float32. */
     g.quantum = 0.0;
     g.qplanes = NULL;
     g.avx512 = 0;
+    g.planes32 = NULL;
     int64_t *qplanes = NULL;
+    float *planes32 = NULL;
     if (p->kernel == MS_KERNEL_FLAT &&
         fixed_point_quantum(maxabs, window_pixels(nz, ny, nx, g.hs), &g.quantum)) {
-        g.avx512 = ms__image_flat_avx512_fits(&g);
-        if (!g.avx512) {
-            qplanes = ms_alloc(&rt, (size_t)(stride * c), sizeof(int64_t));
-            if (qplanes == NULL) {
+        qplanes = ms_alloc(&rt, (size_t)(stride * c), sizeof(int64_t));
+        if (qplanes == NULL) {
+            ms_free(planes);
+            return MS_ERR_NOMEM;
+        }
+        for (int64_t i = 0; i < stride * c; i++)
+            qplanes[i] = (int64_t)nearbyint(planes[i] / g.quantum);
+        g.qplanes = qplanes;
+        if (ms__image_flat_avx512_setup(&g, maxabs)) {
+            planes32 = ms_alloc(&rt, (size_t)(stride * c), sizeof(float));
+            if (planes32 == NULL) {
+                ms_free(qplanes);
                 ms_free(planes);
                 return MS_ERR_NOMEM;
             }
-            for (int64_t i = 0; i < stride * c; i++)
-                qplanes[i] = (int64_t)nearbyint(planes[i] / g.quantum);
-            g.qplanes = qplanes;
+            for (int64_t i = 0; i < stride * c; i++) planes32[i] = (float)planes[i];
+            g.planes32 = planes32;
+            g.avx512 = 1;
         }
     }
 
@@ -269,6 +279,7 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
         }
         ms_free(block);
     }
+    ms_free(planes32);
     ms_free(qplanes);
     ms_free(planes);
     return ms_loop_status(&loop);

@@ -173,38 +173,52 @@ static void flat_sums_vec(const image_ctx *g, const double *st, double *out)
 #ifdef MS_AVX512_TARGET
 #include <immintrin.h>
 
-/* The same sums on 8 lanes with AVX-512 masks: the tests give a mask, and
- * the sums add under it, one instruction each. */
+/* Sixteen columns of a row at a time with AVX-512: the spatial test in
+ * float64 as above, the colour test screened in float32 (half the lanes'
+ * work of float64) with a band around the radius where float32 cannot
+ * decide; pixels in the band take the float64 test of the other forms, so
+ * every form takes the same pixels.  The sums add the fixed-point colours
+ * under the mask, in two halves of eight int64 lanes. */
 MS_ALWAYS_INLINE MS_AVX512_TARGET void flat_sums_avx512_kc(const image_ctx *g,
                                                            const double *MS_RESTRICT st,
                                                            double *MS_RESTRICT out,
                                                            const int64_t c)
 {
     const double pz = st[0], py = st[1], px = st[2];
-    __m512d col[MS_FLAT_REG_CHANNELS];
-    for (int64_t k = 0; k < c; k++) col[k] = _mm512_set1_pd(st[3 + k]);
-    const __m512d hs2 = _mm512_set1_pd(g->hs2), hr2 = _mm512_set1_pd(g->hr2);
+    const double *col = st + 3;
+    __m512 colf[MS_FLAT_REG_CHANNELS];
+    for (int64_t k = 0; k < c; k++) colf[k] = _mm512_set1_ps((float)col[k]);
+    const __m512 sure_in = _mm512_set1_ps(g->screen_in);
+    const __m512 sure_out = _mm512_set1_ps(g->screen_out);
+    const __m512d hs2 = _mm512_set1_pd(g->hs2);
+    const double hr2 = g->hr2;
     const int64_t x0 = ms__image_row_start(g, px);
-    const int64_t n8 = (g->chunks * LANES + 7) / 8;
-    /* per chunk of 8 columns: squared x offsets, columns, inside the image */
-    __m512d dx2[MS_FLAT_AVX512_CHUNKS];
-    __m512i xi[MS_FLAT_AVX512_CHUNKS];
-    __mmask8 valid[MS_FLAT_AVX512_CHUNKS];
-    const __m512i istep = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    const int64_t n16 = (g->chunks * LANES + 15) / 16;
+    /* per chunk of 16 columns: squared x offsets (two halves), the columns
+     * inside the image, and each lane's column from x0 */
+    __m512d dx2[2 * MS_FLAT_AVX512_CHUNKS];
+    __mmask16 valid[MS_FLAT_AVX512_CHUNKS];
+    __m512i lane_x[MS_FLAT_AVX512_CHUNKS];
     const __m512d step = _mm512_set_pd(7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0, 0.0);
     const __m512d last = _mm512_set1_pd((double)(g->nx - 1));
-    for (int64_t j = 0; j < n8; j++) {
-        const __m512d xx = _mm512_add_pd(_mm512_set1_pd((double)(x0 + 8 * j)), step);
-        const __m512d dx = _mm512_sub_pd(xx, _mm512_set1_pd(px));
-        dx2[j] = _mm512_mul_pd(dx, dx);
-        xi[j] = _mm512_add_epi64(_mm512_set1_epi64(x0 + 8 * j), istep);
-        valid[j] = _mm512_cmp_pd_mask(xx, last, _CMP_LE_OQ);
+    const __m512i lanes =
+        _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    for (int64_t j = 0; j < n16; j++) {
+        __mmask8 in_image[2];
+        for (int h = 0; h < 2; h++) {
+            const __m512d xx =
+                _mm512_add_pd(_mm512_set1_pd((double)(x0 + 16 * j + 8 * h)), step);
+            const __m512d dx = _mm512_sub_pd(xx, _mm512_set1_pd(px));
+            dx2[2 * j + h] = _mm512_mul_pd(dx, dx);
+            in_image[h] = _mm512_cmp_pd_mask(xx, last, _CMP_LE_OQ);
+        }
+        valid[j] = _mm512_kunpackb(in_image[1], in_image[0]);
+        lane_x[j] = _mm512_add_epi32(_mm512_set1_epi32((int)(16 * j)), lanes);
     }
-    const __m512i one = _mm512_set1_epi64(1), zero = _mm512_setzero_si512();
-    const __m512d inv_q = _mm512_set1_pd(1.0 / g->quantum);
-    __m512i vy = zero, vx = zero, vc[MS_FLAT_REG_CHANNELS];
-    for (int64_t k = 0; k < c; k++) vc[k] = zero;
-    int64_t n = 0, sz = 0;
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i vx = zero, vlo[MS_FLAT_REG_CHANNELS], vhi[MS_FLAT_REG_CHANNELS];
+    for (int64_t k = 0; k < c; k++) vlo[k] = vhi[k] = zero;
+    int64_t n = 0, sz = 0, sy = 0;
 
     int64_t z0, z1;
     ms__image_index_range(pz - g->hs, pz + g->hs, g->nz - 1, &z0, &z1);
@@ -214,46 +228,64 @@ MS_ALWAYS_INLINE MS_AVX512_TARGET void flat_sums_avx512_kc(const image_ctx *g,
         const double ry = sqrt(g->hs2 - dz2);
         int64_t y0, y1;
         ms__image_index_range(py - ry, py + ry, g->ny - 1, &y0, &y1);
-        __m512i vn = zero;
+        int64_t pn = 0;
         for (int64_t y = y0; y <= y1; y++) {
             const double dy = (double)y - py, dyz = dz2 + dy * dy;
             if (!(dyz <= g->hs2)) continue;
             const __m512d vdyz = _mm512_set1_pd(dyz);
-            const __m512i yy = _mm512_set1_epi64(y);
             const int64_t row = (z * g->ny + y) * g->nx + x0;
-            for (int64_t j = 0; j < n8; j++) {
-                const int64_t x = row + 8 * j;
-                const __m512d ds = _mm512_add_pd(vdyz, dx2[j]);
-                __mmask8 m = _mm512_mask_cmp_pd_mask(valid[j], ds, hs2, _CMP_LE_OQ);
-                __m512d v[MS_FLAT_REG_CHANNELS];
-                v[0] = _mm512_loadu_pd(g->planes + x);
-                for (int64_t k = 1; k < c; k++)
-                    v[k] = _mm512_loadu_pd(g->planes + k * g->stride + x);
-                const __m512d t0 = _mm512_sub_pd(v[0], col[0]);
-                __m512d dc = _mm512_mul_pd(t0, t0);
+            int64_t rn = 0;
+            for (int64_t j = 0; j < n16; j++) {
+                const int64_t x = row + 16 * j;
+                const __mmask8 m0 =
+                    _mm512_cmp_pd_mask(_mm512_add_pd(vdyz, dx2[2 * j]), hs2, _CMP_LE_OQ);
+                const __mmask8 m1 = _mm512_cmp_pd_mask(
+                    _mm512_add_pd(vdyz, dx2[2 * j + 1]), hs2, _CMP_LE_OQ);
+                const __mmask16 m = _mm512_kand(_mm512_kunpackb(m1, m0), valid[j]);
+                const __m512 t0 =
+                    _mm512_sub_ps(_mm512_loadu_ps(g->planes32 + x), colf[0]);
+                __m512 dc = _mm512_mul_ps(t0, t0);
                 for (int64_t k = 1; k < c; k++) {
-                    const __m512d t = _mm512_sub_pd(v[k], col[k]);
-                    dc = _mm512_add_pd(dc, _mm512_mul_pd(t, t));
+                    const __m512 t = _mm512_sub_ps(
+                        _mm512_loadu_ps(g->planes32 + k * g->stride + x), colf[k]);
+                    dc = _mm512_add_ps(dc, _mm512_mul_ps(t, t));
                 }
-                m = _mm512_mask_cmp_pd_mask(m, dc, hr2, _CMP_LE_OQ);
-                vn = _mm512_mask_add_epi64(vn, m, vn, one);
-                vy = _mm512_mask_add_epi64(vy, m, vy, yy);
-                vx = _mm512_mask_add_epi64(vx, m, vx, xi[j]);
-                /* v / quantum rounded to the nearest integer (ties to even,
-                 * as nearbyint gave qplanes): scaling by a power of two is
-                 * exact */
-                for (int64_t k = 0; k < c; k++)
-                    vc[k] = _mm512_mask_add_epi64(
-                        vc[k], m, vc[k], _mm512_cvtpd_epi64(_mm512_mul_pd(v[k], inv_q)));
+                __mmask16 in = _mm512_mask_cmp_ps_mask(m, dc, sure_in, _CMP_LT_OQ);
+                unsigned band =
+                    (unsigned)_mm512_mask_cmp_ps_mask(m, dc, sure_out, _CMP_LE_OQ) & ~in;
+                /* float32 cannot tell: the float64 test of the other forms */
+                while (band) {
+                    const int b = __builtin_ctz(band);
+                    band &= band - 1;
+                    double d2 = 0.0;
+                    for (int64_t k = 0; k < c; k++) {
+                        const double t = g->planes[k * g->stride + x + b] - col[k];
+                        d2 = k == 0 ? t * t : d2 + t * t;
+                    }
+                    if (d2 <= hr2) in = (__mmask16)(in | (1u << b));
+                }
+                rn += __builtin_popcount((unsigned)in);
+                vx = _mm512_mask_add_epi32(vx, in, vx, lane_x[j]);
+                const __mmask8 in0 = (__mmask8)in, in1 = (__mmask8)(in >> 8);
+                for (int64_t k = 0; k < c; k++) {
+                    const int64_t *q = g->qplanes + k * g->stride + x;
+                    vlo[k] =
+                        _mm512_mask_add_epi64(vlo[k], in0, vlo[k], _mm512_loadu_si512(q));
+                    vhi[k] = _mm512_mask_add_epi64(vhi[k], in1, vhi[k],
+                                                   _mm512_loadu_si512(q + 8));
+                }
             }
+            pn += rn;
+            sy += rn * y;
         }
-        const int64_t pn = _mm512_reduce_add_epi64(vn);
         n += pn;
         sz += pn * z;
     }
     int64_t sc[MS_FLAT_REG_CHANNELS];
-    for (int64_t k = 0; k < c; k++) sc[k] = _mm512_reduce_add_epi64(vc[k]);
-    flat_out(g, n, sz, _mm512_reduce_add_epi64(vy), _mm512_reduce_add_epi64(vx), sc, out);
+    for (int64_t k = 0; k < c; k++)
+        sc[k] = _mm512_reduce_add_epi64(_mm512_add_epi64(vlo[k], vhi[k]));
+    const int64_t sx = n * x0 + (int64_t)_mm512_reduce_add_epi32(vx);
+    flat_out(g, n, sz, sy, sx, sc, out);
 }
 
 MS_AVX512_TARGET static void flat_sums_avx512(const image_ctx *g, const double *st,
@@ -266,15 +298,40 @@ MS_AVX512_TARGET static void flat_sums_avx512(const image_ctx *g, const double *
     }
 }
 
-int ms__image_flat_avx512_fits(const image_ctx *g)
+int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
 {
-    return MS_CPU_HAS_AVX512() && g->c <= MS_FLAT_REG_CHANNELS &&
-           (g->chunks * LANES + 7) / 8 <= MS_FLAT_AVX512_CHUNKS;
+    if (!MS_CPU_HAS_AVX512() || g->c > MS_FLAT_REG_CHANNELS ||
+        (g->chunks * LANES + 15) / 16 > MS_FLAT_AVX512_CHUNKS)
+        return 0;
+    /* The float32 colours are within a = maxabs 2^-22 of the float64 ones
+     * (half of it from rounding the colours and the centre, the rest for
+     * the difference's rounding, relative 2^-24).  Over at most four
+     * channels the squared distance then errs by at most
+     * 4 a |t| + 2^-21 |t|^2 + 4 a^2 (|t|: the distance); for distances up to
+     * twice the radius, delta below bounds that, and beyond them the
+     * screen's value only grows (the radius is at least 64 a).  So a float32
+     * distance below hr2 - delta is inside, one above hr2 + delta outside,
+     * and the band between takes the float64 test.  Colours far from the
+     * float32 range, or radii too small for the bound, take the other
+     * forms. */
+    const double hr2 = g->hr2;
+    if (maxabs != 0.0 && !(maxabs >= 0x1p-60 && maxabs <= 0x1p60)) return 0;
+    if (!(hr2 <= 0x1p120)) return 0;
+    const double a = ldexp(maxabs, -22);
+    if (!(hr2 >= 4096.0 * a * a)) return 0;
+    const double delta = 16.0 * a * sqrt(hr2) + ldexp(hr2, -16) + 8.0 * a * a;
+    float lo = (float)(hr2 - delta), hi = (float)(hr2 + delta);
+    if ((double)lo > hr2 - delta) lo = nextafterf(lo, -INFINITY);
+    if ((double)hi < hr2 + delta) hi = nextafterf(hi, INFINITY);
+    g->screen_in = lo;
+    g->screen_out = hi;
+    return 1;
 }
 #else
-int ms__image_flat_avx512_fits(const image_ctx *g)
+int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
 {
     (void)g;
+    (void)maxabs;
     return 0;
 }
 #endif

@@ -35,19 +35,24 @@ typedef struct image_ctx {
     int64_t max_iter;
     double tol2;
     /* flat kernel: quantum > 0 where its sums take the colours in fixed
-     * point (each rounded to quantum times an integer), 0 where they take
-     * them as they are; avx512: the sums use AVX-512 and round the colours
-     * themselves; otherwise qplanes holds them, laid out as `planes` */
+     * point (each rounded to quantum times an integer, in qplanes, laid
+     * out as `planes`), 0 where they take them as they are; avx512: the
+     * sums use AVX-512, screening the colours in float32 (planes32, laid
+     * out as `planes`): a squared distance below screen_in is inside the
+     * range radius, one above screen_out outside, others are measured in
+     * float64 */
     double quantum;
-    int avx512;
     const int64_t *qplanes;
+    int avx512;
+    const float *planes32;
+    float screen_in, screen_out;
 } image_ctx;
 
 /* Most channels summed in registers by the flat kernel's vector forms. */
 #define MS_FLAT_REG_CHANNELS 4
-/* Most chunks of 8 columns in a row for the flat kernel's AVX-512 form
- * (windows up to 64 pixels wide); wider windows take the portable form. */
-#define MS_FLAT_AVX512_CHUNKS 8
+/* Most chunks of 16 columns in a row for the flat kernel's AVX-512 form
+ * (windows up to 64 pixels wide); wider windows take the other forms. */
+#define MS_FLAT_AVX512_CHUNKS 4
 
 /* First x scanned in every row of the window centred at x = px (the
  * scan covers every pixel within hs of px). */
@@ -85,8 +90,9 @@ void ms__image_window_sums(const image_ctx *g, const double *st, double *out,
  * > 0), exact integers whatever the CPU; scratch holds c int64s. */
 void ms__image_flat_sums(const image_ctx *g, const double *st, double *out,
                          int64_t *scratch);
-/* Whether the flat sums can take their AVX-512 form for this image. */
-int ms__image_flat_avx512_fits(const image_ctx *g);
+/* Whether the flat sums can take their AVX-512 form for this image, whose
+ * colours lie within maxabs of zero; if so, sets g's screen thresholds. */
+int ms__image_flat_avx512_setup(image_ctx *g, double maxabs);
 
 /* A table of cap slots (a power of two) over slots (cap * (key_len +
  * colour_len + 1) doubles), all empty. */

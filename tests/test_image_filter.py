@@ -186,6 +186,30 @@ def test_radii_are_inclusive():
     )
 
 
+def test_colours_within_rounding_of_the_range_radius_match_reference():
+    # Pairs of pixels one apart in space whose colours lie within a few ulps
+    # of hr apart, on both sides: no float32 screen can tell these, so the
+    # filter must decide them as the float64 reference does.  Neighbouring
+    # pairs lie 20 apart in colour, out of each other's windows.
+    rng = np.random.default_rng(7)
+    hr, n = 4.5, 48
+    top = np.zeros((n, 3))
+    top[:, 0] = 20.0 * np.arange(n) + 3.0
+    top[:, 1:] = rng.uniform(-80, 80, size=(n, 2))
+    u = rng.normal(size=(n, 3))
+    u /= np.linalg.norm(u, axis=1)[:, None]
+    scale = hr * (1.0 + 1e-15 * np.arange(-n // 2, n // 2))
+    bottom = top + u * scale[:, None]
+    img = np.stack([top, bottom])  # (2, n, 3)
+    t = bottom - top
+    dist = np.sqrt((t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1]) + t[:, 2] * t[:, 2])
+    assert (dist <= hr).any() and (dist > hr).any()
+    got = mean_shift_filter(img, 1.0, hr, color_space="raw", max_iter=1)
+    want = back(R.filter_work(work_of(img), 1.0, hr, max_iter=1), img)
+    # a pair taken or left wrongly moves its colours by about hr / 2
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
 needs_openmp = pytest.mark.skipif(
     not _core.openmp_enabled(), reason="serial build: one thread whatever n_jobs says"
 )
