@@ -67,6 +67,7 @@ CASES = {
     "float32-100k": ("blobs3d_f32", "fit", 100_000),
     "estbw-20k": ("blobs3d", "estimate_bandwidth", 20_000),
     "filter256": ("image256", "mean_shift_filter", 256),
+    "segment-astronaut": ("astronaut", "segment", 512),
     "blobs8d-5k": ("blobs8d", "fit", 5_000),
     "blobs16d-5k": ("blobs16d", "fit", 5_000),
     "blobs32d-5k": ("blobs32d", "fit", 5_000),
@@ -78,7 +79,7 @@ CASES = {
 SPREAD_RATIO = {"allseeds3d-r1-100k": 1.0, "allseeds3d-r3-100k": 3.0}
 # a short run of each call on this much of the data, untimed, before timing
 WARM_ROWS = 500
-IMAGE_HS, IMAGE_HR = 6, 4.5
+IMAGE_HS, IMAGE_HR, IMAGE_MIN_REGION = 6, 4.5, 50
 TOLERANCE = 0.01  # differences of a ratio below this are not called
 SIGNIFICANCE = 0.05  # of the sign test on the rounds
 MIN_ROUNDS = 5  # fewer rounds cannot reach it: no verdict ("?")
@@ -119,6 +120,12 @@ def worker(spec):
 
         def run(A):
             mean_shift_filter(A, IMAGE_HS, IMAGE_HR, n_jobs=n_jobs)
+
+    elif call == "segment":
+        from meanshift_fast.image import segment
+
+        def run(A):
+            segment(A, IMAGE_HS, IMAGE_HR, IMAGE_MIN_REGION, n_jobs=n_jobs)
 
     else:
         run = {
@@ -168,6 +175,10 @@ def write_data(names, folder):
         path = folder / f"{name}.npy"
         if kind == "image256":
             X, h = image256(), None
+        elif kind == "astronaut":
+            from skimage import data as images
+
+            X, h = images.astronaut(), None
         elif kind == "blobs3d_f32":
             X, h = data.get("blobs3d", n, "float32"), data.bandwidth("blobs3d")
         else:
