@@ -104,7 +104,7 @@
  * the seeds' box tests and gathering over more points, a smaller one has a
  * tighter box that fewer seeds reach. */
 #ifndef MS_POINTS_BUF
-#define MS_POINTS_BUF 256
+#define MS_POINTS_BUF 1024
 #endif
 
 /* From this many features on, buffers are decided first (by the AVX2
