@@ -117,10 +117,12 @@
 #define MS_HIT_WORDS (MS_POINTS_BUF / 64)
 
 /* Buffered points settled together (group_query_impl.h, settle_sums): at
- * most 16 KiB of their coordinates, so that they stay in the first-level
- * cache while each seed reads them; a power of two from 8 to 64, so that a
- * stretch lies within one word of a seed's bits. */
-#define MS_POINTS_STRETCH(d) ((d) <= 32 ? 64 : (d) <= 64 ? 32 : (d) <= 128 ? 16 : 8)
+ * most 64 KiB of their coordinates, so that they stay near the core while
+ * each seed reads them (16 KiB, the first-level cache's share, was slower
+ * at 64 and 128 features: a longer stretch finds more points that every
+ * seed holds); a power of two from 8 to 64, so that a stretch lies within
+ * one word of a seed's bits. */
+#define MS_POINTS_STRETCH(d) ((d) <= 128 ? 64 : (d) <= 256 ? 32 : 16)
 
 /* Stride of one seed's sums: d weighted coordinates, then the weight. */
 #define MS_SEED_SUMS_STRIDE(d) ((d) < 4 ? 4 : 8)
