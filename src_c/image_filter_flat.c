@@ -56,12 +56,7 @@ static void flat_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
             for (int64_t x = x0; x < x1; x++) {
                 const double dx = (double)x - px;
                 if (!(dyz + dx * dx <= hs2)) continue;
-                double dc = 0.0;
-                for (int64_t k = 0; k < c; k++) {
-                    const double t = g->planes[k * g->stride + row + x] - col[k];
-                    dc += t * t;
-                }
-                if (!(dc <= hr2)) continue;
+                if (!(ms__image_colour_dist2(g, row + x, col) <= hr2)) continue;
                 n++;
                 sz += z;
                 sy += y;
@@ -257,12 +252,8 @@ MS_ALWAYS_INLINE MS_AVX512_TARGET void flat_sums_avx512_kc(const image_ctx *g,
                 while (band) {
                     const int b = __builtin_ctz(band);
                     band &= band - 1;
-                    double d2 = 0.0;
-                    for (int64_t k = 0; k < c; k++) {
-                        const double t = g->planes[k * g->stride + x + b] - col[k];
-                        d2 = k == 0 ? t * t : d2 + t * t;
-                    }
-                    if (d2 <= hr2) in = (__mmask16)(in | (1u << b));
+                    if (ms__image_colour_dist2(g, x + b, col) <= hr2)
+                        in = (__mmask16)(in | (1u << b));
                 }
                 rn += __builtin_popcount((unsigned)in);
                 vx = _mm512_mask_add_epi32(vx, in, vx, lane_x[j]);

@@ -74,6 +74,19 @@ MS_ALWAYS_INLINE void ms__image_index_range(double a, double b, int64_t hi,
     *hi_out = (int64_t)up;
 }
 
+/* Squared colour distance of pixel i from col, in float64: the range
+ * test every form of the window sums takes (or falls back to). */
+MS_ALWAYS_INLINE double ms__image_colour_dist2(const image_ctx *g, int64_t i,
+                                               const double *col)
+{
+    double dc = 0.0;
+    for (int64_t k = 0; k < g->c; k++) {
+        const double t = g->planes[k * g->stride + i] - col[k];
+        dc += t * t;
+    }
+    return dc;
+}
+
 /* State of a path: position (z, y, x) then colour. */
 typedef struct state_table {
     double *slots; /* cap slots of `stride` doubles: key, colour, steps */

@@ -156,11 +156,7 @@ static void window_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
                 const int l = (int)((x - x0) % LANES);
                 const double xx = (double)x, dx = xx - px;
                 const double ds = dyz + dx * dx;
-                double dc = 0.0;
-                for (int64_t k = 0; k < c; k++) {
-                    const double t = g->planes[k * g->stride + row + x] - col[k];
-                    dc += t * t;
-                }
+                const double dc = ms__image_colour_dist2(g, row + x, col);
                 const int in = (ds <= hs2) & (dc <= hr2) & (x <= g->nx - 1);
                 double w = kernel_weight(kernel, ds * inv_s + dc * inv_r);
                 w = in ? w : 0.0;
