@@ -3,40 +3,64 @@
  * modes are close join one region, then regions smaller than a minimum
  * merge into the neighbour with the nearest mode.
  *
- * Serial and in a fixed order throughout, so that the labels are a
- * function of the modes alone.
+ * Serial.  The labels are a function of the modes alone: a region is a
+ * connected set whatever order its pixels join in, it is numbered by its
+ * first pixel, and the merges choose by size, mode distance and id, never
+ * by the order of a list.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ms_internal.h"
 
-static int64_t find_root(int64_t *parent, int64_t a)
+/* Pixel and region ids fit in int32_t: images have at most INT32_MAX
+ * pixels, and int32_t halves the memory the passes over them stream. */
+static int32_t find_root(int32_t *parent, int32_t a)
 {
-    int64_t r = a;
+    int32_t r = a;
     while (parent[r] != r) r = parent[r];
     while (parent[a] != r) {
-        const int64_t next = parent[a];
+        const int32_t next = parent[a];
         parent[a] = r;
         a = next;
     }
     return r;
 }
 
-/* Neighbour offsets (dz, dy, dx) that come later in raster order, with at
- * most `rank` non-zero components; returns their count (at most 13). */
-static int forward_offsets(int rank, int is_volume, int64_t off[13][3])
+/* The sets of a and b made one; the lower root stays, so a set's root is
+ * always its first pixel, whatever order the joins come in. */
+static void join(int32_t *parent, int32_t a, int32_t b)
+{
+    a = find_root(parent, a);
+    b = find_root(parent, b);
+    if (a < b)
+        parent[b] = a;
+    else if (b < a)
+        parent[a] = b;
+}
+
+/* A neighbour that comes later in raster order: the index step to it, and
+ * the box of pixels whose neighbour there lies in the image (z < z1,
+ * y0 <= y < y1, x0 <= x < x1), so that the loops over it test nothing. */
+typedef struct forward_offset {
+    int64_t delta, z1, y0, y1, x0, x1;
+} forward_offset;
+
+/* Neighbour offsets (dz, dy, dx) later in raster order with at most
+ * `rank` non-zero components; returns their count (at most 13). */
+static int forward_offsets(int rank, int64_t nz, int64_t ny, int64_t nx,
+                           forward_offset off[13])
 {
     int m = 0;
-    for (int64_t dz = 0; dz <= (is_volume ? 1 : 0); dz++)
+    for (int64_t dz = 0; dz <= (nz > 1 ? 1 : 0); dz++)
         for (int64_t dy = -1; dy <= 1; dy++)
             for (int64_t dx = -1; dx <= 1; dx++) {
                 if (dz == 0 && (dy < 0 || (dy == 0 && dx <= 0))) continue;
                 const int nonzero = (dz != 0) + (dy != 0) + (dx != 0);
                 if (nonzero > rank) continue;
-                off[m][0] = dz;
-                off[m][1] = dy;
-                off[m][2] = dx;
+                off[m] = (forward_offset){
+                    (dz * ny + dy) * nx + dx, nz - dz,        dy < 0 ? 1 : 0,
+                    ny - (dy > 0 ? 1 : 0),    dx < 0 ? 1 : 0, nx - (dx > 0 ? 1 : 0)};
                 m++;
             }
     return m;
@@ -52,11 +76,69 @@ static double sq_dist(const double *a, const double *b, int64_t c)
     return s;
 }
 
-/* A growable list of region ids. */
-typedef struct id_list {
-    int64_t *v;
-    int64_t len, cap;
-} id_list;
+/* Bit o of close[i]: pixel i's mode lies within r2 of its neighbour's at
+ * offset o.  A row's tests of every offset run together, so that the
+ * modes stream through the cache once; c is a constant where the caller's
+ * switch makes it one. */
+MS_ALWAYS_INLINE void close_bits_c(const double *MS_RESTRICT modes,
+                                   const forward_offset *off, int n_off, int64_t nz,
+                                   int64_t ny, int64_t nx, int64_t c, double r2,
+                                   uint16_t *MS_RESTRICT close)
+{
+    for (int64_t z = 0; z < nz; z++)
+        for (int64_t y = 0; y < ny; y++) {
+            const int64_t row = (z * ny + y) * nx;
+            for (int64_t x = 0; x < nx; x++) close[row + x] = 0;
+            for (int o = 0; o < n_off; o++) {
+                if (z >= off[o].z1 || y < off[o].y0 || y >= off[o].y1) continue;
+                const uint16_t bit = (uint16_t)(1u << o);
+                const int64_t d = off[o].delta;
+                for (int64_t i = row + off[o].x0; i < row + off[o].x1; i++)
+                    close[i] |=
+                        sq_dist(modes + i * c, modes + (i + d) * c, c) <= r2 ? bit : 0;
+            }
+        }
+}
+
+static void close_bits(const double *modes, const forward_offset *off, int n_off,
+                       int64_t nz, int64_t ny, int64_t nx, int64_t c, double r2,
+                       uint16_t *close)
+{
+    switch (c) {
+    case 1: close_bits_c(modes, off, n_off, nz, ny, nx, 1, r2, close); return;
+    case 3: close_bits_c(modes, off, n_off, nz, ny, nx, 3, r2, close); return;
+    default: close_bits_c(modes, off, n_off, nz, ny, nx, c, r2, close); return;
+    }
+}
+
+/* The sets of close neighbours.  The right-hand neighbours (off[0]) join
+ * first: a row's runs of close pixels take their first pixel as parent,
+ * with no search for roots.  Then each pixel's other close neighbours: a
+ * pair with one parent, or with the parents of the last pair joined, is in
+ * one set already (sets only grow) and needs no search either; along a run
+ * that is most pairs. */
+static void join_close(const uint16_t *close, const forward_offset *off, int n_off,
+                       int64_t n, int64_t nx, int32_t *parent)
+{
+    for (int64_t row = 0; row < n; row += nx) {
+        parent[row] = (int32_t)row;
+        for (int64_t i = row; i < row + nx - 1; i++)
+            parent[i + 1] = (close[i] & 1u) ? parent[i] : (int32_t)(i + 1);
+    }
+    int32_t last_p = -1, last_q = -1;
+    for (int64_t i = 0; i < n; i++) {
+        if (close[i] <= 1u) continue;
+        for (int o = 1; o < n_off; o++) {
+            if (!(close[i] & (1u << o))) continue;
+            const int64_t q = i + off[o].delta;
+            const int32_t p_i = parent[i], p_q = parent[q];
+            if (p_i == p_q || (p_i == last_p && p_q == last_q)) continue;
+            last_p = p_i;
+            last_q = p_q;
+            join(parent, (int32_t)i, (int32_t)q);
+        }
+    }
+}
 
 typedef struct heap_item {
     int64_t size, id;
@@ -96,22 +178,42 @@ static heap_item heap_pop(heap_item *h, int64_t *len)
     return top;
 }
 
-/* Append b's ids to a, growing a's buffer; 0 when out of memory. */
-static int list_extend(ms_runtime *rt, id_list *a, const id_list *b)
+/* The pairs of different regions on either side of each neighbour offset,
+ * appended to pairs (a, b interleaved) without a branch per pixel: a pair
+ * that repeats the one just before it along a row (a boundary that runs
+ * along the row) is written over.  Returns the pairs' count; pairs holds
+ * two int32_t for each pixel of the offsets' boxes. */
+static int64_t region_pairs(const int32_t *region, const forward_offset *off, int n_off,
+                            int64_t ny, int64_t nx, int32_t *pairs)
 {
-    if (a->len + b->len > a->cap) {
-        int64_t cap = a->cap < 4 ? 4 : a->cap;
-        while (cap < a->len + b->len) cap *= 2;
-        int64_t *v = ms_alloc(rt, (size_t)cap, sizeof(int64_t));
-        if (v == NULL) return 0;
-        if (a->len) memcpy(v, a->v, (size_t)a->len * sizeof(int64_t));
-        ms_free(a->v);
-        a->v = v;
-        a->cap = cap;
-    }
-    if (b->len) memcpy(a->v + a->len, b->v, (size_t)b->len * sizeof(int64_t));
-    a->len += b->len;
-    return 1;
+    int64_t m = 0;
+    for (int o = 0; o < n_off; o++)
+        for (int64_t z = 0; z < off[o].z1; z++)
+            for (int64_t y = off[o].y0; y < off[o].y1; y++) {
+                const int32_t *ra = region + (z * ny + y) * nx, *rb = ra + off[o].delta;
+                int32_t last_a = -1, last_b = -1;
+                for (int64_t x = off[o].x0; x < off[o].x1; x++) {
+                    const int32_t a = ra[x], b = rb[x];
+                    pairs[2 * m] = a;
+                    pairs[2 * m + 1] = b;
+                    const int keep = (a != b) & ((a != last_a) | (b != last_b));
+                    m += keep;
+                    last_a = keep ? a : last_a;
+                    last_b = keep ? b : last_b;
+                }
+            }
+    return m;
+}
+
+/* The pixels in the boxes of the offsets: the most pairs region_pairs
+ * can write. */
+static int64_t box_pixels(const forward_offset *off, int n_off)
+{
+    int64_t total = 0;
+    for (int o = 0; o < n_off; o++)
+        if (off[o].z1 > 0 && off[o].y1 > off[o].y0 && off[o].x1 > off[o].x0)
+            total += off[o].z1 * (off[o].y1 - off[o].y0) * (off[o].x1 - off[o].x0);
+    return total;
 }
 
 ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t nx,
@@ -125,59 +227,44 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
     const int64_t n = nz * ny * nx;
     if (n > INT32_MAX) return MS_ERR_INVALID;
     const double r2 = ms_radius_sq(join_radius);
-    int64_t off[13][3];
-    const int n_off = forward_offsets(rank, nz > 1, off);
+    forward_offset off[13];
+    const int n_off = forward_offsets(rank, nz, ny, nx, off);
 
     ms_runtime rt;
     ms_runtime_init(&rt, cfg);
     ms_status st = MS_ERR_NOMEM;
-    int64_t *parent = ms_alloc(&rt, (size_t)n, sizeof(int64_t));
-    int64_t *region = ms_alloc(&rt, (size_t)n, sizeof(int64_t));
-    int64_t *count = NULL, *rparent = NULL, *start = NULL, *adj = NULL, *stamp = NULL;
-    double *sums = NULL;
-    id_list *lists = NULL;
+    int32_t *parent = ms_alloc(&rt, (size_t)n, sizeof(int32_t));
+    int32_t *region = ms_alloc(&rt, (size_t)n, sizeof(int32_t));
+    uint16_t *close = ms_alloc(&rt, (size_t)n, sizeof(uint16_t));
+    int64_t *count = NULL, *start = NULL, *stamp = NULL;
+    int64_t *len = NULL;
+    int32_t *rparent = NULL, *pairs = NULL, *adj = NULL, *next = NULL, *tail = NULL;
+    double *sums = NULL, *mean = NULL;
     heap_item *heap = NULL;
-    int64_t n_reg = 0;
-    if (!parent || !region) goto done;
+    int32_t n_reg = 0;
+    if (!parent || !region || !close) goto done;
 
     /* 1. Pixels joined with their neighbours whose modes lie within the
-     * radius; the root of a set is its first pixel in raster order. */
-    for (int64_t i = 0; i < n; i++) parent[i] = i;
-    for (int64_t z = 0; z < nz; z++)
-        for (int64_t y = 0; y < ny; y++)
-            for (int64_t x = 0; x < nx; x++) {
-                const int64_t i = (z * ny + y) * nx + x;
-                int64_t a = -1; /* i's root, found on its first join */
-                for (int o = 0; o < n_off; o++) {
-                    const int64_t qz = z + off[o][0], qy = y + off[o][1],
-                                  qx = x + off[o][2];
-                    if (qz >= nz || qy < 0 || qy >= ny || qx < 0 || qx >= nx) continue;
-                    const int64_t q = (qz * ny + qy) * nx + qx;
-                    if (sq_dist(modes + i * c, modes + q * c, c) > r2) continue;
-                    if (a < 0) a = find_root(parent, i);
-                    const int64_t b = find_root(parent, q);
-                    /* the lower root stays, so a remains i's root */
-                    if (a < b) {
-                        parent[b] = a;
-                    } else if (b < a) {
-                        parent[a] = b;
-                        a = b;
-                    }
-                }
-            }
-    /* Regions numbered by their first pixel. */
+     * radius.  Then, in raster order, each pixel's parent becomes its root
+     * (its parent's parent: the parent came earlier and already points at
+     * the root), and each root numbers a region. */
+    close_bits(modes, off, n_off, nz, ny, nx, c, r2, close);
+    join_close(close, off, n_off, n, nx, parent);
+    ms_free(close);
+    close = NULL;
     for (int64_t i = 0; i < n; i++) {
-        const int64_t r = find_root(parent, i);
-        region[i] = r == i ? n_reg++ : region[r];
+        const int32_t p = parent[parent[i]];
+        parent[i] = p;
+        region[i] = p == i ? n_reg++ : region[p];
     }
 
     count = ms_alloc(&rt, (size_t)n_reg, sizeof(int64_t));
-    sums = ms_alloc(&rt, (size_t)(n_reg * c), sizeof(double));
-    rparent = ms_alloc(&rt, (size_t)n_reg, sizeof(int64_t));
+    sums = ms_alloc(&rt, (size_t)n_reg * (size_t)c, sizeof(double));
+    rparent = ms_alloc(&rt, (size_t)n_reg, sizeof(int32_t));
     if (!count || !sums || !rparent) goto done;
     memset(count, 0, (size_t)n_reg * sizeof(int64_t));
-    memset(sums, 0, (size_t)(n_reg * c) * sizeof(double));
-    for (int64_t r = 0; r < n_reg; r++) rparent[r] = r;
+    memset(sums, 0, (size_t)n_reg * (size_t)c * sizeof(double));
+    for (int32_t r = 0; r < n_reg; r++) rparent[r] = r;
     for (int64_t i = 0; i < n; i++) {
         const int64_t r = region[i];
         count[r]++;
@@ -185,141 +272,132 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
     }
 
     int64_t n_small = 0;
-    for (int64_t r = 0; r < n_reg; r++) n_small += count[r] < min_region;
+    for (int32_t r = 0; r < n_reg; r++) n_small += count[r] < min_region;
     if (n_small > 0) {
-        /* 2. Adjacency lists, in CSR form then one list per region. */
-        start = ms_alloc(&rt, (size_t)(n_reg + 1), sizeof(int64_t));
+        /* 2. Each region's neighbours once, in its segment of adj (CSR).  A
+         * region's list is a chain of segments: its own, then those of the
+         * regions merged into it (next, with the chain's last in tail). */
+        start = ms_alloc(&rt, (size_t)n_reg + 1, sizeof(int64_t));
         stamp = ms_alloc(&rt, (size_t)n_reg, sizeof(int64_t));
-        lists = ms_alloc(&rt, (size_t)n_reg, sizeof(id_list));
-        if (lists) memset(lists, 0, (size_t)n_reg * sizeof(id_list)); /* freed at done */
-        heap = ms_alloc(&rt, (size_t)(2 * n_reg), sizeof(heap_item));
-        if (!start || !stamp || !lists || !heap) goto done;
-        memset(start, 0, (size_t)(n_reg + 1) * sizeof(int64_t));
-        for (int pass = 0; pass < 2; pass++) {
-            for (int64_t z = 0; z < nz; z++)
-                for (int64_t y = 0; y < ny; y++)
-                    for (int64_t x = 0; x < nx; x++) {
-                        const int64_t i = (z * ny + y) * nx + x, a = region[i];
-                        for (int o = 0; o < n_off; o++) {
-                            const int64_t qz = z + off[o][0], qy = y + off[o][1],
-                                          qx = x + off[o][2];
-                            if (qz >= nz || qy < 0 || qy >= ny || qx < 0 || qx >= nx)
-                                continue;
-                            const int64_t b = region[(qz * ny + qy) * nx + qx];
-                            if (a == b) continue;
-                            if (pass == 0) {
-                                start[a + 1]++;
-                                start[b + 1]++;
-                            } else {
-                                adj[start[a]++] = b;
-                                adj[start[b]++] = a;
-                            }
-                        }
-                    }
-            if (pass == 0) {
-                for (int64_t r = 0; r < n_reg; r++) start[r + 1] += start[r];
-                adj = ms_alloc(&rt, (size_t)start[n_reg], sizeof(int64_t));
-                if (adj == NULL) goto done;
-            } else {
-                for (int64_t r = n_reg; r > 0; r--) start[r] = start[r - 1];
-                start[0] = 0;
-            }
+        len = ms_alloc(&rt, (size_t)n_reg, sizeof(int64_t));
+        next = ms_alloc(&rt, (size_t)n_reg, sizeof(int32_t));
+        tail = ms_alloc(&rt, (size_t)n_reg, sizeof(int32_t));
+        heap = ms_alloc(&rt, (size_t)n_reg * 2, sizeof(heap_item));
+        mean = ms_alloc(&rt, (size_t)n_reg * (size_t)c, sizeof(double));
+        if (!start || !stamp || !len || !next || !tail || !heap || !mean) goto done;
+        for (int64_t e = 0; e < (int64_t)n_reg * c; e++)
+            mean[e] = sums[e] / (double)count[e / c];
+        pairs = ms_alloc(&rt, (size_t)(2 * box_pixels(off, n_off) + 2), sizeof(int32_t));
+        if (pairs == NULL) goto done;
+        const int64_t n_pairs = region_pairs(region, off, n_off, ny, nx, pairs);
+        adj = ms_alloc(&rt, (size_t)(2 * n_pairs + 1), sizeof(int32_t));
+        if (adj == NULL) goto done;
+        memset(start, 0, ((size_t)n_reg + 1) * sizeof(int64_t));
+        for (int64_t e = 0; e < 2 * n_pairs; e++) start[pairs[e] + 1]++;
+        for (int32_t r = 0; r < n_reg; r++) start[r + 1] += start[r];
+        memcpy(stamp, start, (size_t)n_reg * sizeof(int64_t)); /* write positions */
+        for (int64_t e = 0; e < n_pairs; e++) {
+            const int32_t a = pairs[2 * e], b = pairs[2 * e + 1];
+            adj[stamp[a]++] = b;
+            adj[stamp[b]++] = a;
         }
-        /* Each region's neighbours once, in an owned list. */
-        for (int64_t r = 0; r < n_reg; r++) stamp[r] = -1;
-        for (int64_t r = 0; r < n_reg; r++) {
+        ms_free(pairs);
+        pairs = NULL;
+        for (int32_t r = 0; r < n_reg; r++) stamp[r] = -1;
+        for (int32_t r = 0; r < n_reg; r++) {
             int64_t m = 0;
             for (int64_t e = start[r]; e < start[r + 1]; e++) {
-                const int64_t b = adj[e];
+                const int32_t b = adj[e];
                 if (stamp[b] == r) continue;
                 stamp[b] = r;
                 adj[start[r] + m++] = b;
             }
-            const id_list part = {adj + start[r], m, m};
-            if (m > 0 && !list_extend(&rt, &lists[r], &part)) goto done;
+            len[r] = m;
+            next[r] = -1;
+            tail[r] = r;
         }
-        ms_free(adj);
-        adj = NULL;
 
         /* 3. Small regions, smallest first (ties: lower id), each into
-         * the neighbour with the nearest mode (ties: lower id). */
+         * the neighbour with the nearest mode (ties: lower id); neither
+         * choice depends on the order of the lists. */
         int64_t heap_len = 0;
-        for (int64_t r = 0; r < n_reg; r++)
+        for (int32_t r = 0; r < n_reg; r++)
             if (count[r] < min_region)
                 heap_push(heap, &heap_len, (heap_item){count[r], r});
-        for (int64_t r = 0; r < n_reg; r++) stamp[r] = -1;
-        double *ma = ms_alloc(&rt, (size_t)(2 * c), sizeof(double));
-        if (ma == NULL) goto done;
-        double *mb = ma + c;
+        for (int32_t r = 0; r < n_reg; r++) stamp[r] = -1;
         int64_t scan = 0; /* stamp[b] == scan: b seen in this scan */
         while (heap_len > 0) {
             const heap_item top = heap_pop(heap, &heap_len);
-            const int64_t r = top.id;
+            const int32_t r = (int32_t)top.id;
             if (rparent[r] != r || count[r] != top.size) continue; /* stale */
             scan++;
-            for (int64_t k = 0; k < c; k++) ma[k] = sums[r * c + k] / (double)count[r];
-            id_list *L = &lists[r];
-            int64_t m = 0, best = -1;
+            int32_t best = -1, prev = -1;
             double best_d = 0.0;
-            for (int64_t e = 0; e < L->len; e++) {
-                const int64_t b = find_root(rparent, L->v[e]);
-                if (b == r || stamp[b] == scan) continue;
-                stamp[b] = scan;
-                L->v[m++] = b;
-                for (int64_t k = 0; k < c; k++)
-                    mb[k] = sums[b * c + k] / (double)count[b];
-                const double d = sq_dist(ma, mb, c);
-                if (best < 0 || d < best_d || (d == best_d && b < best)) {
-                    best = b;
-                    best_d = d;
+            /* The chain's segments, each compacted to its live, unseen
+             * neighbours' roots; emptied ones after the first unlinked. */
+            for (int32_t s = r; s >= 0;) {
+                int32_t *seg = adj + start[s];
+                int64_t m = 0;
+                for (int64_t e = 0; e < len[s]; e++) {
+                    const int32_t b = find_root(rparent, seg[e]);
+                    if (b == r || stamp[b] == scan) continue;
+                    stamp[b] = scan;
+                    seg[m++] = b;
+                    const double d =
+                        sq_dist(mean + (int64_t)r * c, mean + (int64_t)b * c, c);
+                    if (best < 0 || d < best_d || (d == best_d && b < best)) {
+                        best = b;
+                        best_d = d;
+                    }
                 }
+                len[s] = m;
+                const int32_t after = next[s];
+                if (m == 0 && s != r) {
+                    next[prev] = after;
+                    if (tail[r] == s) tail[r] = prev;
+                } else {
+                    prev = s;
+                }
+                s = after;
             }
-            L->len = m;
             if (best < 0) continue; /* alone: nothing to merge into */
-            /* r joins best; the longer list absorbs the shorter. */
             rparent[r] = best;
             count[best] += count[r];
-            for (int64_t k = 0; k < c; k++) sums[best * c + k] += sums[r * c + k];
-            id_list *B = &lists[best];
-            if (L->len > B->len) {
-                const id_list t = *L;
-                *L = *B;
-                *B = t;
+            for (int64_t k = 0; k < c; k++) {
+                sums[best * c + k] += sums[r * c + k];
+                mean[best * c + k] = sums[best * c + k] / (double)count[best];
             }
-            if (!list_extend(&rt, B, L)) {
-                ms_free(ma);
-                goto done;
-            }
-            ms_free(L->v);
-            L->v = NULL;
-            L->len = L->cap = 0;
+            next[tail[best]] = r;
+            tail[best] = tail[r];
             if (count[best] < min_region)
                 heap_push(heap, &heap_len, (heap_item){count[best], best});
         }
-        ms_free(ma);
     }
 
     /* 4. Labels 0..k-1 in raster order of each region's first pixel. */
-    for (int64_t r = 0; r < n_reg; r++) count[r] = -1;
+    for (int32_t r = 0; r < n_reg; r++) count[r] = -1;
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++) {
-        const int64_t r = find_root(rparent, region[i]);
+        const int32_t r = find_root(rparent, region[i]);
         if (count[r] < 0) count[r] = k++;
         labels[i] = (int32_t)count[r];
     }
     *n_regions = k;
     st = MS_OK;
 done:
-    if (lists)
-        for (int64_t r = 0; r < n_reg; r++) ms_free(lists[r].v);
-    ms_free(lists);
+    ms_free(mean);
     ms_free(heap);
+    ms_free(tail);
+    ms_free(next);
+    ms_free(len);
     ms_free(adj);
+    ms_free(pairs);
     ms_free(stamp);
     ms_free(start);
     ms_free(rparent);
     ms_free(sums);
     ms_free(count);
+    ms_free(close);
     ms_free(region);
     ms_free(parent);
     return st;
