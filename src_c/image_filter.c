@@ -44,13 +44,13 @@ typedef struct worker {
     double *scratch;
 } worker;
 
-/* Filter pixel i, writing its colour to out (c doubles). */
-static void filter_pixel(const image_ctx *g, worker *wk, int64_t i, double *out)
+/* Filter pixel i, at (z, y, x), writing its colour to out (c doubles). */
+static void filter_pixel(const image_ctx *g, worker *wk, int64_t i, int64_t z, int64_t y,
+                         int64_t x, double *out)
 {
     const int64_t c = g->c, klen = 3 + c;
     double *MS_RESTRICT cur = wk->cur;
     double *MS_RESTRICT sums = wk->sums;
-    const int64_t x = i % g->nx, y = (i / g->nx) % g->ny, z = i / (g->nx * g->ny);
     cur[0] = (double)z;
     cur[1] = (double)y;
     cur[2] = (double)x;
@@ -157,6 +157,51 @@ static int fixed_point_quantum(double maxabs, double w, double *quantum)
     return 1;
 }
 
+/* The planes' setup runs in this many blocks, shared among the threads. */
+#define SETUP_BLOCKS 64
+
+/* The colour planes from the interleaved image (zero past pixel n), on
+ * n_threads; returns the largest colour magnitude (a maximum: the same
+ * whatever the threads). */
+static double fill_planes(const double *MS_RESTRICT image, int64_t n, int64_t c,
+                          int64_t stride, int n_threads, double *MS_RESTRICT planes)
+{
+    const int64_t len = (stride + SETUP_BLOCKS - 1) / SETUP_BLOCKS;
+    double block_max[SETUP_BLOCKS];
+    MS_OMP(parallel for num_threads(n_threads) schedule(static))
+    for (int64_t b = 0; b < SETUP_BLOCKS; b++) {
+        const int64_t i0 = b * len < stride ? b * len : stride;
+        const int64_t i1 = i0 + len < stride ? i0 + len : stride;
+        double m = 0.0;
+        for (int64_t i = i0; i < i1; i++)
+            for (int64_t k = 0; k < c; k++) {
+                const double v = i < n ? image[i * c + k] : 0.0;
+                planes[k * stride + i] = v;
+                m = fabs(v) > m ? fabs(v) : m;
+            }
+        block_max[b] = m;
+    }
+    double maxabs = 0.0;
+    for (int64_t b = 0; b < SETUP_BLOCKS; b++)
+        maxabs = block_max[b] > maxabs ? block_max[b] : maxabs;
+    return maxabs;
+}
+
+/* The len plane values in fixed point (multiples of quantum, a power of
+ * two: the product by its inverse is the exact quotient) and, where
+ * planes32 is not NULL, in float32; on n_threads. */
+static void fill_fixed_point(const double *MS_RESTRICT planes, int64_t len,
+                             double quantum, int n_threads, int64_t *MS_RESTRICT qplanes,
+                             float *MS_RESTRICT planes32)
+{
+    const double inv = 1.0 / quantum;
+    MS_OMP(parallel for num_threads(n_threads) schedule(static))
+    for (int64_t i = 0; i < len; i++) {
+        qplanes[i] = (int64_t)nearbyint(planes[i] * inv);
+        if (planes32 != NULL) planes32[i] = (float)planes[i];
+    }
+}
+
 ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t nx,
                           int64_t c, const ms_image_params *p, const ms_config *cfg,
                           double *out)
@@ -183,15 +228,10 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     const int64_t chunks = (width + LANES - 1) / LANES;
     /* padding for the last row's chunks, of LANES or of 16 columns */
     const int64_t stride = n + chunks * LANES + 16;
+    const int n_threads = ms_num_threads(cfg);
     double *planes = ms_alloc(&rt, (size_t)(stride * c), sizeof(double));
     if (planes == NULL) return MS_ERR_NOMEM;
-    double maxabs = 0.0;
-    for (int64_t k = 0; k < c; k++)
-        for (int64_t i = 0; i < stride; i++) {
-            const double v = i < n ? image[i * c + k] : 0.0;
-            planes[k * stride + i] = v;
-            maxabs = fabs(v) > maxabs ? fabs(v) : maxabs;
-        }
+    const double maxabs = fill_planes(image, n, c, stride, n_threads, planes);
     image_ctx g;
     g.planes = planes;
     g.stride = stride;
@@ -221,27 +261,20 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     if (p->kernel == MS_KERNEL_FLAT &&
         fixed_point_quantum(maxabs, window_pixels(nz, ny, nx, g.hs), &g.quantum)) {
         qplanes = ms_alloc(&rt, (size_t)(stride * c), sizeof(int64_t));
-        if (qplanes == NULL) {
+        int use_avx512 = qplanes != NULL && ms__image_flat_avx512_setup(&g, maxabs);
+        if (use_avx512) planes32 = ms_alloc(&rt, (size_t)(stride * c), sizeof(float));
+        if (qplanes == NULL || (use_avx512 && planes32 == NULL)) {
+            ms_free(planes32);
+            ms_free(qplanes);
             ms_free(planes);
             return MS_ERR_NOMEM;
         }
-        for (int64_t i = 0; i < stride * c; i++)
-            qplanes[i] = (int64_t)nearbyint(planes[i] / g.quantum);
+        fill_fixed_point(planes, stride * c, g.quantum, n_threads, qplanes, planes32);
         g.qplanes = qplanes;
-        if (ms__image_flat_avx512_setup(&g, maxabs)) {
-            planes32 = ms_alloc(&rt, (size_t)(stride * c), sizeof(float));
-            if (planes32 == NULL) {
-                ms_free(qplanes);
-                ms_free(planes);
-                return MS_ERR_NOMEM;
-            }
-            for (int64_t i = 0; i < stride * c; i++) planes32[i] = (float)planes[i];
-            g.planes32 = planes32;
-            g.avx512 = 1;
-        }
+        g.planes32 = planes32;
+        g.avx512 = use_avx512;
     }
 
-    const int n_threads = ms_num_threads(cfg);
     /* A table small enough to stay in a core's cache: neighbouring pixels
      * share paths, and a table of 2^16 slots, though it held 20% more
      * hits, cost more in misses than it saved. */
@@ -270,9 +303,12 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
              * above are then still in the thread's table. */
             for (int64_t t0 = 0; t0 < nx && !ms_loop_halted(&loop, block); t0 += TILE) {
                 const int64_t t1 = t0 + TILE < nx ? t0 + TILE : nx;
-                for (int64_t r = r0; r < r1; r++)
-                    for (int64_t i = r * nx + t0; i < r * nx + t1; i++)
-                        filter_pixel(&g, &wk, i, out + i * c);
+                for (int64_t r = r0; r < r1; r++) {
+                    const int64_t z = r / ny, y = r % ny; /* once a row, not a pixel */
+                    for (int64_t x = t0; x < t1; x++)
+                        filter_pixel(&g, &wk, r * nx + x, z, y, x,
+                                     out + (r * nx + x) * c);
+                }
                 /* the chunk's rows count once their last tile is done */
                 ms_loop_tick(&loop, t1 == nx ? r1 - r0 : 0, &mine);
             }
