@@ -37,10 +37,11 @@
 /* Per-thread buffers, carved from one block of scratch. */
 typedef struct worker {
     state_table table;
-    double *cur;    /* 3 + c: the state */
-    double *sums;   /* 4 + c */
-    double *path;   /* PATH_STATES x (3 + c): states the path went on from */
-    int64_t *steps; /* PATH_STATES: steps taken on reaching each */
+    double *cur;      /* 3 + c: the state */
+    double *sums;     /* 4 + c */
+    double *path;     /* PATH_STATES x (3 + c): states the path went on from */
+    int64_t *steps;   /* PATH_STATES: steps taken on reaching each */
+    uint64_t *hashes; /* PATH_STATES: their hashes in the table */
     double *scratch;
 } worker;
 
@@ -82,7 +83,8 @@ static void filter_pixel(const image_ctx *g, worker *wk, int64_t i, int64_t z, i
             break;
         }
         if (it == g->max_iter) break;
-        const double *hit = ms__state_table_find(&wk->table, cur);
+        const uint64_t hash = ms__state_table_hash(&wk->table, cur);
+        const double *hit = ms__state_table_find(&wk->table, cur, hash);
         if (hit != NULL) {
             const int64_t more = (int64_t)hit[klen + c];
             if (it + more <= g->max_iter) {
@@ -94,13 +96,14 @@ static void filter_pixel(const image_ctx *g, worker *wk, int64_t i, int64_t z, i
         }
         if (n_path < PATH_STATES) {
             memcpy(wk->path + n_path * klen, cur, (size_t)klen * sizeof(double));
+            wk->hashes[n_path] = hash;
             wk->steps[n_path++] = it;
         }
     }
     for (int64_t k = 0; k < c; k++) out[k] = result[k];
     if (ended)
         for (int64_t s = 0; s < n_path; s++)
-            ms__state_table_put(&wk->table, wk->path + s * klen, out, c,
+            ms__state_table_put(&wk->table, wk->path + s * klen, wk->hashes[s], out, c,
                                 it - wk->steps[s]);
 }
 
@@ -108,10 +111,10 @@ static void filter_pixel(const image_ctx *g, worker *wk, int64_t i, int64_t z, i
 static size_t worker_len(const image_ctx *g, int64_t cap)
 {
     const int64_t c = g->c, klen = 3 + c;
-    /* table, then cur, sums and the scratch partial sums, then the path
-     * and its steps (int64_t, as wide as a double) */
-    return (size_t)(cap * (klen + c + 1) + klen + 4 + c + (2 + c) * LANES +
-                    PATH_STATES * klen + PATH_STATES);
+    /* table, then cur, sums and the scratch partial sums, then the path,
+     * its steps and its hashes (64-bit integers, as wide as a double) */
+    return (size_t)(cap * (klen + c + 2) + klen + 4 + c + (2 + c) * LANES +
+                    PATH_STATES * klen + 2 * PATH_STATES);
 }
 
 static void worker_init(worker *wk, double *block, const image_ctx *g, int64_t cap)
@@ -123,6 +126,7 @@ static void worker_init(worker *wk, double *block, const image_ctx *g, int64_t c
     wk->scratch = wk->sums + 4 + c;
     wk->path = wk->scratch + (2 + c) * LANES;
     wk->steps = (int64_t *)(wk->path + PATH_STATES * klen);
+    wk->hashes = (uint64_t *)(wk->steps + PATH_STATES);
 }
 
 /* Most pixels a window's scan can take: its rows times its columns. */

@@ -89,7 +89,7 @@ MS_ALWAYS_INLINE double ms__image_colour_dist2(const image_ctx *g, int64_t i,
 
 /* State of a path: position (z, y, x) then colour. */
 typedef struct state_table {
-    double *slots; /* cap slots of `stride` doubles: key, colour, steps */
+    double *slots; /* cap slots of `stride` doubles: key, colour, steps, hash */
     int64_t cap, key_len, stride;
 } state_table;
 
@@ -108,13 +108,17 @@ void ms__image_flat_sums(const image_ctx *g, const double *st, double *out,
 int ms__image_flat_avx512_setup(image_ctx *g, double maxabs);
 
 /* A table of cap slots (a power of two) over slots (cap * (key_len +
- * colour_len + 1) doubles), all empty. */
+ * colour_len + 2) doubles), all empty. */
 void ms__state_table_init(state_table *t, double *slots, int64_t cap, int64_t key_len,
                           int64_t colour_len);
+/* The hash of a key, which find and put take: a path hashes each state
+ * once, for its look-up and for its record. */
+uint64_t ms__state_table_hash(const state_table *t, const double *key);
 /* The slot holding exactly this key (bit for bit), or NULL: its colour
  * follows the key, then the steps from the key to the path's end. */
-const double *ms__state_table_find(const state_table *t, const double *key);
-void ms__state_table_put(state_table *t, const double *key, const double *colour,
-                         int64_t colour_len, int64_t steps);
+const double *ms__state_table_find(const state_table *t, const double *key,
+                                   uint64_t hash);
+void ms__state_table_put(state_table *t, const double *key, uint64_t hash,
+                         const double *colour, int64_t colour_len, int64_t steps);
 
 #endif /* MS_IMAGE_FILTER_INTERNAL_H */

@@ -15,15 +15,18 @@
  * first. */
 #define TABLE_PROBES 4
 
-/* An empty slot holds a negative step count. */
+/* A slot: the key, the colour, the steps, then the key's hash (its bits
+ * in a double's place), compared before the key: most probes are misses,
+ * and a hash tells most of them at one comparison.  An empty slot holds a
+ * negative step count. */
 void ms__state_table_init(state_table *t, double *slots, int64_t cap, int64_t key_len,
                           int64_t colour_len)
 {
     t->slots = slots;
     t->cap = cap;
     t->key_len = key_len;
-    t->stride = key_len + colour_len + 1;
-    for (int64_t s = 0; s < cap; s++) slots[s * t->stride + t->stride - 1] = -1.0;
+    t->stride = key_len + colour_len + 2;
+    for (int64_t s = 0; s < cap; s++) slots[s * t->stride + t->stride - 2] = -1.0;
 }
 
 static uint64_t key_hash(const double *key, int64_t len)
@@ -53,28 +56,41 @@ static inline int same_key(const double *a, const double *b, int64_t len)
     return diff == 0;
 }
 
-const double *ms__state_table_find(const state_table *t, const double *key)
+uint64_t ms__state_table_hash(const state_table *t, const double *key)
+{
+    return key_hash(key, t->key_len);
+}
+
+static inline int slot_holds(const state_table *t, const double *s, const double *key,
+                             uint64_t hash)
+{
+    uint64_t sh;
+    memcpy(&sh, s + t->stride - 1, sizeof sh);
+    return sh == hash && same_key(s, key, t->key_len);
+}
+
+const double *ms__state_table_find(const state_table *t, const double *key, uint64_t hash)
 {
     const uint64_t mask = (uint64_t)(t->cap - 1);
-    uint64_t h = key_hash(key, t->key_len) & mask;
+    uint64_t h = hash & mask;
     for (int p = 0; p < TABLE_PROBES; p++, h = (h + 1) & mask) {
         const double *s = t->slots + (int64_t)h * t->stride;
-        if (s[t->stride - 1] < 0.0) return NULL; /* empty */
-        if (same_key(s, key, t->key_len)) return s;
+        if (s[t->stride - 2] < 0.0) return NULL; /* empty */
+        if (slot_holds(t, s, key, hash)) return s;
     }
     return NULL;
 }
 
-void ms__state_table_put(state_table *t, const double *key, const double *colour,
-                         int64_t colour_len, int64_t steps)
+void ms__state_table_put(state_table *t, const double *key, uint64_t hash,
+                         const double *colour, int64_t colour_len, int64_t steps)
 {
     const uint64_t mask = (uint64_t)(t->cap - 1);
-    const uint64_t h0 = key_hash(key, t->key_len) & mask;
+    const uint64_t h0 = hash & mask;
     uint64_t h = h0;
     double *s = NULL;
     for (int p = 0; p < TABLE_PROBES; p++, h = (h + 1) & mask) {
         double *cand = t->slots + (int64_t)h * t->stride;
-        if (cand[t->stride - 1] < 0.0 || same_key(cand, key, t->key_len)) {
+        if (cand[t->stride - 2] < 0.0 || slot_holds(t, cand, key, hash)) {
             s = cand;
             break;
         }
@@ -82,5 +98,6 @@ void ms__state_table_put(state_table *t, const double *key, const double *colour
     if (s == NULL) s = t->slots + (int64_t)h0 * t->stride;
     memcpy(s, key, (size_t)t->key_len * sizeof(double));
     memcpy(s + t->key_len, colour, (size_t)colour_len * sizeof(double));
-    s[t->stride - 1] = (double)steps;
+    s[t->stride - 2] = (double)steps;
+    memcpy(s + t->stride - 1, &hash, sizeof hash);
 }
