@@ -47,7 +47,8 @@ typedef struct forward_offset {
 } forward_offset;
 
 /* Neighbour offsets (dz, dy, dx) later in raster order with at most
- * `rank` non-zero components; returns their count (at most 13). */
+ * `rank` non-zero components; returns their count (at most 13).  The
+ * first is always the right-hand neighbour (0, 0, 1). */
 static int forward_offsets(int rank, int64_t nz, int64_t ny, int64_t nx,
                            forward_offset off[13])
 {
