@@ -30,8 +30,11 @@
 #else
 #define MS_OMP_TASKS 0
 #endif
-/* Subtrees at least this large are built as separate tasks. */
-#define MS_TASK_MIN_POINTS 16384
+/* Subtrees of at least this many coordinates (points times features) are
+ * built as separate tasks: a split's cost grows with both, so that 64
+ * features on 1,797 points (digits) are worth a task as 16,384 points in
+ * 2-D are. */
+#define MS_TASK_MIN_COORDS 32768
 
 /* left of a node id that no node uses (see build_node). */
 #define MS_NODE_UNUSED (-2)

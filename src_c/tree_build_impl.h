@@ -301,7 +301,7 @@ static void MS_FN(build_node)(MS_TREE *t, double *col, int64_t nid, int64_t star
             t->hi[left * d + dim] = split;
             t->lo[right * d + dim] = split;
 #if MS_OMP_TASKS
-            if (end - start >= MS_TASK_MIN_POINTS) {
+            if ((end - start) * d >= MS_TASK_MIN_COORDS) {
 #pragma omp task
                 MS_FN(build_node)(t, col, left, start, mid, leaf_size);
                 MS_FN(build_node)(t, col, right, mid, end, leaf_size);
@@ -418,7 +418,7 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights, int64_t n, 
     t->nodes[0].end = n; /* the root's box, from which the children's are cut */
     MS_FN(node_box)(t, 0);
 #if MS_OMP_TASKS
-    if (n >= MS_TASK_MIN_POINTS && ms_num_threads(cfg) > 1) {
+    if (n * d >= MS_TASK_MIN_COORDS && ms_num_threads(cfg) > 1) {
 #pragma omp parallel num_threads(ms_num_threads(cfg))
 #pragma omp single
         MS_FN(build_node)(t, col, 0, 0, n, leaf_size);
