@@ -118,7 +118,9 @@ class PreparedImage:
         float64."""
         if self.color_space == "raw":
             return np.asarray(work, dtype=np.float64)
-        return FROM_WORKING[self.color_space](work) * self.scale
+        rgb = FROM_WORKING[self.color_space](work)
+        rgb *= self.scale  # in place: a fresh array of the image's size costs more
+        return rgb
 
     def restore_layout(self, data):
         """(nz, ny, nx, c) back to the input's shape."""
