@@ -14,6 +14,7 @@ import gc
 import importlib.metadata
 import math
 import os
+import re
 import statistics
 import time
 import traceback
@@ -70,14 +71,9 @@ class Job:
 
     @property
     def d(self):
-        return {
-            "blobs3d": 3,
-            "blobs2d": 2,
-            "blobs8d": 8,
-            "blobs16d": 16,
-            "blobs32d": 32,
-            "blobs128d": 128,
-        }.get(self.family, 64)
+        # blobs families carry their feature count in their name; digits has 64
+        m = re.fullmatch(r"blobs(\d+)d", self.family)
+        return int(m.group(1)) if m else 64
 
     def label(self):
         extra = []
