@@ -42,8 +42,7 @@ def _times_matrix(v, m):
     products and sums in a fixed order.  numpy's matmul would hand this to
     BLAS: its bits then vary with the BLAS build and CPU, and its threads,
     spinning for a while after the call, take cores from the filter that
-    runs next (4% of a two-thread filter of a 512 x 512 photo started from
-    an idle process)."""
+    runs next."""
     planes = [v[..., k] for k in range(3)] if isinstance(v, np.ndarray) else v
     out = np.empty(np.shape(planes[0]) + (3,), dtype=np.float64)
     for i in range(3):

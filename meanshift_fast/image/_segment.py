@@ -177,7 +177,8 @@ def segment(
     modes_work /= sizes[:, None]
     modes = prep.to_input_units(modes_work)
     # Painting the modes first, then the pixels, rounds each mode once;
-    # np.take gathers the rows four times as fast as indexing with labels.
+    # np.take gathers whole rows, where indexing with labels goes element
+    # by element.
     painted = np.take(_paint(modes, prep.dtype), labels, axis=0)
     spatial = labels if prep.is_volume else labels[0]
     if prep.channel_axis is None:
