@@ -174,10 +174,9 @@ static void flat_sums_vec(const image_ctx *g, const double *st, double *out)
  * decide; pixels in the band take the float64 test of the other forms, so
  * every form takes the same pixels.  The sums add the fixed-point colours
  * under the mask, in two halves of eight int64 lanes. */
-MS_ALWAYS_INLINE MS_AVX512_TARGET void flat_sums_avx512_kc(const image_ctx *g,
-                                                           const double *MS_RESTRICT st,
-                                                           double *MS_RESTRICT out,
-                                                           const int64_t c)
+MS_ALWAYS_INLINE MS_AVX512_TARGET void
+flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
+                    double *MS_RESTRICT out, const int64_t c, const int64_t one_chunk)
 {
     const double pz = st[0], py = st[1], px = st[2];
     const double *col = st + 3;
@@ -188,7 +187,9 @@ MS_ALWAYS_INLINE MS_AVX512_TARGET void flat_sums_avx512_kc(const image_ctx *g,
     const __m512d hs2 = _mm512_set1_pd(g->hs2);
     const double hr2 = g->hr2;
     const int64_t x0 = ms__image_row_start(g, px);
-    const int64_t n16 = (g->chunks * LANES + 15) / 16;
+    /* one_chunk: the caller knows that a row is one chunk of sixteen
+     * (radii below 7.5), so the compiler drops the loops over chunks */
+    const int64_t n16 = one_chunk ? 1 : (g->chunks * LANES + 15) / 16;
     /* per chunk of 16 columns: squared x offsets (two halves), the columns
      * inside the image, and each lane's column from x0 */
     __m512d dx2[2 * MS_FLAT_AVX512_CHUNKS];
@@ -282,10 +283,17 @@ MS_ALWAYS_INLINE MS_AVX512_TARGET void flat_sums_avx512_kc(const image_ctx *g,
 MS_AVX512_TARGET static void flat_sums_avx512(const image_ctx *g, const double *st,
                                               double *out)
 {
+    if (g->chunks * LANES <= 16) {
+        switch (g->c) {
+        case 1: flat_sums_avx512_kc(g, st, out, 1, 1); return;
+        case 3: flat_sums_avx512_kc(g, st, out, 3, 1); return;
+        default: flat_sums_avx512_kc(g, st, out, g->c, 1); return;
+        }
+    }
     switch (g->c) {
-    case 1: flat_sums_avx512_kc(g, st, out, 1); return;
-    case 3: flat_sums_avx512_kc(g, st, out, 3); return;
-    default: flat_sums_avx512_kc(g, st, out, g->c); return;
+    case 1: flat_sums_avx512_kc(g, st, out, 1, 0); return;
+    case 3: flat_sums_avx512_kc(g, st, out, 3, 0); return;
+    default: flat_sums_avx512_kc(g, st, out, g->c, 0); return;
     }
 }
 
