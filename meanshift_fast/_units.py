@@ -19,7 +19,9 @@ _LIMIT = 2.0**250
 
 
 def _max_abs(X):
-    return float(np.max(np.abs(X))) if X.size else 0.0
+    # Two passes without a temporary: on a large X, np.abs's array of X's
+    # size costs more in fresh pages than the arithmetic.
+    return float(max(X.max(), -X.min(), 0.0)) if X.size else 0.0
 
 
 def pow2_exponent(X, h=None):
