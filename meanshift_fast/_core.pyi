@@ -27,6 +27,7 @@ class Tree:
         kernel: str = ...,
         n_threads: int = ...,
     ) -> None: ...
+    def points(self) -> NDArray[np.floating]: ...
     def shift(
         self,
         seeds: NDArray[np.float64],

@@ -61,6 +61,8 @@ from meanshift_fast.cmeanshift cimport (
     ms_tree_kernel_sum_f64,
     ms_tree_kernel_sums_scaled_f32,
     ms_tree_kernel_sums_scaled_f64,
+    ms_tree_points_f32,
+    ms_tree_points_f64,
 )
 
 KERNELS = {"flat": MS_KERNEL_FLAT, "gaussian": MS_KERNEL_GAUSSIAN,
@@ -192,6 +194,24 @@ cdef class Tree:
                 st = ms_tree_build_f64(
                         &x64[0, 0], wp, self.n, self.d, leaf_size, k, &cfg, &self.t64)
         _check(st, prog)
+
+    def points(self):
+        """A copy of the points the tree was built from, in their order."""
+        cdef double[:, ::1] x64
+        cdef float[:, ::1] x32
+        cdef ms_status st
+        if self.is_f32:
+            out = np.empty((self.n, self.d), dtype=np.float32)
+            x32 = out
+            with nogil:
+                st = ms_tree_points_f32(self.t32, &x32[0, 0])
+        else:
+            out = np.empty((self.n, self.d))
+            x64 = out
+            with nogil:
+                st = ms_tree_points_f64(self.t64, &x64[0, 0])
+        _check(st, None)
+        return out
 
     def shift(self, seeds, kernel, double bandwidth, double stop_thresh,
               int64_t max_iter, double gaussian_tol, int n_threads,

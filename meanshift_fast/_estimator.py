@@ -234,7 +234,9 @@ class MeanShift:
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state.pop("_tree", None)  # rebuilt on demand
+        tree = state.pop("_tree", None)  # rebuilt on demand from its rows
+        if tree is not None and state.get("_fit_data") is None:
+            state["_fit_data"] = tree.points()
         return state
 
     # ---- fitting -------------------------------------------------------
@@ -283,8 +285,7 @@ class MeanShift:
         ``no_cluster_ok``, a fit in which no seed finds a point raises
         _NoClusterError instead of the user-facing ValueError."""
         owner = type(self).__name__
-        X_in = X
-        X, w, names = check_fit_input(X_in, sample_weight, owner)
+        X, w, names = check_fit_input(X, sample_weight, owner)
         bandwidth, units, h = resolve_bandwidth(
             self.bandwidth, X, w, self.kernel, self.n_jobs, owner
         )
@@ -307,9 +308,10 @@ class MeanShift:
             tree, rows, inverse, w is None, means, centers, h, n_threads, progress
         )
 
-        # Kept for predict (attractor) and score_samples; never the caller's
-        # own buffer, which they may change after fit.
-        self._fit_data = rows.copy() if np.may_share_memory(rows, X_in) else rows
+        # score_samples reads the rows from the tree, which keeps its own
+        # copy of them (the caller may change X after fit); a pickle takes
+        # them from it too (__getstate__), so the fit keeps no other copy.
+        self._fit_data = None
         self._tree, self._units, self._h, self._sample_weight = tree, units, h, rw
         self._centers_scaled = centers
         self.cluster_centers_ = units.from_core(centers, X.dtype)
@@ -495,10 +497,9 @@ class MeanShift:
         """
         data = self._check_fitted_input(X)
         h = self._h
-        n_threads = effective_n_threads(
-            self.n_jobs, len(data) * self._fit_data.shape[0]
-        )
-        base, mass, _ = self._fitted_tree().kernel_sum(
+        tree = self._fitted_tree()
+        n_threads = effective_n_threads(self.n_jobs, len(data) * tree.n)
+        base, mass, _ = tree.kernel_sum(
             c_array(data, dtype=np.float64),
             self.kernel,
             h,
@@ -507,7 +508,7 @@ class MeanShift:
         )
         d = self.n_features_in_
         total = (
-            float(self._fit_data.shape[0])
+            float(tree.n)
             if self._sample_weight is None
             else float(self._sample_weight.sum())
         )

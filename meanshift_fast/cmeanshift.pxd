@@ -54,6 +54,8 @@ cdef extern from "meanshift.h" nogil:
                                 ms_tree_f32 **out)
     void ms_tree_free_f64(ms_tree_f64 *tree)
     void ms_tree_free_f32(ms_tree_f32 *tree)
+    ms_status ms_tree_points_f64(const ms_tree_f64 *tree, double *X)
+    ms_status ms_tree_points_f32(const ms_tree_f32 *tree, float *X)
 
     ms_status ms_tree_kernel_sum_f64(const ms_tree_f64 *tree, const double *q,
                                      ms_kernel kernel, double h, double tol,

@@ -112,6 +112,14 @@ void ms_tree_free_f64(ms_tree_f64 *tree);
 void ms_tree_free_f32(ms_tree_f32 *tree);
 
 /*
+ * The tree's copy of its points, written to X (n x d, row-major) in the
+ * order they were given to ms_tree_build: a caller that keeps the tree
+ * need not keep a copy of the points beside it.
+ */
+ms_status ms_tree_points_f64(const ms_tree_f64 *tree, double *X);
+ms_status ms_tree_points_f32(const ms_tree_f32 *tree, float *X);
+
+/*
  * Kernel-weighted sums at one query point q: *wsum receives the total
  * weight and wx (length d) the weighted coordinate sum.  For the Gaussian
  * kernel the sums are exact up to a relative error of `tol` in the total

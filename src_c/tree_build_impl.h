@@ -430,6 +430,15 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights, int64_t n, 
     return MS_OK;
 }
 
+ms_status MS_FN(ms_tree_points)(const MS_TREE *t, MS_T *X)
+{
+    if (t == NULL || X == NULL) return MS_ERR_INVALID;
+    const int64_t d = t->d;
+    for (int64_t i = 0; i < t->n; i++)
+        memcpy(X + t->index[i] * d, t->pts + i * d, (size_t)d * sizeof(MS_T));
+    return MS_OK;
+}
+
 /* The points by column (soa[j * n + i], tree order, as doubles), for the
  * leaf loops that run across SIMD lanes; NULL when out of memory. */
 double *MS_FN(ms__column_copy)(const MS_TREE *t, ms_runtime *rt)

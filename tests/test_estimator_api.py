@@ -609,3 +609,33 @@ def test_feature_names_consistency_in_predict(fit_on, predict_on):
     ref = skc.MeanShift(bandwidth=1.5).fit(data[fit_on])
     X = data[predict_on]
     assert _outcome(lambda: ours.predict(X)) == _outcome(lambda: ref.predict(X))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kernel", ["flat", "gaussian"])
+def test_fit_keeps_no_view_of_x_and_pickles_its_rows(dtype, kernel):
+    # The fitted estimator reads its rows from its tree; a caller who
+    # overwrites X after fit changes nothing, and a pickle carries the rows.
+    X = X_BLOBS.astype(dtype)
+    probes = np.random.default_rng(2).uniform(-12, 12, size=(40, 2)).astype(dtype)
+    reference = MeanShift(bandwidth=1.5, kernel=kernel).fit(X.copy())
+    ms = MeanShift(bandwidth=1.5, kernel=kernel).fit(X)
+    X[:] = 0
+    expected = reference.score_samples(probes)
+    assert_array_equal(ms.score_samples(probes), expected)
+    clone_ = pickle.loads(pickle.dumps(ms))
+    assert_allclose(clone_.score_samples(probes), expected, rtol=1e-12)
+    assert_array_equal(clone_.predict(probes), reference.predict(probes))
+    assert_array_equal(clone_._fit_data, X_BLOBS.astype(dtype))
+
+
+def test_tree_points_are_the_rows_it_was_built_from():
+    from meanshift_fast import _core
+
+    rng = np.random.default_rng(3)
+    for dtype in (np.float64, np.float32):
+        X = rng.normal(size=(1000, 3)).astype(dtype)
+        X[::7] = X[0]  # ties, which the median splits move around
+        points = _core.Tree(X, leaf_size=8).points()
+        assert points.dtype == dtype
+        assert_array_equal(points, X)

@@ -953,6 +953,21 @@ static void test_misc(void)
 
     check(ms_tree_build_f64(X, NULL, 3, 2, 0, MS_KERNEL_FLAT, NULL, &t) == MS_OK,
           "build with cfg NULL");
+    {
+        /* the tree gives its points back in the order they came */
+        double back[6];
+        check(ms_tree_points_f64(t, back) == MS_OK && memcmp(back, X, sizeof back) == 0,
+              "points back in order");
+        check(ms_tree_points_f64(NULL, back) == MS_ERR_INVALID, "points tree NULL");
+        check(ms_tree_points_f64(t, NULL) == MS_ERR_INVALID, "points out NULL");
+        float fback[6];
+        ms_tree_f32 *tp = NULL;
+        check(ms_tree_build_f32(F, NULL, 3, 2, 1, MS_KERNEL_FLAT, NULL, &tp) == MS_OK &&
+                  ms_tree_points_f32(tp, fback) == MS_OK &&
+                  memcmp(fback, F, sizeof fback) == 0,
+              "f32 points back in order");
+        ms_tree_free_f32(tp);
+    }
     double W, WX[2], q[2] = {2, 3}, means[6], inten[3];
     int64_t it[3];
     check(ms_tree_kernel_sum_f64(NULL, q, MS_KERNEL_FLAT, 1.0, 0.0, &W, WX) == MS_ERR_INVALID,
