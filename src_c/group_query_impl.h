@@ -141,6 +141,90 @@ MS_AVX2_TARGET static void MS_FN(settle_tiles_avx2)(const MS_TREE *t, const int6
 }
 #endif
 
+#if defined(MS_AVX2_TARGET) && defined(MS_AVX512_TARGET)
+/* settle_tiles_avx2 on AVX-512: tiles of four points and eight seeds, the
+ * last four seeds (np is a multiple of 4) on AVX2 lanes.  Each seed's lane
+ * takes the same operations in the same order; where a tile of eight seeds
+ * holds a point that one of four did not, that four's lanes add zeros,
+ * which change no sum (every sum starts at +0.0, which adding a zero of
+ * either sign keeps), so both give the same bits. */
+MS_AVX512_TARGET static void MS_FN(settle_tiles_avx512)(const MS_TREE *t,
+                                                        const int64_t *buf, int64_t nb,
+                                                        const double *acols, double *acx,
+                                                        double *aW, int64_t np, double r2,
+                                                        int64_t d)
+{
+    const __m512d vr2 = _mm512_set1_pd(r2), zero = _mm512_setzero_pd();
+    const int64_t np8 = np / 8 * 8;
+    for (int64_t b0 = 0; b0 < nb; b0 += 4) {
+        const MS_T *p[4];
+        double wv[4];
+        for (int b = 0; b < 4; b++) {
+            const int64_t i = buf[b0 + b < nb ? b0 + b : nb - 1];
+            p[b] = t->pts + i * d;
+            wv[b] = b0 + b >= nb ? 0.0 : t->weights ? t->weights[i] : 1.0;
+        }
+        for (int64_t q0 = 0; q0 < np8; q0 += 8) {
+            __m512d r[4] = {zero, zero, zero, zero};
+            for (int64_t j = 0; j < d; j++) {
+                const __m512d s = _mm512_loadu_pd(acols + j * np + q0);
+                for (int b = 0; b < 4; b++) {
+                    const __m512d u = _mm512_sub_pd(_mm512_set1_pd((double)p[b][j]), s);
+                    r[b] = _mm512_add_pd(r[b], _mm512_mul_pd(u, u));
+                }
+            }
+            __mmask8 any = 0;
+            for (int b = 0; b < 4; b++) {
+                const __mmask8 hit = _mm512_cmp_pd_mask(r[b], vr2, _CMP_LE_OQ);
+                any |= hit;
+                r[b] = _mm512_maskz_mov_pd(hit, _mm512_set1_pd(wv[b]));
+            }
+            if (any == 0) continue;
+            __m512d w = _mm512_loadu_pd(aW + q0);
+            for (int b = 0; b < 4; b++) w = _mm512_add_pd(w, r[b]);
+            _mm512_storeu_pd(aW + q0, w);
+            for (int64_t j = 0; j < d; j++) {
+                double *xs = acx + j * np + q0;
+                __m512d sum = _mm512_loadu_pd(xs);
+                for (int b = 0; b < 4; b++)
+                    sum = _mm512_add_pd(
+                        sum, _mm512_mul_pd(r[b], _mm512_set1_pd((double)p[b][j])));
+                _mm512_storeu_pd(xs, sum);
+            }
+        }
+        if (np8 == np) continue;
+        /* the last four seeds */
+        const __m256d vr2h = _mm256_set1_pd(r2), zh = _mm256_setzero_pd();
+        __m256d r[4] = {zh, zh, zh, zh};
+        for (int64_t j = 0; j < d; j++) {
+            const __m256d s = _mm256_loadu_pd(acols + j * np + np8);
+            for (int b = 0; b < 4; b++) {
+                const __m256d u = _mm256_sub_pd(_mm256_set1_pd((double)p[b][j]), s);
+                r[b] = _mm256_add_pd(r[b], _mm256_mul_pd(u, u));
+            }
+        }
+        __m256d in = zh;
+        for (int b = 0; b < 4; b++) {
+            const __m256d hit = _mm256_cmp_pd(r[b], vr2h, _CMP_LE_OQ);
+            in = _mm256_or_pd(in, hit);
+            r[b] = _mm256_and_pd(hit, _mm256_set1_pd(wv[b]));
+        }
+        if (_mm256_movemask_pd(in) == 0) continue;
+        __m256d w = _mm256_loadu_pd(aW + np8);
+        for (int b = 0; b < 4; b++) w = _mm256_add_pd(w, r[b]);
+        _mm256_storeu_pd(aW + np8, w);
+        for (int64_t j = 0; j < d; j++) {
+            double *xs = acx + j * np + np8;
+            __m256d sum = _mm256_loadu_pd(xs);
+            for (int b = 0; b < 4; b++)
+                sum = _mm256_add_pd(sum,
+                                    _mm256_mul_pd(r[b], _mm256_set1_pd((double)p[b][j])));
+            _mm256_storeu_pd(xs, sum);
+        }
+    }
+}
+#endif
+
 /* Points of the buffer and their weights, in buffer order. */
 typedef struct MS_FN(point_list) {
     const MS_T *p[64];
@@ -399,11 +483,20 @@ MS_ALWAYS_INLINE void MS_FN(settle_columns)(MS_FN(points_query) * pq, const int6
             acx[j * np + q] = pq->cx[k * d + j];
         }
     }
-#ifdef MS_AVX2_TARGET
-    if (pq->avx2)
-        MS_FN(settle_tiles_avx2)(t, pq->buf, nb, acols, acx, aW, np, r2, d);
-    else
+    int tiled = 0;
+#if defined(MS_AVX2_TARGET) && defined(MS_AVX512_TARGET)
+    if (pq->avx512) {
+        MS_FN(settle_tiles_avx512)(t, pq->buf, nb, acols, acx, aW, np, r2, d);
+        tiled = 1;
+    }
 #endif
+#ifdef MS_AVX2_TARGET
+    if (!tiled && pq->avx2) {
+        MS_FN(settle_tiles_avx2)(t, pq->buf, nb, acols, acx, aW, np, r2, d);
+        tiled = 1;
+    }
+#endif
+    if (!tiled)
         for (int64_t b = 0; b < nb; b++) {
             const int64_t i = pq->buf[b];
             const MS_T *p = t->pts + i * d;
