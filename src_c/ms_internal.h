@@ -62,6 +62,10 @@
 #define MS_AVX512_TARGET __attribute__((target("avx512f,avx512dq")))
 #define MS_CPU_HAS_AVX512()                                                              \
     (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
+/* and with masked four-double operations (VL), for loops that keep four
+ * lanes of sums while they measure eight points at a time */
+#define MS_AVX512VL_TARGET __attribute__((target("avx512f,avx512dq,avx512vl")))
+#define MS_CPU_HAS_AVX512VL() (MS_CPU_HAS_AVX512() && __builtin_cpu_supports("avx512vl"))
 #endif
 
 /* GCC and Clang: four doubles side by side (MS_VECTORS), element-wise
