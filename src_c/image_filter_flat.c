@@ -188,7 +188,7 @@ flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
     const double hr2 = g->hr2;
     const int64_t x0 = ms__image_row_start(g, px);
     /* one_chunk: the caller knows that a row is one chunk of sixteen
-     * (radii below 7.5), so the compiler drops the loops over chunks */
+     * (spatial radii below 7), so the compiler drops the loops over chunks */
     const int64_t n16 = one_chunk ? 1 : (g->chunks * LANES + 15) / 16;
     /* per chunk of 16 columns: squared x offsets (two halves), the columns
      * inside the image, and each lane's column from x0 */
