@@ -85,6 +85,55 @@ typedef struct MS_FN(points_query) {
 #endif
 
 #ifdef MS_AVX2_TARGET
+/* One tile: the four points p (weights wv, 0 for a missing point) against
+ * the seeds [q0, q0 + 4). */
+MS_ALWAYS_INLINE MS_AVX2_TARGET void
+MS_FN(settle_tile4)(const MS_T *const *p, const double *wv, const double *acols,
+                    double *acx, double *aW, int64_t np, int64_t q0, double r2, int64_t d)
+{
+    const __m256d vr2 = _mm256_set1_pd(r2), zero = _mm256_setzero_pd();
+    __m256d r[4] = {zero, zero, zero, zero};
+    for (int64_t j = 0; j < d; j++) {
+        const __m256d s = _mm256_loadu_pd(acols + j * np + q0);
+        for (int b = 0; b < 4; b++) {
+            const __m256d u = _mm256_sub_pd(_mm256_set1_pd((double)p[b][j]), s);
+            r[b] = _mm256_add_pd(r[b], _mm256_mul_pd(u, u));
+        }
+    }
+    __m256d in = _mm256_setzero_pd();
+    for (int b = 0; b < 4; b++) {
+        const __m256d hit = _mm256_cmp_pd(r[b], vr2, _CMP_LE_OQ);
+        in = _mm256_or_pd(in, hit);
+        r[b] = _mm256_and_pd(hit, _mm256_set1_pd(wv[b]));
+    }
+    /* No point of the four in any of the four balls: the sums would only
+     * take zeros. */
+    if (_mm256_movemask_pd(in) == 0) return;
+    __m256d w = _mm256_loadu_pd(aW + q0);
+    for (int b = 0; b < 4; b++) w = _mm256_add_pd(w, r[b]);
+    _mm256_storeu_pd(aW + q0, w);
+    for (int64_t j = 0; j < d; j++) {
+        double *xs = acx + j * np + q0;
+        __m256d sum = _mm256_loadu_pd(xs);
+        for (int b = 0; b < 4; b++)
+            sum =
+                _mm256_add_pd(sum, _mm256_mul_pd(r[b], _mm256_set1_pd((double)p[b][j])));
+        _mm256_storeu_pd(xs, sum);
+    }
+}
+
+/* The four buffered points from b0 (the last one repeated, weight 0, where
+ * fewer are left) into p and wv. */
+MS_ALWAYS_INLINE void MS_FN(tile_points)(const MS_TREE *t, const int64_t *buf, int64_t nb,
+                                         int64_t b0, const MS_T **p, double *wv)
+{
+    for (int b = 0; b < 4; b++) {
+        const int64_t i = buf[b0 + b < nb ? b0 + b : nb - 1];
+        p[b] = t->pts + i * t->d;
+        wv[b] = b0 + b >= nb ? 0.0 : t->weights ? t->weights[i] : 1.0;
+    }
+}
+
 /* Fewer than MS_SCREEN_MIN_D features: the buffer's sums for np (a
  * multiple of 4) gathered seeds, by tiles of four seeds and four points
  * held in AVX2 registers: one load of a tile's
@@ -98,45 +147,12 @@ MS_AVX2_TARGET static void MS_FN(settle_tiles_avx2)(const MS_TREE *t, const int6
                                                     double *acx, double *aW, int64_t np,
                                                     double r2, int64_t d)
 {
-    const __m256d vr2 = _mm256_set1_pd(r2), zero = _mm256_setzero_pd();
     for (int64_t b0 = 0; b0 < nb; b0 += 4) {
         const MS_T *p[4];
-        __m256d wp[4];
-        for (int b = 0; b < 4; b++) {
-            const int64_t i = buf[b0 + b < nb ? b0 + b : nb - 1];
-            p[b] = t->pts + i * d;
-            wp[b] = _mm256_set1_pd(b0 + b >= nb ? 0.0 : t->weights ? t->weights[i] : 1.0);
-        }
-        for (int64_t q0 = 0; q0 < np; q0 += 4) {
-            __m256d r[4] = {zero, zero, zero, zero};
-            for (int64_t j = 0; j < d; j++) {
-                const __m256d s = _mm256_loadu_pd(acols + j * np + q0);
-                for (int b = 0; b < 4; b++) {
-                    const __m256d u = _mm256_sub_pd(_mm256_set1_pd((double)p[b][j]), s);
-                    r[b] = _mm256_add_pd(r[b], _mm256_mul_pd(u, u));
-                }
-            }
-            __m256d in = _mm256_setzero_pd();
-            for (int b = 0; b < 4; b++) {
-                const __m256d hit = _mm256_cmp_pd(r[b], vr2, _CMP_LE_OQ);
-                in = _mm256_or_pd(in, hit);
-                r[b] = _mm256_and_pd(hit, wp[b]);
-            }
-            /* No point of the four in any of the four balls: the sums
-             * would only take zeros. */
-            if (_mm256_movemask_pd(in) == 0) continue;
-            __m256d w = _mm256_loadu_pd(aW + q0);
-            for (int b = 0; b < 4; b++) w = _mm256_add_pd(w, r[b]);
-            _mm256_storeu_pd(aW + q0, w);
-            for (int64_t j = 0; j < d; j++) {
-                double *xs = acx + j * np + q0;
-                __m256d sum = _mm256_loadu_pd(xs);
-                for (int b = 0; b < 4; b++)
-                    sum = _mm256_add_pd(
-                        sum, _mm256_mul_pd(r[b], _mm256_set1_pd((double)p[b][j])));
-                _mm256_storeu_pd(xs, sum);
-            }
-        }
+        double wv[4];
+        MS_FN(tile_points)(t, buf, nb, b0, p, wv);
+        for (int64_t q0 = 0; q0 < np; q0 += 4)
+            MS_FN(settle_tile4)(p, wv, acols, acx, aW, np, q0, r2, d);
     }
 }
 #endif
@@ -148,22 +164,17 @@ MS_AVX2_TARGET static void MS_FN(settle_tiles_avx2)(const MS_TREE *t, const int6
  * holds a point that one of four did not, that four's lanes add zeros,
  * which change no sum (every sum starts at +0.0, which adding a zero of
  * either sign keeps), so both give the same bits. */
-MS_AVX512_TARGET static void MS_FN(settle_tiles_avx512)(const MS_TREE *t,
-                                                        const int64_t *buf, int64_t nb,
-                                                        const double *acols, double *acx,
-                                                        double *aW, int64_t np, double r2,
-                                                        int64_t d)
+MS_AVX2_TARGET MS_AVX512_TARGET static void
+MS_FN(settle_tiles_avx512)(const MS_TREE *t, const int64_t *buf, int64_t nb,
+                           const double *acols, double *acx, double *aW, int64_t np,
+                           double r2, int64_t d)
 {
     const __m512d vr2 = _mm512_set1_pd(r2), zero = _mm512_setzero_pd();
     const int64_t np8 = np / 8 * 8;
     for (int64_t b0 = 0; b0 < nb; b0 += 4) {
         const MS_T *p[4];
         double wv[4];
-        for (int b = 0; b < 4; b++) {
-            const int64_t i = buf[b0 + b < nb ? b0 + b : nb - 1];
-            p[b] = t->pts + i * d;
-            wv[b] = b0 + b >= nb ? 0.0 : t->weights ? t->weights[i] : 1.0;
-        }
+        MS_FN(tile_points)(t, buf, nb, b0, p, wv);
         for (int64_t q0 = 0; q0 < np8; q0 += 8) {
             __m512d r[4] = {zero, zero, zero, zero};
             for (int64_t j = 0; j < d; j++) {
@@ -192,35 +203,8 @@ MS_AVX512_TARGET static void MS_FN(settle_tiles_avx512)(const MS_TREE *t,
                 _mm512_storeu_pd(xs, sum);
             }
         }
-        if (np8 == np) continue;
         /* the last four seeds */
-        const __m256d vr2h = _mm256_set1_pd(r2), zh = _mm256_setzero_pd();
-        __m256d r[4] = {zh, zh, zh, zh};
-        for (int64_t j = 0; j < d; j++) {
-            const __m256d s = _mm256_loadu_pd(acols + j * np + np8);
-            for (int b = 0; b < 4; b++) {
-                const __m256d u = _mm256_sub_pd(_mm256_set1_pd((double)p[b][j]), s);
-                r[b] = _mm256_add_pd(r[b], _mm256_mul_pd(u, u));
-            }
-        }
-        __m256d in = zh;
-        for (int b = 0; b < 4; b++) {
-            const __m256d hit = _mm256_cmp_pd(r[b], vr2h, _CMP_LE_OQ);
-            in = _mm256_or_pd(in, hit);
-            r[b] = _mm256_and_pd(hit, _mm256_set1_pd(wv[b]));
-        }
-        if (_mm256_movemask_pd(in) == 0) continue;
-        __m256d w = _mm256_loadu_pd(aW + np8);
-        for (int b = 0; b < 4; b++) w = _mm256_add_pd(w, r[b]);
-        _mm256_storeu_pd(aW + np8, w);
-        for (int64_t j = 0; j < d; j++) {
-            double *xs = acx + j * np + np8;
-            __m256d sum = _mm256_loadu_pd(xs);
-            for (int b = 0; b < 4; b++)
-                sum = _mm256_add_pd(sum,
-                                    _mm256_mul_pd(r[b], _mm256_set1_pd((double)p[b][j])));
-            _mm256_storeu_pd(xs, sum);
-        }
+        if (np8 < np) MS_FN(settle_tile4)(p, wv, acols, acx, aW, np, np8, r2, d);
     }
 }
 #endif

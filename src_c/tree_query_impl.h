@@ -47,6 +47,31 @@ static inline void MS_FN(add_point)(const MS_TREE *t, int64_t i, double w, doubl
 
 /* ---- flat kernel: every point with squared distance <= r2 ------------- */
 
+/* The last points [i, end) of a leaf's flat sums one at a time, on the
+ * lane (i - start) % 4 they would have taken on a vector, then the lanes
+ * added up as (0 + 1) + (2 + 3) into w and s: the vector forms' common
+ * end.  wts NULL: unit weights. */
+MS_ALWAYS_INLINE void MS_FN(leaf_flat_finish)(const double *MS_RESTRICT const *c,
+                                              const double *wts, int64_t start, int64_t i,
+                                              int64_t end, const double *q, double r2,
+                                              double lw[4], double l[][4], double *w,
+                                              double *s, const int64_t d)
+{
+    for (; i < end; i++) {
+        const int k = (int)((i - start) % 4);
+        double r = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double u = c[j][i] - q[j];
+            r = j == 0 ? u * u : r + u * u;
+        }
+        const double m = r <= r2 ? (wts ? wts[i] : 1.0) : 0.0;
+        lw[k] += m;
+        for (int64_t j = 0; j < d; j++) l[j][k] += m * c[j][i];
+    }
+    *w += (lw[0] + lw[1]) + (lw[2] + lw[3]);
+    for (int64_t j = 0; j < d; j++) s[j] += (l[j][0] + l[j][1]) + (l[j][2] + l[j][3]);
+}
+
 /* Flat sums over points [start, end) of the column copy: w and s[0..d)
  * receive them.  Branch-free, on four lanes: point i goes to lane
  * (i - start) % 4, and the lanes add up as (0 + 1) + (2 + 3), the same in
@@ -85,19 +110,8 @@ MS_ALWAYS_INLINE void MS_FN(leaf_flat_soa_d)(const double *MS_RESTRICT soa, int6
         }
     }
 #endif
-    for (; i < end; i++) {
-        const int k = (int)((i - start) % 4);
-        double r = 0.0;
-        for (int64_t j = 0; j < d; j++) {
-            const double u = c[j][i] - q[j];
-            r = j == 0 ? u * u : r + u * u;
-        }
-        const double m = r <= r2 ? (weighted ? wts[i] : 1.0) : 0.0;
-        lw[k] += m;
-        for (int64_t j = 0; j < d; j++) l[j][k] += m * c[j][i];
-    }
-    *w += (lw[0] + lw[1]) + (lw[2] + lw[3]);
-    for (int64_t j = 0; j < d; j++) s[j] += (l[j][0] + l[j][1]) + (l[j][2] + l[j][3]);
+    MS_FN(leaf_flat_finish)(c, weighted ? wts : NULL, start, i, end, q, r2, lw, l, w, s,
+                            d);
 }
 
 #ifdef MS_AVX512VL_TARGET
@@ -174,19 +188,7 @@ MS_FN(leaf_flat_soa_avx512)(const double *MS_RESTRICT soa, int64_t n,
     double lw[4], l[MS_SOA_MAX_D][4];
     _mm256_storeu_pd(lw, vw);
     for (int64_t j = 0; j < d; j++) _mm256_storeu_pd(l[j], v[j]);
-    for (; i < end; i++) {
-        const int k = (int)((i - start) % 4);
-        double r = 0.0;
-        for (int64_t j = 0; j < d; j++) {
-            const double u = c[j][i] - q[j];
-            r = j == 0 ? u * u : r + u * u;
-        }
-        const double m = r <= r2 ? (wts ? wts[i] : 1.0) : 0.0;
-        lw[k] += m;
-        for (int64_t j = 0; j < d; j++) l[j][k] += m * c[j][i];
-    }
-    *w += (lw[0] + lw[1]) + (lw[2] + lw[3]);
-    for (int64_t j = 0; j < d; j++) s[j] += (l[j][0] + l[j][1]) + (l[j][2] + l[j][3]);
+    MS_FN(leaf_flat_finish)(c, wts, start, i, end, q, r2, lw, l, w, s, d);
 }
 #endif
 
