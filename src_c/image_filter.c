@@ -259,6 +259,7 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     g.quantum = 0.0;
     g.qplanes = NULL;
     g.avx512 = 0;
+    g.one_chunk = 0;
     g.planes32 = NULL;
     int64_t *qplanes = NULL;
     float *planes32 = NULL;

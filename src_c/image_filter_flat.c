@@ -176,7 +176,7 @@ static void flat_sums_vec(const image_ctx *g, const double *st, double *out)
  * under the mask, in two halves of eight int64 lanes. */
 MS_ALWAYS_INLINE MS_AVX512_TARGET void
 flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
-                    double *MS_RESTRICT out, const int64_t c, const int64_t one_chunk)
+                    double *MS_RESTRICT out, const int64_t c, const int64_t fixed_n16)
 {
     const double pz = st[0], py = st[1], px = st[2];
     const double *col = st + 3;
@@ -187,9 +187,10 @@ flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
     const __m512d hs2 = _mm512_set1_pd(g->hs2);
     const double hr2 = g->hr2;
     const int64_t x0 = ms__image_row_start(g, px);
-    /* one_chunk: the caller knows that a row is one chunk of sixteen
-     * (spatial radii below 7), so the compiler drops the loops over chunks */
-    const int64_t n16 = one_chunk ? 1 : (g->chunks * LANES + 15) / 16;
+    /* fixed_n16: the caller knows that a row takes one chunk of sixteen
+     * (g->one_chunk), so the compiler drops the loops over chunks (0: the
+     * chunks from the window's width) */
+    const int64_t n16 = fixed_n16 ? fixed_n16 : (g->chunks * LANES + 15) / 16;
     /* per chunk of 16 columns: squared x offsets (two halves), the columns
      * inside the image, and each lane's column from x0 */
     __m512d dx2[2 * MS_FLAT_AVX512_CHUNKS];
@@ -283,7 +284,7 @@ flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
 MS_AVX512_TARGET static void flat_sums_avx512(const image_ctx *g, const double *st,
                                               double *out)
 {
-    if (g->chunks * LANES <= 16) {
+    if (g->one_chunk) {
         switch (g->c) {
         case 1: flat_sums_avx512_kc(g, st, out, 1, 1); return;
         case 3: flat_sums_avx512_kc(g, st, out, 3, 1); return;
@@ -324,6 +325,12 @@ int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
     if ((double)hi < hr2 + delta) hi = nextafterf(hi, INFINITY);
     g->screen_in = lo;
     g->screen_out = hi;
+    /* The disk's columns in a row run from x0 = floor(px - hs) to at most
+     * floor(px + hs + e), e (the radius test's rounding) far below 2^-30:
+     * at most ceil(2 hs + e) columns past x0, so one chunk of sixteen
+     * holds them for radii below 7.5 (the window's width, g->chunks,
+     * allows for more). */
+    g->one_chunk = 2.0 * g->hs + 0x1p-30 <= 15.0;
     return 1;
 }
 #else

@@ -44,6 +44,7 @@ typedef struct image_ctx {
     double quantum;
     const int64_t *qplanes;
     int avx512;
+    int one_chunk; /* the AVX-512 sums read sixteen columns a row */
     const float *planes32;
     float screen_in, screen_out;
 } image_ctx;

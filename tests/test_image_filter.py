@@ -383,3 +383,14 @@ def test_radii_beyond_the_image_take_every_pixel(radius):
     img = np.arange(12, dtype=np.uint8).reshape(3, 4)
     got = mean_shift_filter(img, radius, radius)
     np.testing.assert_array_equal(got, np.full(img.shape, img.mean()))
+
+
+@pytest.mark.parametrize("hs", [6.99, 7.0, 7.49, 8.0, 15.49, 16.0])
+def test_flat_radii_at_the_row_chunk_edges(hs):
+    # A window row's columns fit one or two chunks of sixteen depending on
+    # the spatial radius; radii on either side of those edges take the
+    # pixels the reference takes (integer colours: exact sums, same bits).
+    img = photo(shape=(24, 48))
+    got = mean_shift_filter(img, hs, 30.0, color_space="raw")
+    want = back(R.filter_work(work_of(img), hs, 30.0, "flat"), img)
+    np.testing.assert_array_equal(got, want)
