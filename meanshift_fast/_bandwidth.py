@@ -180,6 +180,15 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
         point has a bin of its own (with a warning).
     """
     _check_bin_size(bin_size)
+    return bin_seeds(
+        X, bin_size, min_bin_freq, sample_weight, effective_n_threads(None)
+    )
+
+
+def bin_seeds(X, bin_size, min_bin_freq, sample_weight, n_threads):
+    """get_bin_seeds with bin_size checked, on up to n_threads threads (the
+    core takes one for all but large inputs); the same seeds whatever the
+    thread count."""
     if np.ndim(bin_size) == 0 and bin_size == 0:
         return X
     arr = check_array(X, owner="get_bin_seeds") if not isinstance(X, np.ndarray) else X
@@ -193,18 +202,18 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
         binned, size = arr, float(bin_size)
     else:
         binned, size = np.round(arr / bin_size), 0.0
-    cells, _, _ = _core.bin_cells(binned, weights, size, float(min_bin_freq))
-    bin_seeds = np.array(cells, dtype=np.float32)
-    if len(bin_seeds) == 0:
-        bin_seeds = bin_seeds.reshape(0)  # the reference's shape for no seeds
-    if len(bin_seeds) == len(arr):
+    cells, _, _ = _core.bin_cells(binned, weights, size, float(min_bin_freq), n_threads)
+    seeds = np.array(cells, dtype=np.float32)
+    if len(seeds) == 0:
+        seeds = seeds.reshape(0)  # the reference's shape for no seeds
+    if len(seeds) == len(arr):
         warnings.warn(
             "Binning data failed with provided bin_size=%f, using data points as seeds."
             % bin_size,
-            stacklevel=2,
+            stacklevel=3,
         )
         return X
-    return bin_seeds * bin_size
+    return seeds * bin_size
 
 
 def rule_of_thumb(X, rule, sample_weight=None):

@@ -19,6 +19,13 @@ def get_bin_seeds(
     min_bin_freq: float = ...,
     sample_weight: ArrayLike | None = ...,
 ) -> NDArray[np.floating]: ...
+def bin_seeds(
+    X: ArrayLike,
+    bin_size: float | ArrayLike,
+    min_bin_freq: float,
+    sample_weight: ArrayLike | None,
+    n_threads: int,
+) -> NDArray[np.floating]: ...
 def rule_of_thumb(
     X: NDArray[np.floating],
     rule: Literal["scott", "silverman"],

@@ -84,6 +84,7 @@ def bin_cells(
     weights: NDArray[np.float64] | None,
     bin_size: float,
     min_freq: float,
+    n_threads: int = ...,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], int]: ...
 def distinct_rows(
     X: NDArray[np.floating],

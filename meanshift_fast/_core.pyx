@@ -353,7 +353,7 @@ def step(pos, base, wsum, wx, kernel, double bandwidth, double stop_thresh,
     return state
 
 
-def bin_cells(X, weights, double bin_size, double min_freq):
+def bin_cells(X, weights, double bin_size, double min_freq, int n_threads=1):
     """(kept grid cells' coordinates, float64, in order of first occurrence;
     the first row of each; number of cells); bin_size 0: the rows are cells
     already."""
@@ -364,7 +364,7 @@ def bin_cells(X, weights, double bin_size, double min_freq):
     cdef int64_t[::1] first = np.empty(max(n, 1), dtype=np.int64)
     cdef double[:, ::1] coords = np.empty((max(n, 1), d), dtype=np.float64)
     cdef _Progress prog = _Progress(None)
-    cdef ms_config cfg = _config(1, prog)
+    cdef ms_config cfg = _config(n_threads, prog)
     cdef ms_status st = MS_OK
     if weights is not None:
         wv = _c(weights, np.float64)

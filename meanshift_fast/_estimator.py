@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from meanshift_fast import _core
-from meanshift_fast._bandwidth import core_units, get_bin_seeds, resolve_bandwidth
+from meanshift_fast._bandwidth import bin_seeds, core_units, resolve_bandwidth
 from meanshift_fast._params import (
     KERNELS,
     RULES,
@@ -348,7 +348,9 @@ class MeanShift:
         # seeds, scaled; keep the bandwidth's numpy type, which decides that
         # arithmetic's precision.
         bin_size = type(bandwidth)(h) if isinstance(bandwidth, np.generic) else h
-        seeds = get_bin_seeds(data, bin_size, self.min_bin_freq, w)
+        seeds = bin_seeds(
+            data, bin_size, self.min_bin_freq, w, effective_n_threads(self.n_jobs)
+        )
         if len(seeds) == 0:
             if no_cluster_ok:
                 raise _NoClusterError

@@ -213,6 +213,7 @@ W = rng.integers(0, 3, len(X)).astype(float)
 P = rng.normal(size=(50, 2)) * 4
 XR = np.repeat(np.round(X), 5, axis=0)  # rows that repeat: distinct rows
 IMG = rng.integers(0, 256, size=(14, 16, 3)).astype(np.uint8)
+XB = rng.normal(size=(140_000, 2))  # binned in parts, one per thread
 n_jobs = int(sys.argv[1])
 
 def fitted(**kw):
@@ -235,6 +236,8 @@ ops = {
         fitted(bandwidth=1.5, cluster_assignment="attractor").fit(XR)),
     "fit-brute": lambda: result(fitted(bandwidth=1.5, algorithm="brute").fit(X)),
     "estimate_bandwidth": lambda: float(estimate_bandwidth(X, n_jobs=n_jobs)),
+    "bin-cells": lambda: [a.tolist() if hasattr(a, "tolist") else a
+                          for a in _core.bin_cells(XB, None, 0.5, 2.0, n_jobs)],
     "image-filter": lambda: mean_shift_filter(IMG, 2, 30, n_jobs=n_jobs).tolist(),
     "image-segment": lambda: segment(IMG, 2, 30, 6, n_jobs=n_jobs).labels.tolist(),
 }

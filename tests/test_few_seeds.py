@@ -73,3 +73,30 @@ def test_threads_give_identical_few_seed_fits():
     for other in fits[1:]:
         assert_array_equal(other.cluster_centers_, fits[0].cluster_centers_)
         assert_array_equal(other.labels_, fits[0].labels_)
+
+
+def _cells_reference(X, bin_size, min_freq):
+    """The grid cells holding at least min_freq rows, in order of first
+    occurrence, and the first row of each, by numpy alone."""
+    cells = np.round(X / bin_size) + 0.0
+    _, first, counts = np.unique(cells, axis=0, return_index=True, return_counts=True)
+    order = np.argsort(first)
+    first, counts = first[order], counts[order]
+    kept = counts >= min_freq
+    return cells[first[kept]], first[kept]
+
+
+@pytest.mark.parametrize("bin_size, min_freq", [(0.05, 1), (0.5, 3), (4.0, 1)])
+def test_bin_cells_in_parts_match_one_pass(bin_size, min_freq):
+    # Large unweighted inputs are binned in parts, one per thread, whose
+    # cells join in order: the same cells, order and first rows as one
+    # pass, whatever the thread count.
+    from meanshift_fast import _core
+
+    X = _blobs(300_000, 2, 11, dyadic=False)
+    X[::97] = -0.0  # negative zeros share the cell of zero
+    want_cells, want_first = _cells_reference(X, bin_size, min_freq)
+    for n_threads in (1, 2, 3, 4):
+        cells, first, _ = _core.bin_cells(X, None, bin_size, float(min_freq), n_threads)
+        assert_array_equal(cells, want_cells)
+        assert_array_equal(first, want_first)
