@@ -176,7 +176,7 @@ static void flat_sums_vec(const image_ctx *g, const double *st, double *out)
  * under the mask, in two halves of eight int64 lanes. */
 MS_ALWAYS_INLINE MS_AVX512_TARGET void
 flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
-                    double *MS_RESTRICT out, const int64_t c, const int64_t fixed_n16)
+                    double *MS_RESTRICT out, const int64_t c, const int64_t one_chunk)
 {
     const double pz = st[0], py = st[1], px = st[2];
     const double *col = st + 3;
@@ -187,10 +187,9 @@ flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
     const __m512d hs2 = _mm512_set1_pd(g->hs2);
     const double hr2 = g->hr2;
     const int64_t x0 = ms__image_row_start(g, px);
-    /* fixed_n16: the caller knows that a row takes one chunk of sixteen
-     * (g->one_chunk), so the compiler drops the loops over chunks (0: the
-     * chunks from the window's width) */
-    const int64_t n16 = fixed_n16 ? fixed_n16 : (g->chunks * LANES + 15) / 16;
+    /* one_chunk: a constant, 1 where g->one_chunk says a row takes one
+     * chunk of sixteen, so that the compiler drops the loops over chunks */
+    const int64_t n16 = one_chunk ? 1 : (g->chunks * LANES + 15) / 16;
     /* per chunk of 16 columns: squared x offsets (two halves), the columns
      * inside the image, and each lane's column from x0 */
     __m512d dx2[2 * MS_FLAT_AVX512_CHUNKS];
