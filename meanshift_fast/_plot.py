@@ -18,7 +18,12 @@ def plot_sweep(sweep, marked=None, fig=None):
     dashed line on both.  ``fig`` (a figure or subfigure to draw in; a new
     one by default) is returned.
     """
-    import matplotlib.pyplot as plt
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            "BandwidthSweep.plot needs matplotlib: pip install 'meanshift-fast[plot]'"
+        ) from exc
 
     own = fig is None
     if own:

@@ -63,9 +63,10 @@ def select_bandwidth(
     ``bin_seeding=True`` on at most 5000 rows of X, finds the longest run
     of bandwidths over which the number of clusters that hold at least 2%
     of the samples stays the same (and is at least two), and returns the
-    bandwidth 70% of the way up that run, on the log scale.  Data with no
-    such run get the smallest bandwidth from which a single cluster holds
-    them.  ``MeanShift(bandwidth="auto")`` uses it.
+    bandwidth 70% of the way up that run, on the log scale.  The run of a
+    single cluster takes its place where it is more than three times longer
+    (data of one cluster); data with neither run get the largest bandwidth
+    of the sweep.  ``MeanShift(bandwidth="auto")`` uses it.
 
     Parameters
     ----------

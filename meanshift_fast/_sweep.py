@@ -73,11 +73,14 @@ class BandwidthSweep:
         return out
 
     def table(self, marked=None):
-        """The sweep as a text table; the row of bandwidth ``marked`` gets
-        an arrow."""
+        """The sweep as a text table; the row of bandwidth ``marked``, or the
+        row nearest to it on the log scale, gets an arrow."""
         lines = [
             f"{'bandwidth':>12} {'clusters':>8}  largest clusters (share of samples)"
         ]
+        near = None
+        if marked is not None and len(self) > 0 and marked > 0:
+            near = int(np.argmin(np.abs(np.log(self.bandwidths / marked))))
         for i, h in enumerate(self.bandwidths):
             shares = np.sort(self.sizes[i])[::-1]
             total = shares.sum()
@@ -86,7 +89,9 @@ class BandwidthSweep:
             )
             if len(shares) > 4:
                 top += ", ..."
-            mark = "  <-" if marked is not None and h == marked else ""
+            mark = ""
+            if i == near:
+                mark = "  <-" if h == marked else f"  <- nearest to {marked:.6g}"
             lines.append(f"{h:12.6g} {self.n_clusters[i]:8d}  {top}{mark}")
         return "\n".join(lines)
 

@@ -1,10 +1,14 @@
 """The `meanshift-fast` command: demo, cluster, sweep, segment, filter and info."""
 
 import argparse
+import contextlib
 import sys
 import time
+import warnings
 
 import numpy as np
+
+from meanshift_fast import __version__
 
 # The seed document's example: three Gaussian blobs in 3-D.
 DEMO_CENTERS = np.array([[2.0, 2.0, 2.0], [7.0, 7.0, 7.0], [5.0, 13.0, 13.0]])
@@ -21,6 +25,48 @@ def demo_data(n=150, seed=0):
             for c, m in zip(DEMO_CENTERS, sizes, strict=True)
         ]
     )
+
+
+class _Fail(Exception):
+    """A message for the user: printed after "meanshift-fast: ", exit 2."""
+
+
+@contextlib.contextmanager
+def _writing(path):
+    """Turn a failure to write path into a message rather than a traceback."""
+    try:
+        yield
+    except (OSError, ValueError, TypeError) as exc:
+        raise _Fail(f"cannot write {path}: {exc}") from None
+
+
+def _pyplot():
+    """matplotlib's pyplot on the file-only backend, checked before any work."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise _Fail(
+            "--plot needs matplotlib: pip install 'meanshift-fast[plot]'"
+        ) from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _count(minimum):
+    """An argparse type: an integer of at least minimum."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
 
 
 class _ProgressBar:
@@ -55,6 +101,7 @@ class _ProgressBar:
 def _cmd_demo(args):
     from meanshift_fast import MeanShift, estimate_bandwidth
 
+    plt = _pyplot() if args.plot else None
     X = demo_data(args.n, args.seed)
     bandwidth = estimate_bandwidth(X)
     ms = MeanShift(bandwidth=bandwidth, kernel=args.kernel).fit(X)
@@ -67,17 +114,6 @@ def _cmd_demo(args):
             f"  cluster {i}: centre ({c[0]:.3f}, {c[1]:.3f}, {c[2]:.3f}), {size} points"
         )
     if args.plot:
-        try:
-            import matplotlib
-        except ImportError:
-            print(
-                "--plot needs matplotlib: pip install 'meanshift-fast[plot]'",
-                file=sys.stderr,
-            )
-            return 2
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         fig = plt.figure(figsize=(7, 6))
         ax = fig.add_subplot(projection="3d")
         ax.scatter(X[:, 0], X[:, 1], X[:, 2], c=ms.labels_, cmap="viridis", s=12)
@@ -94,7 +130,9 @@ def _cmd_demo(args):
         )
         ax.set_title(f"Mean shift: {len(C)} clusters, bandwidth {bandwidth:.2f}")
         ax.legend()
-        fig.savefig(args.plot, dpi=110, bbox_inches="tight")
+        with _writing(args.plot):
+            fig.savefig(args.plot, dpi=110, bbox_inches="tight")
+        plt.close(fig)
         print(f"plot saved to {args.plot}")
     return 0
 
@@ -110,7 +148,10 @@ def _load(path):
         skip = 0
     except ValueError:
         skip = 1  # a header line
-    return np.loadtxt(path, delimiter=delimiter, skiprows=skip, ndmin=2)
+    with warnings.catch_warnings():
+        # an empty file: the estimator's message on zero samples says it
+        warnings.simplefilter("ignore", UserWarning)
+        return np.loadtxt(path, delimiter=delimiter, skiprows=skip, ndmin=2)
 
 
 def _cmd_cluster(args):
@@ -133,9 +174,11 @@ def _cmd_cluster(args):
         try:
             bandwidth = float(args.bandwidth)
         except ValueError:
+            bandwidth = None
+        if bandwidth is None or not 0 < bandwidth < float("inf"):
             print(
-                "meanshift-fast: --bandwidth must be a number, 'auto', "
-                "'estimate', 'scott' or 'silverman'",
+                "meanshift-fast: --bandwidth must be a positive number, 'auto', "
+                f"'estimate', 'scott' or 'silverman', not {args.bandwidth!r}",
                 file=sys.stderr,
             )
             return 2
@@ -153,14 +196,14 @@ def _cmd_cluster(args):
         print(f"meanshift-fast: {exc}", file=sys.stderr)
         return 2
     bar.close()
-    out = open(args.output, "w") if args.output else sys.stdout
-    try:
-        np.savetxt(out, ms.labels_, fmt="%d")
-    finally:
-        if args.output:
-            out.close()
+    if args.output:
+        with _writing(args.output):
+            np.savetxt(args.output, ms.labels_, fmt="%d")
+    else:
+        np.savetxt(sys.stdout, ms.labels_, fmt="%d")
     if args.centers:
-        np.savetxt(args.centers, ms.cluster_centers_, delimiter=",")
+        with _writing(args.centers):
+            np.savetxt(args.centers, ms.cluster_centers_, delimiter=",")
     print(
         f"{len(ms.cluster_centers_)} clusters, {len(X)} points, "
         f"bandwidth {np.ravel(ms.bandwidth_)[0]:.6g}",
@@ -178,27 +221,14 @@ def _cmd_sweep(args):
     except (OSError, ValueError) as exc:
         print(f"meanshift-fast: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
-    plt = None
-    if args.plot:
-        try:
-            import matplotlib
-        except ImportError:
-            print(
-                "--plot needs matplotlib: pip install 'meanshift-fast[plot]'",
-                file=sys.stderr,
-            )
-            return 2
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+    plt = _pyplot() if args.plot else None
     try:
         bandwidths = None
         if args.bandwidths:
             bandwidths = [float(v) for v in args.bandwidths.split(",")]
+        X = _checked(X)
         chosen = select_bandwidth(X, n_jobs=args.n_jobs)
-        if args.n_bandwidths < 1:
-            raise ValueError("--n-bandwidths must be at least 1")
         if bandwidths is None:
-            X = _checked(X)
             bandwidths = default_bandwidths(X, args.n_bandwidths)
         # The chosen bandwidth gets a row of its own.
         bandwidths = np.union1d(check_bandwidths("sweep", bandwidths), [chosen])
@@ -212,7 +242,8 @@ def _cmd_sweep(args):
     print(sweep.table(marked=chosen))
     if args.plot:
         fig = sweep.plot(marked=chosen)
-        fig.savefig(args.plot, dpi=110, bbox_inches="tight")
+        with _writing(args.plot):
+            fig.savefig(args.plot, dpi=110, bbox_inches="tight")
         plt.close(fig)
         print(f"plot saved to {args.plot}")
     return 0
@@ -264,7 +295,8 @@ def _read_image(path):
 def _write_image(path, array):
     """None, or an error message."""
     if path.endswith(".npy"):
-        np.save(path, array)
+        with _writing(path):
+            np.save(path, array)
         return None
     try:
         from PIL import Image
@@ -356,7 +388,8 @@ def _cmd_segment(args):
     if _save_image(args.output, out):
         return 2
     if args.labels:
-        np.save(args.labels, seg.labels)
+        with _writing(args.labels):
+            np.save(args.labels, seg.labels)
     print(
         f"{seg.n_regions} regions, {seg.labels.size} pixels, "
         f"smallest {int(seg.sizes.min())}",
@@ -398,9 +431,7 @@ def _add_image_commands(sub):
             required=True,
             help="hr, in the working colour space's units",
         )
-        p.add_argument(
-            "--kernel", default="flat", choices=["flat", "gaussian", "epanechnikov"]
-        )
+        _kernel_option(p)
         p.add_argument(
             "--color-space",
             default="auto",
@@ -436,19 +467,31 @@ def _add_image_commands(sub):
 # ---- end of images ----
 
 
+def _kernel_option(p):
+    p.add_argument(
+        "--kernel",
+        default="flat",
+        choices=["flat", "gaussian", "epanechnikov"],
+        help="the kernel (flat, scikit-learn's)",
+    )
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="meanshift-fast", description="Exact, parallel mean shift clustering."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="cluster the three-blob example")
     p.add_argument("--plot", metavar="PATH", help="save a 3-D scatter plot (PNG)")
-    p.add_argument("-n", type=int, default=150, help="number of points (150)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument(
-        "--kernel", default="flat", choices=["flat", "gaussian", "epanechnikov"]
+        "-n", type=_count(10), default=150, help="number of points, at least 10 (150)"
     )
+    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    _kernel_option(p)
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("cluster", help="cluster the points of a .csv or .npy file")
@@ -462,9 +505,7 @@ def build_parser():
         "estimate_bandwidth, scikit-learn's default; 'scott' or 'silverman'",
     )
     p.add_argument("--bin-seeding", action="store_true", help="seed from grid bins")
-    p.add_argument(
-        "--kernel", default="flat", choices=["flat", "gaussian", "epanechnikov"]
-    )
+    _kernel_option(p)
     p.add_argument("--n-jobs", type=int, default=None, help="threads (all)")
     p.add_argument(
         "--no-cluster-all",
@@ -480,7 +521,7 @@ def build_parser():
     p.add_argument("file", help="a .npy array or .csv/.tsv table, one point a row")
     p.add_argument("--plot", metavar="PATH", help="save the picture (PNG)")
     p.add_argument(
-        "--n-bandwidths", type=int, default=24, help="default bandwidths (24)"
+        "--n-bandwidths", type=_count(1), default=24, help="default bandwidths (24)"
     )
     p.add_argument("--bandwidths", metavar="H1,H2,...", help="these bandwidths instead")
     p.add_argument("--min-bin-freq", type=int, default=1, help="(1)")
@@ -497,6 +538,9 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except _Fail as exc:
+        print(f"meanshift-fast: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130

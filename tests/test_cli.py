@@ -190,7 +190,7 @@ def test_cluster_default_bandwidth_is_auto(tmp_path, capsys, blobs):
 def test_cluster_rejects_an_unknown_bandwidth(tmp_path, capsys, blobs):
     path = _write(tmp_path / "points.csv", blobs, "csv")
     assert main(["cluster", str(path), "--bandwidth", "wide"]) == 2
-    assert "--bandwidth must be a number, 'auto'" in capsys.readouterr().err
+    assert "--bandwidth must be a positive number, 'auto'" in capsys.readouterr().err
 
 
 def test_cluster_bandwidth(tmp_path, capsys, blobs):
@@ -287,7 +287,7 @@ def test_cluster_missing_file(tmp_path, capsys):
 def test_cluster_bad_bandwidth(tmp_path, capsys, blobs):
     path = _write(tmp_path / "points.csv", blobs, "csv")
     assert main(["cluster", str(path), "--bandwidth", "wide"]) == 2
-    assert "--bandwidth must be a number" in capsys.readouterr().err
+    assert "--bandwidth must be a positive number" in capsys.readouterr().err
     assert main(["cluster", str(path), "--bandwidth", "-1"]) == 2
     assert "bandwidth" in capsys.readouterr().err
 
@@ -297,6 +297,64 @@ def test_cluster_bad_values(tmp_path, capsys):
     path.write_text("1,2\n3,nan\n")
     assert main(["cluster", str(path)]) == 2
     assert "NaN" in capsys.readouterr().err
+
+
+def test_unwritable_outputs_get_a_message(tmp_path, capsys, blobs):
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    missing = tmp_path / "no_such_dir"
+    for extra in (
+        ["-o", str(missing / "l.txt")],
+        ["--centers", str(missing / "c.csv")],
+    ):
+        assert main(["cluster", str(path), "--bandwidth", "2", *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("meanshift-fast: cannot write") and str(missing) in err
+    # nothing half-written where the directory exists
+    assert main(["cluster", str(path), "--bandwidth", "2", "-o", str(tmp_path)]) == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
+def test_demo_plot_errors_are_messages(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "no_such_dir" / "demo.png"
+    assert main(["demo", "--plot", str(target)]) == 2
+    assert "cannot write" in capsys.readouterr().err
+    assert main(["demo", "--plot", str(tmp_path / "demo.xyz")]) == 2
+    assert "cannot write" in capsys.readouterr().err
+    # without matplotlib, the message comes before any work
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["demo", "--plot", str(tmp_path / "demo.png")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "needs matplotlib" in captured.err
+
+
+@pytest.mark.parametrize("n", ["2", "-5", "x"])
+def test_demo_rejects_too_few_points(capsys, n):
+    with pytest.raises(SystemExit) as stop:
+        main(["demo", "-n", n])
+    assert stop.value.code == 2
+    assert "-n" in capsys.readouterr().err
+
+
+def test_cluster_bandwidth_must_be_positive(tmp_path, capsys, blobs):
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    for value in ("0", "-1", "nan", "inf"):
+        assert main(["cluster", str(path), "--bandwidth", value]) == 2
+        assert "--bandwidth must be a positive number" in capsys.readouterr().err
+
+
+def test_cluster_empty_file(tmp_path, recwarn, capsys):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    assert main(["cluster", str(path), "--bandwidth", "1"]) == 2
+    assert "0 sample" in capsys.readouterr().err
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def test_version():
+    out = run_cli("--version")
+    assert out.returncode == 0
+    assert out.stdout.split() == ["meanshift-fast", meanshift_fast.__version__]
 
 
 def test_no_command_is_an_error():

@@ -143,6 +143,23 @@ def test_table_marks_the_row():
     assert str(sweep) == sweep.table()
 
 
+def test_table_marks_the_nearest_row():
+    sweep = bandwidth_sweep(blobs(n=200), [0.5, 1.0, 4.0])
+    lines = sweep.table(marked=1.7).splitlines()
+    # 1.7 is nearer to 1.0 than to 4.0 on the log scale
+    assert lines[2].endswith("<- nearest to 1.7")
+    assert "<-" not in lines[1] + lines[3]
+    assert sweep.table(marked=3.0).splitlines()[3].endswith("<- nearest to 3")
+
+
+def test_plot_without_matplotlib_says_what_to_install(monkeypatch):
+    sweep = bandwidth_sweep(blobs(n=100), [0.5, 1.0])
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"meanshift-fast\[plot\]"):
+        sweep.plot()
+
+
 def test_cli_sweep_prints_table_and_draws(tmp_path):
     path = tmp_path / "points.csv"
     np.savetxt(path, blobs(n=300), delimiter=",")
