@@ -11,6 +11,7 @@ from meanshift_fast._validation import (
     c_array,
     check_array,
     check_n_jobs,
+    check_sample_weight,
     is_int,
     is_real,
     param_error,
@@ -180,9 +181,10 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
         point has a bin of its own (with a warning).
     """
     _check_bin_size(bin_size)
-    return bin_seeds(
-        X, bin_size, min_bin_freq, sample_weight, effective_n_threads(None)
-    )
+    arr = check_array(X, owner="get_bin_seeds")
+    w = check_sample_weight(sample_weight, arr.shape[0])
+    seeds = bin_seeds(arr, bin_size, min_bin_freq, w, effective_n_threads(None))
+    return X if seeds is arr else seeds
 
 
 def bin_seeds(X, bin_size, min_bin_freq, sample_weight, n_threads):
@@ -207,9 +209,10 @@ def bin_seeds(X, bin_size, min_bin_freq, sample_weight, n_threads):
     if len(seeds) == 0:
         seeds = seeds.reshape(0)  # the reference's shape for no seeds
     if len(seeds) == len(arr):
+        size_text = "%f" % bin_size if np.ndim(bin_size) == 0 else str(bin_size)
         warnings.warn(
-            "Binning data failed with provided bin_size=%f, using data points as seeds."
-            % bin_size,
+            f"Binning data failed with provided bin_size={size_text}, using data "
+            "points as seeds.",
             stacklevel=3,
         )
         return X
@@ -229,9 +232,15 @@ def rule_of_thumb(X, rule, sample_weight=None):
     d = X.shape[1]
     w = np.ones(len(X)) if sample_weight is None else sample_weight
     n = float(w.sum())
-    mean = (w @ X) / n
-    dev2 = w @ (X - mean) ** 2
-    std = np.sqrt(dev2 / (n - 1.0 if n > 1 else n))
+    # Each feature scaled by a power of two to magnitudes below 1, which
+    # changes no digit, so that its squares neither overflow nor underflow
+    # at extreme scales.
+    top = np.maximum(X.max(axis=0), -X.min(axis=0)) if len(X) else np.zeros(d)
+    exponent = np.frexp(top)[1]
+    S = np.ldexp(X, -exponent)
+    mean = (w @ S) / n
+    dev2 = w @ (S - mean) ** 2
+    std = np.ldexp(np.sqrt(dev2 / (n - 1.0 if n > 1 else n)), exponent)
     if (std == 0).any():
         fill = std[std > 0].mean() if (std > 0).any() else 1.0
         std = np.where(std > 0, std, fill)

@@ -82,6 +82,14 @@ def _c(a, dtype=None):
     return np.require(a, dtype=dtype, requirements=["C", "A"])
 
 
+def _weights(weights, int64_t n):
+    """One float64 weight per row, or ValueError: the core reads n of them."""
+    w = _c(weights, np.float64)
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(f"weights of shape {w.shape} for {n} rows")
+    return w
+
+
 def openmp_enabled():
     return bool(ms_openmp_enabled())
 
@@ -180,7 +188,7 @@ cdef class Tree:
         X = _c(X)
         self.n, self.d = X.shape[0], X.shape[1]
         if weights is not None:
-            w = _c(weights, np.float64)
+            w = _weights(weights, self.n)
             wp = &w[0]
         self.is_f32 = X.dtype == np.float32
         if self.is_f32:
@@ -367,7 +375,7 @@ def bin_cells(X, weights, double bin_size, double min_freq, int n_threads=1):
     cdef ms_config cfg = _config(n_threads, prog)
     cdef ms_status st = MS_OK
     if weights is not None:
-        wv = _c(weights, np.float64)
+        wv = _weights(weights, n)
         wp = &wv[0]
     if n > 0:
         with nogil:
@@ -394,7 +402,7 @@ def distinct_rows(X, weights):
     cdef ms_config cfg = _config(1, prog)
     cdef ms_status st = MS_OK
     if weights is not None:
-        wv = _c(weights, np.float64)
+        wv = _weights(weights, n)
         wp = &wv[0]
     if n > 1 and d > 0:
         if X.dtype == np.float32:

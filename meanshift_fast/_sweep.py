@@ -7,7 +7,7 @@ from meanshift_fast._bandwidth import _check_random_state
 from meanshift_fast._estimator import MeanShift, _NoClusterError
 from meanshift_fast._params import KERNELS
 from meanshift_fast._threads import effective_n_threads
-from meanshift_fast._units import Units, pow2_exponent
+from meanshift_fast._units import Units, _max_abs, pow2_exponent
 from meanshift_fast._validation import (
     c_array,
     check_array,
@@ -132,6 +132,14 @@ def default_bandwidths(X, n_bandwidths, sample_weight=None, random_state=0):
 
 def _bounds(S, w):
     """(small, large) bound of the default range, measured on the rows S."""
+    # Rows so large or small that their squares overflow or underflow are
+    # measured scaled by a power of two (which changes no digit), so that
+    # the range follows the data at every scale.
+    top = _max_abs(S)
+    if top > 0 and not 2.0**-250 < top < 2.0**250:
+        exponent = int(np.frexp(top)[1])
+        lo, hi = _bounds(np.ldexp(S, -exponent), w)
+        return float(np.ldexp(lo, exponent)), float(np.ldexp(hi, exponent))
     m = S.shape[0]
     mean = S.mean(axis=0) if w is None or w.sum() == 0 else (w @ S) / w.sum()
     hi = float(np.sqrt(((S - mean) ** 2).sum(axis=1)).max())

@@ -1000,6 +1000,47 @@ def test_get_bin_seeds_zero_returns_the_data():
     assert get_bin_seeds(X, 0.0) is X
 
 
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        (np.ones(1), "shape"),
+        (np.ones(401), "shape"),
+        (-np.ones(400), "Negative"),
+        (np.full(400, np.nan), "NaN"),
+        (np.zeros(400), "non-zero"),
+    ],
+)
+def test_get_bin_seeds_checks_sample_weight(weights, message):
+    # The core reads one weight per row: a short array must never reach it.
+    from meanshift_fast import get_bin_seeds
+
+    X = blobs(400)
+    with pytest.raises(ValueError, match=message):
+        get_bin_seeds(X, 0.5, sample_weight=weights)
+
+
+def test_core_refuses_weights_of_another_length():
+    from meanshift_fast import _core
+
+    X = blobs(100)
+    for call in (
+        lambda: _core.bin_cells(X, np.ones(3), 0.5, 1.0),
+        lambda: _core.distinct_rows(X, np.ones(3)),
+        lambda: _core.Tree(X, weights=np.ones(3)),
+        lambda: _core.Tree(X, weights=np.ones((100, 1))),
+    ):
+        with pytest.raises(ValueError, match="for 100 rows"):
+            call()
+
+
+def test_get_bin_seeds_per_feature_sizes_warn_where_every_point_is_a_seed():
+    from meanshift_fast import get_bin_seeds
+
+    X = blobs(100)
+    with pytest.warns(UserWarning, match=r"bin_size=\[0.001 0.001\]"):
+        assert get_bin_seeds(X, np.array([0.001, 0.001])) is X
+
+
 def test_get_bin_seeds_per_feature_sizes_bin_each_axis():
     from meanshift_fast import get_bin_seeds
 

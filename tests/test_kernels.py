@@ -683,6 +683,20 @@ def test_rule_of_thumb_bandwidths(rule, kernel):
     assert_matches_reference(ours, ref, X, rtol=1e-9)
 
 
+@pytest.mark.parametrize("rule", ["scott", "silverman"])
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1e160, 1e300])
+def test_rule_of_thumb_at_extreme_scales(rule, scale):
+    # The rules follow the data's scale: their squares must neither
+    # overflow (1e160) nor underflow (1e-300).
+    X = _data("aniso")
+    h = np.asarray(_fit(X, bandwidth=rule).bandwidth_)
+    ours = _fit(X * scale, bandwidth=rule)
+    assert_allclose(np.asarray(ours.bandwidth_) / scale, h, rtol=1e-12)
+    base = _fit(X, bandwidth=rule)
+    assert_allclose(ours.cluster_centers_ / scale, base.cluster_centers_, rtol=1e-9)
+    assert np.array_equal(ours.labels_, base.labels_)
+
+
 def test_rule_of_thumb_constant_feature():
     X = _data("blobs2d")
     X = np.column_stack([X, np.full(len(X), 3.0)])

@@ -87,6 +87,18 @@ def test_deterministic_whatever_the_thread_count():
     assert select_bandwidth(X, random_state=1) == pytest.approx(h, rel=0.3)
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1e160, 1e300])
+def test_selection_and_sweep_follow_the_scale(scale):
+    # Scaling the data scales the choice and the default range: squares of
+    # the rows must neither overflow nor underflow on the way.
+    X, _ = mixture(5, 3, 2, n=600)
+    h = select_bandwidth(X)
+    assert select_bandwidth(X * scale) / scale == pytest.approx(h, rel=1e-12)
+    sweep, scaled = bandwidth_sweep(X), bandwidth_sweep(X * scale)
+    np.testing.assert_allclose(scaled.bandwidths / scale, sweep.bandwidths, rtol=1e-12)
+    assert np.array_equal(scaled.n_clusters, sweep.n_clusters)
+
+
 def test_weights_count_as_repeated_rows():
     X, _ = mixture(6, 3, 2, n=600)
     w = np.random.default_rng(0).integers(1, 3, size=len(X))
