@@ -124,9 +124,56 @@ def feature_names(X):
     if columns is None or isinstance(X, np.ndarray):
         return None
     names = np.asarray(list(columns), dtype=object)
-    if len(names) and all(isinstance(n, str) for n in names):
+    kinds = sorted({type(n).__name__ for n in names})
+    if len(kinds) > 1 and "str" in kinds:
+        raise TypeError(
+            "Feature names are only supported if all input features have string "
+            f"names, but your input has {kinds} as feature name / column name "
+            "types. If you want feature names to be stored and validated, you must "
+            "convert them all to strings, by using X.columns = X.columns.astype(str) "
+            "for example. Otherwise you can remove feature / column names from "
+            "your input data, or convert them all to a non-string data type."
+        )
+    if len(names) and kinds == ["str"]:
         return names
     return None
+
+
+def _check_2d(arr, owner):
+    """scikit-learn's words for an array that is not 2-D."""
+    if arr.ndim == 0:
+        raise ValueError(
+            f"Expected 2D array, got scalar array instead:\narray={arr}.\n"
+            "Reshape your data either using array.reshape(-1, 1) if your data "
+            "has a single feature or array.reshape(1, -1) if it contains a "
+            "single sample."
+        )
+    if arr.ndim == 1:
+        raise ValueError(
+            f"Expected 2D array, got 1D array instead:\narray={arr}.\n"
+            "Reshape your data either using array.reshape(-1, 1) if your data "
+            "has a single feature or array.reshape(1, -1) if it contains a "
+            "single sample."
+        )
+    if arr.ndim > 2:
+        raise ValueError(
+            f"Found array with dim {arr.ndim}, while dim <= 2 is required by {owner}."
+        )
+
+
+def _object_to_float(arr):
+    """An object array as float64; missing values that pandas and others
+    hold as objects (None, pandas.NA, NaT) become NaN, which the finite
+    check then refuses in scikit-learn's words."""
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError):
+        pass
+    out = np.empty(arr.shape, dtype=np.float64)
+    for index, value in np.ndenumerate(arr):
+        missing = value is None or type(value).__name__ in ("NAType", "NaTType")
+        out[index] = np.nan if missing else float(value)
+    return out
 
 
 def check_array(
@@ -149,6 +196,11 @@ def check_array(
             f"Sparse data was passed for {input_name}, but dense data is "
             "required. Use '.toarray()' to convert to a dense numpy array."
         )
+    if isinstance(X, np.matrix):
+        raise TypeError(
+            "np.matrix is not supported. Please convert to a numpy array with "
+            "np.asarray."
+        )
     try:
         arr = np.asarray(X)
     except ValueError as exc:  # ragged nested lists, say
@@ -163,31 +215,15 @@ def check_array(
             "Convert your data to numeric values explicitly instead."
         )
     if arr.dtype.kind == "O":
-        arr = arr.astype(np.float64)
+        if ensure_2d and arr.ndim == 0:  # a generator or a dict, say
+            _check_2d(arr, owner)
+        arr = _object_to_float(arr)
         if np.iscomplexobj(arr):
             raise ValueError(f"Complex data not supported\n{arr}\n")
     elif arr.dtype.kind not in "biuf":
         raise ValueError(f"{input_name} has unsupported dtype {arr.dtype}")
     if ensure_2d:
-        if arr.ndim == 0:
-            raise ValueError(
-                f"Expected 2D array, got scalar array instead:\narray={arr}.\n"
-                "Reshape your data either using array.reshape(-1, 1) if your data "
-                "has a single feature or array.reshape(1, -1) if it contains a "
-                "single sample."
-            )
-        if arr.ndim == 1:
-            raise ValueError(
-                f"Expected 2D array, got 1D array instead:\narray={arr}.\n"
-                "Reshape your data either using array.reshape(-1, 1) if your data "
-                "has a single feature or array.reshape(1, -1) if it contains a "
-                "single sample."
-            )
-        if arr.ndim > 2:
-            raise ValueError(
-                f"Found array with dim {arr.ndim}, while dim <= 2 is required by "
-                f"{owner}."
-            )
+        _check_2d(arr, owner)
     small_float = arr.dtype.kind == "f" and arr.dtype.itemsize <= 4
     dtype = np.float32 if (keep_float32 and small_float) else np.float64
     arr = c_array(arr, dtype=dtype)

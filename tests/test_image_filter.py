@@ -171,6 +171,42 @@ def test_max_iter_and_tol(max_iter, tol):
         np.testing.assert_array_equal(got, img)
 
 
+@pytest.mark.parametrize("kernel", ["flat", "gaussian"])
+@pytest.mark.parametrize("power", [-1000, -600, 600, 1000])
+def test_extreme_scales_give_the_scaled_result(kernel, power):
+    # Colours and radius scaled by a power of two filter to the scaled
+    # result, bit for bit, where their squares would overflow or underflow.
+    from meanshift_fast.image import segment
+
+    img = np.random.default_rng(3).uniform(0, 1, (14, 17))
+    c = 2.0**power
+    base = mean_shift_filter(img, 3, 0.2, kernel=kernel)
+    assert np.array_equal(
+        mean_shift_filter(img * c, 3, 0.2 * c, kernel=kernel) / c, base
+    )
+    seg, scaled = segment(img, 3, 0.2, 5), segment(img * c, 3, 0.2 * c, 5)
+    assert np.array_equal(seg.labels, scaled.labels)
+    assert np.array_equal(scaled.modes / c, seg.modes)
+    assert np.array_equal(scaled.filtered / c, seg.filtered)
+
+
+def test_largest_doubles_stay_finite():
+    img = np.full((3, 4), 1e308)
+    img[0, 0] = 1.5e308
+    out = mean_shift_filter(img, 3, 1e307)
+    assert np.isfinite(out).all()
+    # the reference, whose sums would overflow, on the colours scaled down
+    c = 2.0**-1000
+    want = R.filter_work(img[None, ..., None] * c, 3, 1e307 * c)[0, ..., 0] / c
+    np.testing.assert_allclose(out, want, rtol=1e-12)
+
+
+def test_a_huge_max_iter_is_no_limit():
+    img = np.random.default_rng(4).uniform(0, 1, (9, 11))
+    out = mean_shift_filter(img, 2, 0.3, max_iter=10**30)
+    assert np.array_equal(out, mean_shift_filter(img, 2, 0.3, max_iter=10**6))
+
+
 def test_radii_are_inclusive():
     # Pixels exactly hs apart in space and hr apart in colour are in each
     # other's windows: a 1 x 2 image with values 0 and 10 averages to 5.

@@ -1049,3 +1049,52 @@ def test_get_bin_seeds_per_feature_sizes_bin_each_axis():
     seeds = get_bin_seeds(X, sizes)
     cells = {tuple(c) for c in np.round(X / sizes)}
     assert {tuple(s) for s in np.round(seeds / sizes)} == cells
+
+
+# ---------------------------------------------------------------------------
+# containers scikit-learn refuses, refused alike
+
+
+def _containers():
+    pd = pytest.importorskip("pandas")
+    X = blobs(20)
+    nullable = pd.DataFrame(
+        {
+            "a": pd.array([1, 2, None, 4] * 5, dtype="Int64"),
+            "b": pd.array(list(range(20)), dtype="Int64"),
+        }
+    )
+    return {
+        "matrix": np.asmatrix(X),
+        "pandas NA": nullable,
+        "generator": (x for x in range(3)),
+        "dict": {"a": [1, 2]},
+        "None": None,
+        "mixed column names": pd.DataFrame(X, columns=["a", 1]),
+        "object array with a str": np.array([[1, "a"], [2, 3]], dtype=object),
+        "object array with None": np.array([[1.0, None], [2.0, 3.0]], dtype=object),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "matrix",
+        "pandas NA",
+        "generator",
+        "dict",
+        "None",
+        "mixed column names",
+        "object array with a str",
+        "object array with None",
+    ],
+)
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.asmatrix
+def test_containers_are_refused_as_scikit_learn_refuses_them(name):
+    outcomes = []
+    for cls in (SkMeanShift, MeanShift):
+        X = _containers()[name]  # a fresh generator each time
+        with pytest.raises((TypeError, ValueError)) as err:
+            cls(bandwidth=1.0).fit(X)
+        outcomes.append((err.type, str(err.value).split("\n")[0][:60]))
+    assert outcomes[1] == outcomes[0]

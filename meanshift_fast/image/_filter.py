@@ -7,6 +7,7 @@ import numpy as np
 
 from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
+from meanshift_fast._units import pow2_exponent
 from meanshift_fast._validation import check_n_jobs
 from meanshift_fast.image._color import (
     FROM_WORKING,
@@ -157,15 +158,22 @@ def check_filter_options(kernel, max_iter, tol, n_jobs, owner):
 
 
 def run_filter(prep, hs, hr, kernel, max_iter, tol, n_jobs, progress):
-    """The filtered colours, (nz, ny, nx, c) float64 in the working space."""
-    work = prep.work
+    """(filtered, k): the filtered colours, (nz, ny, nx, c) float64 in the
+    working space times 2**k, where k (0 but for colours or radii so large
+    or small that their squares would overflow or underflow) makes them
+    safe to square and sum; the range radius scales with them."""
+    k = pow2_exponent(prep.work, hr)
+    work = prep.work if k == 0 else np.ldexp(prep.work, k)
     # A rough count of pixel visits, so that tiny images run on one thread.
     spatial = work.shape[:3] if prep.is_volume else work.shape[1:3]
     window = float(np.prod([min(2 * hs + 1, size) for size in spatial]))
     n_threads = effective_n_threads(n_jobs, int(work[..., 0].size * window))
-    return _core.image_filter(
-        work, kernel, hs, hr, int(max_iter), float(tol), n_threads, progress
+    # Steps beyond the core's int64 counter never bind.
+    steps = min(int(max_iter), 2**63 - 1)
+    filtered = _core.image_filter(
+        work, kernel, hs, float(np.ldexp(hr, k)), steps, float(tol), n_threads, progress
     )
+    return filtered, k
 
 
 def mean_shift_filter(
@@ -235,6 +243,6 @@ def mean_shift_filter(
     hr = check_radius("range_radius", range_radius)
     check_filter_options(kernel, max_iter, tol, n_jobs, owner)
     prep = PreparedImage(image, color_space, channel_axis, owner)
-    work = run_filter(prep, hs, hr, kernel, max_iter, tol, n_jobs, progress)
-    out = prep.to_input_units(work)
+    work, scale = run_filter(prep, hs, hr, kernel, max_iter, tol, n_jobs, progress)
+    out = prep.to_input_units(work if scale == 0 else np.ldexp(work, -scale))
     return prep.restore_layout(out).astype(prep.output_dtype(), copy=False)

@@ -163,9 +163,12 @@ def segment(
             f"connectivity must be one of {allowed} for "
             f"{'a volume' if prep.is_volume else 'an image'}; got {connectivity!r}."
         )
-    work = run_filter(prep, hs, hr, kernel, max_iter, tol, n_jobs, progress)
+    work, scale = run_filter(prep, hs, hr, kernel, max_iter, tol, n_jobs, progress)
     labels, n = _core.image_segment(
-        work, hr / 2.0, ranks[connectivity], int(min(min_region, 2**62))
+        work,
+        float(np.ldexp(hr, scale)) / 2.0,
+        ranks[connectivity],
+        int(min(min_region, 2**62)),
     )
     flat = labels.ravel()
     sizes = np.bincount(flat, minlength=n).astype(np.int64)
@@ -175,6 +178,8 @@ def segment(
     for k in range(c):
         modes_work[:, k] = np.bincount(flat, weights=pixel_modes[:, k], minlength=n)
     modes_work /= sizes[:, None]
+    if scale != 0:
+        modes_work, work = np.ldexp(modes_work, -scale), np.ldexp(work, -scale)
     modes = prep.to_input_units(modes_work)
     # Painting the modes first, then the pixels, rounds each mode once;
     # np.take gathers whole rows, where indexing with labels goes element
