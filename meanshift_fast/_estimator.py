@@ -349,7 +349,12 @@ class MeanShift:
         # arithmetic's precision.
         bin_size = type(bandwidth)(h) if isinstance(bandwidth, np.generic) else h
         seeds = bin_seeds(
-            data, bin_size, self.min_bin_freq, w, effective_n_threads(self.n_jobs)
+            data,
+            bin_size,
+            self.min_bin_freq,
+            w,
+            effective_n_threads(self.n_jobs),
+            shown_size=bandwidth,
         )
         if len(seeds) == 0:
             if no_cluster_ok:

@@ -1041,6 +1041,16 @@ def test_get_bin_seeds_per_feature_sizes_warn_where_every_point_is_a_seed():
         assert get_bin_seeds(X, np.array([0.001, 0.001])) is X
 
 
+def test_bin_seeding_warning_names_the_callers_bandwidth():
+    # The fit bins in the core's units (scaled by a power of two, or per
+    # feature); the warning must still name the bandwidth the caller gave.
+    X = blobs(50)
+    with pytest.warns(UserWarning, match=r"bin_size=0\.000000,"):
+        MeanShift(bandwidth=1e-303, bin_seeding=True).fit(X * 1e-300)
+    with pytest.warns(UserWarning, match=r"bin_size=\[0\.001 0\.002\],"):
+        MeanShift(bandwidth=np.array([0.001, 0.002]), bin_seeding=True).fit(X)
+
+
 def test_get_bin_seeds_per_feature_sizes_bin_each_axis():
     from meanshift_fast import get_bin_seeds
 
