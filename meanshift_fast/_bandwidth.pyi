@@ -25,6 +25,7 @@ def bin_seeds(
     min_bin_freq: float,
     sample_weight: ArrayLike | None,
     n_threads: int,
+    shown_size: float | ArrayLike | None = ...,
 ) -> NDArray[np.floating]: ...
 def rule_of_thumb(
     X: NDArray[np.floating],
