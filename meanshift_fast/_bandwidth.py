@@ -6,7 +6,7 @@ import numpy as np
 
 from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
-from meanshift_fast._units import Units, pow2_exponent
+from meanshift_fast._units import Units, pow2_exponent, weight_exponent
 from meanshift_fast._validation import (
     c_array,
     check_array,
@@ -181,7 +181,18 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
         point has a bin of its own (with a warning).
     """
     _check_bin_size(bin_size)
+    if not (is_real(min_bin_freq) and min_bin_freq >= 0 and np.isfinite(min_bin_freq)):
+        raise param_error(
+            "get_bin_seeds",
+            "min_bin_freq",
+            min_bin_freq,
+            "a float in the range [0, inf)",
+        )
     arr = check_array(X, owner="get_bin_seeds")
+    if np.ndim(bin_size) == 1 and len(bin_size) != arr.shape[1]:
+        raise ValueError(
+            f"bin_size has {len(bin_size)} values, but X has {arr.shape[1]} features."
+        )
     w = check_sample_weight(sample_weight, arr.shape[0])
     seeds = bin_seeds(arr, bin_size, min_bin_freq, w, effective_n_threads(None))
     return X if seeds is arr else seeds
@@ -233,7 +244,15 @@ def rule_of_thumb(X, rule, sample_weight=None):
     """
     d = X.shape[1]
     w = np.ones(len(X)) if sample_weight is None else sample_weight
+    # n is the weights' sum, taken as log(n) from weights scaled by a power
+    # of two where the sum would overflow; the moments are ratios of sums,
+    # which the scaling does not change.
+    k = weight_exponent(w)
+    if k:
+        w = np.ldexp(w, k)
     n = float(w.sum())
+    log_n = np.log(n) - k * np.log(2.0)
+    one = np.ldexp(1.0, k)  # a weight of one, scaled
     # Each feature scaled by a power of two to magnitudes below 1, which
     # changes no digit, so that its squares neither overflow nor underflow
     # at extreme scales.
@@ -242,12 +261,14 @@ def rule_of_thumb(X, rule, sample_weight=None):
     S = np.ldexp(X, -exponent)
     mean = (w @ S) / n
     dev2 = w @ (S - mean) ** 2
-    std = np.ldexp(np.sqrt(dev2 / (n - 1.0 if n > 1 else n)), exponent)
+    std = np.ldexp(np.sqrt(dev2 / (n - one if n > one else n)), exponent)
     if (std == 0).any():
         fill = std[std > 0].mean() if (std > 0).any() else 1.0
         std = np.where(std > 0, std, fill)
     if rule == "scott":
-        factor = n ** (-1.0 / (d + 4))
-    else:
+        factor = n ** (-1.0 / (d + 4)) if k == 0 else np.exp(-log_n / (d + 4))
+    elif k == 0:
         factor = (n * (d + 2) / 4.0) ** (-1.0 / (d + 4))
+    else:
+        factor = np.exp(-(log_n + np.log((d + 2) / 4.0)) / (d + 4))
     return factor * std

@@ -82,6 +82,18 @@ def _c(a, dtype=None):
     return np.require(a, dtype=dtype, requirements=["C", "A"])
 
 
+def _width(a, int64_t d, what):
+    """The core reads d columns of every row of a: refuse another width."""
+    if a.shape[0] > 0 and a.shape[1] != d:
+        raise ValueError(f"{what} of width {a.shape[1]} where {d} was expected")
+
+
+def _length(a, int64_t n, what):
+    """The core reads n entries of a: refuse another length."""
+    if a.shape[0] != n:
+        raise ValueError(f"{what} of length {a.shape[0]} where {n} was expected")
+
+
 def _weights(weights, int64_t n):
     """One float64 weight per row, or ValueError: the core reads n of them."""
     w = _c(weights, np.float64)
@@ -185,6 +197,8 @@ cdef class Tree:
         cdef _Progress prog = _Progress(None)
         cdef ms_config cfg = _config(n_threads, prog)
         cdef ms_status st
+        if self.t64 != NULL or self.t32 != NULL:
+            raise RuntimeError("a Tree is built once")
         X = _c(X)
         self.n, self.d = X.shape[0], X.shape[1]
         if weights is not None:
@@ -227,6 +241,7 @@ cdef class Tree:
         """Move every seed to its mode: (means, intensity, n_iter, converged)."""
         cdef const double[:, ::1] s = _c(seeds, np.float64)
         cdef int64_t m = s.shape[0]
+        _width(s, self.d, "seeds")
         cdef double[:, ::1] means = np.empty((m, self.d))
         cdef double[::1] inten = np.empty(m)
         cdef int64_t[::1] iters = np.empty(m, dtype=np.int64)
@@ -257,6 +272,7 @@ cdef class Tree:
     def nearest_center(self, centers, double r2, int n_threads=1, progress=None):
         """nearest_center for the rows the tree was built from, in their order."""
         cdef const double[:, ::1] c = _c(centers, np.float64)
+        _width(c, self.d, "centres")
         cdef int64_t[::1] labels = np.empty(self.n, dtype=np.int64)
         cdef double[::1] dist = np.empty(self.n)
         cdef _Progress prog = _Progress(progress)
@@ -285,6 +301,7 @@ cdef class Tree:
         """
         cdef const double[:, ::1] q = _c(queries, np.float64)
         cdef int64_t m = q.shape[0]
+        _width(q, self.d, "queries")
         cdef double[::1] base = np.empty(m)
         cdef double[::1] w = np.empty(m)
         cdef double[:, ::1] wx = np.empty((m, self.d))
@@ -340,6 +357,10 @@ def step(pos, base, wsum, wx, kernel, double bandwidth, double stop_thresh,
     cdef int64_t[::1] iters = n_iter
     cdef int64_t m = p.shape[0]
     cdef int64_t d = p.shape[1]
+    for a, what in ((b, "base"), (w, "wsum"), (x, "wx"), (inten, "intensity"),
+                    (iters, "n_iter")):
+        _length(a, m, what)
+    _width(x, d, "wx")
     state = np.empty(m, dtype=np.intc)
     cdef int[::1] st_out = state
     cdef ms_shift_params prm
@@ -427,6 +448,7 @@ def merge_centers(means, intensity, double r2, int n_threads=1):
     cdef const double[:, ::1] mv = _c(means, np.float64)
     cdef const double[::1] iv = _c(intensity, np.float64)
     cdef int64_t m = mv.shape[0], k = 0
+    _length(iv, m, "intensity")
     cdef int64_t[::1] order = np.empty(max(m, 1), dtype=np.int64)
     cdef _Progress prog = _Progress(None)
     cdef ms_config cfg = _config(n_threads, prog)
@@ -444,6 +466,7 @@ def nearest_center(X, centers, double r2, int n_threads=1, progress=None):
     cdef const double[:, ::1] x64
     cdef const float[:, ::1] x32
     cdef int64_t n = X.shape[0], d = X.shape[1]
+    _width(c, d, "centres")
     cdef int64_t[::1] labels = np.empty(n, dtype=np.int64)
     cdef double[::1] dist = np.empty(n)
     cdef _Progress prog = _Progress(progress)

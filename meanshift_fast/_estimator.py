@@ -15,6 +15,7 @@ from meanshift_fast._params import (
     stop_thresh,
 )
 from meanshift_fast._threads import effective_n_threads
+from meanshift_fast._units import weight_exponent
 from meanshift_fast._validation import (
     c_array,
     check_array,
@@ -50,6 +51,15 @@ _DEFAULTS = {
     "cluster_assignment": "nearest",
     "gaussian_tol": 1e-8,
 }
+# The parameters that define a fitted model beyond its arrays: the fitted
+# methods read them as they were at fit.
+_MODEL_PARAMS = (
+    "kernel",
+    "algorithm",
+    "max_iter",
+    "gaussian_tol",
+    "cluster_assignment",
+)
 
 
 class ConvergenceWarning(UserWarning):
@@ -290,7 +300,12 @@ class MeanShift:
             self.bandwidth, X, w, self.kernel, self.n_jobs, owner
         )
         data = units.to_core(X)
-        rows, rw, inverse = _distinct_rows(data, w, units, trees)
+        # The sums take the weights scaled by a power of two where theirs
+        # would overflow; bin seeding compares the weights as given.
+        k = weight_exponent(w)
+        rows, rw, inverse = _distinct_rows(
+            data, w if k == 0 else np.ldexp(w, k), units, trees
+        )
         seeds, copies = self._seeds(
             data, w, rows, rw, inverse, units, bandwidth, h, no_cluster_ok
         )
@@ -313,6 +328,8 @@ class MeanShift:
         # them from it too (__getstate__), so the fit keeps no other copy.
         self._fit_data = None
         self._tree, self._units, self._h, self._sample_weight = tree, units, h, rw
+        # What the fitted model is, whatever set_params changes later.
+        self._fit_params = {name: getattr(self, name) for name in _MODEL_PARAMS}
         self._centers_scaled = centers
         self.cluster_centers_ = units.from_core(centers, X.dtype)
         self.labels_ = labels
@@ -385,17 +402,23 @@ class MeanShift:
             return build()
         return trees((units.exponent, leaf_size, self.kernel), build)
 
-    def _shift_points(self, tree, points, h, n_threads, progress=None):
+    def _shift_points(self, tree, points, h, n_threads, progress=None, params=None):
+        p = self.get_params() if params is None else params
         return _shift(
             tree,
             points,
-            self.kernel,
+            p["kernel"],
             h,
-            self.max_iter,
-            self.gaussian_tol,
+            p["max_iter"],
+            p["gaussian_tol"],
             n_threads,
             progress,
         )
+
+    def _model(self):
+        """The parameters of the fitted model (those of the last fit)."""
+        params = getattr(self, "_fit_params", None)
+        return params if params is not None else self.get_params()
 
     def _labels(
         self, tree, rows, inverse, unweighted, means, centers, h, n_threads, progress
@@ -466,11 +489,14 @@ class MeanShift:
     def _fitted_tree(self):
         tree = getattr(self, "_tree", None)
         if tree is None:
+            p = self._model()
             tree = self._tree = _core.Tree(
                 self._fit_data,
                 weights=self._sample_weight,
-                leaf_size=self._leaf_size(*self._fit_data.shape),
-                kernel=self.kernel,
+                leaf_size=_core.leaf_size_hint(
+                    *self._fit_data.shape, 0, p["kernel"], p["algorithm"]
+                ),
+                kernel=p["kernel"],
                 n_threads=effective_n_threads(self.n_jobs),
             )
         return tree
@@ -504,13 +530,14 @@ class MeanShift:
         """
         data = self._check_fitted_input(X)
         h = self._h
+        p = self._model()
         tree = self._fitted_tree()
         n_threads = effective_n_threads(self.n_jobs, len(data) * tree.n)
         base, mass, _ = tree.kernel_sum(
             c_array(data, dtype=np.float64),
-            self.kernel,
+            p["kernel"],
             h,
-            self.gaussian_tol,
+            p["gaussian_tol"],
             n_threads,
         )
         d = self.n_features_in_
@@ -520,9 +547,9 @@ class MeanShift:
             else float(self._sample_weight.sum())
         )
         log_ball = 0.5 * d * np.log(np.pi) + d * np.log(h) - _log_gamma(0.5 * d + 1)
-        if self.kernel == "gaussian":
+        if p["kernel"] == "gaussian":
             log_norm = 0.5 * d * np.log(2 * np.pi) + d * np.log(h)
-        elif self.kernel == "epanechnikov":
+        elif p["kernel"] == "epanechnikov":
             log_norm = log_ball + np.log(2.0 / (d + 2))
         else:
             log_norm = log_ball
@@ -557,8 +584,10 @@ class MeanShift:
         """
         data = self._check_fitted_input(X)
         n_threads = effective_n_threads(self.n_jobs)
-        if self.cluster_assignment == "attractor":
-            data = self._shift_points(self._fitted_tree(), data, self._h, n_threads)[0]
+        p = self._model()
+        if p["cluster_assignment"] == "attractor":
+            tree = self._fitted_tree()
+            data = self._shift_points(tree, data, self._h, n_threads, params=p)[0]
         labels, _ = _core.nearest_center(data, self._centers_scaled, -1.0, n_threads)
         return labels
 

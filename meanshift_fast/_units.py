@@ -39,6 +39,18 @@ def pow2_exponent(X, h=None):
     return -int(np.frexp(top)[1])
 
 
+def weight_exponent(w):
+    """k such that the sums of w * 2**k neither overflow nor lose digits to
+    subnormal numbers; 0 for weights that are safe as they are.  Scaling
+    every weight by a power of two changes no weighted mean."""
+    if w is None or len(w) == 0:
+        return 0
+    top = float(w.max())
+    if not top > 0 or (top * len(w) < 2.0**900 and top > 2.0**-900):
+        return 0
+    return -int(np.frexp(top)[1])
+
+
 class Units:
     """Either an exact power-of-two scaling (`exponent`) or per-feature
     factors (`factors`, the reciprocal bandwidths)."""

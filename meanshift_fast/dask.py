@@ -35,7 +35,7 @@ from meanshift_fast._bandwidth import estimate_bandwidth
 from meanshift_fast._estimator import _kept_centers
 from meanshift_fast._params import check_shared_params, stop_thresh
 from meanshift_fast._threads import effective_n_threads
-from meanshift_fast._validation import c_array, check_int
+from meanshift_fast._validation import c_array, check_array, check_int
 
 _STEP_MOVING, _STEP_CONVERGED = 0, 1  # ms_step_state
 
@@ -113,6 +113,8 @@ def _label_block(block, centers, r2, n_jobs=None):
     block = c_array(block)
     if block.dtype not in (np.float32, np.float64):
         block = block.astype(np.float64)
+    if not np.isfinite(block).all():
+        raise ValueError("Input X contains NaN or infinity.")
     n_threads = effective_n_threads(n_jobs, len(block) * len(centers))
     labels, _ = _core.nearest_center(block, centers, r2, n_threads)
     return labels
@@ -368,11 +370,11 @@ class MeanShift:
             # Each block's Gaussian sums are relative to its own nearest
             # point; bring them to the nearest point over all blocks.
             base = np.min([b for b, _, _ in parts], axis=0)
-            inv = 1.0 / (2.0 * h * h)
             W = np.zeros(len(active))
             WX = np.zeros((len(active), d))
             for b, w, wx in parts:  # block order: deterministic
                 if self.kernel == "gaussian":
+                    inv = 1.0 / (2.0 * h * h)  # h > 0 for this kernel
                     with np.errstate(invalid="ignore"):
                         f = np.where(b > base, np.exp(-(b - base) * inv), 1.0)
                     w, wx = w * f, wx * f[:, None]
@@ -404,7 +406,15 @@ class MeanShift:
         """Nearest centre of each row; a dask array in, a dask array out."""
         if not hasattr(self, "_centers"):
             raise ValueError("This MeanShift instance is not fitted yet.")
+        d = self.n_features_in_
         if isinstance(X, da.Array):
+            if X.ndim != 2:
+                raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
+            if X.shape[1] != d:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but MeanShift is expecting {d} "
+                    "features as input."
+                )
             if X.numblocks[1] != 1:
                 X = X.rechunk({1: X.shape[1]})
             return X.map_blocks(
@@ -415,7 +425,12 @@ class MeanShift:
                 drop_axis=1,
                 dtype=np.int64,
             )
-        X = np.asarray(X)
+        X = check_array(X, owner="MeanShift")
+        if X.shape[1] != d:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but MeanShift is expecting {d} "
+                "features as input."
+            )
         return _label_block(X, self._centers, -1.0, self.n_jobs)
 
 
@@ -438,5 +453,8 @@ def bandwidth_sample(X, sample_weight=None, random_state=0, n_samples=10000):
     sample = np.asarray(X[rows].compute())
     w = sample_weight
     if w is not None:
-        w = np.asarray(da.asarray(w)[rows].compute())
+        w = da.asarray(w)
+        if w.shape != (n,):
+            raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n,)}!")
+        w = np.asarray(w[rows].compute())
     return sample, w

@@ -206,3 +206,34 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_predict_checks_width_and_values():
+    # The core reads every row's width from the centres: rows of another
+    # width must be refused before they reach it.
+    X = _blobs(200)
+    dist = DaskMeanShift(bandwidth=1.5).fit(da.from_array(X, chunks=(50, 2)))
+    for bad in (np.zeros((3, 50)), X[:5, :1]):
+        with pytest.raises(ValueError, match="features"):
+            dist.predict(bad)
+        with pytest.raises(ValueError, match="features"):
+            dist.predict(da.from_array(bad))
+    with pytest.raises(ValueError, match="NaN"):
+        dist.predict(np.full((2, 2), np.nan))
+    with pytest.raises(ValueError, match="NaN"):
+        dist.predict(da.from_array(np.full((2, 2), np.nan))).compute()
+
+
+def test_zero_estimated_bandwidth_as_in_memory():
+    # Repeated rows estimate a bandwidth of 0, which the flat kernel takes.
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [9.0, 0.0]]), 50, axis=0)
+    local = mf.MeanShift().fit(X)
+    dist = DaskMeanShift().fit(da.from_array(X, chunks=(40, 2)))
+    assert dist.bandwidth_ == local.bandwidth_ == 0.0
+    np.testing.assert_array_equal(dist.cluster_centers_, local.cluster_centers_)
+
+
+def test_sample_of_a_dask_array_checks_the_weights_length():
+    X = da.from_array(_blobs(200), chunks=(50, 2))
+    with pytest.raises(ValueError, match="sample_weight"):
+        mf.select_bandwidth(X, sample_weight=np.ones(1000))

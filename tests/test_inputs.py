@@ -1108,3 +1108,88 @@ def test_containers_are_refused_as_scikit_learn_refuses_them(name):
             cls(bandwidth=1.0).fit(X)
         outcomes.append((err.type, str(err.value).split("\n")[0][:60]))
     assert outcomes[1] == outcomes[0]
+
+
+# ---------------------------------------------------------------------------
+# the core's boundary: arrays whose sizes disagree never reach the C core
+
+
+def test_core_refuses_arrays_of_another_width():
+    from meanshift_fast import _core
+
+    X = blobs(100)
+    tree = _core.Tree(X)
+    wide = np.zeros((3, 5))
+    with pytest.raises(ValueError, match="width"):
+        tree.shift(wide, "flat", 1.0, 1e-3, 10, 0.0, 1)
+    with pytest.raises(ValueError, match="width"):
+        tree.kernel_sum(wide, "flat", 1.0, 0.0)
+    with pytest.raises(ValueError, match="width"):
+        tree.nearest_center(wide, -1.0)
+    with pytest.raises(ValueError, match="width"):
+        _core.nearest_center(X, wide, -1.0)
+    with pytest.raises(ValueError, match="length"):
+        _core.merge_centers(X, np.ones(3), 1.0)
+    with pytest.raises(RuntimeError, match="once"):
+        tree.__init__(np.zeros((10, 1)))
+    assert tree.points().shape == X.shape  # the tree is as it was
+
+
+def test_unpickled_model_with_edited_arrays_is_refused():
+    import pickle
+
+    fitted = MeanShift(bandwidth=2.0).fit(blobs(100))
+    state = pickle.loads(pickle.dumps(fitted)).__getstate__()
+    narrow = MeanShift()
+    narrow.__dict__.update(state)
+    narrow._centers_scaled = narrow._centers_scaled[:, :1].copy()
+    with pytest.raises(ValueError, match="width"):
+        narrow.predict(blobs(5))
+    wide = MeanShift()
+    wide.__dict__.update(state)
+    wide._fit_data = np.hstack([wide._fit_data, wide._fit_data])
+    with pytest.raises(ValueError, match="width"):
+        wide.score_samples(blobs(5))
+
+
+@pytest.mark.parametrize("kernel", ["flat", "gaussian", "epanechnikov"])
+@pytest.mark.parametrize("weight", [1e307, 1e-320])
+def test_weights_of_any_scale_give_the_unweighted_fit(kernel, weight):
+    # Equal weights change no weighted mean, however large or small: sums
+    # of 200 weights of 1e307 overflow, subnormal ones lose digits.
+    X = blobs(200)
+    base = MeanShift(bandwidth=2.0, kernel=kernel).fit(X)
+    fit = MeanShift(bandwidth=2.0, kernel=kernel).fit(
+        X, sample_weight=np.full(len(X), weight)
+    )
+    np.testing.assert_array_equal(fit.labels_, base.labels_)
+    np.testing.assert_allclose(fit.cluster_centers_, base.cluster_centers_, rtol=1e-12)
+    np.testing.assert_allclose(
+        fit.score_samples(X[:5]), base.score_samples(X[:5]), rtol=1e-12
+    )
+
+
+def test_get_bin_seeds_checks_sizes_and_frequency():
+    from meanshift_fast import get_bin_seeds
+
+    X = [[0.1], [0.2], [3.0], [3.1]]
+    with pytest.raises(ValueError, match="bin_size has 3 values"):
+        get_bin_seeds(X, [1.0, 2.0, 5.0])
+    for freq in (float("nan"), -5, True, "2"):
+        with pytest.raises(InvalidParameterError, match="min_bin_freq"):
+            get_bin_seeds(X, 1.0, freq)
+
+
+def test_fitted_methods_use_the_fitted_parameters():
+    # set_params after fit changes the next fit, not the fitted model.
+    X = blobs(200)
+    fitted = MeanShift(bandwidth=2.0, kernel="gaussian").fit(X)
+    score, labels = fitted.score_samples(X[:7]), fitted.predict(X[:7])
+    fitted.set_params(
+        kernel="epanechnikov",
+        gaussian_tol=1e6,
+        max_iter=-1,
+        cluster_assignment="attractor",
+    )
+    np.testing.assert_array_equal(fitted.score_samples(X[:7]), score)
+    np.testing.assert_array_equal(fitted.predict(X[:7]), labels)
