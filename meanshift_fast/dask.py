@@ -35,6 +35,7 @@ from meanshift_fast._bandwidth import estimate_bandwidth
 from meanshift_fast._estimator import _kept_centers
 from meanshift_fast._params import check_shared_params, stop_thresh
 from meanshift_fast._threads import effective_n_threads
+from meanshift_fast._units import pow2_exponent
 from meanshift_fast._validation import c_array, check_array, check_int
 
 _STEP_MOVING, _STEP_CONVERGED = 0, 1  # ms_step_state
@@ -106,7 +107,9 @@ def _block_bins(bt, bin_size, offset):
 
 
 def _block_finite(block):
-    return bool(np.isfinite(block).all())
+    """(every value finite, the largest magnitude)."""
+    finite = bool(np.isfinite(block).all())
+    return finite, float(np.abs(block).max()) if finite and block.size else 0.0
 
 
 def _label_block(block, centers, r2, n_jobs=None):
@@ -253,21 +256,9 @@ class MeanShift:
             )
         client = self.client if self.client is not None else _default_client()
         run = _Runner(client)
-        kernel = self.kernel
-
-        blocks = X.to_delayed().ravel().tolist()
-        if client is not None:
-            block_futures = client.compute(blocks)
-            trees = [
-                client.submit(_build, b, kernel, self.n_jobs, pure=False)
-                for b in block_futures
-            ]
-            if not all(client.gather(client.map(_block_finite, block_futures))):
-                raise ValueError("Input X contains NaN or infinity.")
-        else:
-            trees = [_build(b.compute(), kernel, self.n_jobs) for b in blocks]
-            if not all(_block_finite(bt.block) for bt in trees):
-                raise ValueError("Input X contains NaN or infinity.")
+        trees, stats = self._trees(client, X)
+        if not all(finite for finite, _ in stats):
+            raise ValueError("Input X contains NaN or infinity.")
         sizes = list(X.chunks[0])
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
@@ -280,21 +271,31 @@ class MeanShift:
             )
         elif bandwidth is None:
             bandwidth = self._estimate(run, trees, sizes, offsets, n)
-            if kernel != "flat" and not bandwidth > 0:
+            if self.kernel != "flat" and not bandwidth > 0:
                 raise ValueError("The estimated bandwidth is 0; pass a bandwidth.")
-        h = float(bandwidth)
+        # Data or bandwidths whose squares would overflow or underflow are
+        # clustered scaled by a power of two, as in memory (a rare second
+        # pass builds the trees over the scaled blocks).
+        dtype = X.dtype
+        top = max(largest for _, largest in stats)
+        k = pow2_exponent(np.array([top]), float(bandwidth) or None)
+        if k:
+            X = X.astype(np.float64) * 2.0**k
+            trees, _ = self._trees(client, X)
+        h = float(np.ldexp(float(bandwidth), k))
 
         seeds = self.seeds
         if seeds is not None:
             seeds = c_array(np.asarray(seeds, dtype=np.float64))
             if seeds.ndim != 2 or seeds.shape[1] != d:
                 raise ValueError(f"seeds must have shape (n_seeds, {d})")
+            seeds = np.ldexp(seeds, k) if k else seeds
         elif self.bin_seeding and bandwidth != 0:
-            seeds = self._bin_seeds(run, trees, offsets, bandwidth, n, d, X)
+            seeds = self._bin_seeds(run, trees, offsets, h, n, d, X, bandwidth)
         else:
             seeds = c_array(X.compute(), dtype=np.float64)
 
-        means, intensity, iters, converged = self._shift(run, trees, seeds, h, X.dtype)
+        means, intensity, iters, converged = self._shift(run, trees, seeds, h, dtype)
         centers = _kept_centers(
             means, intensity, converged, h, self.max_iter, bandwidth, 1
         )
@@ -302,12 +303,26 @@ class MeanShift:
         self.labels_ = X.map_blocks(
             _label_block, centers, r2, self.n_jobs, drop_axis=1, dtype=np.int64
         )
-        self.cluster_centers_ = centers.astype(X.dtype, copy=False)
-        self._centers = centers
+        self.cluster_centers_ = np.ldexp(centers, -k).astype(dtype, copy=False)
+        self._centers, self._exponent = centers, k
         self.n_iter_ = int(iters.max())
         self.n_features_in_ = d
         self.bandwidth_ = bandwidth
         return self
+
+    def _trees(self, client, X):
+        """Each row block's tree (on the workers, with a client), and each
+        block's (finite, largest magnitude)."""
+        blocks = X.to_delayed().ravel().tolist()
+        if client is None:
+            trees = [_build(b.compute(), self.kernel, self.n_jobs) for b in blocks]
+            return trees, [_block_finite(bt.block) for bt in trees]
+        block_futures = client.compute(blocks)
+        trees = [
+            client.submit(_build, b, self.kernel, self.n_jobs, pure=False)
+            for b in block_futures
+        ]
+        return trees, client.gather(client.map(_block_finite, block_futures))
 
     def _estimate(self, run, trees, sizes, offsets, n):
         m = min(self.bandwidth_samples, n)
@@ -324,7 +339,7 @@ class MeanShift:
         sample = c_array(np.concatenate(parts))
         return estimate_bandwidth(sample, n_jobs=self.n_jobs)
 
-    def _bin_seeds(self, run, trees, offsets, bin_size, n, d, X):
+    def _bin_seeds(self, run, trees, offsets, bin_size, n, d, X, shown_size):
         parts = run.map_indexed(
             _block_bins, trees, [(bin_size, offsets[b]) for b in range(len(trees))]
         )
@@ -342,13 +357,13 @@ class MeanShift:
         if len(seeds) == n:
             warnings.warn(
                 "Binning data failed with provided bin_size=%f, using data points "
-                "as seeds." % bin_size,
+                "as seeds." % shown_size,
                 stacklevel=3,
             )
             return c_array(X.compute(), dtype=np.float64)
         if len(seeds) == 0:
             raise ValueError(
-                f"No bin of size {bin_size:f} holds min_bin_freq={self.min_bin_freq} "
+                f"No bin of size {shown_size:f} holds min_bin_freq={self.min_bin_freq} "
                 "samples; lower min_bin_freq."
             )
         return c_array(seeds * bin_size, dtype=np.float64)
@@ -417,6 +432,8 @@ class MeanShift:
                 )
             if X.numblocks[1] != 1:
                 X = X.rechunk({1: X.shape[1]})
+            if self._exponent:
+                X = X.astype(np.float64) * 2.0**self._exponent
             return X.map_blocks(
                 _label_block,
                 self._centers,
@@ -431,6 +448,8 @@ class MeanShift:
                 f"X has {X.shape[1]} features, but MeanShift is expecting {d} "
                 "features as input."
             )
+        if self._exponent:
+            X = np.ldexp(X, self._exponent)
         return _label_block(X, self._centers, -1.0, self.n_jobs)
 
 

@@ -237,3 +237,25 @@ def test_sample_of_a_dask_array_checks_the_weights_length():
     X = da.from_array(_blobs(200), chunks=(50, 2))
     with pytest.raises(ValueError, match="sample_weight"):
         mf.select_bandwidth(X, sample_weight=np.ones(1000))
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e160, 1e300])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(bandwidth=1.5),
+        dict(bandwidth=1.5, bin_seeding=True),
+        dict(),
+        dict(bandwidth=1.5, kernel="gaussian", gaussian_tol=0.0),
+    ],
+)
+def test_extreme_scales_as_in_memory(scale, kw):
+    # Squares of these rows overflow or underflow: the blocks are clustered
+    # scaled by a power of two, as the in-memory estimator does.
+    X = _blobs(300) * scale
+    if "bandwidth" in kw:
+        kw = dict(kw, bandwidth=kw["bandwidth"] * scale)
+    local = mf.MeanShift(**kw).fit(X)
+    dist = DaskMeanShift(**kw).fit(da.from_array(X, chunks=(100, 2)))
+    _assert_same(local, dist, rtol=1e-9)
+    np.testing.assert_array_equal(dist.predict(X[:9]), local.predict(X[:9]))
