@@ -242,6 +242,37 @@ class MeanShift:
     def __sklearn_is_fitted__(self):
         return hasattr(self, "cluster_centers_")
 
+    # scikit-learn's metadata routing (sklearn.set_config(
+    # enable_metadata_routing=True)), which only scikit-learn calls: a
+    # pipeline or a search passes sample_weight to fit once it is requested.
+
+    def set_fit_request(self, *, sample_weight="$UNCHANGED$"):
+        """Request ``sample_weight`` for ``fit`` from scikit-learn's metadata
+        routing (True, False, None or an alias); the default leaves the
+        request unchanged.  Only scikit-learn's routing reads it.
+
+        Returns
+        -------
+        self : object
+        """
+        if sample_weight != "$UNCHANGED$":
+            request = self.__dict__.get("_metadata_request")
+            if request is None:
+                request = self._metadata_request = _fit_request(type(self).__name__)
+            request.fit.add_request(param="sample_weight", alias=sample_weight)
+        return self
+
+    def get_metadata_routing(self):
+        """This estimator's request for metadata: ``sample_weight`` in
+        ``fit``, unset unless ``set_fit_request`` set it (a
+        ``sklearn.utils.metadata_routing.MetadataRequest``)."""
+        from copy import deepcopy
+
+        request = self.__dict__.get("_metadata_request")
+        if request is None:
+            return _fit_request(type(self).__name__)
+        return deepcopy(request)
+
     def __getstate__(self):
         state = self.__dict__.copy()
         tree = state.pop("_tree", None)  # rebuilt on demand from its rows
@@ -590,6 +621,15 @@ class MeanShift:
             data = self._shift_points(tree, data, self._h, n_threads, params=p)[0]
         labels, _ = _core.nearest_center(data, self._centers_scaled, -1.0, n_threads)
         return labels
+
+
+def _fit_request(owner):
+    # scikit-learn is imported only here, when its routing asks.
+    from sklearn.utils.metadata_routing import MetadataRequest
+
+    request = MetadataRequest(owner=owner)
+    request.fit.add_request(param="sample_weight", alias=None)
+    return request
 
 
 def _kept_centers(

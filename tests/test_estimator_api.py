@@ -639,3 +639,28 @@ def test_tree_points_are_the_rows_it_was_built_from():
         points = _core.Tree(X, leaf_size=8).points()
         assert points.dtype == dtype
         assert_array_equal(points, X)
+
+
+def test_metadata_routing_passes_sample_weight_once_requested():
+    import sklearn
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 1, (100, 2)), rng.normal(8, 1, (100, 2))]
+    w = rng.uniform(0.5, 2.0, len(X))
+    expected = msf.MeanShift(bandwidth=1.0).fit(
+        StandardScaler().fit_transform(X), sample_weight=w
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = msf.MeanShift(bandwidth=1.0)
+        with pytest.raises(Exception, match="sample_weight"):
+            Pipeline([("m", est)]).fit(X, sample_weight=w)  # not requested
+        est.set_fit_request(sample_weight=True)
+        scaler = StandardScaler().set_fit_request(sample_weight=False)
+        pipe = Pipeline([("s", scaler), ("m", est)]).fit(X, sample_weight=w)
+        np.testing.assert_array_equal(pipe[-1].labels_, expected.labels_)
+        for copy in (clone(est), pickle.loads(pickle.dumps(est))):
+            routing = copy.get_metadata_routing()
+            assert routing.fit.requests == {"sample_weight": True}
