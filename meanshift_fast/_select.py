@@ -129,7 +129,9 @@ def stability_bandwidth(X, w, n_jobs, random_state):
         # row each at the smallest bandwidths, or slow seeds, are no news to
         # the caller.
         warnings.simplefilter("ignore", UserWarning)
-        sweep = _sweep(X, bandwidths, "flat", True, 1, w, n_jobs, False)
+        # Python floats, as MeanShift(bandwidth="auto") will fit the choice.
+        grid = [float(h) for h in bandwidths]
+        sweep = _sweep(X, grid, "flat", True, 1, w, n_jobs, False)
     counts = np.array(
         [np.count_nonzero(s >= _MIN_SHARE * s.sum()) for s in sweep.sizes]
     )

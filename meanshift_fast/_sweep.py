@@ -203,8 +203,10 @@ def bandwidth_sweep(
 
     Every row is exactly ``MeanShift(bandwidth=h, kernel=kernel,
     bin_seeding=bin_seeding, min_bin_freq=min_bin_freq,
-    n_jobs=n_jobs).fit(X, sample_weight=sample_weight)``: the same centres
-    in the same order and the same labels.  The tree over X is built once
+    n_jobs=n_jobs).fit(X, sample_weight=sample_weight)`` with ``h`` the
+    row's ``sweep.bandwidths[i]`` (a numpy float64: with bin seeding, a
+    Python float gives float32 bin seeds instead, as in scikit-learn): the
+    same centres in the same order and the same labels.  The tree over X is built once
     for the whole sweep instead of once per fit, and the fits run side by
     side.  Where the fit raises because no seed finds a point (no bin holds
     ``min_bin_freq`` samples, or bin centres lie farther than a tiny
@@ -284,8 +286,10 @@ def _sweep(X, bandwidths, kernel, bin_seeding, min_bin_freq, w, n_jobs, return_l
     trees = _TreeCache()
 
     def fit(h):
+        # h as given: a numpy float makes float64 bin seeds where a Python
+        # float makes float32 ones, as in scikit-learn (and MeanShift).
         ms = MeanShift(
-            bandwidth=float(h),
+            bandwidth=h,
             kernel=kernel,
             bin_seeding=bin_seeding,
             min_bin_freq=min_bin_freq,

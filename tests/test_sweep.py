@@ -51,10 +51,27 @@ def test_rows_equal_fits_for_other_settings(kwargs):
     hs = [0.8, 1.5, 3.0]
     sweep = bandwidth_sweep(X, hs, return_labels=True, **kwargs)
     kwargs.setdefault("bin_seeding", True)
-    for i, h in enumerate(hs):
+    # The row's bandwidth as the sweep holds it, a numpy float64: with bin
+    # seeding a Python float would make float32 seeds (scikit-learn's rule).
+    for i, h in enumerate(sweep.bandwidths):
         ms = MeanShift(bandwidth=h, **kwargs).fit(X)
         assert np.array_equal(sweep.centers[i], ms.cluster_centers_)
         assert np.array_equal(sweep.labels[i], ms.labels_)
+
+
+def test_rows_equal_fits_where_seed_precision_matters():
+    # On integer data the flat kernel's clusters depend on whether the bin
+    # seeds are float32 or float64; the rows must be the fits at the
+    # sweep's own bandwidths.
+    rng = np.random.default_rng(0)
+    centres = ((0, 0), (5, 5), (9, 0))
+    X = np.round(np.concatenate([rng.normal(c, 1, (60, 2)) for c in centres]) * 3)
+    for kernel in ("flat", "gaussian"):
+        sweep = bandwidth_sweep(X, [0.7558, 2.0], kernel=kernel, return_labels=True)
+        for i, h in enumerate(sweep.bandwidths):
+            ms = MeanShift(bandwidth=h, kernel=kernel, bin_seeding=True).fit(X)
+            assert np.array_equal(sweep.centers[i], ms.cluster_centers_)
+            assert np.array_equal(sweep.labels[i], ms.labels_)
 
 
 def test_weighted_rows_equal_weighted_fits():
@@ -63,7 +80,7 @@ def test_weighted_rows_equal_weighted_fits():
     w_before = w.copy()
     X_before = X.copy()
     sweep = bandwidth_sweep(X, [1.0, 2.0], sample_weight=w, return_labels=True)
-    for i, h in enumerate([1.0, 2.0]):
+    for i, h in enumerate(sweep.bandwidths):
         ms = MeanShift(bandwidth=h, bin_seeding=True).fit(X, sample_weight=w)
         assert np.array_equal(sweep.centers[i], ms.cluster_centers_)
         assert np.array_equal(sweep.labels[i], ms.labels_)
