@@ -16,7 +16,12 @@ Splits (see benchmarks/README.md):
 - ``heldout``: mixtures of the same kind from another stream, first run once
   the method was fixed;
 - ``toy``: scikit-learn's toy sets (iris, wine, breast cancer standardised;
-  three make_blobs sets as in scikit-learn's clustering examples).
+  three make_blobs sets as in scikit-learn's clustering examples);
+- ``outliers``: mixtures of the same kind from a third stream whose clusters
+  have heavy tails (Student t, 3 degrees of freedom) and which hold a few
+  far outliers (0.3% of the points, 20 to 100 times the data's extent
+  away); first run when the default range learnt to leave out far
+  outliers, with the method as it was before and after.
 """
 
 from __future__ import annotations
@@ -37,12 +42,16 @@ from meanshift_fast import (
 # mixture shares a draw with a design one.
 DEV_ENTROPY = 20261204
 HELDOUT_ENTROPY = 77031911
+OUTLIER_ENTROPY = 55512031
 NOISE_SHARE = 0.03
+FAR_SHARE = 0.003
 
 
-def gaussian_mixture(rng):
+def gaussian_mixture(rng, heavy=False):
     """A mixture with random cluster count, features, separation, spreads,
-    sizes and anisotropy, plus 3% uniform background noise (label -1)."""
+    sizes and anisotropy, plus 3% uniform background noise (label -1).
+    ``heavy``: Student t clusters (3 degrees of freedom) and 0.3% far
+    outliers (label -1) instead of Gaussian clusters alone."""
     k = int(rng.integers(2, 9))
     d = int(rng.integers(2, 9))
     n = int(rng.integers(1500, 4001))
@@ -81,6 +90,8 @@ def gaussian_mixture(rng):
     parts, labels = [], []
     for i in range(k):
         z = rng.normal(size=(sizes[i], d)) * axes[i]
+        if heavy:  # a multivariate t: the normal over sqrt(chi2(3) / 3)
+            z /= np.sqrt(rng.chisquare(3, size=(sizes[i], 1)) / 3)
         parts.append(centres[i] + z @ rotations[i].T)
         labels.append(np.full(sizes[i], i))
     X = np.concatenate(parts)
@@ -90,15 +101,23 @@ def gaussian_mixture(rng):
     noise = rng.uniform(lo - pad, hi + pad, size=(m, d))
     X = np.concatenate([X, noise])
     y = np.concatenate(labels + [np.full(m, -1)])
+    if heavy:
+        f = max(1, int(round(FAR_SHARE * len(X))))
+        extent = np.linalg.norm(hi - lo)
+        direction = rng.normal(size=(f, d))
+        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        far = (lo + hi) / 2 + direction * extent * rng.uniform(20, 100, size=(f, 1))
+        X = np.concatenate([X, far])
+        y = np.concatenate([y, np.full(f, -1)])
     order = rng.permutation(len(X))
     desc = f"k={k} d={d} n={len(X)} sep={sep:.2f}"
     return X[order], y[order], desc
 
 
-def mixtures(entropy, count):
+def mixtures(entropy, count, heavy=False):
     for seed in range(count):
         rng = np.random.default_rng([entropy, seed])
-        X, y, desc = gaussian_mixture(rng)
+        X, y, desc = gaussian_mixture(rng, heavy)
         yield f"mixture {seed} ({desc})", X, y
 
 
@@ -178,16 +197,23 @@ def table(title, results, n):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=["dev", "heldout", "toy", "all"], default="all")
+    ap.add_argument(
+        "--split", choices=["dev", "heldout", "toy", "outliers", "all"], default="all"
+    )
     ap.add_argument("--n-mixtures", type=int, default=60)
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
-    splits = ["dev", "heldout", "toy"] if args.split == "all" else [args.split]
+    splits = (
+        ["dev", "heldout", "toy", "outliers"] if args.split == "all" else [args.split]
+    )
     for split in splits:
         t0 = time.perf_counter()
         if split == "toy":
             sets = list(toy_sets())
             title = "scikit-learn toy sets"
+        elif split == "outliers":
+            sets = list(mixtures(OUTLIER_ENTROPY, args.n_mixtures, heavy=True))
+            title = "heavy-tailed mixtures with far outliers"
         else:
             entropy = DEV_ENTROPY if split == "dev" else HELDOUT_ENTROPY
             sets = list(mixtures(entropy, args.n_mixtures))

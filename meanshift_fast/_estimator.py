@@ -302,9 +302,10 @@ class MeanShift:
             Not used, present for API consistency by convention.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample; integer weights give the
-            result of repeating rows (the "scott" and "silverman" bandwidths
-            are weighted too; the quantile estimate of ``bandwidth=None``
-            ignores weights, so fix the bandwidth for that equivalence).
+            result of repeating rows (the "scott", "silverman" and "auto"
+            bandwidths are weighted too, "auto" up to the 5,000 rows it
+            samples; the quantile estimate of ``bandwidth=None`` ignores
+            weights, so fix the bandwidth for that equivalence).
             Zero-weight samples are not seeds.
         progress : callable, default=None
             Called as ``progress(done, total)`` now and then while seeds

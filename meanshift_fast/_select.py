@@ -39,7 +39,7 @@ METHODS = ("stability",)
 _SAMPLES = 5000
 # Its bandwidths: geometric, from half the small bound of the default sweep
 # range (the radius of balls holding about 1% of the rows) to the large one
-# (the largest distance from the rows' mean).
+# (the largest distance from the rows' median), far outliers left out.
 _N_BANDWIDTHS = 48
 # A cluster counts when it holds at least this share of the (weighted) rows.
 _MIN_SHARE = 0.02
@@ -122,7 +122,7 @@ def stability_bandwidth(X, w, n_jobs, random_state):
         w = None if w is None else w[rows]
     if w is not None and not (w > 0).any():
         raise ValueError("sample_weight must have a positive entry.")
-    lo, hi = _bounds(_bound_rows(X, random_state), None)
+    lo, hi = _bounds(*_bound_rows(X, w, random_state))
     bandwidths = np.geomspace(lo / 2, hi, _N_BANDWIDTHS)
     with warnings.catch_warnings():
         # The sweep's fits are the method's own business: bins that hold one
@@ -148,13 +148,14 @@ def stability_bandwidth(X, w, n_jobs, random_state):
     return float(np.exp(np.interp(pos, grid, np.log(bandwidths))))
 
 
-def _bound_rows(X, random_state):
-    # The bounds, as for the default sweep, from at most 1000 rows.
+def _bound_rows(X, w, random_state):
+    # The bounds, as for the default sweep, from at most 1000 rows (and
+    # their weights).
     if X.shape[0] <= _BOUND_SAMPLES:
-        return c_array(X, dtype=np.float64)
+        return c_array(X, dtype=np.float64), w
     rng = _check_random_state(random_state)
     rows = np.sort(rng.choice(X.shape[0], _BOUND_SAMPLES, replace=False))
-    return c_array(X[rows], dtype=np.float64)
+    return c_array(X[rows], dtype=np.float64), None if w is None else w[rows]
 
 
 def _longest_run(counts, wanted):

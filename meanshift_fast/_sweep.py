@@ -24,8 +24,12 @@ from meanshift_fast._validation import (
 _BOUND_SAMPLES = 1000
 # The small bound: the mean radius of the balls holding this share of the
 # rows (about 1%, and at least two rows); the large bound: the largest
-# distance from the rows' mean, where a single cluster remains.
+# distance from the rows' median, where a single cluster remains.  Both
+# leave out far outliers (beyond _FENCE interquartile ranges above the
+# upper quartile of the radii, or of the distances): one point far away
+# would otherwise stretch the range past every useful bandwidth.
 _SMALL_SHARE = 0.01
+_FENCE = 3.0
 
 
 class BandwidthSweep:
@@ -115,7 +119,8 @@ class BandwidthSweep:
 
 def default_bandwidths(X, n_bandwidths, sample_weight=None, random_state=0):
     """Geometric bandwidths from about the radius of a ball holding 1% of
-    the samples to the largest distance from their mean."""
+    the samples to the largest distance from their median, far outliers
+    left out."""
     rng = _check_random_state(random_state)
     n = X.shape[0]
     if n > _BOUND_SAMPLES:
@@ -140,20 +145,41 @@ def _bounds(S, w):
         exponent = int(np.frexp(top)[1])
         lo, hi = _bounds(np.ldexp(S, -exponent), w)
         return float(np.ldexp(lo, exponent)), float(np.ldexp(hi, exponent))
+    S = _as_rows(S, w)
     m = S.shape[0]
-    mean = S.mean(axis=0) if w is None or w.sum() == 0 else (w @ S) / w.sum()
-    hi = float(np.sqrt(((S - mean) ** 2).sum(axis=1)).max())
+    dist = np.sqrt(((S - np.median(S, axis=0)) ** 2).sum(axis=1))
+    hi = float(_inliers(dist).max())
     k = max(2, int(np.ceil(_SMALL_SHARE * m)))
     lo = 0.0
     if m >= k:
         units = Units(pow2_exponent(S))
         dk = _core.Tree(units.to_core(S)).kth_neighbor_distance(k, 1)
-        lo = float(units.from_core(np.float64(dk.mean()), np.float64))
+        # sorted, so that the mean does not depend on the rows' order
+        dk = np.sort(units.from_core(dk, np.float64))
+        lo = float(_inliers(dk).mean())
     if not hi > 0:
         hi = 1.0  # every row is the same point: any bandwidth finds it
     if not 0 < lo < hi:
         lo = hi / 100.0
     return lo, hi
+
+
+def _as_rows(S, w):
+    """The rows the bounds measure: integer weights as that many copies of
+    each row (so that weights give the bounds of repeated rows), other
+    weights by the rows of positive weight."""
+    if w is None or not (w > 0).any():
+        return S
+    if np.array_equal(w, np.round(w)) and w.sum() <= _BOUND_SAMPLES * 10:
+        return c_array(np.repeat(S, w.astype(np.int64), axis=0))
+    return c_array(S[w > 0])
+
+
+def _inliers(x):
+    """x without its far outliers: values beyond the upper quartile plus
+    _FENCE interquartile ranges."""
+    q1, q3 = np.percentile(x, [25, 75])
+    return x[x <= q3 + _FENCE * (q3 - q1)]
 
 
 def check_bandwidths(owner, bandwidths):
@@ -223,8 +249,10 @@ def bandwidth_sweep(
         The bandwidths, each > 0 and finite; they are sorted.  None takes
         ``n_bandwidths`` geometrically spaced ones between the mean radius
         of the balls holding about 1% of the samples and the largest
-        distance of a sample from the samples' mean (both measured on at
-        most 1000 rows drawn with ``random_state``).
+        distance of a sample from the samples' median (both measured on at
+        most 1000 rows drawn with ``random_state``, rows of zero weight and
+        far outliers left out: radii or distances beyond the upper
+        quartile plus three interquartile ranges).
     n_bandwidths : int, default=24
         How many default bandwidths.
     kernel : {"flat", "gaussian", "epanechnikov"}, default="flat"

@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn.metrics import adjusted_rand_score
 
 from meanshift_fast import BandwidthSweep, MeanShift, bandwidth_sweep
 
@@ -104,10 +105,44 @@ def test_default_bandwidths_geometric_and_cover_one_cluster():
     assert len(h) == 7 and np.all(np.diff(h) > 0)
     ratios = h[1:] / h[:-1]
     assert np.allclose(ratios, ratios[0])
-    # The large end: the largest distance from the mean, so one cluster.
-    assert h[-1] == pytest.approx(np.linalg.norm(X - X.mean(0), axis=1).max())
+    lo, hi = _reference_bounds(X)
+    assert h[0] == pytest.approx(lo, rel=1e-12)
+    assert h[-1] == pytest.approx(hi, rel=1e-12)
     assert sweep.n_clusters[-1] == 1
     assert sweep.n_clusters[0] > 3
+
+
+def _fenced(x):
+    q1, q3 = np.percentile(x, [25, 75])
+    return x[x <= q3 + 3 * (q3 - q1)]
+
+
+def _reference_bounds(X):
+    """The default range by brute force: the mean radius of the balls
+    holding 1% of the rows (at least two, the row itself first) and the
+    largest distance from the median, both without far outliers."""
+    dist = np.linalg.norm(X - np.median(X, axis=0), axis=1)
+    k = max(2, int(np.ceil(0.01 * len(X))))
+    pair = np.linalg.norm(X[:, None, :] - X[None, :, :], axis=2)
+    radii = np.sort(pair, axis=1)[:, k - 1]
+    return _fenced(radii).mean(), _fenced(dist).max()
+
+
+def test_default_range_ignores_a_far_outlier():
+    # One point far away must not stretch the range past the blobs' scale:
+    # the bounds are those of the blobs alone, and "auto" finds the blobs.
+    X = blobs(n=500)
+    far = np.vstack([X, [[1e4, 1e4]]])
+    h = bandwidth_sweep(far, n_bandwidths=5).bandwidths
+    lo, hi = _reference_bounds(far)
+    assert h[0] == pytest.approx(lo, rel=1e-12) and h[-1] == pytest.approx(
+        hi, rel=1e-12
+    )
+    assert h[-1] < 5 * np.linalg.norm(X - np.median(X, axis=0), axis=1).max()
+    alone = MeanShift(bandwidth="auto").fit(X)
+    with_far = MeanShift(bandwidth="auto").fit(far)
+    assert len(with_far.cluster_centers_) == len(alone.cluster_centers_) + 1
+    assert adjusted_rand_score(alone.labels_, with_far.labels_[:-1]) == 1.0
 
 
 def test_default_bandwidths_depend_only_on_random_state():
