@@ -6,7 +6,13 @@ import numpy as np
 
 from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
-from meanshift_fast._units import Units, pow2_exponent, weight_exponent
+from meanshift_fast._units import (
+    _LIMIT,
+    FLOAT32_LIMIT,
+    Units,
+    pow2_exponent,
+    weight_exponent,
+)
 from meanshift_fast._validation import (
     c_array,
     check_array,
@@ -86,7 +92,7 @@ def _estimate(X, quantile, n_threads, progress=None):
     return np.float64(units.from_core(np.float64(total / n), np.float64))
 
 
-def resolve_bandwidth(bandwidth, X, w, kernel, n_jobs, owner):
+def resolve_bandwidth(bandwidth, X, w, kernel, n_jobs, owner, bin_seeding=False):
     """The bandwidth a fit uses, the units the core computes in, and the
     bandwidth h in those units.
 
@@ -118,20 +124,22 @@ def resolve_bandwidth(bandwidth, X, w, kernel, n_jobs, owner):
                 f"bandwidth has {bandwidth.shape[0]} values, but {owner} "
                 f"is expecting {X.shape[1]} (one per feature)."
             )
-    return (bandwidth, *core_units(X, bandwidth))
+    return (bandwidth, *core_units(X, bandwidth, bin_seeding))
 
 
-def core_units(X, bandwidth):
+def core_units(X, bandwidth, bin_seeding=False):
     """The units the core computes in for X at ``bandwidth``, and the
     bandwidth in them.
 
     Per-feature bandwidths: units of the bandwidth, where it is 1.  Extreme
     magnitudes: a power-of-two scaling (exact), so that squared distances
-    and bandwidths neither overflow nor underflow.
+    and bandwidths neither overflow nor underflow, nor, with bin seeding,
+    the float32 bin seeds.
     """
     if isinstance(bandwidth, np.ndarray):
         return Units(factors=1.0 / bandwidth), 1.0
-    units = Units(pow2_exponent(X, float(bandwidth)))
+    limit = FLOAT32_LIMIT if bin_seeding else _LIMIT
+    units = Units(pow2_exponent(X, float(bandwidth), limit))
     return units, units.scalar_to_core(float(bandwidth))
 
 

@@ -39,7 +39,10 @@ def resolve_bandwidth(
     kernel: str,
     n_jobs: int | None,
     owner: str,
+    bin_seeding: bool = ...,
 ) -> tuple[float | NDArray[np.float64], Units, float]: ...
 def core_units(
-    X: NDArray[np.floating], bandwidth: float | NDArray[np.float64]
+    X: NDArray[np.floating],
+    bandwidth: float | NDArray[np.float64],
+    bin_seeding: bool = ...,
 ) -> tuple[Units, float]: ...

@@ -329,7 +329,7 @@ class MeanShift:
         owner = type(self).__name__
         X, w, names = check_fit_input(X, sample_weight, owner)
         bandwidth, units, h = resolve_bandwidth(
-            self.bandwidth, X, w, self.kernel, self.n_jobs, owner
+            self.bandwidth, X, w, self.kernel, self.n_jobs, owner, self.bin_seeding
         )
         data = units.to_core(X)
         # The sums take the weights scaled by a power of two where theirs

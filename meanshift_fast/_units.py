@@ -16,6 +16,10 @@ from meanshift_fast._validation import c_array
 # Squares of numbers within these bounds are normal doubles with room to
 # spare for sums.
 _LIMIT = 2.0**250
+# Bin seeds are bin sizes times cell numbers in float32 (scikit-learn's
+# arithmetic), which overflows from 3.4e38 and loses digits below 1.2e-38:
+# with bin seeding, magnitudes beyond these bounds are scaled too.
+FLOAT32_LIMIT = 2.0**100
 
 
 def _max_abs(X):
@@ -24,17 +28,17 @@ def _max_abs(X):
     return float(max(X.max(), -X.min(), 0.0)) if X.size else 0.0
 
 
-def pow2_exponent(X, h=None):
-    """k such that X * 2**k (and h * 2**k) are safe to square; 0 when they
-    already are."""
+def pow2_exponent(X, h=None, limit=_LIMIT):
+    """k such that X * 2**k (and h * 2**k) are safe to square, all within
+    [1 / limit, limit]; 0 when they already are."""
     top = _max_abs(X)
     if h is not None and h > 0:
-        if 1 / _LIMIT < h < _LIMIT and top < _LIMIT and (top == 0 or top > 1 / _LIMIT):
+        if 1 / limit < h < limit and top < limit and (top == 0 or top > 1 / limit):
             return 0
         k = -int(np.frexp(h)[1])  # h * 2**k in [0.5, 1)
         if top == 0 or np.frexp(top)[1] + k < 900:
             return k
-    if top == 0 or 1 / _LIMIT < top < _LIMIT:
+    if top == 0 or 1 / limit < top < limit:
         return 0
     return -int(np.frexp(top)[1])
 

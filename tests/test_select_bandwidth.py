@@ -87,7 +87,9 @@ def test_deterministic_whatever_the_thread_count():
     assert select_bandwidth(X, random_state=1) == pytest.approx(h, rel=0.3)
 
 
-@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1e160, 1e300])
+@pytest.mark.parametrize(
+    "scale", [1e-300, 1e-160, 1e-35, 2.0**-110, 2.0**110, 1e40, 1e160, 1e300]
+)
 def test_selection_and_sweep_follow_the_scale(scale):
     # Scaling the data scales the choice and the default range: squares of
     # the rows must neither overflow nor underflow on the way.
@@ -97,6 +99,16 @@ def test_selection_and_sweep_follow_the_scale(scale):
     sweep, scaled = bandwidth_sweep(X), bandwidth_sweep(X * scale)
     np.testing.assert_allclose(scaled.bandwidths / scale, sweep.bandwidths, rtol=1e-12)
     assert np.array_equal(scaled.n_clusters, sweep.n_clusters)
+    # float32 bin seeds overflow from 3.4e38 and lose digits below 1.2e-38:
+    # the fit with bin seeding must not care.
+    auto = MeanShift(bandwidth="auto", bin_seeding=True)
+    np.testing.assert_array_equal(auto.fit(X * scale).labels_, auto.fit(X).labels_)
+
+
+def test_huge_bandwidths_give_one_cluster():
+    X, _ = mixture(6, 3, 2, n=400)
+    sweep = bandwidth_sweep(X, [1e38, 1e39, 1e60, 1e76, 1e77])
+    assert sweep.n_clusters.tolist() == [1, 1, 1, 1, 1]
 
 
 def test_weights_count_as_repeated_rows():
