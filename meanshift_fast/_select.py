@@ -25,7 +25,13 @@ import warnings
 import numpy as np
 
 from meanshift_fast._bandwidth import _check_random_state
-from meanshift_fast._sweep import _BOUND_SAMPLES, _bounds, _is_dask, _sweep
+from meanshift_fast._sweep import (
+    _BOUND_SAMPLES,
+    _bounds,
+    _is_dask,
+    _resolution,
+    _sweep,
+)
 from meanshift_fast._validation import (
     c_array,
     check_array,
@@ -122,8 +128,13 @@ def stability_bandwidth(X, w, n_jobs, random_state):
         w = None if w is None else w[rows]
     if w is not None and not (w > 0).any():
         raise ValueError("sample_weight must have a positive entry.")
-    lo, hi = _bounds(*_bound_rows(X, w, random_state))
-    bandwidths = np.geomspace(lo / 2, hi, _N_BANDWIDTHS)
+    rows, rw = _bound_rows(X, w, random_state)
+    lo, hi = _bounds(rows, rw)
+    # Not below the data's resolution (quantised data): there every
+    # bandwidth gives the same clusters, a run that would look stable.
+    bandwidths = np.geomspace(
+        min(max(lo / 2, _resolution(rows)), lo), hi, _N_BANDWIDTHS
+    )
     with warnings.catch_warnings():
         # The sweep's fits are the method's own business: bins that hold one
         # row each at the smallest bandwidths, or slow seeds, are no news to

@@ -23,7 +23,7 @@ from meanshift_fast._validation import (
 # The default range's bounds come from this many rows at most.
 _BOUND_SAMPLES = 1000
 # The small bound: the mean radius of the balls holding this share of the
-# rows (about 1%, and at least two rows); the large bound: the largest
+# distinct rows (about 1%, and at least two rows); the large bound: the largest
 # distance from the rows' median, where a single cluster remains.  Both
 # leave out far outliers (beyond _FENCE interquartile ranges above the
 # upper quartile of the radii, or of the distances): one point far away
@@ -146,14 +146,16 @@ def _bounds(S, w):
         lo, hi = _bounds(np.ldexp(S, -exponent), w)
         return float(np.ldexp(lo, exponent)), float(np.ldexp(hi, exponent))
     S = _as_rows(S, w)
-    m = S.shape[0]
     dist = np.sqrt(((S - np.median(S, axis=0)) ** 2).sum(axis=1))
     hi = float(_inliers(dist).max())
-    k = max(2, int(np.ceil(_SMALL_SHARE * m)))
+    # The radii among distinct rows: on quantised data, bandwidths below the
+    # grid's step find no neighbour but copies, and cluster alike.
+    D = np.unique(S, axis=0)
+    k = max(2, int(np.ceil(_SMALL_SHARE * len(D))))
     lo = 0.0
-    if m >= k:
-        units = Units(pow2_exponent(S))
-        dk = _core.Tree(units.to_core(S)).kth_neighbor_distance(k, 1)
+    if len(D) >= k:
+        units = Units(pow2_exponent(D))
+        dk = _core.Tree(units.to_core(D)).kth_neighbor_distance(k, 1)
         # sorted, so that the mean does not depend on the rows' order
         dk = np.sort(units.from_core(dk, np.float64))
         lo = float(_inliers(dk).mean())
@@ -162,6 +164,18 @@ def _bounds(S, w):
     if not 0 < lo < hi:
         lo = hi / 100.0
     return lo, hi
+
+
+def _resolution(S):
+    """On quantised data (a tenth of the rows or more repeat another), the
+    smallest distance between distinct rows, below which every bandwidth
+    clusters alike; 0 for other data."""
+    D = np.unique(S, axis=0)
+    if len(D) < 2 or len(D) > 0.9 * len(S):
+        return 0.0
+    units = Units(pow2_exponent(D))
+    nearest = _core.Tree(units.to_core(D)).kth_neighbor_distance(2, 1)
+    return float(units.from_core(np.float64(nearest.min()), np.float64))
 
 
 def _as_rows(S, w):
@@ -248,7 +262,7 @@ def bandwidth_sweep(
     bandwidths : array-like of float, default=None
         The bandwidths, each > 0 and finite; they are sorted.  None takes
         ``n_bandwidths`` geometrically spaced ones between the mean radius
-        of the balls holding about 1% of the samples and the largest
+        of the balls holding about 1% of the distinct samples and the largest
         distance of a sample from the samples' median (both measured on at
         most 1000 rows drawn with ``random_state``, rows of zero weight and
         far outliers left out: radii or distances beyond the upper

@@ -105,6 +105,20 @@ def test_selection_and_sweep_follow_the_scale(scale):
     np.testing.assert_array_equal(auto.fit(X * scale).labels_, auto.fit(X).labels_)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_quantised_data_are_not_one_cluster_per_value(seed):
+    # Below the grid's step every bandwidth gives one cluster per distinct
+    # value: a run of constant counts that must not pass for stability.
+    rng = np.random.default_rng(seed)
+    one = np.round(rng.normal(0, 2, (200, 2)))
+    assert len(MeanShift(bandwidth="auto").fit(one).cluster_centers_) == 1
+    centres = np.repeat([[0, 0], [8, 8], [0, 8]], 100, axis=0)
+    three = np.round(centres + rng.normal(0, 1.5, (300, 2)))
+    labels = MeanShift(bandwidth="auto").fit(three).labels_
+    truth = np.repeat([0, 1, 2], 100)
+    assert adjusted_rand_score(truth, labels) > 0.9
+
+
 def test_huge_bandwidths_give_one_cluster():
     X, _ = mixture(6, 3, 2, n=400)
     sweep = bandwidth_sweep(X, [1e38, 1e39, 1e60, 1e76, 1e77])
