@@ -40,6 +40,22 @@ def _writing(path):
         raise _Fail(f"cannot write {path}: {exc}") from None
 
 
+def _check_writable(*paths):
+    """Refuse, before any work, an output path whose directory is missing."""
+    from pathlib import Path
+
+    for path in paths:
+        if path and not Path(path).resolve().parent.is_dir():
+            raise _Fail(f"cannot write {path}: no such directory")
+
+
+def _plot_path(path):
+    """Where matplotlib writes a plot: a name without a suffix gets .png."""
+    from pathlib import Path
+
+    return path if Path(path).suffix else f"{path}.png"
+
+
 def _pyplot():
     """matplotlib's pyplot on the file-only backend, checked before any work."""
     try:
@@ -101,6 +117,7 @@ class _ProgressBar:
 def _cmd_demo(args):
     from meanshift_fast import MeanShift, estimate_bandwidth
 
+    _check_writable(args.plot)
     plt = _pyplot() if args.plot else None
     X = demo_data(args.n, args.seed)
     bandwidth = estimate_bandwidth(X)
@@ -130,19 +147,22 @@ def _cmd_demo(args):
         )
         ax.set_title(f"Mean shift: {len(C)} clusters, bandwidth {bandwidth:.2f}")
         ax.legend()
-        with _writing(args.plot):
-            fig.savefig(args.plot, dpi=110, bbox_inches="tight")
+        path = _plot_path(args.plot)
+        with _writing(path):
+            fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
-        print(f"plot saved to {args.plot}")
+        print(f"plot saved to {path}")
     return 0
 
 
 def _load(path):
     if path.endswith(".npy"):
         return np.load(path, allow_pickle=False)
-    delimiter = "\t" if path.endswith(".tsv") else ","
-    with open(path) as f:
+    # utf-8-sig: a byte-order mark is no part of the first value
+    with open(path, encoding="utf-8-sig") as f:
         first = f.readline()
+    tab = path.endswith(".tsv") or ("\t" in first and "," not in first)
+    delimiter = "\t" if tab else ","
     try:
         [float(v) for v in first.strip().split(delimiter)]
         skip = 0
@@ -151,12 +171,15 @@ def _load(path):
     with warnings.catch_warnings():
         # an empty file: the estimator's message on zero samples says it
         warnings.simplefilter("ignore", UserWarning)
-        return np.loadtxt(path, delimiter=delimiter, skiprows=skip, ndmin=2)
+        return np.loadtxt(
+            path, delimiter=delimiter, skiprows=skip, ndmin=2, encoding="utf-8-sig"
+        )
 
 
 def _cmd_cluster(args):
     from meanshift_fast import MeanShift
 
+    _check_writable(args.output, args.centers)
     try:
         X = _load(args.file)
     except (OSError, ValueError) as exc:
@@ -221,20 +244,31 @@ def _cmd_sweep(args):
     except (OSError, ValueError) as exc:
         print(f"meanshift-fast: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
+    _check_writable(args.plot)
     plt = _pyplot() if args.plot else None
-    try:
-        bandwidths = None
-        if args.bandwidths:
+    bandwidths = None
+    if args.bandwidths is not None:
+        try:
             bandwidths = [float(v) for v in args.bandwidths.split(",")]
+        except ValueError:
+            raise _Fail(
+                "--bandwidths takes numbers separated by commas, such as "
+                f"--bandwidths=0.5,1,2; got {args.bandwidths!r}"
+            ) from None
+    try:
         X = _checked(X)
         chosen = select_bandwidth(X, n_jobs=args.n_jobs)
         if bandwidths is None:
             bandwidths = default_bandwidths(X, args.n_bandwidths)
         # The chosen bandwidth gets a row of its own.
         bandwidths = np.union1d(check_bandwidths("sweep", bandwidths), [chosen])
-        sweep = bandwidth_sweep(
-            X, bandwidths, min_bin_freq=args.min_bin_freq, n_jobs=args.n_jobs
-        )
+        with warnings.catch_warnings():
+            # A row per bandwidth says what binning did; one warning per
+            # row whose bins hold one point each would only repeat it.
+            warnings.filterwarnings("ignore", message="Binning data failed")
+            sweep = bandwidth_sweep(
+                X, bandwidths, min_bin_freq=args.min_bin_freq, n_jobs=args.n_jobs
+            )
     except (ValueError, TypeError) as exc:
         print(f"meanshift-fast: {exc}", file=sys.stderr)
         return 2
@@ -242,10 +276,11 @@ def _cmd_sweep(args):
     print(sweep.table(marked=chosen))
     if args.plot:
         fig = sweep.plot(marked=chosen)
-        with _writing(args.plot):
-            fig.savefig(args.plot, dpi=110, bbox_inches="tight")
+        path = _plot_path(args.plot)
+        with _writing(path):
+            fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
-        print(f"plot saved to {args.plot}")
+        print(f"plot saved to {path}")
     return 0
 
 
@@ -283,8 +318,12 @@ def _read_image(path):
         return None, PILLOW_MISSING.format(path)
     try:
         with Image.open(path) as im:
-            if im.mode in ("L", "RGB", "I;16", "F"):
+            if im.mode in ("L", "RGB", "F"):
                 return np.asarray(im).copy(), None
+            if im.mode.startswith("I;16"):  # 16-bit grey, either byte order
+                return np.asarray(im).astype(np.uint16), None
+            if im.mode == "I":  # 32-bit integers: exact in float64
+                return np.asarray(im).astype(np.float64), None
             if im.mode in ("1", "LA"):
                 return np.asarray(im.convert("L")), None
             return np.asarray(im.convert("RGB")), None
@@ -332,6 +371,7 @@ def _run_on_image(args, run):
     """Read args.image, call run(image, progress) under a progress bar.
 
     Returns (image, result), or (None, 2) after printing why it failed."""
+    _check_writable(args.output, getattr(args, "labels", None))
     image, error = _read_image(args.image)
     if error:
         print(error, file=sys.stderr)
@@ -534,8 +574,15 @@ def build_parser():
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line for the command's user, not a source listing."""
+    (file or sys.stderr).write(f"meanshift-fast: warning: {message}\n")
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    shown = warnings.showwarning
+    warnings.showwarning = _show_warning
     try:
         return args.func(args)
     except _Fail as exc:
@@ -544,6 +591,15 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (| head): no traceback, and no second error
+        # when the interpreter flushes stdout on exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    finally:
+        warnings.showwarning = shown
 
 
 if __name__ == "__main__":

@@ -246,6 +246,8 @@ class MeanShift:
             raise ValueError(f"X has unsupported dtype {X.dtype}")
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)
+        if np.isnan(X.shape[0]):  # rows selected by a mask, say
+            X = X.compute_chunk_sizes()
         if X.numblocks[1] != 1:
             X = X.rechunk({1: X.shape[1]})
         n, d = X.shape
@@ -463,6 +465,8 @@ def bandwidth_sample(X, sample_weight=None, random_state=0, n_samples=10000):
     X = da.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
+    if np.isnan(X.shape[0]):  # rows selected by a mask, say
+        X = X.compute_chunk_sizes()
     n = X.shape[0]
     m = min(n_samples, n)
     if m == n:

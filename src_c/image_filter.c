@@ -323,5 +323,9 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     ms_free(planes32);
     ms_free(qplanes);
     ms_free(planes);
-    return ms_loop_status(&loop);
+    const ms_status st = ms_loop_status(&loop);
+    /* Only the master thread reports inside the loop: the last report
+     * says that every row is done. */
+    if (st == MS_OK && ms_report_progress(rt.cfg, rows, rows)) return MS_ERR_INTERRUPTED;
+    return st;
 }

@@ -259,3 +259,13 @@ def test_extreme_scales_as_in_memory(scale, kw):
     dist = DaskMeanShift(**kw).fit(da.from_array(X, chunks=(100, 2)))
     _assert_same(local, dist, rtol=1e-9)
     np.testing.assert_array_equal(dist.predict(X[:9]), local.predict(X[:9]))
+
+
+def test_rows_of_unknown_count_are_measured_first():
+    # A mask leaves the chunks' sizes unknown until computed.
+    X = _blobs(300)
+    D = da.from_array(X, chunks=(100, 2))
+    masked = D[D[:, 0] > -1e9]
+    assert mf.select_bandwidth(masked) == mf.select_bandwidth(X)
+    local = mf.MeanShift(bandwidth=1.5).fit(X)
+    _assert_same(local, DaskMeanShift(bandwidth=1.5).fit(masked))

@@ -90,3 +90,42 @@ def test_missing_pillow_is_explained(tmp_path, photo):
     )
     assert res.returncode == 2
     assert "pip install 'meanshift-fast[image]'" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "array, dtype",
+    [
+        ((np.arange(1050).reshape(30, 35) * 60).astype(">u2"), np.uint16),
+        ((np.arange(1050).reshape(30, 35) * 200).astype(np.int32), np.float64),
+    ],
+)
+def test_wide_integer_images_are_read_as_they_are(tmp_path, array, dtype):
+    # 16-bit grey in either byte order and 32-bit integer images keep their
+    # values (they were clipped to 8-bit RGB).
+    from meanshift_fast.cli import _read_image
+
+    path = tmp_path / "wide.tif"
+    Image.fromarray(array).save(path)
+    image, error = _read_image(str(path))
+    assert error is None and image.dtype == dtype
+    np.testing.assert_array_equal(image, array.astype(dtype))
+
+
+def test_missing_output_directory_is_refused_before_the_work(tmp_path, photo, capsys):
+    out = tmp_path / "no_such_dir" / "seg.png"
+    args = ["--spatial-radius", "3", "--range-radius", "4"]
+    assert main(["segment", str(photo), "-o", str(out), *args]) == 2
+    assert "no such directory" in capsys.readouterr().err
+
+
+class _Calls(list):
+    def __call__(self, done, total):
+        self.append((done, total))
+
+
+def test_progress_ends_at_the_total_on_every_thread_count():
+    img = data.astronaut()[:96, :96]
+    for n_jobs in (1, 2):
+        calls = _Calls()
+        mean_shift_filter(img, 4, 6, n_jobs=n_jobs, progress=calls)
+        assert calls and calls[-1][0] == calls[-1][1]

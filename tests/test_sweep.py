@@ -195,6 +195,16 @@ def test_table_marks_the_row():
     assert str(sweep) == sweep.table()
 
 
+def test_random_state_is_checked_even_when_unused():
+    from meanshift_fast import select_bandwidth
+
+    X = blobs(n=100)
+    with pytest.raises(ValueError, match="RandomState"):
+        bandwidth_sweep(X, [1.0], random_state="x")
+    with pytest.raises(ValueError, match="RandomState"):
+        select_bandwidth(X, random_state="x")
+
+
 def test_table_marks_the_nearest_row():
     sweep = bandwidth_sweep(blobs(n=200), [0.5, 1.0, 4.0])
     lines = sweep.table(marked=1.7).splitlines()
@@ -210,6 +220,66 @@ def test_plot_without_matplotlib_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"meanshift-fast\[plot\]"):
         sweep.plot()
+
+
+def test_cli_sweep_reads_what_spreadsheets_write(tmp_path, capsys):
+    from meanshift_fast.cli import main
+
+    X = blobs(n=200)
+    bom = tmp_path / "bom.csv"
+    with open(bom, "w", encoding="utf-8-sig") as f:
+        f.writelines(f"{a},{b}\n" for a, b in X)
+    tab = tmp_path / "tab.csv"
+    np.savetxt(tab, X, delimiter="\t")
+    for path in (bom, tab):
+        assert main(["sweep", str(path), "--n-bandwidths", "3"]) == 0
+        assert capsys.readouterr().out.startswith("200 points, 2 features")
+
+
+def test_cli_sweep_options_are_checked(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from meanshift_fast.cli import main
+
+    path = tmp_path / "points.npy"
+    np.save(path, blobs(n=200))
+    for value in ("", "abc", "1,x"):
+        assert main(["sweep", str(path), f"--bandwidths={value}"]) == 2
+        assert "--bandwidths takes numbers" in capsys.readouterr().err
+    missing = tmp_path / "no_such_dir" / "s.png"
+    assert main(["sweep", str(path), "--plot", str(missing)]) == 2
+    captured = capsys.readouterr()
+    assert "no such directory" in captured.err and captured.out == ""
+    # matplotlib adds .png to a name without a suffix: say where it went
+    assert (
+        main(["sweep", str(path), "--n-bandwidths", "3", "--plot", str(tmp_path / "p")])
+        == 0
+    )
+    assert f"plot saved to {tmp_path / 'p.png'}" in capsys.readouterr().out
+    assert (tmp_path / "p.png").exists()
+
+
+def test_cli_warnings_are_one_line(tmp_path):
+    path = tmp_path / "one.csv"
+    np.savetxt(path, blobs(n=1), delimiter=",")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "meanshift_fast",
+            "cluster",
+            str(path),
+            "--bandwidth",
+            "1",
+            "--bin-seeding",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
+    assert any(ln.startswith("meanshift-fast: warning:") for ln in lines)
+    assert not any("warnings.warn" in ln or ".py:" in ln for ln in lines)
 
 
 def test_cli_sweep_prints_table_and_draws(tmp_path):

@@ -213,7 +213,13 @@ def mean_shift_filter(
     kernel : {"flat", "gaussian", "epanechnikov"}, default="flat"
         The weight of a pixel in the window, as a function of its joint
         normalised distance ``u = ||dx||^2 / hs^2 + ||dc||^2 / hr^2``: 1,
-        ``exp(-u / 2)`` or ``max(0, 1 - u)``.
+        ``exp(-u / 2)`` or ``max(0, 1 - u)``.  The flat kernel adds the
+        colours in fixed point, exactly for integer colours; others are
+        rounded to a step of about 2^-53 times the image's largest colour
+        magnitude (far below a float64 sum's rounding for photographs, but
+        a float image whose colours span many orders of magnitude, such as
+        a depth map or HDR radiance, loses its small values to a bright
+        pixel elsewhere: use the Gaussian kernel there).
     color_space : {"raw", "lab", "luv"} or None, default=None
         The space the range radius is measured in.  "lab" and "luv" are CIE
         (D65) and read the input as sRGB (integers scaled to [0, 1]; floats
