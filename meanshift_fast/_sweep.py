@@ -53,6 +53,9 @@ class BandwidthSweep:
         Per bandwidth, the fit's ``labels_``, when requested.
     n_iter : ndarray of shape (n_bandwidths,)
         Per bandwidth, the fit's ``n_iter_``.
+    rows : ndarray of int or None
+        For a sweep of a dask array, the indices of the rows it clustered
+        (the sample the labels are for); None when it clustered every row.
     """
 
     def __init__(self, bandwidths, n_clusters, sizes, centers, labels, n_iter):
@@ -60,6 +63,7 @@ class BandwidthSweep:
         self.n_clusters = n_clusters
         self.sizes = sizes
         self.centers = centers
+        self.rows = None
         self.labels = labels
         self.n_iter = n_iter
 
@@ -295,10 +299,13 @@ def bandwidth_sweep(
     >>> bandwidth_sweep(X, [1.0, 2.0, 10.0]).n_clusters
     array([3, 2, 1])
     """
+    rows = None
     if _is_dask(X):
         from meanshift_fast.dask import bandwidth_sample
 
-        X, sample_weight = bandwidth_sample(X, sample_weight, random_state)
+        X, sample_weight, rows = bandwidth_sample(
+            X, sample_weight, random_state, return_rows=True
+        )
     owner = "bandwidth_sweep"
     if bandwidths is not None:
         bandwidths = check_bandwidths(owner, bandwidths)
@@ -313,9 +320,11 @@ def bandwidth_sweep(
     w = check_sample_weight(sample_weight, X.shape[0])
     if bandwidths is None:
         bandwidths = default_bandwidths(X, n_bandwidths, w, random_state)
-    return _sweep(
+    sweep = _sweep(
         X, bandwidths, kernel, bin_seeding, min_bin_freq, w, n_jobs, return_labels
     )
+    sweep.rows = rows
+    return sweep
 
 
 def _sweep(X, bandwidths, kernel, bin_seeding, min_bin_freq, w, n_jobs, return_labels):

@@ -16,6 +16,7 @@ class BandwidthSweep:
     centers: list[NDArray[np.floating]]
     labels: list[NDArray[np.int64]] | None
     n_iter: NDArray[np.int64]
+    rows: NDArray[np.intp] | None
     def __init__(
         self,
         bandwidths: NDArray[np.float64],

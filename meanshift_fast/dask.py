@@ -13,12 +13,13 @@ rounding: sums are added in another order).
 
 Usage::
 
-    from dask.distributed import Client
     import dask.array as da
+    import numpy as np
+    from dask.distributed import Client
     from meanshift_fast.dask import MeanShift
 
     client = Client("scheduler-address:8786")   # or Client() for a local one
-    X = da.from_zarr("points.zarr")              # (n, d), chunked along rows
+    X = da.from_array(np.load("points.npy", mmap_mode="r"), chunks=(1_000_000, -1))
     ms = MeanShift(bandwidth=2.0, bin_seeding=True).fit(X)
     ms.cluster_centers_, ms.labels_              # labels_ is a dask array
 
@@ -455,11 +456,14 @@ class MeanShift:
         return _label_block(X, self._centers, -1.0, self.n_jobs)
 
 
-def bandwidth_sample(X, sample_weight=None, random_state=0, n_samples=10000):
+def bandwidth_sample(
+    X, sample_weight=None, random_state=0, n_samples=10000, return_rows=False
+):
     """At most ``n_samples`` rows of a dask array (and their weights), drawn
     as ``MeanShift`` draws the rows of its bandwidth estimate, as numpy
     arrays: what :func:`meanshift_fast.select_bandwidth` and
-    :func:`meanshift_fast.bandwidth_sweep` work on when given a dask array."""
+    :func:`meanshift_fast.bandwidth_sweep` work on when given a dask array.
+    With ``return_rows``, also the drawn rows' indices (ascending)."""
     from meanshift_fast._bandwidth import _check_random_state
 
     X = da.asarray(X)
@@ -480,4 +484,4 @@ def bandwidth_sample(X, sample_weight=None, random_state=0, n_samples=10000):
         if w.shape != (n,):
             raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n,)}!")
         w = np.asarray(w[rows].compute())
-    return sample, w
+    return (sample, w, rows) if return_rows else (sample, w)

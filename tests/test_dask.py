@@ -269,3 +269,16 @@ def test_rows_of_unknown_count_are_measured_first():
     assert mf.select_bandwidth(masked) == mf.select_bandwidth(X)
     local = mf.MeanShift(bandwidth=1.5).fit(X)
     _assert_same(local, DaskMeanShift(bandwidth=1.5).fit(masked))
+
+
+def test_sweep_of_a_dask_array_says_which_rows_it_clustered():
+    X = _blobs(400)
+    D = da.from_array(X, chunks=(100, 2))
+    sweep = mf.bandwidth_sweep(D, [1.0, 2.0], return_labels=True)
+    # all 400 rows: every one, in order
+    np.testing.assert_array_equal(sweep.rows, np.arange(400))
+    from meanshift_fast.dask import bandwidth_sample
+
+    sample, _, rows = bandwidth_sample(D, n_samples=150, return_rows=True)
+    np.testing.assert_array_equal(sample, X[rows])
+    assert mf.bandwidth_sweep(X, [1.0]).rows is None
