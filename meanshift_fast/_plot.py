@@ -65,6 +65,14 @@ def plot_sweep(sweep, marked=None, fig=None):
     bottom.set_ylabel("share of samples\n(largest clusters)")
     bottom.set_xlabel("bandwidth")
     bottom.set_xscale("log")
+    if h[-1] < 100 * h[0]:
+        # Within two decades the log axis labels its minor ticks, which
+        # overlap: label 1, 2 and 5 times the powers of ten instead.
+        from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
+
+        bottom.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        bottom.xaxis.set_major_formatter(StrMethodFormatter("{x:.3g}"))
+        bottom.xaxis.set_minor_formatter(NullFormatter())
 
     if marked is not None:
         for ax in (top, bottom):
