@@ -206,11 +206,14 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     return X if seeds is arr else seeds
 
 
-def bin_seeds(X, bin_size, min_bin_freq, sample_weight, n_threads, shown_size=None):
+def bin_seeds(
+    X, bin_size, min_bin_freq, sample_weight, n_threads, shown_size=None, quiet=False
+):
     """get_bin_seeds with bin_size checked, on up to n_threads threads (the
     core takes one for all but large inputs); the same seeds whatever the
     thread count.  The warning names shown_size (the caller's bandwidth,
-    where X and bin_size are in the core's units) or bin_size."""
+    where X and bin_size are in the core's units) or bin_size; quiet
+    leaves it out."""
     if np.ndim(bin_size) == 0 and bin_size == 0:
         return X
     arr = check_array(X, owner="get_bin_seeds") if not isinstance(X, np.ndarray) else X
@@ -229,6 +232,8 @@ def bin_seeds(X, bin_size, min_bin_freq, sample_weight, n_threads, shown_size=No
     if len(seeds) == 0:
         seeds = seeds.reshape(0)  # the reference's shape for no seeds
     if len(seeds) == len(arr):
+        if quiet:
+            return X
         shown = bin_size if shown_size is None else shown_size
         size_text = "%f" % shown if np.ndim(shown) == 0 else str(np.asarray(shown))
         warnings.warn(

@@ -26,6 +26,7 @@ def bin_seeds(
     sample_weight: ArrayLike | None,
     n_threads: int,
     shown_size: float | ArrayLike | None = ...,
+    quiet: bool = ...,
 ) -> NDArray[np.floating]: ...
 def rule_of_thumb(
     X: NDArray[np.floating],

@@ -319,13 +319,17 @@ class MeanShift:
         self._validate_params()
         return self._fit(X, sample_weight, progress)
 
-    def _fit(self, X, sample_weight, progress, trees=None, no_cluster_ok=False):
+    def _fit(
+        self, X, sample_weight, progress, trees=None, no_cluster_ok=False, quiet=False
+    ):
         """fit's body.  ``trees(key, build)``, when given, returns the k-d
         tree over X for ``key`` (the data's scaling, the leaf size and the
         kernel: what decides a tree), calling ``build()`` the first time, so
         that fits of one X at several bandwidths share their trees.  With
         ``no_cluster_ok``, a fit in which no seed finds a point raises
-        _NoClusterError instead of the user-facing ValueError."""
+        _NoClusterError instead of the user-facing ValueError; with ``quiet``,
+        no warning (without touching the process's warning filters, which
+        other threads share)."""
         owner = type(self).__name__
         X, w, names = check_fit_input(X, sample_weight, owner)
         bandwidth, units, h = resolve_bandwidth(
@@ -339,7 +343,7 @@ class MeanShift:
             data, w if k == 0 else np.ldexp(w, k), units, trees
         )
         seeds, copies = self._seeds(
-            data, w, rows, rw, inverse, units, bandwidth, h, no_cluster_ok
+            data, w, rows, rw, inverse, units, bandwidth, h, no_cluster_ok, quiet
         )
         n_threads = effective_n_threads(self.n_jobs, len(seeds) * len(rows))
         tree = self._build_tree(rows, rw, len(seeds), n_threads, units, trees)
@@ -349,7 +353,15 @@ class MeanShift:
         if no_cluster_ok and not (intensity > 0).any():
             raise _NoClusterError
         centers = _kept_centers(
-            means, intensity, converged, h, self.max_iter, bandwidth, n_threads, copies
+            means,
+            intensity,
+            converged,
+            h,
+            self.max_iter,
+            bandwidth,
+            n_threads,
+            copies,
+            quiet,
         )
         labels = self._labels(
             tree, rows, inverse, w is None, means, centers, h, n_threads, progress
@@ -374,7 +386,9 @@ class MeanShift:
             del self.feature_names_in_
         return self
 
-    def _seeds(self, data, w, rows, rw, inverse, units, bandwidth, h, no_cluster_ok):
+    def _seeds(
+        self, data, w, rows, rw, inverse, units, bandwidth, h, no_cluster_ok, quiet
+    ):
         """(The starting points, in core units; how many samples each
         stands for, or None for one each): the given seeds, the bin seeds,
         or every sample of positive weight, each distinct row once (``rows``
@@ -404,6 +418,7 @@ class MeanShift:
             w,
             effective_n_threads(self.n_jobs),
             shown_size=bandwidth,
+            quiet=quiet,
         )
         if len(seeds) == 0:
             if no_cluster_ok:
@@ -634,7 +649,15 @@ def _fit_request(owner):
 
 
 def _kept_centers(
-    means, intensity, converged, h, max_iter, bandwidth, n_threads, copies=None
+    means,
+    intensity,
+    converged,
+    h,
+    max_iter,
+    bandwidth,
+    n_threads,
+    copies=None,
+    quiet=False,
 ):
     """The modes scikit-learn keeps, in its order, after warning about seeds
     stopped by max_iter; ``bandwidth`` (the smallest, per feature) is the one
@@ -645,7 +668,7 @@ def _kept_centers(
         capped, n_seeds = int(np.count_nonzero(capped_seeds)), len(means)
     else:
         capped, n_seeds = int(copies[capped_seeds].sum()), int(copies.sum())
-    if capped and max_iter > 0:
+    if capped and max_iter > 0 and not quiet:
         warnings.warn(
             f"{capped} of {n_seeds} seeds stopped at max_iter={max_iter} "
             "before converging; raise max_iter for exact modes.",

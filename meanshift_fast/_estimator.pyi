@@ -106,4 +106,5 @@ def _kept_centers(
     bandwidth: float | NDArray[np.float64],
     n_threads: int,
     copies: NDArray[np.int64] | None = None,
+    quiet: bool = False,
 ) -> NDArray[np.float64]: ...

@@ -20,8 +20,6 @@ of two or three clusters at small bandwidths and then one cluster over most
 of the range, while mixtures keep their one-cluster run short.
 """
 
-import warnings
-
 import numpy as np
 
 from meanshift_fast._bandwidth import _check_random_state
@@ -136,14 +134,12 @@ def stability_bandwidth(X, w, n_jobs, random_state):
     bandwidths = np.geomspace(
         min(max(lo / 2, _resolution(rows)), lo), hi, _N_BANDWIDTHS
     )
-    with warnings.catch_warnings():
-        # The sweep's fits are the method's own business: bins that hold one
-        # row each at the smallest bandwidths, or slow seeds, are no news to
-        # the caller.
-        warnings.simplefilter("ignore", UserWarning)
-        # Python floats, as MeanShift(bandwidth="auto") will fit the choice.
-        grid = [float(h) for h in bandwidths]
-        sweep = _sweep(X, grid, "flat", True, 1, w, n_jobs, False)
+    # Python floats, as MeanShift(bandwidth="auto") will fit the choice.
+    grid = [float(h) for h in bandwidths]
+    # The sweep's fits are the method's own business: bins that hold one row
+    # each at the smallest bandwidths, or slow seeds, are no news to the
+    # caller (quiet, not a warnings filter, which every thread shares).
+    sweep = _sweep(X, grid, "flat", True, 1, w, n_jobs, False, quiet=True)
     counts = np.array(
         [np.count_nonzero(s >= _MIN_SHARE * s.sum()) for s in sweep.sizes]
     )

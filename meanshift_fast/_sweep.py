@@ -327,7 +327,17 @@ def bandwidth_sweep(
     return sweep
 
 
-def _sweep(X, bandwidths, kernel, bin_seeding, min_bin_freq, w, n_jobs, return_labels):
+def _sweep(
+    X,
+    bandwidths,
+    kernel,
+    bin_seeding,
+    min_bin_freq,
+    w,
+    n_jobs,
+    return_labels,
+    quiet=False,
+):
     # Bandwidths run side by side, each fit on its share of the threads:
     # a fit's seeds finish unevenly (a few slow ones walk long flat
     # stretches), so a thread team inside one fit idles more than
@@ -348,7 +358,7 @@ def _sweep(X, bandwidths, kernel, bin_seeding, min_bin_freq, w, n_jobs, return_l
             n_jobs=per_fit,
         )
         try:
-            ms._fit(X, w, None, trees, no_cluster_ok=True)
+            ms._fit(X, w, None, trees, no_cluster_ok=True, quiet=quiet)
         except _NoClusterError:
             # The fit raises: a row without clusters, every label -1.
             ms.cluster_centers_ = np.empty((0, X.shape[1]), dtype=X.dtype)

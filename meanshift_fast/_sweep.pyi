@@ -63,6 +63,7 @@ def _sweep(
     w: NDArray[np.float64] | None,
     n_jobs: int | None,
     return_labels: bool,
+    quiet: bool = ...,
 ) -> BandwidthSweep: ...
 
 class _TreeCache:

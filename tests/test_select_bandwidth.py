@@ -219,3 +219,17 @@ def test_import_does_not_import_dask():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_selection_leaves_the_warning_filters_alone(monkeypatch, recwarn):
+    # Other threads share the filters: the selection must silence its own
+    # fits' warnings (bins of one row each at its smallest bandwidths)
+    # without changing them.
+    def refuse(*args, **kwargs):
+        raise AssertionError("select_bandwidth touched the warnings filters")
+
+    for name in ("catch_warnings", "simplefilter", "filterwarnings", "resetwarnings"):
+        monkeypatch.setattr(warnings, name, refuse)
+    X, _ = mixture(7, 3, 2, n=300)
+    assert select_bandwidth(X) > 0
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
