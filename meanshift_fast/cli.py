@@ -346,7 +346,11 @@ def _write_image(path, array):
     try:
         Image.fromarray(array).save(path)
     except (OSError, ValueError, TypeError) as exc:
-        return f"meanshift-fast: cannot write {path}: {exc}"
+        return (
+            f"meanshift-fast: cannot write {path}: {exc} (an image file holds "
+            f"2-D grey or RGB pixels; this result is {array.dtype} of shape "
+            f"{array.shape}: write .npy instead)"
+        )
     return None
 
 
@@ -418,7 +422,8 @@ def _cmd_segment(args):
         # red on colour ones.
         out = np.array(image, copy=True)
         edge = seg.boundaries()
-        top = np.iinfo(out.dtype).max if out.dtype.kind == "u" else 1.0
+        # the brightest value the image's type holds, or the image's own
+        top = np.iinfo(out.dtype).max if out.dtype.kind == "u" else out.max()
         if out.ndim == edge.ndim:
             out[edge] = top
         else:

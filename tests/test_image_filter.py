@@ -278,6 +278,7 @@ def test_input_never_modified_and_may_be_readonly_or_strided():
 
 
 BAD = [
+    (np.zeros((4, 4)), {"progress": "yes"}, TypeError, "progress must be a callable"),
     (np.zeros(5), {}, ValueError, "2-D grey image"),
     (np.zeros((2, 2, 2, 2, 2)), {}, ValueError, "2-D grey image"),
     (np.zeros((3, 3, 3, 3)), {"channel_axis": None}, ValueError, "spatial axes"),

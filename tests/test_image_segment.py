@@ -187,6 +187,8 @@ def test_boundaries_mark_label_changes():
         ({"kernel": "box"}, ValueError, "kernel"),
         ({"n_jobs": 0}, ValueError, "n_jobs"),
         ({"channel_axis": 5}, ValueError, "out of range"),
+        ({"connectivity": 4.0}, ValueError, "connectivity"),
+        ({"progress": 3}, TypeError, "progress must be a callable"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, exc, match):

@@ -143,7 +143,7 @@ def check_radius(name, value):
     return float(value)
 
 
-def check_filter_options(kernel, max_iter, tol, n_jobs, owner):
+def check_filter_options(kernel, max_iter, tol, n_jobs, owner, progress=None):
     if kernel not in KERNELS:
         raise ValueError(f"kernel must be one of {KERNELS}; got {kernel!r}.")
     if isinstance(max_iter, bool) or not isinstance(max_iter, Integral):
@@ -155,6 +155,11 @@ def check_filter_options(kernel, max_iter, tol, n_jobs, owner):
     if not (np.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0; got {tol!r}.")
     check_n_jobs(owner, n_jobs)
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            "progress must be a callable progress(done, total) or None; "
+            f"got {progress!r}."
+        )
 
 
 def run_filter(prep, hs, hr, kernel, max_iter, tol, n_jobs, progress):
@@ -247,7 +252,7 @@ def mean_shift_filter(
     owner = "mean_shift_filter"
     hs = check_radius("spatial_radius", spatial_radius)
     hr = check_radius("range_radius", range_radius)
-    check_filter_options(kernel, max_iter, tol, n_jobs, owner)
+    check_filter_options(kernel, max_iter, tol, n_jobs, owner, progress)
     prep = PreparedImage(image, color_space, channel_axis, owner)
     work, scale = run_filter(prep, hs, hr, kernel, max_iter, tol, n_jobs, progress)
     out = prep.to_input_units(work if scale == 0 else np.ldexp(work, -scale))

@@ -47,7 +47,12 @@ class PreparedImage:
 
 def check_radius(name: str, value: float) -> float: ...
 def check_filter_options(
-    kernel: str, max_iter: int, tol: float, n_jobs: int | None, owner: str
+    kernel: str,
+    max_iter: int,
+    tol: float,
+    n_jobs: int | None,
+    owner: str,
+    progress: Callable[[int, int], object] | None = ...,
 ) -> None: ...
 def run_filter(
     prep: PreparedImage,

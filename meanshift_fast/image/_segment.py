@@ -154,10 +154,14 @@ def segment(
         raise TypeError(f"min_region must be an int; got {min_region!r}.")
     if min_region < 0:
         raise ValueError(f"min_region must be >= 0; got {min_region}.")
-    check_filter_options(kernel, max_iter, tol, n_jobs, owner)
+    check_filter_options(kernel, max_iter, tol, n_jobs, owner, progress)
     prep = PreparedImage(image, color_space, channel_axis, owner)
     ranks = _RANKS_3D if prep.is_volume else _RANKS_2D
-    if connectivity not in ranks or isinstance(connectivity, bool):
+    if (
+        connectivity not in ranks
+        or isinstance(connectivity, bool)
+        or not isinstance(connectivity, Integral)
+    ):
         allowed = sorted(set(ranks) - ({8} if prep.is_volume else set()))
         raise ValueError(
             f"connectivity must be one of {allowed} for "
