@@ -317,6 +317,11 @@ class MeanShift:
             Fitted instance.
         """
         self._validate_params()
+        if progress is not None and not callable(progress):
+            raise TypeError(
+                "progress must be a callable progress(done, total) or None; "
+                f"got {progress!r}."
+            )
         return self._fit(X, sample_weight, progress)
 
     def _fit(

@@ -3,6 +3,7 @@
 import io
 
 import numpy as np
+import pytest
 
 import meanshift_fast as mf
 from meanshift_fast.cli import _ProgressBar
@@ -72,3 +73,8 @@ def test_progress_exception_stops_the_fit():
         pass
     else:  # pragma: no cover - the assertion below reports it
         raise AssertionError("the callback's exception did not propagate")
+
+
+def test_progress_that_is_not_callable_is_refused_up_front():
+    with pytest.raises(TypeError, match="progress must be a callable"):
+        mf.MeanShift(bandwidth=0.5).fit(_data(), progress=3)
