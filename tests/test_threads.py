@@ -136,6 +136,30 @@ def test_python_threads_fitting_at_once_match_serial_fits(n_jobs):
             assert np.array_equal(g, w)
 
 
+def test_selections_and_sweeps_from_many_threads_match_serial_ones():
+    # select_bandwidth and the sweep run fits of their own, quietly: from
+    # several Python threads at once they must give the serial results
+    # (and leave each other's warnings alone).
+    from meanshift_fast import bandwidth_sweep, select_bandwidth
+
+    rng = np.random.default_rng(5)
+    sets = [
+        np.concatenate([rng.normal(c, 1.0, (300, d)) for c in (0.0, 7.0)])
+        for d in (2, 3, 5)
+    ]
+
+    def job(X):
+        sweep = bandwidth_sweep(X, n_bandwidths=6, n_jobs=1)
+        return select_bandwidth(X, n_jobs=1), sweep.n_clusters, sweep.centers[2]
+
+    serial = [job(X) for X in sets]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        parallel = list(pool.map(job, sets * 2))
+    for got, want in zip(parallel, serial * 2, strict=True):
+        assert got[0] == want[0]
+        assert np.array_equal(got[1], want[1]) and np.array_equal(got[2], want[2])
+
+
 def test_shared_fitted_estimator_predicts_from_many_threads():
     import pickle
 
