@@ -209,14 +209,15 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
 def bin_seeds(
     X, bin_size, min_bin_freq, sample_weight, n_threads, shown_size=None, quiet=False
 ):
-    """get_bin_seeds with bin_size checked, on up to n_threads threads (the
-    core takes one for all but large inputs); the same seeds whatever the
+    """get_bin_seeds on a validated array X with bin_size checked, on up to
+    n_threads threads (the core takes one for all but large inputs); the
+    same seeds whatever the
     thread count.  The warning names shown_size (the caller's bandwidth,
     where X and bin_size are in the core's units) or bin_size; quiet
     leaves it out."""
     if np.ndim(bin_size) == 0 and bin_size == 0:
         return X
-    arr = check_array(X, owner="get_bin_seeds") if not isinstance(X, np.ndarray) else X
+    arr = X
     weights = None if sample_weight is None else np.asarray(sample_weight, float)
     # The seeds' arithmetic follows the reference's numpy expressions, so
     # that they have the same values and precision.  float64 rows (any
@@ -263,9 +264,9 @@ def rule_of_thumb(X, rule, sample_weight=None):
     k = weight_exponent(w)
     if k:
         w = np.ldexp(w, k)
-    n = float(w.sum())
-    log_n = np.log(n) - k * np.log(2.0)
-    one = np.ldexp(1.0, k)  # a weight of one, scaled
+    n = float(w.sum())  # the weights' sum times 2**k
+    with np.errstate(over="ignore"):  # inf for subnormal weights: n < 1
+        one = np.ldexp(1.0, k)  # a weight of one, scaled
     # Each feature scaled by a power of two to magnitudes below 1, which
     # changes no digit, so that its squares neither overflow nor underflow
     # at extreme scales.
@@ -278,10 +279,8 @@ def rule_of_thumb(X, rule, sample_weight=None):
     if (std == 0).any():
         fill = std[std > 0].mean() if (std > 0).any() else 1.0
         std = np.where(std > 0, std, fill)
-    if rule == "scott":
-        factor = n ** (-1.0 / (d + 4)) if k == 0 else np.exp(-log_n / (d + 4))
-    elif k == 0:
-        factor = (n * (d + 2) / 4.0) ** (-1.0 / (d + 4))
-    else:
-        factor = np.exp(-(log_n + np.log((d + 2) / 4.0)) / (d + 4))
+    per = 1.0 if rule == "scott" else (d + 2) / 4.0
+    # (n 2**-k per)^(-1/(d+4)), with 2**-k outside the power so that it
+    # cannot overflow
+    factor = (n * per) ** (-1.0 / (d + 4)) * 2.0 ** (k / (d + 4))
     return factor * std

@@ -288,8 +288,9 @@ class MeanShift:
         check_choice(owner, "algorithm", self.algorithm, ALGORITHMS)
         check_choice(owner, "cluster_assignment", self.cluster_assignment, ASSIGNMENTS)
 
-    def _leaf_size(self, n, d, n_queries=0):
-        return _core.leaf_size_hint(n, d, n_queries, self.kernel, self.algorithm)
+    def _leaf_size(self, n, d, n_queries=0, params=None):
+        p = self.get_params() if params is None else params
+        return _core.leaf_size_hint(n, d, n_queries, p["kernel"], p["algorithm"])
 
     def fit(self, X, y=None, sample_weight=None, *, progress=None):
         """Perform clustering.
@@ -545,9 +546,7 @@ class MeanShift:
             tree = self._tree = _core.Tree(
                 self._fit_data,
                 weights=self._sample_weight,
-                leaf_size=_core.leaf_size_hint(
-                    *self._fit_data.shape, 0, p["kernel"], p["algorithm"]
-                ),
+                leaf_size=self._leaf_size(*self._fit_data.shape, params=p),
                 kernel=p["kernel"],
                 n_threads=effective_n_threads(self.n_jobs),
             )

@@ -27,7 +27,6 @@ from meanshift_fast._sweep import (
     _BOUND_SAMPLES,
     _bounds,
     _is_dask,
-    _resolution,
     _sweep,
 )
 from meanshift_fast._validation import (
@@ -128,12 +127,10 @@ def stability_bandwidth(X, w, n_jobs, random_state):
     if w is not None and not (w > 0).any():
         raise ValueError("sample_weight must have a positive entry.")
     rows, rw = _bound_rows(X, w, random_state)
-    lo, hi = _bounds(rows, rw)
+    lo, hi, resolution = _bounds(rows, rw)
     # Not below the data's resolution (quantised data): there every
     # bandwidth gives the same clusters, a run that would look stable.
-    bandwidths = np.geomspace(
-        min(max(lo / 2, _resolution(rows)), lo), hi, _N_BANDWIDTHS
-    )
+    bandwidths = np.geomspace(min(max(lo / 2, resolution), lo), hi, _N_BANDWIDTHS)
     # Python floats, as MeanShift(bandwidth="auto") will fit the choice.
     grid = [float(h) for h in bandwidths]
     # The sweep's fits are the method's own business: bins that hold one row

@@ -7,7 +7,7 @@ from meanshift_fast._bandwidth import _check_random_state
 from meanshift_fast._estimator import MeanShift, _NoClusterError
 from meanshift_fast._params import KERNELS
 from meanshift_fast._threads import effective_n_threads
-from meanshift_fast._units import Units, _max_abs, pow2_exponent
+from meanshift_fast._units import pow2_exponent
 from meanshift_fast._validation import (
     c_array,
     check_array,
@@ -133,53 +133,43 @@ def default_bandwidths(X, n_bandwidths, sample_weight=None, random_state=0):
         w = None if sample_weight is None else sample_weight[rows]
     else:
         S, w = X, sample_weight
-    lo, hi = _bounds(c_array(S, dtype=np.float64), w)
+    lo, hi, _ = _bounds(c_array(S, dtype=np.float64), w)
     if n_bandwidths == 1:
         return np.array([np.sqrt(lo * hi)])
     return np.geomspace(lo, hi, n_bandwidths)
 
 
 def _bounds(S, w):
-    """(small, large) bound of the default range, measured on the rows S."""
+    """(small bound, large bound, resolution) of the default range, measured
+    on the rows S: the resolution, on quantised data (a tenth of the rows or
+    more repeat another), is the smallest distance between distinct rows,
+    below which every bandwidth clusters alike; 0 for other data."""
     # Rows so large or small that their squares overflow or underflow are
     # measured scaled by a power of two (which changes no digit), so that
     # the range follows the data at every scale.
-    top = _max_abs(S)
-    if top > 0 and not 2.0**-250 < top < 2.0**250:
-        exponent = int(np.frexp(top)[1])
-        lo, hi = _bounds(np.ldexp(S, -exponent), w)
-        return float(np.ldexp(lo, exponent)), float(np.ldexp(hi, exponent))
+    k = pow2_exponent(S)
+    if k:
+        return tuple(float(np.ldexp(v, -k)) for v in _bounds(np.ldexp(S, k), w))
     S = _as_rows(S, w)
     dist = np.sqrt(((S - np.median(S, axis=0)) ** 2).sum(axis=1))
     hi = float(_inliers(dist).max())
     # The radii among distinct rows: on quantised data, bandwidths below the
     # grid's step find no neighbour but copies, and cluster alike.
     D = np.unique(S, axis=0)
-    k = max(2, int(np.ceil(_SMALL_SHARE * len(D))))
-    lo = 0.0
-    if len(D) >= k:
-        units = Units(pow2_exponent(D))
-        dk = _core.Tree(units.to_core(D)).kth_neighbor_distance(k, 1)
-        # sorted, so that the mean does not depend on the rows' order
-        dk = np.sort(units.from_core(dk, np.float64))
-        lo = float(_inliers(dk).mean())
+    share = max(2, int(np.ceil(_SMALL_SHARE * len(D))))
+    lo = resolution = 0.0
+    if len(D) >= 2:
+        tree = _core.Tree(D)
+        if len(D) >= share:
+            # sorted, so that the mean does not depend on the rows' order
+            lo = float(_inliers(np.sort(tree.kth_neighbor_distance(share, 1))).mean())
+        if len(D) <= 0.9 * len(S):
+            resolution = float(tree.kth_neighbor_distance(2, 1).min())
     if not hi > 0:
         hi = 1.0  # every row is the same point: any bandwidth finds it
     if not 0 < lo < hi:
         lo = hi / 100.0
-    return lo, hi
-
-
-def _resolution(S):
-    """On quantised data (a tenth of the rows or more repeat another), the
-    smallest distance between distinct rows, below which every bandwidth
-    clusters alike; 0 for other data."""
-    D = np.unique(S, axis=0)
-    if len(D) < 2 or len(D) > 0.9 * len(S):
-        return 0.0
-    units = Units(pow2_exponent(D))
-    nearest = _core.Tree(units.to_core(D)).kth_neighbor_distance(2, 1)
-    return float(units.from_core(np.float64(nearest.min()), np.float64))
+    return lo, hi, resolution
 
 
 def _as_rows(S, w):
