@@ -300,58 +300,57 @@ def _cmd_info(args):
 # ---- images: segment and filter ----
 
 PILLOW_MISSING = (
-    "meanshift-fast: reading and writing {} needs Pillow: "
+    "reading and writing {} needs Pillow: "
     "pip install 'meanshift-fast[image]' (or use .npy files)"
 )
 
 
 def _read_image(path):
-    """(array, None) or (None, error message); .npy or any Pillow image."""
+    """The image at path, .npy or any Pillow image, or _Fail."""
     if path.endswith(".npy"):
         try:
-            return np.load(path, allow_pickle=False), None
+            return np.load(path, allow_pickle=False)
         except (OSError, ValueError) as exc:
-            return None, f"meanshift-fast: cannot read {path}: {exc}"
+            raise _Fail(f"cannot read {path}: {exc}") from None
     try:
         from PIL import Image
     except ImportError:
-        return None, PILLOW_MISSING.format(path)
+        raise _Fail(PILLOW_MISSING.format(path)) from None
     try:
         with Image.open(path) as im:
             if im.mode in ("L", "RGB", "F"):
-                return np.asarray(im).copy(), None
+                return np.asarray(im).copy()
             if im.mode.startswith("I;16"):  # 16-bit grey, either byte order
-                return np.asarray(im).astype(np.uint16), None
+                return np.asarray(im).astype(np.uint16)
             if im.mode == "I":  # 32-bit integers: exact in float64
-                return np.asarray(im).astype(np.float64), None
+                return np.asarray(im).astype(np.float64)
             if im.mode in ("1", "LA"):
-                return np.asarray(im.convert("L")), None
-            return np.asarray(im.convert("RGB")), None
+                return np.asarray(im.convert("L"))
+            return np.asarray(im.convert("RGB"))
     except OSError as exc:
-        return None, f"meanshift-fast: cannot read {path}: {exc}"
+        raise _Fail(f"cannot read {path}: {exc}") from None
 
 
 def _write_image(path, array):
-    """None, or an error message."""
+    """Write array to path, .npy or any Pillow format, or _Fail."""
     if path.endswith(".npy"):
         with _writing(path):
             np.save(path, array)
-        return None
+        return
     try:
         from PIL import Image
     except ImportError:
-        return PILLOW_MISSING.format(path)
+        raise _Fail(PILLOW_MISSING.format(path)) from None
     if array.dtype == np.uint16 and array.ndim == 3:
         array = (array >> 8).astype(np.uint8)  # Pillow has no 16-bit RGB
     try:
         Image.fromarray(array).save(path)
     except (OSError, ValueError, TypeError) as exc:
-        return (
-            f"meanshift-fast: cannot write {path}: {exc} (an image file holds "
-            f"2-D grey or RGB pixels; this result is {array.dtype} of shape "
-            f"{array.shape}: write .npy instead)"
-        )
-    return None
+        raise _Fail(
+            f"cannot write {path}: {exc} (an image file holds 2-D grey or RGB "
+            f"pixels; this result is {array.dtype} of shape {array.shape}: "
+            "write .npy instead)"
+        ) from None
 
 
 def _as_dtype(values, dtype):
@@ -372,31 +371,17 @@ def _filter_options(args):
 
 
 def _run_on_image(args, run):
-    """Read args.image, call run(image, progress) under a progress bar.
-
-    Returns (image, result), or (None, 2) after printing why it failed."""
+    """Read args.image and return (image, run(image, progress)), under a
+    progress bar; _Fail where either fails."""
     _check_writable(args.output, getattr(args, "labels", None))
-    image, error = _read_image(args.image)
-    if error:
-        print(error, file=sys.stderr)
-        return None, 2
+    image = _read_image(args.image)
     bar = _ProgressBar("mean shift filter")
     try:
-        result = run(image, bar)
+        return image, run(image, bar)
     except (ValueError, TypeError) as exc:
-        print(f"meanshift-fast: {exc}", file=sys.stderr)
-        return None, 2
+        raise _Fail(str(exc)) from None
     finally:
         bar.close()
-    return image, result
-
-
-def _save_image(path, out):
-    error = _write_image(path, out)
-    if error:
-        print(error, file=sys.stderr)
-        return 2
-    return 0
 
 
 def _cmd_segment(args):
@@ -414,8 +399,6 @@ def _cmd_segment(args):
             **_filter_options(args),
         ),
     )
-    if image is None:
-        return seg
     out = seg.image
     if args.boundaries:
         # The region outlines drawn over the input: white on grey images,
@@ -430,8 +413,7 @@ def _cmd_segment(args):
             mark = np.zeros(out.shape[-1], dtype=out.dtype)
             mark[0] = top
             out[edge] = mark
-    if _save_image(args.output, out):
-        return 2
+    _write_image(args.output, out)
     if args.labels:
         with _writing(args.labels):
             np.save(args.labels, seg.labels)
@@ -456,11 +438,10 @@ def _cmd_filter(args):
             **_filter_options(args),
         ),
     )
-    if image is None:
-        return out
     if not args.output.endswith(".npy"):
         out = _as_dtype(out, image.dtype)
-    return _save_image(args.output, out)
+    _write_image(args.output, out)
+    return 0
 
 
 def _add_image_commands(sub):
