@@ -43,11 +43,13 @@ typedef struct worker {
     int64_t *steps;   /* PATH_STATES: steps taken on reaching each */
     uint64_t *hashes; /* PATH_STATES: their hashes in the table */
     double *scratch;
+    double *first; /* MS_FIRST_PIXELS x (4 + c): first steps' sums */
 } worker;
 
 /* Filter pixel i, at (z, y, x), writing its colour to out (c doubles). */
+/* first: the sums of the pixel's first step, or NULL to take them here. */
 static void filter_pixel(const image_ctx *g, worker *wk, int64_t i, int64_t z, int64_t y,
-                         int64_t x, double *out)
+                         int64_t x, const double *first, double *out)
 {
     const int64_t c = g->c, klen = 3 + c;
     double *MS_RESTRICT cur = wk->cur;
@@ -60,7 +62,10 @@ static void filter_pixel(const image_ctx *g, worker *wk, int64_t i, int64_t z, i
     int64_t it = 0, n_path = 0;
     int ended = 0; /* the path stopped by itself (not by max_iter) */
     while (it < g->max_iter) {
-        ms__image_window_sums(g, cur, sums, wk->scratch);
+        if (it == 0 && first != NULL)
+            memcpy(sums, first, (size_t)(4 + c) * sizeof(double));
+        else
+            ms__image_window_sums(g, cur, sums, wk->scratch);
         const double w = sums[0];
         if (!(w > 0.0)) {
             ended = 1;
@@ -114,7 +119,7 @@ static size_t worker_len(const image_ctx *g, int64_t cap)
     /* table, then cur, sums and the scratch partial sums, then the path,
      * its steps and its hashes (64-bit integers, as wide as a double) */
     return (size_t)(cap * (klen + c + 2) + klen + 4 + c + (2 + c) * LANES +
-                    PATH_STATES * klen + 2 * PATH_STATES);
+                    PATH_STATES * klen + 2 * PATH_STATES + MS_FIRST_PIXELS * (4 + c));
 }
 
 static void worker_init(worker *wk, double *block, const image_ctx *g, int64_t cap)
@@ -127,6 +132,7 @@ static void worker_init(worker *wk, double *block, const image_ctx *g, int64_t c
     wk->path = wk->scratch + (2 + c) * LANES;
     wk->steps = (int64_t *)(wk->path + PATH_STATES * klen);
     wk->hashes = (uint64_t *)(wk->steps + PATH_STATES);
+    wk->first = (double *)(wk->hashes + PATH_STATES);
 }
 
 /* Most pixels a window's scan can take: its rows times its columns. */
@@ -279,6 +285,7 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
         g.planes32 = planes32;
         g.avx512 = use_avx512;
     }
+    ms__image_flat_first_setup(&g);
 
     /* A table small enough to stay in a core's cache: neighbouring pixels
      * share paths, and a table of 2^16 slots, though it held 20% more
@@ -310,8 +317,11 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
                 const int64_t t1 = t0 + TILE < nx ? t0 + TILE : nx;
                 for (int64_t r = r0; r < r1; r++) {
                     const int64_t z = r / ny, y = r % ny; /* once a row, not a pixel */
+                    const int first = t1 - t0 == MS_FIRST_PIXELS &&
+                                      ms__image_flat_first_sums(&g, y, t0, wk.first);
                     for (int64_t x = t0; x < t1; x++)
                         filter_pixel(&g, &wk, r * nx + x, z, y, x,
+                                     first ? wk.first + (x - t0) * (4 + c) : NULL,
                                      out + (r * nx + x) * c);
                 }
                 /* the chunk's rows count once their last tile is done */

@@ -332,11 +332,147 @@ int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
     g->one_chunk = 2.0 * g->hs + 0x1p-30 <= 15.0;
     return 1;
 }
+/* The first steps: a pixel's window is then centred on the pixel, so its
+ * spatial test is the same disk of integer offsets for every pixel (dy^2 +
+ * dx^2 <= hs2, exact in float64, as the other forms compute it), and the
+ * sixteen pixels of a vector take the disk offset by offset, each lane
+ * testing its own pixel's neighbour at that offset against its own colour.
+ * Which pixels each window takes, and so its exact integer sums, are those
+ * of the other forms; but no lane falls outside the disk, and a row's
+ * setup is paid once for sixteen windows. */
+void ms__image_flat_first_setup(image_ctx *g)
+{
+    g->n_disk = 0;
+    g->disk_reach = 0;
+    if (!g->avx512 || !g->one_chunk || g->nz != 1 || g->c > MS_FLAT_REG_CHANNELS) return;
+    const int64_t r = (int64_t)floor(g->hs + 0x1p-30);
+    int64_t m = 0;
+    for (int64_t dy = -r; dy <= r; dy++)
+        for (int64_t dx = -r; dx <= r; dx++) {
+            const double fy = (double)dy, fx = (double)dx;
+            if (!(fy * fy + fx * fx <= g->hs2)) continue;
+            if (m == MS_FIRST_DISK_MAX) return; /* not reached while one_chunk */
+            g->disk_dy[m] = (int32_t)dy;
+            g->disk_dx[m] = (int32_t)dx;
+            g->disk_delta[m] = dy * g->nx + dx;
+            m++;
+        }
+    g->n_disk = m;
+    g->disk_reach = r;
+}
+
+/* Lanes whose float32 distance falls in the band: the float64 test. */
+MS_AVX512_TARGET static __mmask16 first_band(const image_ctx *g, int64_t p0,
+                                             int64_t delta, __mmask16 in, unsigned band)
+{
+    unsigned bits = in;
+    double col[MS_FLAT_REG_CHANNELS];
+    while (band) {
+        const int b = __builtin_ctz(band);
+        band &= band - 1;
+        for (int64_t k = 0; k < g->c; k++) col[k] = g->planes[k * g->stride + p0 + b];
+        if (ms__image_colour_dist2(g, p0 + b + delta, col) <= g->hr2) bits |= 1u << b;
+    }
+    return (__mmask16)bits;
+}
+
+MS_ALWAYS_INLINE MS_AVX512_TARGET void first_sums_avx512_c(const image_ctx *g, int64_t y,
+                                                           int64_t x0, double *out,
+                                                           const int64_t c)
+{
+    const int64_t p0 = y * g->nx + x0, stride = g->stride;
+    const float *MS_RESTRICT planes32 = g->planes32;
+    const int64_t *MS_RESTRICT qplanes = g->qplanes;
+    __m512 colf[MS_FLAT_REG_CHANNELS];
+    for (int64_t k = 0; k < c; k++) colf[k] = _mm512_loadu_ps(planes32 + k * stride + p0);
+    const __m512 sure_in = _mm512_set1_ps(g->screen_in);
+    const __m512 sure_out = _mm512_set1_ps(g->screen_out);
+    const __m512i one = _mm512_set1_epi32(1);
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i cnt = zero, sdy = zero, sdx = zero;
+    __m512i vlo[MS_FLAT_REG_CHANNELS], vhi[MS_FLAT_REG_CHANNELS];
+    for (int64_t k = 0; k < c; k++) vlo[k] = vhi[k] = zero;
+    for (int64_t o = 0; o < g->n_disk; o++) {
+        const int64_t q = p0 + g->disk_delta[o];
+        const __m512 t0 = _mm512_sub_ps(_mm512_loadu_ps(planes32 + q), colf[0]);
+        __m512 dc = _mm512_mul_ps(t0, t0);
+        for (int64_t k = 1; k < c; k++) {
+            const __m512 t =
+                _mm512_sub_ps(_mm512_loadu_ps(planes32 + k * stride + q), colf[k]);
+            dc = _mm512_add_ps(dc, _mm512_mul_ps(t, t));
+        }
+        __mmask16 in = _mm512_cmp_ps_mask(dc, sure_in, _CMP_LT_OQ);
+        const __mmask16 band =
+            _mm512_kandn(in, _mm512_cmp_ps_mask(dc, sure_out, _CMP_LE_OQ));
+        if (__builtin_expect(!_mm512_kortestz(band, band), 0))
+            in = first_band(g, p0, g->disk_delta[o], in, _mm512_mask2int(band));
+        cnt = _mm512_mask_add_epi32(cnt, in, cnt, one);
+        sdy = _mm512_mask_add_epi32(sdy, in, sdy, _mm512_set1_epi32(g->disk_dy[o]));
+        sdx = _mm512_mask_add_epi32(sdx, in, sdx, _mm512_set1_epi32(g->disk_dx[o]));
+        const __mmask8 in0 = (__mmask8)in, in1 = (__mmask8)(in >> 8);
+        for (int64_t k = 0; k < c; k++) {
+            const int64_t *qk = qplanes + k * stride + q;
+            vlo[k] = _mm512_mask_add_epi64(vlo[k], in0, vlo[k], _mm512_loadu_si512(qk));
+            vhi[k] =
+                _mm512_mask_add_epi64(vhi[k], in1, vhi[k], _mm512_loadu_si512(qk + 8));
+        }
+    }
+    int32_t n[MS_FIRST_PIXELS], ry[MS_FIRST_PIXELS], rx[MS_FIRST_PIXELS];
+    int64_t sc[MS_FLAT_REG_CHANNELS][MS_FIRST_PIXELS];
+    _mm512_storeu_si512(n, cnt);
+    _mm512_storeu_si512(ry, sdy);
+    _mm512_storeu_si512(rx, sdx);
+    for (int64_t k = 0; k < c; k++) {
+        _mm512_storeu_si512(sc[k], vlo[k]);
+        _mm512_storeu_si512(sc[k] + 8, vhi[k]);
+    }
+    for (int64_t l = 0; l < MS_FIRST_PIXELS; l++) {
+        const int64_t nl = n[l], xl = x0 + l;
+        int64_t scl[MS_FLAT_REG_CHANNELS];
+        for (int64_t k = 0; k < c; k++) scl[k] = sc[k][l];
+        flat_out(g, nl, 0, nl * y + ry[l], nl * xl + rx[l], scl, out + l * (4 + c));
+    }
+}
+
+MS_AVX512_TARGET static void first_sums_avx512(const image_ctx *g, int64_t y, int64_t x0,
+                                               double *out)
+{
+    switch (g->c) {
+    case 1: first_sums_avx512_c(g, y, x0, out, 1); return;
+    case 3: first_sums_avx512_c(g, y, x0, out, 3); return;
+    default: first_sums_avx512_c(g, y, x0, out, g->c); return;
+    }
+}
+
+int ms__image_flat_first_sums(const image_ctx *g, int64_t y, int64_t x0, double *out)
+{
+    const int64_t r = g->disk_reach;
+    if (g->n_disk == 0 || y < r || y + r >= g->ny || x0 < r ||
+        x0 + MS_FIRST_PIXELS - 1 + r >= g->nx)
+        return 0;
+    first_sums_avx512(g, y, x0, out);
+    return 1;
+}
 #else
 int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
 {
     (void)g;
     (void)maxabs;
+    return 0;
+}
+
+void ms__image_flat_first_setup(image_ctx *g)
+{
+    g->n_disk = 0;
+    g->disk_reach = 0;
+}
+
+int ms__image_flat_first_sums(const image_ctx *g, int64_t y, int64_t x0, double *out)
+{
+    (void)g;
+    (void)y;
+    (void)x0;
+    (void)out;
     return 0;
 }
 #endif

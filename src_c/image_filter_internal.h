@@ -18,6 +18,13 @@
  * without reordering any addition. */
 #define LANES 4
 
+/* Pixels of a disk of radius below 7.5: the most offsets a first step's
+ * sums take (image_ctx.n_disk). */
+#define MS_FIRST_DISK_MAX 225
+
+/* Pixels whose first steps are summed together: one vector's lanes. */
+#define MS_FIRST_PIXELS 16
+
 typedef struct image_ctx {
     /* c planes of n + LANES doubles: channel k of pixel i at k * stride + i;
      * the padding lets a row's last lanes read past its end */
@@ -47,6 +54,14 @@ typedef struct image_ctx {
     int one_chunk; /* the AVX-512 sums read sixteen columns a row */
     const float *planes32;
     float screen_in, screen_out;
+    /* the first step of a pixel of a 2-D image, whose window is centred on
+     * the pixel itself, with the AVX-512 sums: the disk's n_disk offsets
+     * (dy, dx, and the index step dy * nx + dx), reaching disk_reach
+     * pixels from the centre along either axis; n_disk 0 where the first
+     * steps take the window sums as every other step does */
+    int64_t n_disk, disk_reach;
+    int32_t disk_dy[MS_FIRST_DISK_MAX], disk_dx[MS_FIRST_DISK_MAX];
+    int64_t disk_delta[MS_FIRST_DISK_MAX];
 } image_ctx;
 
 /* Most channels summed in registers by the flat kernel's vector forms. */
@@ -104,6 +119,15 @@ void ms__image_window_sums(const image_ctx *g, const double *st, double *out,
  * > 0), exact integers whatever the CPU; scratch holds c int64s. */
 void ms__image_flat_sums(const image_ctx *g, const double *st, double *out,
                          int64_t *scratch);
+/* The first steps of the MS_FIRST_PIXELS pixels x0, x0 + 1, ... of row y
+ * of a 2-D image, each from its own position and colour: out receives
+ * each pixel's window sums in turn, as ms__image_window_sums gives them
+ * (4 + c doubles a pixel).  Returns 0, writing nothing, where the pixels'
+ * windows reach past the image or g->n_disk is 0: their first steps then
+ * take ms__image_window_sums. */
+int ms__image_flat_first_sums(const image_ctx *g, int64_t y, int64_t x0, double *out);
+/* Sets g's disk (n_disk 0 where the first steps cannot take it). */
+void ms__image_flat_first_setup(image_ctx *g);
 /* Whether the flat sums can take their AVX-512 form for this image, whose
  * colours lie within maxabs of zero; if so, sets g's screen thresholds. */
 int ms__image_flat_avx512_setup(image_ctx *g, double maxabs);

@@ -246,6 +246,47 @@ def test_colours_within_rounding_of_the_range_radius_match_reference():
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
 
 
+def test_first_steps_of_interior_pixels_decide_like_the_reference():
+    # Pixels whose windows lie inside the image, sixteen to a row, may take
+    # their first step together (the same disk for all); with max_iter=1
+    # the output is that step.  Colours one apart in space and within a few
+    # ulps of hr apart must still be decided as the float64 reference does,
+    # and the far rows around them stay out of every window.
+    rng = np.random.default_rng(11)
+    hr, n = 4.5, 48
+    top = np.zeros((n, 3))
+    top[:, 0] = 20.0 * np.arange(n) + 3.0
+    top[:, 1:] = rng.uniform(-80, 80, size=(n, 2))
+    u = rng.normal(size=(n, 3))
+    u /= np.linalg.norm(u, axis=1)[:, None]
+    scale = hr * (1.0 + 1e-15 * np.arange(-n // 2, n // 2))
+    bottom = top + u * scale[:, None]
+    far = top + np.array([0.0, 400.0, 0.0])
+    img = np.stack([far, top, bottom, far + 400.0])  # (4, n, 3)
+    for max_iter in (1, 100):
+        got = mean_shift_filter(img, 1.0, hr, color_space="raw", max_iter=max_iter)
+        want = back(R.filter_work(work_of(img), 1.0, hr, max_iter=max_iter), img)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("hs, hr", [(2.0, 20.0), (3.0, 4.5), (5.5, 9.0), (2.5, 90.0)])
+@pytest.mark.parametrize("source", ["photo", "noise"])
+def test_interior_pixels_match_reference_exactly(source, hs, hr):
+    # Crops wide and tall enough that rows of sixteen pixels have their
+    # whole windows inside, beside pixels near the borders whose windows do
+    # not; integer colours, flat kernel: exact sums, the reference's bits.
+    # On noise every window's position decides which pixels the next step
+    # takes, so a first step that moved a pixel wrongly would show.
+    shape = (2 * int(hs) + 6, 16 + 2 * 16)
+    if source == "photo":
+        img = photo(shape=shape, at=(180, 200))
+    else:
+        img = np.random.default_rng(5).integers(0, 256, (*shape, 3), dtype=np.uint8)
+    got = mean_shift_filter(img, hs, hr, color_space="raw")
+    want = back(R.filter_work(work_of(img), hs, hr, "flat"), img)
+    np.testing.assert_array_equal(got, want)
+
+
 needs_openmp = pytest.mark.skipif(
     not _core.openmp_enabled(), reason="serial build: one thread whatever n_jobs says"
 )
