@@ -168,6 +168,20 @@ static void flat_sums_vec(const image_ctx *g, const double *st, double *out)
 #ifdef MS_AVX512_TARGET
 #include <immintrin.h>
 
+/* Pixels of one chunk whose float32 colour distance falls in the band
+ * around the radius: the float64 test of the other forms decides them. */
+MS_AVX512_TARGET static __mmask16
+band_test(const image_ctx *g, int64_t x, const double *col, __mmask16 in, unsigned band)
+{
+    unsigned bits = in;
+    while (band) {
+        const int b = __builtin_ctz(band);
+        band &= band - 1;
+        if (ms__image_colour_dist2(g, x + b, col) <= g->hr2) bits |= 1u << b;
+    }
+    return (__mmask16)bits;
+}
+
 /* Sixteen columns of a row at a time with AVX-512: the spatial test in
  * float64 as above, the colour test screened in float32 (half the lanes'
  * work of float64) with a band around the radius where float32 cannot
@@ -180,35 +194,37 @@ flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
 {
     const double pz = st[0], py = st[1], px = st[2];
     const double *col = st + 3;
+    const float *MS_RESTRICT planes32 = g->planes32;
+    const int64_t *MS_RESTRICT qplanes = g->qplanes;
+    const int64_t stride = g->stride, ny = g->ny, nx = g->nx;
+    const double hs2_d = g->hs2;
     __m512 colf[MS_FLAT_REG_CHANNELS];
     for (int64_t k = 0; k < c; k++) colf[k] = _mm512_set1_ps((float)col[k]);
     const __m512 sure_in = _mm512_set1_ps(g->screen_in);
     const __m512 sure_out = _mm512_set1_ps(g->screen_out);
-    const __m512d hs2 = _mm512_set1_pd(g->hs2);
-    const double hr2 = g->hr2;
+    const __m512d hs2 = _mm512_set1_pd(hs2_d);
     const int64_t x0 = ms__image_row_start(g, px);
     /* one_chunk: a constant, 1 where g->one_chunk says a row takes one
      * chunk of sixteen, so that the compiler drops the loops over chunks */
     const int64_t n16 = one_chunk ? 1 : (g->chunks * LANES + 15) / 16;
-    /* per chunk of 16 columns: squared x offsets (two halves), the columns
-     * inside the image, and each lane's column from x0 */
+    /* per chunk of 16 columns: squared x offsets (two halves), infinite
+     * past the image's last column so that the spatial test drops those
+     * lanes, and each lane's column from x0 */
     __m512d dx2[2 * MS_FLAT_AVX512_CHUNKS];
-    __mmask16 valid[MS_FLAT_AVX512_CHUNKS];
     __m512i lane_x[MS_FLAT_AVX512_CHUNKS];
     const __m512d step = _mm512_set_pd(7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0, 0.0);
-    const __m512d last = _mm512_set1_pd((double)(g->nx - 1));
+    const __m512d last = _mm512_set1_pd((double)(nx - 1));
+    const __m512d inf = _mm512_set1_pd(INFINITY);
     const __m512i lanes =
         _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     for (int64_t j = 0; j < n16; j++) {
-        __mmask8 in_image[2];
         for (int h = 0; h < 2; h++) {
             const __m512d xx =
                 _mm512_add_pd(_mm512_set1_pd((double)(x0 + 16 * j + 8 * h)), step);
             const __m512d dx = _mm512_sub_pd(xx, _mm512_set1_pd(px));
-            dx2[2 * j + h] = _mm512_mul_pd(dx, dx);
-            in_image[h] = _mm512_cmp_pd_mask(xx, last, _CMP_LE_OQ);
+            const __mmask8 in_image = _mm512_cmp_pd_mask(xx, last, _CMP_LE_OQ);
+            dx2[2 * j + h] = _mm512_mask_mul_pd(inf, in_image, dx, dx);
         }
-        valid[j] = _mm512_kunpackb(in_image[1], in_image[0]);
         lane_x[j] = _mm512_add_epi32(_mm512_set1_epi32((int)(16 * j)), lanes);
     }
     const __m512i zero = _mm512_setzero_si512();
@@ -220,16 +236,16 @@ flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
     ms__image_index_range(pz - g->hs, pz + g->hs, g->nz - 1, &z0, &z1);
     for (int64_t z = z0; z <= z1; z++) {
         const double dz = (double)z - pz, dz2 = dz * dz;
-        if (!(dz2 <= g->hs2)) continue;
-        const double ry = sqrt(g->hs2 - dz2);
+        if (!(dz2 <= hs2_d)) continue;
+        const double ry = sqrt(hs2_d - dz2);
         int64_t y0, y1;
-        ms__image_index_range(py - ry, py + ry, g->ny - 1, &y0, &y1);
+        ms__image_index_range(py - ry, py + ry, ny - 1, &y0, &y1);
         int64_t pn = 0;
         for (int64_t y = y0; y <= y1; y++) {
             const double dy = (double)y - py, dyz = dz2 + dy * dy;
-            if (!(dyz <= g->hs2)) continue;
+            if (!(dyz <= hs2_d)) continue;
             const __m512d vdyz = _mm512_set1_pd(dyz);
-            const int64_t row = (z * g->ny + y) * g->nx + x0;
+            const int64_t row = (z * ny + y) * nx + x0;
             int64_t rn = 0;
             for (int64_t j = 0; j < n16; j++) {
                 const int64_t x = row + 16 * j;
@@ -237,30 +253,26 @@ flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
                     _mm512_cmp_pd_mask(_mm512_add_pd(vdyz, dx2[2 * j]), hs2, _CMP_LE_OQ);
                 const __mmask8 m1 = _mm512_cmp_pd_mask(
                     _mm512_add_pd(vdyz, dx2[2 * j + 1]), hs2, _CMP_LE_OQ);
-                const __mmask16 m = _mm512_kand(_mm512_kunpackb(m1, m0), valid[j]);
-                const __m512 t0 =
-                    _mm512_sub_ps(_mm512_loadu_ps(g->planes32 + x), colf[0]);
+                const __mmask16 m = _mm512_kunpackb(m1, m0);
+                const __m512 t0 = _mm512_sub_ps(_mm512_loadu_ps(planes32 + x), colf[0]);
                 __m512 dc = _mm512_mul_ps(t0, t0);
                 for (int64_t k = 1; k < c; k++) {
                     const __m512 t = _mm512_sub_ps(
-                        _mm512_loadu_ps(g->planes32 + k * g->stride + x), colf[k]);
-                    dc = _mm512_add_ps(dc, _mm512_mul_ps(t, t));
+                        _mm512_loadu_ps(planes32 + k * stride + x), colf[k]);
+                    dc = _mm512_fmadd_ps(t, t, dc);
                 }
                 __mmask16 in = _mm512_mask_cmp_ps_mask(m, dc, sure_in, _CMP_LT_OQ);
-                unsigned band =
-                    (unsigned)_mm512_mask_cmp_ps_mask(m, dc, sure_out, _CMP_LE_OQ) & ~in;
+                const __mmask16 maybe =
+                    _mm512_mask_cmp_ps_mask(m, dc, sure_out, _CMP_LE_OQ);
+                const __mmask16 band = _mm512_kandn(in, maybe);
                 /* float32 cannot tell: the float64 test of the other forms */
-                while (band) {
-                    const int b = __builtin_ctz(band);
-                    band &= band - 1;
-                    if (ms__image_colour_dist2(g, x + b, col) <= hr2)
-                        in = (__mmask16)(in | (1u << b));
-                }
-                rn += __builtin_popcount((unsigned)in);
+                if (__builtin_expect(!_mm512_kortestz(band, band), 0))
+                    in = band_test(g, x, col, in, _mm512_mask2int(band));
+                rn += __builtin_popcount((unsigned)_mm512_mask2int(in));
                 vx = _mm512_mask_add_epi32(vx, in, vx, lane_x[j]);
                 const __mmask8 in0 = (__mmask8)in, in1 = (__mmask8)(in >> 8);
                 for (int64_t k = 0; k < c; k++) {
-                    const int64_t *q = g->qplanes + k * g->stride + x;
+                    const int64_t *q = qplanes + k * stride + x;
                     vlo[k] =
                         _mm512_mask_add_epi64(vlo[k], in0, vlo[k], _mm512_loadu_si512(q));
                     vhi[k] = _mm512_mask_add_epi64(vhi[k], in1, vhi[k],
@@ -305,7 +317,8 @@ int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
     /* The float32 colours are within a = maxabs 2^-22 of the float64 ones
      * (half of it from rounding the colours and the centre, the rest for
      * the difference's rounding, relative 2^-24).  Over at most four
-     * channels the squared distance then errs by at most
+     * channels the squared distance (its squares added with or without
+     * fused multiply-adds) then errs by at most
      * 4 a |t| + 2^-21 |t|^2 + 4 a^2 (|t|: the distance); for distances up to
      * twice the radius, delta below bounds that, and beyond them the
      * screen's value only grows (the radius is at least 64 a).  So a float32
@@ -399,7 +412,7 @@ MS_ALWAYS_INLINE MS_AVX512_TARGET void first_sums_avx512_c(const image_ctx *g, i
         for (int64_t k = 1; k < c; k++) {
             const __m512 t =
                 _mm512_sub_ps(_mm512_loadu_ps(planes32 + k * stride + q), colf[k]);
-            dc = _mm512_add_ps(dc, _mm512_mul_ps(t, t));
+            dc = _mm512_fmadd_ps(t, t, dc);
         }
         __mmask16 in = _mm512_cmp_ps_mask(dc, sure_in, _CMP_LT_OQ);
         const __mmask16 band =
