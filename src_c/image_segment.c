@@ -321,14 +321,26 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
         /* 3. Small regions, smallest first (ties: lower id), each into
          * the neighbour with the nearest mode (ties: lower id); neither
          * choice depends on the order of the lists. */
+        /* Single pixels, most of the small regions, come first in id
+         * order without the heap: no region shrinks, so none becomes one,
+         * and the heap holds the others (a region that grows is pushed
+         * again with its new size; its old entry is stale). */
         int64_t heap_len = 0;
         for (int32_t r = 0; r < n_reg; r++)
-            if (count[r] < min_region)
+            if (count[r] > 1 && count[r] < min_region)
                 heap_push(heap, &heap_len, (heap_item){count[r], r});
         for (int32_t r = 0; r < n_reg; r++) stamp[r] = -1;
-        int64_t scan = 0; /* stamp[b] == scan: b seen in this scan */
-        while (heap_len > 0) {
-            const heap_item top = heap_pop(heap, &heap_len);
+        int64_t scan = 0;   /* stamp[b] == scan: b seen in this scan */
+        int32_t single = 0; /* the next region to try as a single pixel */
+        const int singles = min_region > 1;
+        for (;;) {
+            heap_item top;
+            if (singles && single < n_reg)
+                top = (heap_item){1, single++};
+            else if (heap_len > 0)
+                top = heap_pop(heap, &heap_len);
+            else
+                break;
             const int32_t r = (int32_t)top.id;
             if (rparent[r] != r || count[r] != top.size) continue; /* stale */
             scan++;
