@@ -128,12 +128,17 @@ class BuildExt(build_ext):
             # -fno-trapping-math: the core never reads floating-point
             # exception flags, and the flag lets selections in leaf loops
             # run on SIMD lanes; values are unchanged.
+            # -fvisibility=hidden: the module exports only its init function
+            # (other extensions reach the core through Cython's capsules),
+            # so the core's calls between its files are direct, not through
+            # the procedure linkage table.
             cflags = [
                 "-O3",
                 "-g0",
                 "-ffp-contract=off",
                 "-fno-math-errno",
                 "-fno-trapping-math",
+                "-fvisibility=hidden",
             ]
         ldflags = []
         if omp:
