@@ -118,6 +118,9 @@ def image_filter(
 def image_segment(
     modes: NDArray[np.float64], join_radius: float, rank: int, min_region: int
 ) -> tuple[NDArray[np.int32], int]: ...
+def image_region_means(
+    modes: NDArray[np.float64], labels: NDArray[np.int32], k: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]: ...
 
 # images: OpenCV-compatible pyramid mean-shift filtering
 def pyr_mean_shift_u8c3(

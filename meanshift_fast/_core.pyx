@@ -31,6 +31,7 @@ from meanshift_fast.cmeanshift cimport (
     ms_distinct_rows_f64,
     ms_image_filter,
     ms_image_params,
+    ms_image_region_means,
     ms_image_segment,
     ms_kernel,
     ms_kth_neighbor_distance_f32,
@@ -526,6 +527,26 @@ def image_segment(modes, double join_radius, int rank, int64_t min_region):
                               &labels[0, 0, 0], &k)
     _check(st, prog)
     return np.asarray(labels), int(k)
+
+
+def image_region_means(modes, labels, int64_t k):
+    """(sizes (k,) int64, means (k, c)): each label's pixel count and mean
+    mode, the modes (n, c) added in pixel order."""
+    cdef const double[:, ::1] m = _c(modes, np.float64)
+    cdef const int32_t[::1] lab = _c(labels, np.int32)
+    if lab.shape[0] != m.shape[0]:
+        raise ValueError("labels and modes differ in length")
+    cdef int64_t[::1] sizes = np.empty(k, dtype=np.int64)
+    cdef double[:, ::1] means = np.empty((k, m.shape[1]), dtype=np.float64)
+    cdef ms_status st
+    with nogil:
+        st = ms_image_region_means(&m[0, 0] if m.shape[0] else NULL,
+                                   &lab[0] if lab.shape[0] else NULL,
+                                   m.shape[0], m.shape[1], k,
+                                   &sizes[0] if k else NULL,
+                                   &means[0, 0] if k else NULL)
+    _check(st, None)
+    return np.asarray(sizes), np.asarray(means)
 
 # ---- end of images ----
 

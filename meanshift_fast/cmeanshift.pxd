@@ -165,6 +165,9 @@ cdef extern from "meanshift.h" nogil:
                                int64_t nx, int64_t c, double join_radius, int rank,
                                int64_t min_region, const ms_config *cfg,
                                int32_t *labels, int64_t *n_regions)
+    ms_status ms_image_region_means(const double *modes, const int32_t *labels,
+                                    int64_t n, int64_t c, int64_t k, int64_t *sizes,
+                                    double *means)
     ms_status ms_pyr_mean_shift_u8c3(const uint8_t *src, int64_t height,
                                      int64_t width, double sp, double sr,
                                      int max_level, int max_iter, double eps,

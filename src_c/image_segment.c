@@ -415,3 +415,22 @@ done:
     ms_free(parent);
     return st;
 }
+
+ms_status ms_image_region_means(const double *modes, const int32_t *labels, int64_t n,
+                                int64_t c, int64_t k, int64_t *sizes, double *means)
+{
+    if (n < 0 || c < 1 || k < 0 || (n > 0 && (modes == NULL || labels == NULL)) ||
+        (k > 0 && (sizes == NULL || means == NULL)))
+        return MS_ERR_INVALID;
+    for (int64_t r = 0; r < k; r++) sizes[r] = 0;
+    for (int64_t e = 0; e < k * c; e++) means[e] = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t r = labels[i];
+        if (r < 0 || r >= k) return MS_ERR_INVALID;
+        sizes[r]++;
+        for (int64_t j = 0; j < c; j++) means[r * c + j] += modes[i * c + j];
+    }
+    for (int64_t e = 0; e < k * c; e++)
+        if (sizes[e / c] > 0) means[e] /= (double)sizes[e / c];
+    return MS_OK;
+}

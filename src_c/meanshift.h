@@ -385,6 +385,16 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
 ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t nx,
                            int64_t c, double join_radius, int rank, int64_t min_region,
                            const ms_config *cfg, int32_t *labels, int64_t *n_regions);
+
+/*
+ * Each region's size and mean mode, from the n pixels' modes (c channels
+ * each) and their labels (0..k-1): sizes (k) and means (k x c).  A
+ * region's modes are added in pixel order, then divided by its size.
+ * MS_ERR_INVALID for a label outside 0..k-1.
+ */
+ms_status ms_image_region_means(const double *modes, const int32_t *labels, int64_t n,
+                                int64_t c, int64_t k, int64_t *sizes, double *means);
+
 /* ---- images: OpenCV-compatible pyramid mean-shift filtering ---------- */
 
 /*

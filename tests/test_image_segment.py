@@ -73,6 +73,26 @@ def test_region_pass_matches_reference_with_many_ties(case):
     assert n == want.max() + 1
 
 
+def test_region_means_add_in_pixel_order_and_refuse_bad_labels():
+    # The same additions in the same order as numpy's bincount: the same
+    # bits; a label outside 0..k-1 is refused, not written past the end.
+    rng = np.random.default_rng(2)
+    modes = rng.normal(size=(5000, 3)) * 10.0 ** rng.integers(-3, 4, size=(5000, 1))
+    labels = rng.integers(0, 37, size=5000).astype(np.int32)
+    sizes, means = _core.image_region_means(modes, labels, 40)
+    want_sizes = np.bincount(labels, minlength=40)
+    np.testing.assert_array_equal(sizes, want_sizes)
+    for k in range(3):
+        total = np.bincount(labels, weights=modes[:, k], minlength=40)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            want = np.where(want_sizes > 0, total / want_sizes, 0.0)
+        np.testing.assert_array_equal(means[:, k], want)
+    for bad in (-1, 40):
+        labels[17] = bad
+        with pytest.raises(ValueError, match="invalid argument"):
+            _core.image_region_means(modes, labels, 40)
+
+
 def check_invariants(seg, img, min_region, connectivity, work_of=None):
     labels = seg.labels
     assert labels.dtype == np.int32

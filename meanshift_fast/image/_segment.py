@@ -174,14 +174,9 @@ def segment(
         ranks[connectivity],
         int(min(min_region, 2**62)),
     )
-    flat = labels.ravel()
-    sizes = np.bincount(flat, minlength=n).astype(np.int64)
-    c = prep.n_channels
-    pixel_modes = work.reshape(-1, c)
-    modes_work = np.empty((n, c))
-    for k in range(c):
-        modes_work[:, k] = np.bincount(flat, weights=pixel_modes[:, k], minlength=n)
-    modes_work /= sizes[:, None]
+    sizes, modes_work = _core.image_region_means(
+        work.reshape(-1, prep.n_channels), labels.reshape(-1), n
+    )
     if scale != 0:
         modes_work, work = np.ldexp(modes_work, -scale), np.ldexp(work, -scale)
     modes = prep.to_input_units(modes_work)
