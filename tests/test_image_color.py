@@ -59,3 +59,27 @@ def test_black_converts_back_to_black():
     black = np.zeros((1, 1, 3))
     np.testing.assert_array_equal(_color.luv_to_rgb(_color.rgb_to_luv(black)), black)
     np.testing.assert_array_equal(_color.lab_to_rgb(_color.rgb_to_lab(black)), black)
+
+
+def test_large_images_convert_block_by_block_to_the_same_bits():
+    # Images of more pixels than a block (and not contiguous) convert in
+    # blocks; every step is elementwise, so the bits are those of one pass
+    # over the whole image, and of skimage's formulas.
+    rng = np.random.default_rng(4)
+    rgb = rng.random((3 * _color._BLOCK // 200 + 7, 401, 3))[:, ::2]
+    assert rgb[..., 0].size > 2 * _color._BLOCK
+    C = _color
+    for to, to_whole, fro, fro_whole, ref in (
+        (C.rgb_to_lab, C._rgb_to_lab, C.lab_to_rgb, C._lab_to_rgb, color.rgb2lab),
+        (C.rgb_to_luv, C._rgb_to_luv, C.luv_to_rgb, C._luv_to_rgb, color.rgb2luv),
+    ):
+        work = to(rgb)
+        np.testing.assert_array_equal(work, to_whole(rgb))
+        np.testing.assert_allclose(work, ref(rgb), atol=1e-10)
+        back = fro(work)
+        np.testing.assert_array_equal(back, fro_whole(work))
+        np.testing.assert_allclose(back, rgb, atol=1e-9)
+    linear = _color.srgb_to_linear(rgb)
+    np.testing.assert_array_equal(
+        _color.rgb_to_luv(None, linear), _color._rgb_to_luv(None, linear)
+    )

@@ -91,9 +91,7 @@ def _cie_f(t):
     return t
 
 
-def rgb_to_lab(rgb, linear=None):
-    """sRGB in [0, 1] (last axis) to CIE L*a*b*; `linear`, when given, is
-    srgb_to_linear(rgb) already computed."""
+def _rgb_to_lab(rgb, linear=None):
     f = _rgb_to_xyz(rgb, linear)
     f /= WHITE
     _cie_f(f)
@@ -107,8 +105,7 @@ def rgb_to_lab(rgb, linear=None):
     return out
 
 
-def lab_to_rgb(lab):
-    """CIE L*a*b* (last axis) to sRGB, clipped to [0, 1]."""
+def _lab_to_rgb(lab):
     lab = np.asarray(lab, dtype=np.float64)
     f = np.empty(lab.shape)
     fx, fy, fz = f[..., 0], f[..., 1], f[..., 2]
@@ -128,9 +125,7 @@ def lab_to_rgb(lab):
     return _xyz_to_rgb(f)
 
 
-def rgb_to_luv(rgb, linear=None):
-    """sRGB in [0, 1] (last axis) to CIE L*u*v*; `linear`, when given, is
-    srgb_to_linear(rgb) already computed."""
+def _rgb_to_luv(rgb, linear=None):
     xyz = _rgb_to_xyz(rgb, linear)
     x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
     yr = y / WHITE[1]
@@ -156,8 +151,7 @@ def rgb_to_luv(rgb, linear=None):
     return np.stack([L, u, v], axis=-1)
 
 
-def luv_to_rgb(luv):
-    """CIE L*u*v* (last axis) to sRGB, clipped to [0, 1]."""
+def _luv_to_rgb(luv):
     luv = np.asarray(luv, dtype=np.float64)
     L, u, v = luv[..., 0], luv[..., 1], luv[..., 2]
     bright = L > 7.999625
@@ -190,6 +184,50 @@ def luv_to_rgb(luv):
     x[~np.isfinite(x)] = 0.0
     z[~np.isfinite(z)] = 0.0
     return _xyz_to_rgb((x, y, z))
+
+
+# Pixels converted at a time.  Every step above is elementwise, so blocks
+# give the bits of the whole; a block's temporaries (384 KiB at most) are
+# reused by the allocator, where those of a whole photo are fresh pages
+# whenever the allocator has none to spare, as in a fresh process.
+_BLOCK = 16384
+
+
+def _in_blocks(convert, *arrays):
+    """convert(*arrays) (each (..., 3), or None) block by block of pixels."""
+    shape = next(np.shape(a) for a in arrays if a is not None)
+    n = int(np.prod(shape[:-1]))
+    if n <= _BLOCK:
+        return convert(*arrays)
+    rows = [None if a is None else np.reshape(a, (n, 3)) for a in arrays]
+    out = np.empty((n, 3))
+    for i in range(0, n, _BLOCK):
+        out[i : i + _BLOCK] = convert(
+            *(None if r is None else r[i : i + _BLOCK] for r in rows)
+        )
+    return out.reshape(shape)
+
+
+def rgb_to_lab(rgb, linear=None):
+    """sRGB in [0, 1] (last axis) to CIE L*a*b*; `linear`, when given, is
+    srgb_to_linear(rgb) already computed."""
+    return _in_blocks(_rgb_to_lab, rgb, linear)
+
+
+def lab_to_rgb(lab):
+    """CIE L*a*b* (last axis) to sRGB, clipped to [0, 1]."""
+    return _in_blocks(_lab_to_rgb, np.asarray(lab, dtype=np.float64))
+
+
+def rgb_to_luv(rgb, linear=None):
+    """sRGB in [0, 1] (last axis) to CIE L*u*v*; `linear`, when given, is
+    srgb_to_linear(rgb) already computed."""
+    return _in_blocks(_rgb_to_luv, rgb, linear)
+
+
+def luv_to_rgb(luv):
+    """CIE L*u*v* (last axis) to sRGB, clipped to [0, 1]."""
+    return _in_blocks(_luv_to_rgb, np.asarray(luv, dtype=np.float64))
 
 
 TO_WORKING = {"lab": rgb_to_lab, "luv": rgb_to_luv}
