@@ -28,8 +28,9 @@
 
 /* Columns of the tiles a thread filters, row by row within a tile: on
  * astronaut (hs 6, hr 4.5) tiles of 16 took 6% fewer window scans than
- * whole rows, 32 and 64 a little less. */
-#define TILE 16
+ * whole rows, 32 and 64 a little less.  A tile row is also the
+ * MS_FIRST_PIXELS pixels whose first steps are summed together. */
+#define TILE MS_FIRST_PIXELS
 
 /* Most slots of a thread's table of states. */
 #define TABLE_SLOTS 4096
@@ -46,8 +47,8 @@ typedef struct worker {
     double *first; /* MS_FIRST_PIXELS x (4 + c): first steps' sums */
 } worker;
 
-/* Filter pixel i, at (z, y, x), writing its colour to out (c doubles). */
-/* first: the sums of the pixel's first step, or NULL to take them here. */
+/* Filter pixel i, at (z, y, x), writing its colour to out (c doubles);
+ * first: the sums of its first step, or NULL to take them here. */
 static void filter_pixel(const image_ctx *g, worker *wk, int64_t i, int64_t z, int64_t y,
                          int64_t x, const double *first, double *out)
 {
@@ -317,7 +318,7 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
                 const int64_t t1 = t0 + TILE < nx ? t0 + TILE : nx;
                 for (int64_t r = r0; r < r1; r++) {
                     const int64_t z = r / ny, y = r % ny; /* once a row, not a pixel */
-                    const int first = t1 - t0 == MS_FIRST_PIXELS &&
+                    const int first = g.max_iter > 0 && t1 - t0 == MS_FIRST_PIXELS &&
                                       ms__image_flat_first_sums(&g, y, t0, wk.first);
                     for (int64_t x = t0; x < t1; x++)
                         filter_pixel(&g, &wk, r * nx + x, z, y, x,
