@@ -345,35 +345,6 @@ int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
     g->one_chunk = 2.0 * g->hs + 0x1p-30 <= 15.0;
     return 1;
 }
-/* The first steps: a pixel's window is then centred on the pixel, so its
- * spatial test is the same disk of integer offsets for every pixel (dy^2 +
- * dx^2 <= hs2, exact in float64, as the other forms compute it), and the
- * sixteen pixels of a vector take the disk offset by offset, each lane
- * testing its own pixel's neighbour at that offset against its own colour.
- * Which pixels each window takes, and so its exact integer sums, are those
- * of the other forms; but no lane falls outside the disk, and a row's
- * setup is paid once for sixteen windows. */
-void ms__image_flat_first_setup(image_ctx *g)
-{
-    g->n_disk = 0;
-    g->disk_reach = 0;
-    if (!g->avx512 || !g->one_chunk || g->nz != 1 || g->c > MS_FLAT_REG_CHANNELS) return;
-    const int64_t r = (int64_t)floor(g->hs + 0x1p-30);
-    int64_t m = 0;
-    for (int64_t dy = -r; dy <= r; dy++)
-        for (int64_t dx = -r; dx <= r; dx++) {
-            const double fy = (double)dy, fx = (double)dx;
-            if (!(fy * fy + fx * fx <= g->hs2)) continue;
-            if (m == MS_FIRST_DISK_MAX) return; /* not reached while one_chunk */
-            g->disk_dy[m] = (int32_t)dy;
-            g->disk_dx[m] = (int32_t)dx;
-            g->disk_delta[m] = dy * g->nx + dx;
-            m++;
-        }
-    g->n_disk = m;
-    g->disk_reach = r;
-}
-
 /* Lanes whose float32 distance falls in the band: the float64 test. */
 MS_AVX512_TARGET static __mmask16 first_band(const image_ctx *g, int64_t p0,
                                              int64_t delta, __mmask16 in, unsigned band)
@@ -457,15 +428,6 @@ MS_AVX512_TARGET static void first_sums_avx512(const image_ctx *g, int64_t y, in
     }
 }
 
-int ms__image_flat_first_sums(const image_ctx *g, int64_t y, int64_t x0, double *out)
-{
-    const int64_t r = g->disk_reach;
-    if (g->n_disk == 0 || y < r || y + r >= g->ny || x0 < r ||
-        x0 + MS_FIRST_PIXELS - 1 + r >= g->nx)
-        return 0;
-    first_sums_avx512(g, y, x0, out);
-    return 1;
-}
 #else
 int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
 {
@@ -474,21 +436,119 @@ int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
     return 0;
 }
 
+#endif
+
+/* The first steps: a pixel's window is then centred on the pixel, so its
+ * spatial test is the same disk of integer offsets for every pixel (dy^2 +
+ * dx^2 <= hs2, exact in float64, as the other forms compute it), and the
+ * sixteen pixels of a tile row take the disk offset by offset, each lane
+ * testing its own pixel's neighbour at that offset against its own colour.
+ * Which pixels each window takes, and so its exact integer sums, are those
+ * of the other forms; but no lane falls outside the disk, and a row's
+ * setup is paid once for sixteen windows. */
+#ifdef MS_FLAT_VECTORS
+/* Four pixels at a time on the vector lanes, the colour test in float64 as
+ * flat_sums_kc takes it. */
+MS_ALWAYS_INLINE void first_sums_vec_c(const image_ctx *g, int64_t y, int64_t x0,
+                                       double *out, const int64_t c)
+{
+    const int64_t stride = g->stride;
+    const double hr2 = g->hr2;
+    for (int64_t g4 = 0; g4 < MS_FIRST_PIXELS; g4 += LANES) {
+        const int64_t p0 = y * g->nx + x0 + g4;
+        lanes_d col[MS_FLAT_REG_CHANNELS];
+        for (int64_t k = 0; k < c; k++) col[k] = LOAD_D(g->planes + k * stride + p0);
+        const lanes_i zero = {0};
+        lanes_i cnt = zero, sdy = zero, sdx = zero, vc[MS_FLAT_REG_CHANNELS];
+        for (int64_t k = 0; k < c; k++) vc[k] = zero;
+        for (int64_t o = 0; o < g->n_disk; o++) {
+            const int64_t q = p0 + g->disk_delta[o];
+            const lanes_d t0 = LOAD_D(g->planes + q) - col[0];
+            lanes_d dc = t0 * t0;
+            for (int64_t k = 1; k < c; k++) {
+                const lanes_d t = LOAD_D(g->planes + k * stride + q) - col[k];
+                dc += t * t;
+            }
+            const lanes_i in = dc <= hr2; /* -1 or 0 */
+            cnt -= in;
+            sdy += in & (int64_t)g->disk_dy[o];
+            sdx += in & (int64_t)g->disk_dx[o];
+            for (int64_t k = 0; k < c; k++)
+                vc[k] += in & LOAD_I(g->qplanes + k * stride + q);
+        }
+        for (int64_t l = 0; l < LANES; l++) {
+            const int64_t nl = cnt[l];
+            int64_t scl[MS_FLAT_REG_CHANNELS];
+            for (int64_t k = 0; k < c; k++) scl[k] = vc[k][l];
+            flat_out(g, nl, 0, nl * y + sdy[l], nl * (x0 + g4 + l) + sdx[l], scl,
+                     out + (g4 + l) * (4 + c));
+        }
+    }
+}
+
+MS_SIMD_CLONES
+static void first_sums_vec(const image_ctx *g, int64_t y, int64_t x0, double *out)
+{
+    switch (g->c) {
+    case 1: first_sums_vec_c(g, y, x0, out, 1); return;
+    case 3: first_sums_vec_c(g, y, x0, out, 3); return;
+    default: first_sums_vec_c(g, y, x0, out, g->c); return;
+    }
+}
+#endif
+
 void ms__image_flat_first_setup(image_ctx *g)
 {
     g->n_disk = 0;
     g->disk_reach = 0;
+    /* exact integer sums over up to MS_FLAT_REG_CHANNELS channels, in a
+     * form that takes them: AVX-512 or the vector lanes */
+    int form = 0;
+#ifdef MS_AVX512_TARGET
+    form |= g->avx512;
+#endif
+#ifdef MS_FLAT_VECTORS
+    form = 1;
+#endif
+    if (!form || !(g->quantum > 0.0) || g->nz != 1 || g->c > MS_FLAT_REG_CHANNELS) return;
+    /* integer offsets with dx^2 <= hs2 reach floor(hs) (hs2's square root
+     * is at most hs); the disk of reach 7 has at most MS_FIRST_DISK_MAX */
+    if (!(g->hs < 8.0)) return;
+    const int64_t r = (int64_t)floor(g->hs);
+    int64_t m = 0;
+    for (int64_t dy = -r; dy <= r; dy++)
+        for (int64_t dx = -r; dx <= r; dx++) {
+            const double fy = (double)dy, fx = (double)dx;
+            if (!(fy * fy + fx * fx <= g->hs2)) continue;
+            g->disk_dy[m] = (int32_t)dy;
+            g->disk_dx[m] = (int32_t)dx;
+            g->disk_delta[m] = dy * g->nx + dx;
+            m++;
+        }
+    g->n_disk = m;
+    g->disk_reach = r;
 }
 
 int ms__image_flat_first_sums(const image_ctx *g, int64_t y, int64_t x0, double *out)
 {
-    (void)g;
-    (void)y;
-    (void)x0;
+    const int64_t r = g->disk_reach;
+    if (g->n_disk == 0 || y < r || y + r >= g->ny || x0 < r ||
+        x0 + MS_FIRST_PIXELS - 1 + r >= g->nx)
+        return 0;
+#ifdef MS_AVX512_TARGET
+    if (g->avx512) {
+        first_sums_avx512(g, y, x0, out);
+        return 1;
+    }
+#endif
+#ifdef MS_FLAT_VECTORS
+    first_sums_vec(g, y, x0, out);
+    return 1;
+#else
     (void)out;
     return 0;
-}
 #endif
+}
 
 void ms__image_flat_sums(const image_ctx *g, const double *st, double *out,
                          int64_t *scratch)

@@ -56,9 +56,12 @@
 
 /* Likewise, the exact image filter's flat-kernel sums have an AVX-512
  * form, chosen per call where the CPU has AVX-512F and DQ; its sums are exact
- * integers, so it gives the bits of the portable form. */
+ * integers, so it gives the bits of the portable form.  -DMS_NO_AVX512
+ * leaves every AVX-512 form out, so that a machine with AVX-512 can check
+ * and time the AVX2 forms. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                   \
-    defined(__GLIBC__) && !defined(MS_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
+    defined(__GLIBC__) && !defined(MS_NO_CLONES) && !defined(__SANITIZE_ADDRESS__) &&    \
+    !defined(MS_NO_AVX512)
 #define MS_AVX512_TARGET __attribute__((target("avx512f,avx512dq")))
 #define MS_CPU_HAS_AVX512()                                                              \
     (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
