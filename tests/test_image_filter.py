@@ -222,13 +222,11 @@ def test_radii_are_inclusive():
     )
 
 
-def test_colours_within_rounding_of_the_range_radius_match_reference():
-    # Pairs of pixels one apart in space whose colours lie within a few ulps
-    # of hr apart, on both sides: no float32 screen can tell these, so the
-    # filter must decide them as the float64 reference does.  Neighbouring
-    # pairs lie 20 apart in colour, out of each other's windows.
-    rng = np.random.default_rng(7)
-    hr, n = 4.5, 48
+def pairs_at_the_range_radius(seed, hr, n=48):
+    """Rows top and bottom (n pixels, 3 channels) whose pixels, one apart in
+    space, lie within a few ulps of hr apart in colour, on both sides of
+    it; neighbouring pairs lie 20 apart, out of each other's windows."""
+    rng = np.random.default_rng(seed)
     top = np.zeros((n, 3))
     top[:, 0] = 20.0 * np.arange(n) + 3.0
     top[:, 1:] = rng.uniform(-80, 80, size=(n, 2))
@@ -236,10 +234,17 @@ def test_colours_within_rounding_of_the_range_radius_match_reference():
     u /= np.linalg.norm(u, axis=1)[:, None]
     scale = hr * (1.0 + 1e-15 * np.arange(-n // 2, n // 2))
     bottom = top + u * scale[:, None]
-    img = np.stack([top, bottom])  # (2, n, 3)
     t = bottom - top
     dist = np.sqrt((t[:, 0] * t[:, 0] + t[:, 1] * t[:, 1]) + t[:, 2] * t[:, 2])
     assert (dist <= hr).any() and (dist > hr).any()
+    return top, bottom
+
+
+def test_colours_within_rounding_of_the_range_radius_match_reference():
+    # No float32 screen can tell these pairs apart: the filter must decide
+    # them as the float64 reference does.
+    hr = 4.5
+    img = np.stack(pairs_at_the_range_radius(7, hr))  # (2, n, 3)
     got = mean_shift_filter(img, 1.0, hr, color_space="raw", max_iter=1)
     want = back(R.filter_work(work_of(img), 1.0, hr, max_iter=1), img)
     # a pair taken or left wrongly moves its colours by about hr / 2
@@ -249,18 +254,11 @@ def test_colours_within_rounding_of_the_range_radius_match_reference():
 def test_first_steps_of_interior_pixels_decide_like_the_reference():
     # Pixels whose windows lie inside the image, sixteen to a row, may take
     # their first step together (the same disk for all); with max_iter=1
-    # the output is that step.  Colours one apart in space and within a few
-    # ulps of hr apart must still be decided as the float64 reference does,
-    # and the far rows around them stay out of every window.
-    rng = np.random.default_rng(11)
-    hr, n = 4.5, 48
-    top = np.zeros((n, 3))
-    top[:, 0] = 20.0 * np.arange(n) + 3.0
-    top[:, 1:] = rng.uniform(-80, 80, size=(n, 2))
-    u = rng.normal(size=(n, 3))
-    u /= np.linalg.norm(u, axis=1)[:, None]
-    scale = hr * (1.0 + 1e-15 * np.arange(-n // 2, n // 2))
-    bottom = top + u * scale[:, None]
+    # the output is that step.  Pairs within a few ulps of hr apart must
+    # still be decided as the float64 reference does, and the far rows
+    # around them stay out of every window.
+    hr = 4.5
+    top, bottom = pairs_at_the_range_radius(11, hr)
     far = top + np.array([0.0, 400.0, 0.0])
     img = np.stack([far, top, bottom, far + 400.0])  # (4, n, 3)
     for max_iter in (1, 100):
