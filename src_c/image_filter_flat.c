@@ -512,8 +512,8 @@ void ms__image_flat_first_setup(image_ctx *g)
 #endif
     if (!form || !(g->quantum > 0.0) || g->nz != 1 || g->c > MS_FLAT_REG_CHANNELS) return;
     /* integer offsets with dx^2 <= hs2 reach floor(hs) (hs2's square root
-     * is at most hs); the disk of reach 7 has at most MS_FIRST_DISK_MAX */
-    if (!(g->hs < 8.0)) return;
+     * is at most hs), at most MS_FIRST_REACH_MAX */
+    if (!(g->hs < MS_FIRST_REACH_MAX + 1.0)) return;
     const int64_t r = (int64_t)floor(g->hs);
     int64_t m = 0;
     for (int64_t dy = -r; dy <= r; dy++)

@@ -18,9 +18,10 @@
  * without reordering any addition. */
 #define LANES 4
 
-/* Pixels of a disk of radius below 7.5: the most offsets a first step's
- * sums take (image_ctx.n_disk). */
-#define MS_FIRST_DISK_MAX 225
+/* Integer offsets within a first step's reach (image_ctx.disk_reach, at
+ * most MS_FIRST_REACH_MAX): the most its disk can hold. */
+#define MS_FIRST_REACH_MAX 15
+#define MS_FIRST_DISK_MAX ((2 * MS_FIRST_REACH_MAX + 1) * (2 * MS_FIRST_REACH_MAX + 1))
 
 /* Pixels whose first steps are summed together: one vector's lanes. */
 #define MS_FIRST_PIXELS 16

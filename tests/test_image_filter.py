@@ -267,7 +267,9 @@ def test_first_steps_of_interior_pixels_decide_like_the_reference():
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("hs, hr", [(2.0, 20.0), (3.0, 4.5), (5.5, 9.0), (2.5, 90.0)])
+@pytest.mark.parametrize(
+    "hs, hr", [(2.0, 20.0), (3.0, 4.5), (5.5, 9.0), (2.5, 90.0), (9.0, 30.0)]
+)
 @pytest.mark.parametrize("source", ["photo", "noise"])
 def test_interior_pixels_match_reference_exactly(source, hs, hr):
     # Crops wide and tall enough that rows of sixteen pixels have their
