@@ -147,12 +147,25 @@ def _cmd_demo(args):
         )
         ax.set_title(f"Mean shift: {len(C)} clusters, bandwidth {bandwidth:.2f}")
         ax.legend()
-        path = _plot_path(args.plot)
-        with _writing(path):
-            fig.savefig(path, dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        print(f"plot saved to {path}")
+        _save_plot(plt, fig, args.plot)
     return 0
+
+
+def _read_points(path):
+    """The points of a .npy, .csv or .tsv file, or _Fail."""
+    try:
+        return _load(path)
+    except (OSError, ValueError) as exc:
+        raise _Fail(f"cannot read {path}: {exc}") from None
+
+
+def _save_plot(plt, fig, path):
+    """Save fig at path (a name without a suffix gets .png) and say where."""
+    path = _plot_path(path)
+    with _writing(path):
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    print(f"plot saved to {path}")
 
 
 def _load(path):
@@ -180,11 +193,7 @@ def _cmd_cluster(args):
     from meanshift_fast import MeanShift
 
     _check_writable(args.output, args.centers)
-    try:
-        X = _load(args.file)
-    except (OSError, ValueError) as exc:
-        print(f"meanshift-fast: cannot read {args.file}: {exc}", file=sys.stderr)
-        return 2
+    X = _read_points(args.file)
     named = {
         "auto": "auto",
         "estimate": None,
@@ -199,12 +208,10 @@ def _cmd_cluster(args):
         except ValueError:
             bandwidth = None
         if bandwidth is None or not 0 < bandwidth < float("inf"):
-            print(
-                "meanshift-fast: --bandwidth must be a positive number, 'auto', "
-                f"'estimate', 'scott' or 'silverman', not {args.bandwidth!r}",
-                file=sys.stderr,
+            raise _Fail(
+                "--bandwidth must be a positive number, 'auto', 'estimate', "
+                f"'scott' or 'silverman', not {args.bandwidth!r}"
             )
-            return 2
     bar = _ProgressBar("mean shift")
     try:
         ms = MeanShift(
@@ -215,10 +222,9 @@ def _cmd_cluster(args):
             cluster_all=not args.no_cluster_all,
         ).fit(X, progress=bar)
     except (ValueError, TypeError) as exc:
+        raise _Fail(str(exc)) from None
+    finally:
         bar.close()
-        print(f"meanshift-fast: {exc}", file=sys.stderr)
-        return 2
-    bar.close()
     if args.output:
         with _writing(args.output):
             np.savetxt(args.output, ms.labels_, fmt="%d")
@@ -239,11 +245,7 @@ def _cmd_sweep(args):
     from meanshift_fast import bandwidth_sweep, select_bandwidth
     from meanshift_fast._sweep import check_bandwidths, default_bandwidths
 
-    try:
-        X = _load(args.file)
-    except (OSError, ValueError) as exc:
-        print(f"meanshift-fast: cannot read {args.file}: {exc}", file=sys.stderr)
-        return 2
+    X = _read_points(args.file)
     _check_writable(args.plot)
     plt = _pyplot() if args.plot else None
     bandwidths = None
@@ -270,17 +272,11 @@ def _cmd_sweep(args):
                 X, bandwidths, min_bin_freq=args.min_bin_freq, n_jobs=args.n_jobs
             )
     except (ValueError, TypeError) as exc:
-        print(f"meanshift-fast: {exc}", file=sys.stderr)
-        return 2
+        raise _Fail(str(exc)) from None
     print(f"{len(X)} points, {X.shape[1]} features; select_bandwidth: {chosen:.6g}")
     print(sweep.table(marked=chosen))
     if args.plot:
-        fig = sweep.plot(marked=chosen)
-        path = _plot_path(args.plot)
-        with _writing(path):
-            fig.savefig(path, dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        print(f"plot saved to {path}")
+        _save_plot(plt, sweep.plot(marked=chosen), args.plot)
     return 0
 
 
