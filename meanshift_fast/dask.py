@@ -424,36 +424,33 @@ class MeanShift:
         """Nearest centre of each row; a dask array in, a dask array out."""
         if not hasattr(self, "_centers"):
             raise ValueError("This MeanShift instance is not fitted yet.")
+        lazy = isinstance(X, da.Array)
+        if not lazy:
+            X = check_array(X, owner="MeanShift")
+        elif X.ndim != 2:
+            raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
         d = self.n_features_in_
-        if isinstance(X, da.Array):
-            if X.ndim != 2:
-                raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
-            if X.shape[1] != d:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but MeanShift is expecting {d} "
-                    "features as input."
-                )
-            if X.numblocks[1] != 1:
-                X = X.rechunk({1: X.shape[1]})
-            if self._exponent:
-                X = X.astype(np.float64) * 2.0**self._exponent
-            return X.map_blocks(
-                _label_block,
-                self._centers,
-                -1.0,
-                self.n_jobs,
-                drop_axis=1,
-                dtype=np.int64,
-            )
-        X = check_array(X, owner="MeanShift")
         if X.shape[1] != d:
             raise ValueError(
                 f"X has {X.shape[1]} features, but MeanShift is expecting {d} "
                 "features as input."
             )
+        if not lazy:
+            if self._exponent:
+                X = np.ldexp(X, self._exponent)
+            return _label_block(X, self._centers, -1.0, self.n_jobs)
+        if X.numblocks[1] != 1:
+            X = X.rechunk({1: X.shape[1]})
         if self._exponent:
-            X = np.ldexp(X, self._exponent)
-        return _label_block(X, self._centers, -1.0, self.n_jobs)
+            X = X.astype(np.float64) * 2.0**self._exponent
+        return X.map_blocks(
+            _label_block,
+            self._centers,
+            -1.0,
+            self.n_jobs,
+            drop_axis=1,
+            dtype=np.int64,
+        )
 
 
 def bandwidth_sample(
