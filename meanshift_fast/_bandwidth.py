@@ -7,8 +7,8 @@ import numpy as np
 from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import (
-    _LIMIT,
     FLOAT32_LIMIT,
+    SQUARE_LIMIT,
     Units,
     pow2_exponent,
     weight_exponent,
@@ -138,7 +138,7 @@ def core_units(X, bandwidth, bin_seeding=False):
     """
     if isinstance(bandwidth, np.ndarray):
         return Units(factors=1.0 / bandwidth), 1.0
-    limit = FLOAT32_LIMIT if bin_seeding else _LIMIT
+    limit = FLOAT32_LIMIT if bin_seeding else SQUARE_LIMIT
     units = Units(pow2_exponent(X, float(bandwidth), limit))
     return units, units.scalar_to_core(float(bandwidth))
 
@@ -211,10 +211,9 @@ def bin_seeds(
 ):
     """get_bin_seeds on a validated array X with bin_size checked, on up to
     n_threads threads (the core takes one for all but large inputs); the
-    same seeds whatever the
-    thread count.  The warning names shown_size (the caller's bandwidth,
-    where X and bin_size are in the core's units) or bin_size; quiet
-    leaves it out."""
+    same seeds whatever the thread count.  The warning names shown_size
+    (the caller's bandwidth, where X and bin_size are in the core's units)
+    or bin_size; quiet leaves it out."""
     if np.ndim(bin_size) == 0 and bin_size == 0:
         return X
     arr = X

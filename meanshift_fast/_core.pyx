@@ -534,8 +534,7 @@ def image_region_means(modes, labels, int64_t k):
     mode, the modes (n, c) added in pixel order."""
     cdef const double[:, ::1] m = _c(modes, np.float64)
     cdef const int32_t[::1] lab = _c(labels, np.int32)
-    if lab.shape[0] != m.shape[0]:
-        raise ValueError("labels and modes differ in length")
+    _length(lab, m.shape[0], "labels")
     cdef int64_t[::1] sizes = np.empty(k, dtype=np.int64)
     cdef double[:, ::1] means = np.empty((k, m.shape[1]), dtype=np.float64)
     cdef ms_status st

@@ -24,6 +24,7 @@ from meanshift_fast._validation import (
     check_fit_input,
     check_int,
     check_n_jobs,
+    check_progress,
     check_sample_weight,
     check_seeds,
     is_real,
@@ -318,11 +319,7 @@ class MeanShift:
             Fitted instance.
         """
         self._validate_params()
-        if progress is not None and not callable(progress):
-            raise TypeError(
-                "progress must be a callable progress(done, total) or None; "
-                f"got {progress!r}."
-            )
+        check_progress(progress)
         return self._fit(X, sample_weight, progress)
 
     def _fit(

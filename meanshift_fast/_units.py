@@ -15,7 +15,7 @@ from meanshift_fast._validation import c_array
 
 # Squares of numbers within these bounds are normal doubles with room to
 # spare for sums.
-_LIMIT = 2.0**250
+SQUARE_LIMIT = 2.0**250
 # Bin seeds are bin sizes times cell numbers in float32 (scikit-learn's
 # arithmetic), which overflows from 3.4e38 and loses digits below 1.2e-38:
 # with bin seeding, magnitudes beyond these bounds are scaled too.
@@ -28,7 +28,7 @@ def _max_abs(X):
     return float(max(X.max(), -X.min(), 0.0)) if X.size else 0.0
 
 
-def pow2_exponent(X, h=None, limit=_LIMIT):
+def pow2_exponent(X, h=None, limit=SQUARE_LIMIT):
     """k such that X * 2**k (and h * 2**k) are safe to square, all within
     [1 / limit, limit]; 0 when they already are."""
     top = _max_abs(X)

@@ -114,6 +114,15 @@ def check_n_jobs(owner, value):
         raise param_error(owner, "n_jobs", value, "a non-zero int or None")
 
 
+def check_progress(progress):
+    """A progress callback is a callable progress(done, total), or None."""
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            "progress must be a callable progress(done, total) or None; "
+            f"got {progress!r}."
+        )
+
+
 def _is_sparse(x):
     return hasattr(x, "tocsr") and hasattr(x, "nnz")
 

@@ -8,7 +8,7 @@ import numpy as np
 from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import pow2_exponent
-from meanshift_fast._validation import check_n_jobs
+from meanshift_fast._validation import check_n_jobs, check_progress
 from meanshift_fast.image._color import (
     FROM_WORKING,
     TO_WORKING,
@@ -155,11 +155,7 @@ def check_filter_options(kernel, max_iter, tol, n_jobs, owner, progress=None):
     if not (np.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0; got {tol!r}.")
     check_n_jobs(owner, n_jobs)
-    if progress is not None and not callable(progress):
-        raise TypeError(
-            "progress must be a callable progress(done, total) or None; "
-            f"got {progress!r}."
-        )
+    check_progress(progress)
 
 
 def run_filter(prep, hs, hr, kernel, max_iter, tol, n_jobs, progress):
