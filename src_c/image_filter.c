@@ -318,8 +318,9 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
                 const int64_t t1 = t0 + TILE < nx ? t0 + TILE : nx;
                 for (int64_t r = r0; r < r1; r++) {
                     const int64_t z = r / ny, y = r % ny; /* once a row, not a pixel */
-                    const int first = g.max_iter > 0 && t1 - t0 == MS_FIRST_PIXELS &&
-                                      ms__image_flat_first_sums(&g, y, t0, wk.first);
+                    /* a tile's row, unless it is short or near a border */
+                    const int first =
+                        g.max_iter > 0 && ms__image_flat_first_sums(&g, y, t0, wk.first);
                     for (int64_t x = t0; x < t1; x++)
                         filter_pixel(&g, &wk, r * nx + x, z, y, x,
                                      first ? wk.first + (x - t0) * (4 + c) : NULL,

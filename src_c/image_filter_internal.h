@@ -124,8 +124,8 @@ void ms__image_flat_sums(const image_ctx *g, const double *st, double *out,
  * of a 2-D image, each from its own position and colour: out receives
  * each pixel's window sums in turn, as ms__image_window_sums gives them
  * (4 + c doubles a pixel).  Returns 0, writing nothing, where the pixels'
- * windows reach past the image or g->n_disk is 0: their first steps then
- * take ms__image_window_sums. */
+ * windows reach past the image (or the row ends before x0 + 15) or g->n_disk
+ * is 0: their first steps then take ms__image_window_sums. */
 int ms__image_flat_first_sums(const image_ctx *g, int64_t y, int64_t x0, double *out);
 /* Sets g's disk (n_disk 0 where the first steps cannot take it). */
 void ms__image_flat_first_setup(image_ctx *g);

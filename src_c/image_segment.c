@@ -320,9 +320,9 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
 
         /* 3. Small regions, smallest first (ties: lower id), each into
          * the neighbour with the nearest mode (ties: lower id); neither
-         * choice depends on the order of the lists. */
-        /* Single pixels, most of the small regions, come first in id
-         * order without the heap: no region shrinks, so none becomes one,
+         * choice depends on the order of the lists.  Single pixels, most
+         * of the small regions, come first in id order without the heap:
+         * no region shrinks, so none becomes one,
          * and the heap holds the others (a region that grows is pushed
          * again with its new size; its old entry is stale). */
         int64_t heap_len = 0;
