@@ -116,7 +116,11 @@ def image_filter(
     progress: Callable[[int, int], object] | None = ...,
 ) -> NDArray[np.float64]: ...
 def image_segment(
-    modes: NDArray[np.float64], join_radius: float, rank: int, min_region: int
+    modes: NDArray[np.float64],
+    join_radius: float,
+    rank: int,
+    min_region: int,
+    n_threads: int,
 ) -> tuple[NDArray[np.int32], int]: ...
 def image_region_means(
     modes: NDArray[np.float64], labels: NDArray[np.int32], k: int

@@ -513,13 +513,14 @@ def image_filter(image, kernel, double spatial_radius, double range_radius,
     return np.asarray(out)
 
 
-def image_segment(modes, double join_radius, int rank, int64_t min_region):
+def image_segment(modes, double join_radius, int rank, int64_t min_region,
+                  int n_threads):
     """(labels (nz, ny, nx) int32, number of regions) of a filtered image."""
     cdef const double[:, :, :, ::1] m = _c(modes, np.float64)
     cdef int32_t[:, :, ::1] labels = np.empty(modes.shape[:3], dtype=np.int32)
     cdef int64_t k = 0
     cdef _Progress prog = _Progress(None)
-    cdef ms_config cfg = _config(1, prog)
+    cdef ms_config cfg = _config(n_threads, prog)
     cdef ms_status st
     with nogil:
         st = ms_image_segment(&m[0, 0, 0, 0], m.shape[0], m.shape[1], m.shape[2],

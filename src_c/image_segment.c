@@ -3,15 +3,23 @@
  * modes are close join one region, then regions smaller than a minimum
  * merge into the neighbour with the nearest mode.
  *
- * Serial.  The labels are a function of the modes alone: a region is a
- * connected set whatever order its pixels join in, it is numbered by its
- * first pixel, and the merges choose by size, mode distance and id, never
- * by the order of a list.
+ * The neighbour tests, the joins and the region pairs run in bands of
+ * rows on the threads; the merges are serial.  The labels are a function
+ * of the modes alone: a region is a connected set whatever order its
+ * pixels join in, it is numbered by its first pixel, and the merges choose
+ * by size, mode distance and id, never by the order of a list.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ms_internal.h"
+#include "parallel.h"
+
+/* Most bands of rows the parallel passes split an image into, and fewest
+ * rows in a band: a band's joins end at its last row, and the pairs
+ * across its edge join afterwards, serially. */
+#define MAX_BANDS 64
+#define MIN_BAND_ROWS 16
 
 /* Pixel and region ids fit in int32_t: images have at most INT32_MAX
  * pixels, and int32_t halves the memory the passes over them stream. */
@@ -78,60 +86,64 @@ static double sq_dist(const double *a, const double *b, int64_t c)
 }
 
 /* Bit o of close[i]: pixel i's mode lies within r2 of its neighbour's at
- * offset o.  A row's tests of every offset run together, so that the
+ * offset o, for the pixels of rows [r0, r1) (a row: one (z, y), nx
+ * pixels).  A row's tests of every offset run together, so that the
  * modes stream through the cache once; c is a constant where the caller's
  * switch makes it one. */
 MS_ALWAYS_INLINE void close_bits_c(const double *MS_RESTRICT modes,
-                                   const forward_offset *off, int n_off, int64_t nz,
-                                   int64_t ny, int64_t nx, int64_t c, double r2,
-                                   uint16_t *MS_RESTRICT close)
+                                   const forward_offset *off, int n_off, int64_t ny,
+                                   int64_t nx, int64_t r0, int64_t r1, int64_t c,
+                                   double r2, uint16_t *MS_RESTRICT close)
 {
-    for (int64_t z = 0; z < nz; z++)
-        for (int64_t y = 0; y < ny; y++) {
-            const int64_t row = (z * ny + y) * nx;
-            for (int64_t x = 0; x < nx; x++) close[row + x] = 0;
-            for (int o = 0; o < n_off; o++) {
-                if (z >= off[o].z1 || y < off[o].y0 || y >= off[o].y1) continue;
-                const uint16_t bit = (uint16_t)(1u << o);
-                const int64_t d = off[o].delta;
-                for (int64_t i = row + off[o].x0; i < row + off[o].x1; i++)
-                    close[i] |=
-                        sq_dist(modes + i * c, modes + (i + d) * c, c) <= r2 ? bit : 0;
-            }
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t z = r / ny, y = r % ny, row = r * nx;
+        for (int64_t x = 0; x < nx; x++) close[row + x] = 0;
+        for (int o = 0; o < n_off; o++) {
+            if (z >= off[o].z1 || y < off[o].y0 || y >= off[o].y1) continue;
+            const uint16_t bit = (uint16_t)(1u << o);
+            const int64_t d = off[o].delta;
+            for (int64_t i = row + off[o].x0; i < row + off[o].x1; i++)
+                close[i] |=
+                    sq_dist(modes + i * c, modes + (i + d) * c, c) <= r2 ? bit : 0;
         }
-}
-
-static void close_bits(const double *modes, const forward_offset *off, int n_off,
-                       int64_t nz, int64_t ny, int64_t nx, int64_t c, double r2,
-                       uint16_t *close)
-{
-    switch (c) {
-    case 1: close_bits_c(modes, off, n_off, nz, ny, nx, 1, r2, close); return;
-    case 3: close_bits_c(modes, off, n_off, nz, ny, nx, 3, r2, close); return;
-    default: close_bits_c(modes, off, n_off, nz, ny, nx, c, r2, close); return;
     }
 }
 
-/* The sets of close neighbours.  The right-hand neighbours (off[0]) join
- * first: a row's runs of close pixels take their first pixel as parent,
- * with no search for roots.  Then each pixel's other close neighbours: a
- * pair with one parent, or with the parents of the last pair joined, is in
- * one set already (sets only grow) and needs no search either; along a run
- * that is most pairs. */
-static void join_close(const uint16_t *close, const forward_offset *off, int n_off,
-                       int64_t n, int64_t nx, int32_t *parent)
+static void close_bits(const double *modes, const forward_offset *off, int n_off,
+                       int64_t ny, int64_t nx, int64_t r0, int64_t r1, int64_t c,
+                       double r2, uint16_t *close)
 {
-    for (int64_t row = 0; row < n; row += nx) {
+    switch (c) {
+    case 1: close_bits_c(modes, off, n_off, ny, nx, r0, r1, 1, r2, close); return;
+    case 3: close_bits_c(modes, off, n_off, ny, nx, r0, r1, 3, r2, close); return;
+    default: close_bits_c(modes, off, n_off, ny, nx, r0, r1, c, r2, close); return;
+    }
+}
+
+/* The sets of close neighbours among the pixels [p0, p1) (whole rows):
+ * each pixel joins its close neighbours that lie before p1; the others
+ * are left to stitch.  The right-hand neighbours (off[0]) join first: a
+ * row's runs of close pixels take their first pixel as parent, with no
+ * search for roots.  Then each pixel's other close neighbours: a pair
+ * with one parent, or with the parents of the last pair joined, is in one
+ * set already (sets only grow) and needs no search either; along a run
+ * that is most pairs.  Every parent lies in [p0, p1), at or before its
+ * pixel. */
+static void join_close(const uint16_t *close, const forward_offset *off, int n_off,
+                       int64_t p0, int64_t p1, int64_t nx, int32_t *parent)
+{
+    for (int64_t row = p0; row < p1; row += nx) {
         parent[row] = (int32_t)row;
         for (int64_t i = row; i < row + nx - 1; i++)
             parent[i + 1] = (close[i] & 1u) ? parent[i] : (int32_t)(i + 1);
     }
     int32_t last_p = -1, last_q = -1;
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = p0; i < p1; i++) {
         if (close[i] <= 1u) continue;
         for (int o = 1; o < n_off; o++) {
             if (!(close[i] & (1u << o))) continue;
             const int64_t q = i + off[o].delta;
+            if (q >= p1) continue;
             const int32_t p_i = parent[i], p_q = parent[q];
             if (p_i == p_q || (p_i == last_p && p_q == last_q)) continue;
             last_p = p_i;
@@ -141,80 +153,138 @@ static void join_close(const uint16_t *close, const forward_offset *off, int n_o
     }
 }
 
-typedef struct heap_item {
-    int64_t size, id;
-} heap_item;
-
-static int heap_less(heap_item a, heap_item b)
+/* The pairs join_close left at the end of a band [.., p1): the close
+ * neighbours at or beyond p1 of the pixels in its last `reach` pixels. */
+static void stitch_close(const uint16_t *close, const forward_offset *off, int n_off,
+                         int64_t p0, int64_t p1, int64_t reach, int32_t *parent)
 {
-    return a.size < b.size || (a.size == b.size && a.id < b.id);
+    for (int64_t i = p1 - reach > p0 ? p1 - reach : p0; i < p1; i++) {
+        if (close[i] <= 1u) continue;
+        for (int o = 1; o < n_off; o++) {
+            const int64_t q = i + off[o].delta;
+            if ((close[i] & (1u << o)) && q >= p1) join(parent, (int32_t)i, (int32_t)q);
+        }
+    }
 }
 
-static void heap_push(heap_item *h, int64_t *len, heap_item x)
+/* A heap entry: a region's size in the high half, its id in the low
+ * half, so that one integer comparison orders by size, then id.  Sizes
+ * and ids are below 2^31 (images have at most INT32_MAX pixels). */
+typedef uint64_t heap_key;
+
+static heap_key heap_entry(int64_t size, int32_t id)
+{
+    return (uint64_t)size << 32 | (uint32_t)id;
+}
+
+/* Restore the heap order below slot i, which holds x. */
+static void heap_sift_down(heap_key *h, int64_t len, int64_t i, heap_key x)
+{
+    for (;;) {
+        int64_t child = 2 * i + 1;
+        if (child >= len) break;
+        if (child + 1 < len && h[child + 1] < h[child]) child++;
+        if (h[child] >= x) break;
+        h[i] = h[child];
+        i = child;
+    }
+    h[i] = x;
+}
+
+static void heap_push(heap_key *h, int64_t *len, heap_key x)
 {
     int64_t i = (*len)++;
     while (i > 0) {
         const int64_t up = (i - 1) / 2;
-        if (!heap_less(x, h[up])) break;
+        if (h[up] <= x) break;
         h[i] = h[up];
         i = up;
     }
     h[i] = x;
 }
 
-static heap_item heap_pop(heap_item *h, int64_t *len)
+static heap_key heap_pop(heap_key *h, int64_t *len)
 {
-    const heap_item top = h[0];
-    const heap_item last = h[--(*len)];
-    int64_t i = 0;
-    for (;;) {
-        int64_t child = 2 * i + 1;
-        if (child >= *len) break;
-        if (child + 1 < *len && heap_less(h[child + 1], h[child])) child++;
-        if (!heap_less(h[child], last)) break;
-        h[i] = h[child];
-        i = child;
-    }
-    if (*len > 0) h[i] = last;
+    const heap_key top = h[0];
+    --(*len);
+    if (*len > 0) heap_sift_down(h, *len, 0, h[*len]);
     return top;
 }
 
-/* The pairs of different regions on either side of each neighbour offset,
- * appended to pairs (a, b interleaved) without a branch per pixel: a pair
- * that repeats the one just before it along a row (a boundary that runs
- * along the row) is written over.  Returns the pairs' count; pairs holds
- * two int32_t for each pixel of the offsets' boxes. */
-static int64_t region_pairs(const int32_t *region, const forward_offset *off, int n_off,
-                            int64_t ny, int64_t nx, int32_t *pairs)
+/* The pairs of different regions on either side of neighbour offset o,
+ * for the rows [r0, r1) of its box, appended to pairs (a, b interleaved)
+ * without a branch per pixel: a pair that repeats the one just before it
+ * along a row (a boundary that runs along the row) is written over.
+ * Returns the pairs' count; pairs holds two int32_t for each pixel of the
+ * rows' part of the box. */
+static int64_t region_pairs(const int32_t *region, const forward_offset *o, int64_t ny,
+                            int64_t nx, int64_t r0, int64_t r1, int32_t *pairs)
 {
     int64_t m = 0;
-    for (int o = 0; o < n_off; o++)
-        for (int64_t z = 0; z < off[o].z1; z++)
-            for (int64_t y = off[o].y0; y < off[o].y1; y++) {
-                const int32_t *ra = region + (z * ny + y) * nx, *rb = ra + off[o].delta;
-                int32_t last_a = -1, last_b = -1;
-                for (int64_t x = off[o].x0; x < off[o].x1; x++) {
-                    const int32_t a = ra[x], b = rb[x];
-                    pairs[2 * m] = a;
-                    pairs[2 * m + 1] = b;
-                    const int keep = (a != b) & ((a != last_a) | (b != last_b));
-                    m += keep;
-                    last_a = keep ? a : last_a;
-                    last_b = keep ? b : last_b;
-                }
-            }
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t z = r / ny, y = r % ny;
+        if (z >= o->z1 || y < o->y0 || y >= o->y1) continue;
+        const int32_t *ra = region + r * nx, *rb = ra + o->delta;
+        int32_t last_a = -1, last_b = -1;
+        for (int64_t x = o->x0; x < o->x1; x++) {
+            const int32_t a = ra[x], b = rb[x];
+            pairs[2 * m] = a;
+            pairs[2 * m + 1] = b;
+            const int keep = (a != b) & ((a != last_a) | (b != last_b));
+            m += keep;
+            last_a = keep ? a : last_a;
+            last_b = keep ? b : last_b;
+        }
+    }
     return m;
 }
 
-/* The pixels in the boxes of the offsets: the most pairs region_pairs
- * can write. */
-static int64_t box_pixels(const forward_offset *off, int n_off)
+/* Rows [r0, r1) of offset o's box: how many pixels. */
+static int64_t box_rows_pixels(const forward_offset *o, int64_t ny, int64_t r0,
+                               int64_t r1)
 {
-    int64_t total = 0;
-    for (int o = 0; o < n_off; o++)
-        if (off[o].z1 > 0 && off[o].y1 > off[o].y0 && off[o].x1 > off[o].x0)
-            total += off[o].z1 * (off[o].y1 - off[o].y0) * (off[o].x1 - off[o].x0);
-    return total;
+    if (o->x1 <= o->x0) return 0;
+    int64_t rows = 0;
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t z = r / ny, y = r % ny;
+        rows += z < o->z1 && y >= o->y0 && y < o->y1;
+    }
+    return rows * (o->x1 - o->x0);
+}
+
+/* Every pair of different regions across every offset, in the order of
+ * the offsets, then of the rows (as one pass over them would list them),
+ * each offset's rows in bands on the threads.  Returns the count, or -1
+ * without memory; *pairs_out is the array. */
+static int64_t all_region_pairs(ms_runtime *rt, const int32_t *region,
+                                const forward_offset *off, int n_off, int64_t rows,
+                                int64_t ny, int64_t nx, int64_t n_bands, int n_threads,
+                                int32_t **pairs_out)
+{
+    const int64_t n_items = (int64_t)n_off * n_bands;
+    int64_t at[13 * MAX_BANDS + 1], got[13 * MAX_BANDS];
+    at[0] = 0;
+    for (int64_t it = 0; it < n_items; it++) {
+        const int64_t b = it % n_bands;
+        at[it + 1] = at[it] + box_rows_pixels(&off[it / n_bands], ny, rows * b / n_bands,
+                                              rows * (b + 1) / n_bands);
+    }
+    int32_t *pairs = ms_alloc(rt, (size_t)(2 * at[n_items] + 2), sizeof(int32_t));
+    if (pairs == NULL) return -1;
+    MS_OMP(parallel for num_threads(n_threads) schedule(dynamic, 1))
+    for (int64_t it = 0; it < n_items; it++) {
+        const int64_t b = it % n_bands;
+        got[it] = region_pairs(region, &off[it / n_bands], ny, nx, rows * b / n_bands,
+                               rows * (b + 1) / n_bands, pairs + 2 * at[it]);
+    }
+    int64_t m = 0;
+    for (int64_t it = 0; it < n_items; it++) {
+        memmove(pairs + 2 * m, pairs + 2 * at[it],
+                (size_t)(2 * got[it]) * sizeof(int32_t));
+        m += got[it];
+    }
+    *pairs_out = pairs;
+    return m;
 }
 
 ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t nx,
@@ -241,16 +311,31 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
     int64_t *len = NULL;
     int32_t *rparent = NULL, *pairs = NULL, *adj = NULL, *next = NULL, *tail = NULL;
     double *sums = NULL, *mean = NULL;
-    heap_item *heap = NULL;
+    heap_key *heap = NULL;
     int32_t n_reg = 0;
     if (!parent || !region || !close) goto done;
 
     /* 1. Pixels joined with their neighbours whose modes lie within the
-     * radius.  Then, in raster order, each pixel's parent becomes its root
-     * (its parent's parent: the parent came earlier and already points at
-     * the root), and each root numbers a region. */
-    close_bits(modes, off, n_off, nz, ny, nx, c, r2, close);
-    join_close(close, off, n_off, n, nx, parent);
+     * radius, band by band, then across the bands' edges.  Then, in raster
+     * order, each pixel's parent becomes its root (its parent's parent:
+     * the parent came earlier and already points at the root), and each
+     * root numbers a region. */
+    const int64_t rows = nz * ny;
+    int64_t n_bands = rows / MIN_BAND_ROWS < MAX_BANDS ? rows / MIN_BAND_ROWS : MAX_BANDS;
+    const int n_threads = ms_num_threads(cfg);
+    if (n_bands > 4 * (int64_t)n_threads) n_bands = 4 * (int64_t)n_threads;
+    if (n_bands < 1) n_bands = 1;
+    MS_OMP(parallel for num_threads(n_threads) schedule(dynamic, 1))
+    for (int64_t b = 0; b < n_bands; b++) {
+        const int64_t r0 = rows * b / n_bands, r1 = rows * (b + 1) / n_bands;
+        close_bits(modes, off, n_off, ny, nx, r0, r1, c, r2, close);
+        join_close(close, off, n_off, r0 * nx, r1 * nx, nx, parent);
+    }
+    /* the farthest forward neighbour: the next plane's next row */
+    const int64_t reach = (nz > 1 ? ny * nx : 0) + nx + 1;
+    for (int64_t b = 0; b + 1 < n_bands; b++)
+        stitch_close(close, off, n_off, rows * b / n_bands * nx,
+                     rows * (b + 1) / n_bands * nx, reach, parent);
     ms_free(close);
     close = NULL;
     for (int64_t i = 0; i < n; i++) {
@@ -283,14 +368,14 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
         len = ms_alloc(&rt, (size_t)n_reg, sizeof(int64_t));
         next = ms_alloc(&rt, (size_t)n_reg, sizeof(int32_t));
         tail = ms_alloc(&rt, (size_t)n_reg, sizeof(int32_t));
-        heap = ms_alloc(&rt, (size_t)n_reg * 2, sizeof(heap_item));
+        heap = ms_alloc(&rt, (size_t)n_reg * 2, sizeof(heap_key));
         mean = ms_alloc(&rt, (size_t)n_reg * (size_t)c, sizeof(double));
         if (!start || !stamp || !len || !next || !tail || !heap || !mean) goto done;
         for (int64_t e = 0; e < (int64_t)n_reg * c; e++)
             mean[e] = sums[e] / (double)count[e / c];
-        pairs = ms_alloc(&rt, (size_t)(2 * box_pixels(off, n_off) + 2), sizeof(int32_t));
-        if (pairs == NULL) goto done;
-        const int64_t n_pairs = region_pairs(region, off, n_off, ny, nx, pairs);
+        const int64_t n_pairs = all_region_pairs(&rt, region, off, n_off, rows, ny, nx,
+                                                 n_bands, n_threads, &pairs);
+        if (n_pairs < 0) goto done;
         adj = ms_alloc(&rt, (size_t)(2 * n_pairs + 1), sizeof(int32_t));
         if (adj == NULL) goto done;
         memset(start, 0, ((size_t)n_reg + 1) * sizeof(int64_t));
@@ -328,21 +413,23 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
         int64_t heap_len = 0;
         for (int32_t r = 0; r < n_reg; r++)
             if (count[r] > 1 && count[r] < min_region)
-                heap_push(heap, &heap_len, (heap_item){count[r], r});
+                heap[heap_len++] = heap_entry(count[r], r);
+        for (int64_t i = heap_len / 2 - 1; i >= 0; i--)
+            heap_sift_down(heap, heap_len, i, heap[i]);
         for (int32_t r = 0; r < n_reg; r++) stamp[r] = -1;
         int64_t scan = 0;   /* stamp[b] == scan: b seen in this scan */
         int32_t single = 0; /* the next region to try as a single pixel */
         const int singles = min_region > 1;
         for (;;) {
-            heap_item top;
+            heap_key top;
             if (singles && single < n_reg)
-                top = (heap_item){1, single++};
+                top = heap_entry(1, single++);
             else if (heap_len > 0)
                 top = heap_pop(heap, &heap_len);
             else
                 break;
-            const int32_t r = (int32_t)top.id;
-            if (rparent[r] != r || count[r] != top.size) continue; /* stale */
+            const int32_t r = (int32_t)(top & 0xffffffffu);
+            if (rparent[r] != r || count[r] != (int64_t)(top >> 32)) continue; /* stale */
             scan++;
             int32_t best = -1, prev = -1;
             double best_d = 0.0;
@@ -383,7 +470,7 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
             next[tail[best]] = r;
             tail[best] = tail[r];
             if (count[best] < min_region)
-                heap_push(heap, &heap_len, (heap_item){count[best], best});
+                heap_push(heap, &heap_len, heap_entry(count[best], best));
         }
     }
 

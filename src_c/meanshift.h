@@ -380,7 +380,9 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
  * nearest mode, a region's mode being the mean of its pixels' modes (ties:
  * again the first).  labels (nz x ny x nx) receives 0..k-1, numbered in
  * raster order of each region's first pixel, and *n_regions k.  Every
- * region is connected.  Serial; at most INT32_MAX pixels.
+ * region is connected.  The neighbour tests, joins and region pairs run
+ * in bands of rows on cfg's threads, the merges serially; the labels do
+ * not depend on the thread count.  At most INT32_MAX pixels.
  */
 ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t nx,
                            int64_t c, double join_radius, int rank, int64_t min_region,

@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 
 from meanshift_fast import _core
+from meanshift_fast._threads import effective_n_threads
 from meanshift_fast.image._filter import (
     PreparedImage,
     check_filter_options,
@@ -173,6 +174,9 @@ def segment(
         float(np.ldexp(hr, scale)) / 2.0,
         ranks[connectivity],
         int(min(min_region, 2**62)),
+        # about as much work per pixel as 16 distances: small images stay
+        # on one thread
+        effective_n_threads(n_jobs, 16 * work[..., 0].size),
     )
     sizes, modes_work = _core.image_region_means(
         work.reshape(-1, prep.n_channels), labels.reshape(-1), n
