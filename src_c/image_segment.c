@@ -403,13 +403,12 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
             tail[r] = r;
         }
 
-        /* 3. Small regions, smallest first (ties: lower id), each into
-         * the neighbour with the nearest mode (ties: lower id); neither
-         * choice depends on the order of the lists.  Single pixels, most
-         * of the small regions, come first in id order without the heap:
-         * no region shrinks, so none becomes one,
-         * and the heap holds the others (a region that grows is pushed
-         * again with its new size; its old entry is stale). */
+        /* 3. Small regions, smallest first (ties: lower id, the first
+         * pixel's), each into the neighbour with the nearest mode (ties:
+         * lower id); neither choice depends on the order of the lists.  Single pixels,
+         * most of the small regions, come first in id order without the heap: no region
+         * shrinks, so none becomes one, and the heap holds the others (a region that
+         * grows is pushed again with its new size; its old entry is stale). */
         int64_t heap_len = 0;
         for (int32_t r = 0; r < n_reg; r++)
             if (count[r] > 1 && count[r] < min_region)
@@ -461,16 +460,20 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
                 s = after;
             }
             if (best < 0) continue; /* alone: nothing to merge into */
-            rparent[r] = best;
-            count[best] += count[r];
+            /* The merged region keeps the lower id, so that a region's id
+             * is always its first pixel's: the ties above and in the heap
+             * go to the region whose first pixel comes first. */
+            const int32_t keep = r < best ? r : best, gone = r < best ? best : r;
+            rparent[gone] = keep;
+            count[keep] = count[r] + count[best];
             for (int64_t k = 0; k < c; k++) {
-                sums[best * c + k] += sums[r * c + k];
-                mean[best * c + k] = sums[best * c + k] / (double)count[best];
+                sums[keep * c + k] = sums[r * c + k] + sums[best * c + k];
+                mean[keep * c + k] = sums[keep * c + k] / (double)count[keep];
             }
-            next[tail[best]] = r;
-            tail[best] = tail[r];
-            if (count[best] < min_region)
-                heap_push(heap, &heap_len, heap_entry(count[best], best));
+            next[tail[keep]] = gone;
+            tail[keep] = tail[gone];
+            if (count[keep] < min_region)
+                heap_push(heap, &heap_len, heap_entry(count[keep], keep));
         }
     }
 

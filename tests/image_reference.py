@@ -128,12 +128,15 @@ def segment_modes(modes, join_radius, min_region, connectivity):
         small = [r for r in members if len(members[r]) < min_region]
         if not small:
             break
-        r = min(small, key=lambda r: (len(members[r]), r))
+        # ties: the region whose first pixel comes first
+        r = min(small, key=lambda r: (len(members[r]), min(members[r])))
         adjacent = {region[q] for i in members[r] for q in nbrs[i]} - {r}
         if not adjacent:  # the whole image is one region
             break
         mr = mode(r)
-        best = min(adjacent, key=lambda b: (((mode(b) - mr) ** 2).sum(), b))
+        best = min(
+            adjacent, key=lambda b: (((mode(b) - mr) ** 2).sum(), min(members[b]))
+        )
         members[best] = members[best] + members.pop(r)
         region[region == r] = best
     labels = np.empty(n, dtype=np.int64)

@@ -237,3 +237,17 @@ def test_input_never_modified():
     keep = img.copy()
     segment(img, 3, 5, 10)
     np.testing.assert_array_equal(img, keep)
+
+
+def test_size_ties_go_to_the_region_whose_first_pixel_comes_first():
+    # The lone pixel A joins X; {A, X} (3 pixels, first pixel 0) then ties
+    # in size with Y (first pixel 1) and goes first, into Y, its nearest
+    # neighbour.  Had the tie gone to Y, Y would have joined Z and left
+    # one region.
+    A, X, Y, Z = 60, 58, 63, 66
+    img = np.array([[A, Y, Y, Y, Z], [X, X, Z, Z, Z], [Z, Z, Z, Z, Z]], np.uint8)
+    seg = segment(img, 0.5, 2, 4, connectivity=4)
+    want = R.segment_modes(seg.filtered[..., None], 1.0, 4, 4)
+    np.testing.assert_array_equal(seg.labels, want)
+    assert seg.n_regions == 2
+    assert seg.labels[0, 0] == seg.labels[0, 1] == seg.labels[1, 0]
