@@ -23,6 +23,7 @@ cdef int api_openmp_enabled() noexcept nogil
 cdef int api_default_num_threads() noexcept nogil
 cdef int api_fault_injection_enabled() noexcept nogil
 cdef double api_radius_sq(double h) noexcept nogil
+cdef double api_flat_radius_sq(double h) noexcept nogil
 cdef ms_status api_tree_build_f64(
         const double *X, const double *weights, int64_t n, int64_t d, int64_t leaf_size,
         ms_kernel kernel, const ms_config *cfg, ms_tree_f64 **out) noexcept nogil

@@ -45,6 +45,7 @@ from meanshift_fast.cmeanshift cimport (
     ms_tree_nearest_center_f64,
     ms_openmp_enabled,
     ms_radius_sq,
+    ms_flat_radius_sq,
     ms_shift_params,
     ms_shift_seeds_f32,
     ms_shift_seeds_f64,
@@ -123,6 +124,10 @@ def set_fail_alloc_after(int64_t n):
 
 def radius_sq(double h):
     return ms_radius_sq(h)
+
+
+def flat_radius_sq(double h):
+    return ms_flat_radius_sq(h)
 
 
 cdef class _Progress:
@@ -567,6 +572,10 @@ cdef int api_fault_injection_enabled() noexcept nogil:
 
 cdef double api_radius_sq(double h) noexcept nogil:
     return ms_radius_sq(h)
+
+
+cdef double api_flat_radius_sq(double h) noexcept nogil:
+    return ms_flat_radius_sq(h)
 
 cdef ms_status api_tree_build_f64(
         const double *X, const double *weights, int64_t n, int64_t d, int64_t leaf_size,

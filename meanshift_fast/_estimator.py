@@ -676,7 +676,7 @@ def _kept_centers(
             ConvergenceWarning,
             stacklevel=3,
         )
-    order = _core.merge_centers(means, intensity, _core.radius_sq(h), n_threads)
+    order = _core.merge_centers(means, intensity, _core.flat_radius_sq(h), n_threads)
     if len(order) == 0:
         if isinstance(bandwidth, np.ndarray):
             bandwidth = float(np.min(bandwidth))

@@ -43,6 +43,7 @@ cdef extern from "meanshift.h" nogil:
     int ms_default_num_threads()
     int ms_fault_injection_enabled()
     double ms_radius_sq(double h)
+    double ms_flat_radius_sq(double h)
 
     ms_status ms_tree_build_f64(const double *X, const double *weights,
                                 int64_t n, int64_t d, int64_t leaf_size,

@@ -85,9 +85,21 @@ int ms_fault_injection_enabled(void);
 /*
  * The largest double r2 such that sqrt(r2) <= h: comparing a squared
  * distance with r2 is then exactly the test `distance <= h` done in
- * distances rather than squares.
+ * distances rather than squares (scikit-learn's test where it compares
+ * distances: the points left unlabelled with cluster_all=False).
  */
 double ms_radius_sq(double h);
+
+/*
+ * The flat kernel's neighbourhood: a point lies within bandwidth h of a
+ * query when its squared distance, summed feature by feature, is at most
+ * h * h rounded to double, the test of scikit-learn's k-d tree leaves.  It
+ * differs from ms_radius_sq's only for points within rounding of the
+ * bandwidth, as on quantised data: 0.25000000000000006, the squared
+ * distance between (1.3, 0.9) and (1.6, 1.3), is within 0.5 by
+ * ms_radius_sq and not by this.  -1 for a negative or NaN h.
+ */
+double ms_flat_radius_sq(double h);
 
 /* ---- k-d tree --------------------------------------------------------- */
 

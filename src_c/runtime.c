@@ -43,6 +43,12 @@ int ms_fault_injection_enabled(void)
 #endif
 }
 
+double ms_flat_radius_sq(double h)
+{
+    if (!(h >= 0.0)) return -1.0;
+    return h * h;
+}
+
 double ms_radius_sq(double h)
 {
     if (!(h >= 0.0)) return -1.0;

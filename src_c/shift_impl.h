@@ -43,7 +43,7 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
                                       int64_t *n_iter, unsigned char *converged)
 {
     const int64_t d = t->d;
-    const double r2 = ms_radius_sq(p->bandwidth);
+    const double r2 = ms_flat_radius_sq(p->bandwidth);
     const int few_seeds = n_seeds <= t->n / MS_SPLIT_POINTS_PER_SEED;
     int64_t *act = ms_alloc(rt, (size_t)n_seeds, sizeof(int64_t));
     double *pos = ms_alloc(rt, (size_t)(n_seeds * d), sizeof(double));
@@ -222,7 +222,7 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
         return st;
     }
     const int64_t d = t->d;
-    const double r2 = ms_radius_sq(p->bandwidth);
+    const double r2 = ms_flat_radius_sq(p->bandwidth);
     /* The flat kernel reads leaf points by column, on SIMD lanes. */
     double *soa = NULL;
     if (p->kernel == MS_KERNEL_FLAT && d <= MS_SOA_MAX_D && n_seeds > 0) {

@@ -387,7 +387,7 @@ static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h, dou
     MS_FN(tree_walk)(t, &k, MS_FN(point_reach), MS_FN(gauss_visit), 1, t->d);
 }
 
-/* Kernel sums with the flat radius already squared (r2 = ms_radius_sq(h)).
+/* Kernel sums with the flat radius already squared (r2 = ms_flat_radius_sq(h)).
  * Gaussian sums are scaled by exp(base / 2h^2) (see sum_gaussian). */
 void MS_FN(ms__kernel_sum)(const MS_TREE *t, const double *soa, const double *q,
                            ms_kernel kernel, double h, double r2, double tol, double base,
@@ -416,7 +416,7 @@ static ms_status MS_FN(kernel_sum_checked)(const MS_TREE *t, const double *q,
     double b = 0.0;
     if (base != NULL && kernel == MS_KERNEL_GAUSSIAN) b = MS_FN(ms__gaussian_base)(t, q);
     if (base != NULL) *base = b;
-    MS_FN(ms__kernel_sum)(t, NULL, q, kernel, h, ms_radius_sq(h), tol, b, wsum, wx);
+    MS_FN(ms__kernel_sum)(t, NULL, q, kernel, h, ms_flat_radius_sq(h), tol, b, wsum, wx);
     return MS_OK;
 }
 

@@ -5,7 +5,8 @@ Plain numpy, written from the documented semantics (scikit-learn's
 of ``meanshift_fast``), not from the package's code:
 
 - one step of a seed: the kernel-weighted mean of all points; the flat
-  kernel weighs points at distance ``<= bandwidth`` (inclusive) by 1;
+  kernel weighs by 1 the points whose squared distance is ``<= bandwidth *
+  bandwidth`` (scikit-learn's k-d tree test);
 - a seed stops when its step is ``<= 1e-3 * bandwidth`` or its iteration
   counter reaches ``max_iter``; a seed whose neighbourhood is empty is
   dropped; its intensity is the kernel mass of the last query;
@@ -36,13 +37,21 @@ def sq_dist(X, q):
 
 
 def within(d2, h):
-    """The inclusive ball test ``distance <= h`` done on distances."""
+    """The inclusive ball test ``distance <= h`` done on distances (the
+    points that ``cluster_all=False`` leaves unlabelled are those beyond)."""
     return np.sqrt(d2) <= h
+
+
+def in_ball(d2, h):
+    """The flat kernel's neighbourhood, as scikit-learn's k-d tree takes
+    it: the squared distance against ``h * h`` rounded; on quantised data
+    this leaves out points that ``within`` keeps."""
+    return d2 <= h * h
 
 
 def kernel_weights(d2, kernel, h):
     if kernel == "flat":
-        return within(d2, h).astype(np.float64)
+        return in_ball(d2, h).astype(np.float64)
     if kernel == "gaussian":
         inv = 1.0 / (2.0 * h * h)
         return np.exp(-d2 * inv)
@@ -172,10 +181,10 @@ def mean_shift(
     for i in range(len(ranked)):
         if not keep[i]:
             continue
-        dist = np.sqrt(sq_dist(sorted_centers[i + 1 :], sorted_centers[i]))
-        if len(dist):
-            merge_margin = min(merge_margin, float(np.min(np.abs(dist - h))))
-        keep[i + 1 :] &= ~(dist <= h)
+        d2 = sq_dist(sorted_centers[i + 1 :], sorted_centers[i])
+        if len(d2):
+            merge_margin = min(merge_margin, float(np.min(np.abs(np.sqrt(d2) - h))))
+        keep[i + 1 :] &= ~in_ball(d2, h)
     centers = sorted_centers[keep]
     rank_gap = np.inf
     if len(masses) > 1:

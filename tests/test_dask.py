@@ -159,6 +159,7 @@ class _SpyCore:
     def __init__(self, core, calls):
         self._core, self._calls = core, calls
         self.radius_sq = core.radius_sq
+        self.flat_radius_sq = core.flat_radius_sq
         self.step = core.step
 
     def Tree(self, block, kernel, n_threads):

@@ -601,6 +601,32 @@ def test_tie_on_bandwidth_boundary(cluster_all):
     assert_same_fit(ours, ref, X)
 
 
+def test_squared_distance_one_rounding_past_the_bandwidth_is_outside():
+    """(1.3, 0.9) and (1.6, 1.3) are 0.5 apart in decimals, but their
+    squared distance rounds to 0.25000000000000006, above 0.5 * 0.5:
+    scikit-learn's tree leaves it out of the ball, so two clusters."""
+    X = np.array([[1.3, 0.9], [1.6, 1.3]] + [[10.0 * i, 50.0] for i in range(10)])
+    ref = _sk_fit(X, bandwidth=0.5)
+    ours = _ours_fit(X, bandwidth=0.5)
+    assert_same_fit(ours, ref, X)
+    assert ours.labels_[0] != ours.labels_[1]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("bin_seeding", [False, True])
+def test_quantised_data_with_pairs_at_the_bandwidth(seed, bin_seeding):
+    """Data rounded to 0.1 with bandwidth 0.5: each set holds pairs whose
+    squared distance rounds just above 0.25.  (On such data a mean can
+    still land within rounding of the bandwidth from a point, where the
+    order of the sums decides; seed 4 is such a case, so it is not here.)"""
+    X = np.round(np.random.default_rng(seed).normal(size=(50, 2)), 1)
+    d2 = ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
+    assert ((d2 > 0.25) & (np.sqrt(d2) <= 0.5)).any()
+    ref = _sk_fit(X, bandwidth=0.5, bin_seeding=bin_seeding)
+    ours = _ours_fit(X, bandwidth=0.5, bin_seeding=bin_seeding)
+    assert_same_fit(ours, ref, X)
+
+
 @pytest.mark.parametrize("shape", [(6, 7), (8, 8), (10, 10), (11, 12)])
 @pytest.mark.parametrize("cluster_all", [True, False], ids=["all", "orphans"])
 def test_predict_breaks_exact_ties_as_labels_do(shape, cluster_all):

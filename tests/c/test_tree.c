@@ -112,7 +112,7 @@ static double kernel_weight(ms_kernel k, double d2, double h)
 {
     switch (k) {
     case MS_KERNEL_FLAT:
-        return sqrt(d2) <= h ? 1.0 : 0.0;
+        return d2 <= h * h ? 1.0 : 0.0;
     case MS_KERNEL_GAUSSIAN:
         return exp(-d2 / (2.0 * h * h));
     case MS_KERNEL_EPANECHNIKOV:
@@ -736,7 +736,7 @@ static void brute_shift(const double *X, int64_t n, int64_t d, const double *see
     for (;;) {
         double W = 0.0, WX[8] = {0};
         for (int64_t i = 0; i < n; i++)
-            if (sqrt(sqd(X + i * d, cur, d)) <= h) {
+            if (sqd(X + i * d, cur, d) <= h * h) {
                 W += 1.0;
                 for (int64_t j = 0; j < d; j++) WX[j] += X[i * d + j];
             }
@@ -926,6 +926,11 @@ static void test_misc(void)
     check(ms_radius_sq(-1.0) < 0.0, "radius_sq(-1) is negative");
     check(ms_radius_sq(NAN) < 0.0, "radius_sq(NaN) is negative");
     check(isinf(ms_radius_sq(INFINITY)), "radius_sq(inf)");
+    check(ms_flat_radius_sq(0.5) == 0.25 && ms_flat_radius_sq(3.0) == 9.0,
+          "flat_radius_sq is h * h");
+    check(ms_flat_radius_sq(-1.0) < 0.0 && ms_flat_radius_sq(NAN) < 0.0,
+          "flat_radius_sq of a negative or NaN h is negative");
+    check(isinf(ms_flat_radius_sq(INFINITY)), "flat_radius_sq(inf)");
 
     ms_config c = ms_config_default();
     check(c.n_threads == 1 && c.progress == NULL && c.fail_alloc_after == -1,
