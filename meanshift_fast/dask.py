@@ -37,7 +37,7 @@ from meanshift_fast._estimator import _kept_centers
 from meanshift_fast._params import check_shared_params, stop_thresh
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import pow2_exponent
-from meanshift_fast._validation import c_array, check_array, check_int
+from meanshift_fast._validation import c_array, check_array, check_int, check_seeds
 
 _STEP_MOVING, _STEP_CONVERGED = 0, 1  # ms_step_state
 
@@ -257,6 +257,8 @@ class MeanShift:
                 f"Found array with shape {X.shape}; at least one sample and one "
                 "feature are required."
             )
+        # the in-memory estimator's checks and messages, before any work
+        seeds = None if self.seeds is None else check_seeds(self.seeds, d, "MeanShift")
         client = self.client if self.client is not None else _default_client()
         run = _Runner(client)
         trees, stats = self._trees(client, X)
@@ -287,11 +289,7 @@ class MeanShift:
             trees, _ = self._trees(client, X)
         h = float(np.ldexp(float(bandwidth), k))
 
-        seeds = self.seeds
         if seeds is not None:
-            seeds = c_array(np.asarray(seeds, dtype=np.float64))
-            if seeds.ndim != 2 or seeds.shape[1] != d:
-                raise ValueError(f"seeds must have shape (n_seeds, {d})")
             seeds = np.ldexp(seeds, k) if k else seeds
         elif self.bin_seeding and bandwidth != 0:
             seeds = self._bin_seeds(run, trees, offsets, h, n, d, X, bandwidth)

@@ -139,6 +139,22 @@ SHARED_BAD = [
 ]
 
 
+@pytest.mark.parametrize(
+    "seeds",
+    [[[np.nan, 0.0], [0.0, 0.0]], [[np.inf, 0.0]], [[0.0, 0.0, 0.0]], [0.0, 0.0]],
+    ids=["nan", "inf", "width", "1-d"],
+)
+def test_bad_seeds_refused_as_in_memory(seeds):
+    """Seeds with NaN, infinity or the wrong shape get the in-memory
+    estimator's error, not a fit that drops them."""
+    X = _blobs(200)
+    with pytest.raises(ValueError) as local:
+        mf.MeanShift(bandwidth=1.0, seeds=seeds).fit(X)
+    with pytest.raises(ValueError) as dist:
+        DaskMeanShift(bandwidth=1.0, seeds=seeds).fit(da.from_array(X, chunks=(50, 2)))
+    assert str(dist.value) == str(local.value)
+
+
 @pytest.mark.parametrize("name, value", SHARED_BAD)
 def test_shared_parameters_read_by_one_rule(name, value):
     """A shared parameter is refused by both estimators, with the same
