@@ -8,7 +8,10 @@ from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import (
     FLOAT32_LIMIT,
+    RATIO_LIMIT_TEXT,
+    SMALL_EXPONENT,
     SQUARE_LIMIT,
+    SUM_EXPONENT,
     Units,
     pow2_exponent,
     weight_exponent,
@@ -137,10 +140,34 @@ def core_units(X, bandwidth, bin_seeding=False):
     the float32 bin seeds.
     """
     if isinstance(bandwidth, np.ndarray):
-        return Units(factors=1.0 / bandwidth), 1.0
+        return _per_feature_units(X, bandwidth)
     limit = FLOAT32_LIMIT if bin_seeding else SQUARE_LIMIT
     units = Units(pow2_exponent(X, float(bandwidth), limit))
     return units, units.scalar_to_core(float(bandwidth))
+
+
+def _per_feature_units(X, bandwidth):
+    """Units of the per-feature bandwidths, in which they are all 2**k:
+    k = 0 unless X / bandwidth would reach beyond what sums of it hold, or
+    1 / bandwidth beyond the doubles."""
+    top = np.maximum(X.max(axis=0), -X.min(axis=0))
+    e_top = np.frexp(top)[1]  # top < 2**e_top
+    e_h = np.frexp(bandwidth)[1]  # bandwidth >= 2**(e_h - 1)
+    used = top > 0
+    reach = int((e_top - e_h)[used].max()) + 1 if used.any() else 0
+    k = min(0, SUM_EXPONENT - reach, 1022 + int(e_h.min()) - 1)
+    if k < -SMALL_EXPONENT:
+        j = int(np.argmax(np.where(used, e_top - e_h, np.iinfo(np.int64).min)))
+        raise ValueError(
+            f"bandwidth[{j}]={float(bandwidth[j])!r} is too small for values as "
+            f"large as {float(top[j])!r}: {RATIO_LIMIT_TEXT}"
+        )
+    with np.errstate(divide="ignore", over="ignore"):
+        inverse = 1.0 / bandwidth
+    factors = np.where(
+        np.isfinite(inverse), np.ldexp(inverse, k), 1.0 / np.ldexp(bandwidth, -k)
+    )
+    return Units(factors=factors), float(np.ldexp(1.0, k))
 
 
 def _check_bin_size(bin_size):

@@ -20,6 +20,16 @@ SQUARE_LIMIT = 2.0**250
 # arithmetic), which overflows from 3.4e38 and loses digits below 1.2e-38:
 # with bin seeding, magnitudes beyond these bounds are scaled too.
 FLOAT32_LIMIT = 2.0**100
+# Scaled data stay below 2**SUM_EXPONENT, so that sums of up to 2**100 of
+# them are finite; a scaled radius stays above 2**-SMALL_EXPONENT, so that
+# its square and the squared distances around it are normal numbers.
+SUM_EXPONENT = 900
+SMALL_EXPONENT = 250
+RATIO_LIMIT_TEXT = (
+    "mean shift measures squared distances in double precision, which hold "
+    f"a ratio of up to 2**{SUM_EXPONENT + SMALL_EXPONENT} between the largest "
+    "magnitude and the radius. Centre or rescale the data."
+)
 
 
 def _max_abs(X):
@@ -28,16 +38,30 @@ def _max_abs(X):
     return float(max(X.max(), -X.min(), 0.0)) if X.size else 0.0
 
 
-def pow2_exponent(X, h=None, limit=SQUARE_LIMIT):
+def pow2_exponent(X, h=None, limit=SQUARE_LIMIT, name="bandwidth"):
     """k such that X * 2**k (and h * 2**k) are safe to square, all within
-    [1 / limit, limit]; 0 when they already are."""
+    [1 / limit, limit]; 0 when they already are.
+
+    Where X reaches too far beyond h for both, h keeps its square and X's
+    largest values square to infinity (they only ever lie outside a
+    kernel); beyond what doubles hold, a ValueError names the parameter.
+    """
     top = _max_abs(X)
     if h is not None and h > 0:
         if 1 / limit < h < limit and top < limit and (top == 0 or top > 1 / limit):
             return 0
         k = -int(np.frexp(h)[1])  # h * 2**k in [0.5, 1)
-        if top == 0 or np.frexp(top)[1] + k < 900:
+        if top == 0 or np.frexp(top)[1] + k < SUM_EXPONENT:
             return k
+        # X * 2**k as large as sums of it allow; h * 2**k then still squares
+        # to a normal number, or no scaling keeps the kernel's arithmetic.
+        k = SUM_EXPONENT - int(np.frexp(top)[1])
+        if np.frexp(h)[1] + k < -SMALL_EXPONENT:
+            raise ValueError(
+                f"{name}={h!r} is too small for values as large as {top!r}: "
+                f"{RATIO_LIMIT_TEXT}"
+            )
+        return k
     if top == 0 or 1 / limit < top < limit:
         return 0
     return -int(np.frexp(top)[1])

@@ -152,8 +152,10 @@ static double window_pixels(int64_t nz, int64_t ny, int64_t nx, double hs)
  * stays a normal number.  Integer colours are then multiples of it, and
  * are summed exactly; others are rounded by at most half of it, about
  * maxabs * w * 2^-62.  Returns 0 where no such quantum exists (colours
- * near the smallest doubles): the sums then take the colours as they are. */
-static int fixed_point_quantum(double maxabs, double w, double *quantum)
+ * near the smallest doubles), or where it would not be far finer than the
+ * range radius hr (a few colours far beyond the others, which would round
+ * the rest away): the sums then take the colours as they are. */
+static int fixed_point_quantum(double maxabs, double w, double hr, double *quantum)
 {
     if (!(maxabs > 0.0)) {
         *quantum = 1.0;
@@ -163,7 +165,9 @@ static int fixed_point_quantum(double maxabs, double w, double *quantum)
     frexp(maxabs, &ea); /* maxabs < 2^ea */
     frexp(w, &ew);      /* w < 2^ew */
     const int e = ea + ew - 61;
-    if (e < -1000) return 0;
+    int er;
+    frexp(hr, &er); /* hr >= 2^(er - 1) */
+    if (e < -1000 || e > er - 1 - 40) return 0;
     *quantum = ldexp(1.0, e);
     return 1;
 }
@@ -271,7 +275,7 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     int64_t *qplanes = NULL;
     float *planes32 = NULL;
     if (p->kernel == MS_KERNEL_FLAT &&
-        fixed_point_quantum(maxabs, window_pixels(nz, ny, nx, g.hs), &g.quantum)) {
+        fixed_point_quantum(maxabs, window_pixels(nz, ny, nx, g.hs), g.hr, &g.quantum)) {
         qplanes = ms_alloc(&rt, (size_t)(stride * c), sizeof(int64_t));
         int use_avx512 = qplanes != NULL && ms__image_flat_avx512_setup(&g, maxabs);
         if (use_avx512) planes32 = ms_alloc(&rt, (size_t)(stride * c), sizeof(float));

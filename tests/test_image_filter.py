@@ -190,6 +190,27 @@ def test_extreme_scales_give_the_scaled_result(kernel, power):
     assert np.array_equal(scaled.filtered / c, seg.filtered)
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_a_pixel_far_beyond_the_radius_leaves_the_rest_exact(kernel):
+    # One pixel 2**960 radii out squares to infinity; the others keep
+    # their squared distances and filter as the reference does.
+    img = np.random.default_rng(4).uniform(0, 1, (7, 8))
+    img[3, 4] = 2.0**960
+    got = mean_shift_filter(img, 2, 0.25, kernel=kernel, color_space="raw")
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = R.filter_work(img[None, ..., None], 2, 0.25, kernel)[0, ..., 0]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+def test_a_radius_too_small_for_the_values_is_refused_clearly():
+    from meanshift_fast.image import segment
+
+    img = np.array([[0.0, 1e308], [-1e308, 5.0]])
+    for run in (mean_shift_filter, lambda *a: segment(*a, 1)):
+        with pytest.raises(ValueError, match="^range_radius=1e-300 is too small"):
+            run(img, 2, 1e-300)
+
+
 def test_largest_doubles_stay_finite():
     img = np.full((3, 4), 1e308)
     img[0, 0] = 1.5e308

@@ -248,6 +248,17 @@ ERROR_CASES = {
     "bandwidth-np.float32-nan": param_error("bandwidth", np.float32(np.nan), BW_RANGE),
     "bandwidth-string": param_error("bandwidth", "wide", r".*"),
     "bandwidth-dict": param_error("bandwidth", {}, BW_RANGE),
+    # No scaling keeps both the radius's square and sums of the data finite.
+    "bandwidth-too-small-for-the-data": fit_error(
+        lambda: np.array([[0.0], [1e308], [5.0]]),
+        r"^bandwidth=1e-300 is too small for values as large as 1e\+308: ",
+        bandwidth=1e-300,
+    ),
+    "bandwidth-per-feature-too-small-for-the-data": fit_error(
+        lambda: np.array([[0.0, 0.0], [1e300, 0.0], [5.0, 0.0]]),
+        r"^bandwidth\[0\]=1e-300 is too small for values as large as 1e\+300: ",
+        bandwidth=[1e-300, 1.0],
+    ),
     "bandwidth-list-too-long": fit_error(
         small,
         r"^bandwidth has 3 values, but MeanShift is expecting 2 \(one per feature\)\.$",
@@ -596,6 +607,17 @@ def _subnormal():
     return np.ldexp(small(), -1040)
 
 
+def _far_point(far, scale=1.0):
+    """small() times scale with one row moved out to far."""
+
+    def make():
+        X = small() * scale
+        X[0] = far
+        return X
+
+    return make
+
+
 def _identical():
     return np.full((7, 3), 2.5)
 
@@ -668,6 +690,17 @@ RESULT_CASES = {
         _scaled(1e307), no_runtime_warning(scale_invariant), bandwidth=1e307
     ),
     "coords-1e307-bandwidth-estimated": fit_ok(_scaled(1e307), scale_invariant),
+    # A point 2**930 bandwidths out: the rest keep exact squared distances.
+    "far-point-1e280-flat": fit_ok(_far_point(1e280), like_sklearn(), bandwidth=1.0),
+    "far-point-1e300-flat-small-bandwidth": fit_ok(
+        _far_point(1e300, 2.0**-64), like_sklearn(), bandwidth=2.0**-64
+    ),
+    "far-point-1e280-gaussian": fit_ok(
+        _far_point(1e280), brute(), bandwidth=1.0, kernel="gaussian"
+    ),
+    "far-point-1e280-per-feature-bandwidth": fit_ok(
+        _far_point(1e280), like_sklearn(bandwidth=1.0), bandwidth=[1.0, 1.0]
+    ),
     "coords-subnormal": fit_ok(
         _subnormal, scale_invariant, bandwidth=float(np.ldexp(2.0, -1040))
     ),
@@ -1193,3 +1226,18 @@ def test_fitted_methods_use_the_fitted_parameters():
     )
     np.testing.assert_array_equal(fitted.score_samples(X[:7]), score)
     np.testing.assert_array_equal(fitted.predict(X[:7]), labels)
+
+
+@pytest.mark.parametrize("kernel", ["flat", "gaussian"])
+def test_subnormal_per_feature_bandwidths_whose_inverse_overflows(kernel):
+    """Subnormal data and per-feature bandwidths (1 / bandwidth is infinite):
+    the result of the same data scaled by 2**1040 (exactly) with the
+    bandwidth scaled alike, centres scaled back."""
+    X = np.ldexp(small(), -1040)
+    h = float(np.ldexp(2.0, -1040))
+    got = MeanShift(bandwidth=[h, h], kernel=kernel).fit(X)
+    want = MeanShift(bandwidth=2.0, kernel=kernel).fit(small())
+    np.testing.assert_array_equal(got.labels_, want.labels_)
+    np.testing.assert_array_equal(
+        got.cluster_centers_, np.ldexp(want.cluster_centers_, -1040)
+    )

@@ -163,7 +163,7 @@ def run_filter(prep, hs, hr, kernel, max_iter, tol, n_jobs, progress):
     working space times 2**k, where k (0 but for colours or radii so large
     or small that their squares would overflow or underflow) makes them
     safe to square and sum; the range radius scales with them."""
-    k = pow2_exponent(prep.work, hr)
+    k = pow2_exponent(prep.work, hr, name="range_radius")
     work = prep.work if k == 0 else np.ldexp(prep.work, k)
     # A rough count of pixel visits, so that tiny images run on one thread.
     spatial = work.shape[:3] if prep.is_volume else work.shape[1:3]
