@@ -41,12 +41,15 @@ def _writing(path):
 
 
 def _check_writable(*paths):
-    """Refuse, before any work, an output path whose directory is missing."""
+    """Refuse, before any work, an output path whose directory is missing
+    or that is a directory."""
     from pathlib import Path
 
     for path in paths:
         if path and not Path(path).resolve().parent.is_dir():
             raise _Fail(f"cannot write {path}: no such directory")
+        if path and Path(path).is_dir():
+            raise _Fail(f"cannot write {path}: it is a directory")
 
 
 def _plot_path(path):
@@ -169,12 +172,12 @@ def _save_plot(plt, fig, path):
 
 
 def _load(path):
-    if path.endswith(".npy"):
+    if _is_npy(path):
         return np.load(path, allow_pickle=False)
     # utf-8-sig: a byte-order mark is no part of the first value
     with open(path, encoding="utf-8-sig") as f:
         first = f.readline()
-    tab = path.endswith(".tsv") or ("\t" in first and "," not in first)
+    tab = path.lower().endswith(".tsv") or ("\t" in first and "," not in first)
     delimiter = "\t" if tab else ","
     try:
         [float(v) for v in first.strip().split(delimiter)]
@@ -301,52 +304,129 @@ PILLOW_MISSING = (
 )
 
 
+def _is_npy(path):
+    return path.lower().endswith(".npy")
+
+
+def _save_npy(path, array):
+    """np.save to exactly path (np.save itself appends .npy to any other
+    name, .NPY included)."""
+    with _writing(path), open(path, "wb") as f:
+        np.save(f, array)
+
+
+def _pil():
+    try:
+        from PIL import Image, ImageOps
+    except ImportError:
+        return None, None
+    return Image, ImageOps
+
+
 def _read_image(path):
     """The image at path, .npy or any Pillow image, or _Fail."""
-    if path.endswith(".npy"):
+    if _is_npy(path):
         try:
             return np.load(path, allow_pickle=False)
         except (OSError, ValueError) as exc:
             raise _Fail(f"cannot read {path}: {exc}") from None
-    try:
-        from PIL import Image
-    except ImportError:
-        raise _Fail(PILLOW_MISSING.format(path)) from None
+    Image, ImageOps = _pil()
+    if Image is None:
+        raise _Fail(PILLOW_MISSING.format(path))
     try:
         with Image.open(path) as im:
-            if im.mode in ("L", "RGB", "F"):
-                return np.asarray(im).copy()
-            if im.mode.startswith("I;16"):  # 16-bit grey, either byte order
-                return np.asarray(im).astype(np.uint16)
-            if im.mode == "I":  # 32-bit integers: exact in float64
-                return np.asarray(im).astype(np.float64)
-            if im.mode in ("1", "LA"):
-                return np.asarray(im.convert("L"))
-            return np.asarray(im.convert("RGB"))
+            return _pixels(path, im, ImageOps)
     except OSError as exc:
         raise _Fail(f"cannot read {path}: {exc}") from None
 
 
+def _pixels(path, im, ImageOps):
+    """An opened image's pixels as an array, turned upright as its EXIF
+    orientation says (as viewers show it)."""
+    if im.mode in ("RGB", "RGBA") and any(
+        ";16" in str(t.args if isinstance(t.args, str) else t.args[0]) for t in im.tile
+    ):
+        warnings.warn(
+            f"{path}: 16-bit colour is read with 8 bits per channel (Pillow "
+            "has no 16-bit colour); save it as .npy to keep every bit",
+            stacklevel=2,
+        )
+    im = ImageOps.exif_transpose(im)
+    if im.mode in ("L", "RGB", "F"):
+        return np.asarray(im).copy()
+    if im.mode.startswith("I;16"):  # 16-bit grey, either byte order
+        return np.asarray(im).astype(np.uint16)
+    if im.mode == "I":  # 32-bit integers: exact in float64
+        return np.asarray(im).astype(np.float64)
+    if im.mode in ("1", "LA"):
+        return np.asarray(im.convert("L"))
+    rgb = np.asarray(im.convert("RGB"))
+    if im.mode in ("P", "PA") and (rgb == rgb[..., :1]).all():
+        return np.ascontiguousarray(rgb[..., 0])  # a palette of greys
+    return rgb
+
+
+def _for_pillow(array):
+    """array as Pillow writes it: 16-bit colour rounded to 8 bits."""
+    if array.dtype == np.uint16 and array.ndim == 3:
+        # v / 257 maps 65535 to 255, rounded to nearest
+        return ((array.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    return array
+
+
+def _check_output(path, dtype, shape):
+    """Refuse, before any work, an output that cannot hold a result of this
+    dtype and shape: a directory, an unknown extension, or a format that
+    has no such pixels."""
+    from pathlib import Path
+
+    if _is_npy(path):
+        return
+    Image, _ = _pil()
+    if Image is None:
+        raise _Fail(PILLOW_MISSING.format(path))
+    suffix = Path(path).suffix.lower()
+    formats = Image.registered_extensions()
+    if suffix not in formats or formats[suffix] not in Image.SAVE:
+        raise _Fail(
+            f"cannot write {path}: {suffix or 'no extension'} is no image format "
+            "Pillow writes; name a .png, .tif, .jpg (...) or .npy file"
+        )
+    probe = _for_pillow(np.zeros((2, 2, *shape[2:]), dtype=dtype))
+    try:
+        import io
+
+        Image.fromarray(probe).save(io.BytesIO(), format=formats[suffix])
+    except (OSError, ValueError, TypeError, KeyError):
+        raise _Fail(_unwritable(path, formats[suffix], dtype, shape)) from None
+    if dtype == np.uint16 and len(shape) == 3:
+        warnings.warn(
+            f"{path}: 16-bit colour is written with 8 bits per channel (Pillow "
+            "has no 16-bit colour); write .npy to keep every bit",
+            stacklevel=2,
+        )
+
+
+def _unwritable(path, fmt, dtype, shape):
+    return (
+        f"cannot write {path}: {fmt} holds no {np.dtype(dtype)} pixels of shape "
+        f"{tuple(shape)} (an image file holds 2-D grey or RGB pixels; "
+        "write .npy, or .tif for floats)"
+    )
+
+
 def _write_image(path, array):
     """Write array to path, .npy or any Pillow format, or _Fail."""
-    if path.endswith(".npy"):
-        with _writing(path):
-            np.save(path, array)
+    if _is_npy(path):
+        _save_npy(path, array)
         return
+    Image, _ = _pil()
+    if Image is None:
+        raise _Fail(PILLOW_MISSING.format(path))
     try:
-        from PIL import Image
-    except ImportError:
-        raise _Fail(PILLOW_MISSING.format(path)) from None
-    if array.dtype == np.uint16 and array.ndim == 3:
-        array = (array >> 8).astype(np.uint8)  # Pillow has no 16-bit RGB
-    try:
-        Image.fromarray(array).save(path)
-    except (OSError, ValueError, TypeError) as exc:
-        raise _Fail(
-            f"cannot write {path}: {exc} (an image file holds 2-D grey or RGB "
-            f"pixels; this result is {array.dtype} of shape {array.shape}: "
-            "write .npy instead)"
-        ) from None
+        Image.fromarray(_for_pillow(array)).save(path)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise _Fail(f"cannot write {path}: {exc}") from None
 
 
 def _as_dtype(values, dtype):
@@ -371,6 +451,9 @@ def _run_on_image(args, run):
     progress bar; _Fail where either fails."""
     _check_writable(args.output, getattr(args, "labels", None))
     image = _read_image(args.image)
+    if args.volume and not _is_npy(args.output):
+        raise _Fail(f"cannot write {args.output}: a volume is written only as .npy")
+    _check_output(args.output, image.dtype, image.shape)
     bar = _ProgressBar("mean shift filter")
     try:
         return image, run(image, bar)
@@ -411,8 +494,7 @@ def _cmd_segment(args):
             out[edge] = mark
     _write_image(args.output, out)
     if args.labels:
-        with _writing(args.labels):
-            np.save(args.labels, seg.labels)
+        _save_npy(args.labels, seg.labels)
     print(
         f"{seg.n_regions} regions, {seg.labels.size} pixels, "
         f"smallest {int(seg.sizes.min())}",
@@ -434,7 +516,7 @@ def _cmd_filter(args):
             **_filter_options(args),
         ),
     )
-    if not args.output.endswith(".npy"):
+    if not _is_npy(args.output):
         out = _as_dtype(out, image.dtype)
     _write_image(args.output, out)
     return 0

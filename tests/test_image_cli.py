@@ -114,7 +114,7 @@ def test_wide_integer_images_are_read_as_they_are(tmp_path, array, dtype):
 def test_missing_output_directory_is_refused_before_the_work(tmp_path, photo, capsys):
     out = tmp_path / "no_such_dir" / "seg.png"
     args = ["--spatial-radius", "3", "--range-radius", "4"]
-    assert main(["segment", str(photo), "-o", str(out), *args]) == 2
+    assert main(["segment", photo[1], "-o", str(out), *args]) == 2
     assert "no such directory" in capsys.readouterr().err
 
 
@@ -129,3 +129,114 @@ def test_progress_ends_at_the_total_on_every_thread_count():
         calls = _Calls()
         mean_shift_filter(img, 4, 6, n_jobs=n_jobs, progress=calls)
         assert calls and calls[-1][0] == calls[-1][1]
+
+
+def _no_work(monkeypatch):
+    """Make the filter and segmentation fail the test if they are run."""
+    import meanshift_fast.image as image
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the work ran before the output was checked")
+
+    monkeypatch.setattr(image, "segment", boom)
+    monkeypatch.setattr(image, "mean_shift_filter", boom)
+
+
+@pytest.mark.parametrize(
+    "make_input, output, message",
+    [
+        (lambda: np.zeros((6, 7, 3), np.uint8), "out.xyz", ".xyz is no image format"),
+        (lambda: np.zeros((6, 7, 3), np.uint8), "out", "no extension is no image"),
+        (lambda: np.zeros((6, 7, 3), np.uint8), "a_directory", "it is a directory"),
+        (lambda: np.zeros((6, 7)), "out.png", "PNG holds no float64 pixels"),
+        (lambda: np.zeros((6, 7, 5), np.uint8), "out.png", "of shape (6, 7, 5)"),
+        (lambda: np.zeros((4, 5, 3), np.uint8), "vol.png", "a volume is written only"),
+    ],
+    ids=["unknown-extension", "no-extension", "directory", "float-png", "5-channels",
+         "volume"],
+)  # fmt: skip
+@pytest.mark.parametrize("command", ["segment", "filter"])
+def test_output_that_cannot_hold_the_result_is_refused_before_the_work(
+    tmp_path, monkeypatch, capsys, command, make_input, output, message
+):
+    src = tmp_path / "in.npy"
+    np.save(src, make_input())
+    (tmp_path / "a_directory").mkdir()
+    volume = ["--volume"] if output.startswith("vol") else []
+    _no_work(monkeypatch)
+    rc = main([command, str(src), "-o", str(tmp_path / output), *ARGS, *volume])
+    assert rc == 2
+    assert message in capsys.readouterr().err
+
+
+def test_npy_outputs_are_written_to_exactly_the_path_named(tmp_path, photo):
+    # An upper-case .NPY and a labels file of any name are not renamed.
+    img, path = photo
+    out, labels = tmp_path / "SEG.NPY", tmp_path / "labels.bin"
+    rc = main(["segment", path, "-o", str(out), *ARGS, "--labels", str(labels)])
+    assert rc == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "SEG.NPY", "labels.bin", "photo.png"
+    ]  # fmt: skip
+    want = segment(img, 4, 5)
+    np.testing.assert_array_equal(np.load(out), want.image)
+    np.testing.assert_array_equal(np.load(labels), want.labels)
+
+
+def _unfiltered(tmp_path, src, out):
+    """Run filter with no steps (the image itself comes out) from src to out."""
+    rc = main(["filter", str(src), "-o", str(tmp_path / out), *ARGS,
+               "--max-iter", "0", "--color-space", "raw"])  # fmt: skip
+    assert rc == 0
+    return tmp_path / out
+
+
+def test_exif_orientation_is_applied_as_viewers_show_it(tmp_path):
+    # EXIF orientation 6: the stored pixels are shown turned 90 degrees
+    # clockwise.
+    img = np.random.default_rng(0).integers(0, 256, (6, 9, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    src = tmp_path / "turned.png"
+    Image.fromarray(img).save(src, exif=exif)
+    out = _unfiltered(tmp_path, src, "out.npy")
+    np.testing.assert_array_equal(np.load(out), np.rot90(img, k=-1))
+
+
+def test_16_bit_colour_is_rounded_to_8_bits_with_a_warning(tmp_path, capsys):
+    img = np.random.default_rng(1).integers(0, 65536, (5, 6, 3), dtype=np.uint16)
+    src = tmp_path / "deep.npy"
+    np.save(src, img)
+    out = _unfiltered(tmp_path, src, "out.png")
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(out)), np.rint(img / 257.0).astype(np.uint8)
+    )
+    assert "written with 8 bits per channel" in capsys.readouterr().err
+
+
+def test_16_bit_colour_read_as_8_bits_says_so(tmp_path, capsys):
+    cv2 = pytest.importorskip("cv2")
+    img = np.random.default_rng(2).integers(0, 65536, (5, 6, 3), dtype=np.uint16)
+    src = tmp_path / "deep.png"
+    assert cv2.imwrite(str(src), img)
+    _unfiltered(tmp_path, src, "out.npy")
+    assert "read with 8 bits per channel" in capsys.readouterr().err
+
+
+def test_palette_images_of_greys_are_read_as_grey(tmp_path):
+    grey = np.random.default_rng(3).integers(0, 256, (6, 7), dtype=np.uint8)
+    for palette, want in [
+        ([v for i in range(256) for v in (i, i, i)], grey),
+        ([v for i in range(256) for v in (i, 255 - i, 0)], None),
+    ]:
+        im = Image.fromarray(grey, mode="L").convert("P")
+        im.putpalette(palette)
+        im.putdata(grey.ravel().tolist())
+        src = tmp_path / "palette.png"
+        im.save(src)
+        got = np.load(_unfiltered(tmp_path, src, "out.npy"))
+        if want is not None:
+            np.testing.assert_array_equal(got, want)
+        else:  # a palette of colours: RGB
+            np.testing.assert_array_equal(got[..., 0], grey)
+            np.testing.assert_array_equal(got[..., 1], 255 - grey)

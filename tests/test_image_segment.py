@@ -214,6 +214,8 @@ def test_boundaries_mark_label_changes():
         ({"n_jobs": 0}, ValueError, "n_jobs"),
         ({"channel_axis": 5}, ValueError, "out of range"),
         ({"connectivity": 4.0}, ValueError, "connectivity"),
+        ({"connectivity": [4]}, ValueError, "connectivity"),
+        ({"connectivity": None}, ValueError, "connectivity"),
         ({"progress": 3}, TypeError, "progress must be a callable"),
     ],
 )

@@ -159,9 +159,9 @@ def segment(
     prep = PreparedImage(image, color_space, channel_axis, owner)
     ranks = _RANKS_3D if prep.is_volume else _RANKS_2D
     if (
-        connectivity not in ranks
-        or isinstance(connectivity, bool)
+        isinstance(connectivity, bool)
         or not isinstance(connectivity, Integral)
+        or connectivity not in ranks
     ):
         allowed = sorted(set(ranks) - ({8} if prep.is_volume else set()))
         raise ValueError(
