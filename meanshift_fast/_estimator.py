@@ -9,6 +9,8 @@ from meanshift_fast._bandwidth import bin_seeds, core_units, resolve_bandwidth
 from meanshift_fast._params import (
     KERNELS,
     RULES,
+    SHARED_DEFAULTS,
+    ParamsProtocol,
     check_bandwidth,
     check_gaussian_tol,
     check_shared_params,
@@ -40,17 +42,9 @@ ASSIGNMENTS = ("nearest", "attractor")
 # select_bandwidth.
 BANDWIDTH_NAMES = (*RULES, "auto")
 _DEFAULTS = {
-    "bandwidth": None,
-    "seeds": None,
-    "bin_seeding": False,
-    "min_bin_freq": 1,
-    "cluster_all": True,
-    "n_jobs": None,
-    "max_iter": 300,
-    "kernel": "flat",
+    **SHARED_DEFAULTS,
     "algorithm": "auto",
     "cluster_assignment": "nearest",
-    "gaussian_tol": 1e-8,
 }
 # The parameters that define a fitted model beyond its arrays: the fitted
 # methods read them as they were at fit.
@@ -90,7 +84,7 @@ class _NoClusterError(Exception):
     (raised instead of the ValueError only for ``_fit(..., no_cluster_ok=True)``)."""
 
 
-class MeanShift:
+class MeanShift(ParamsProtocol):
     """Mean shift clustering, exact and parallel.
 
     Every seed moves to the kernel-weighted mean of the points around it
@@ -172,6 +166,8 @@ class MeanShift:
     array([1, 1, 1, 0, 0, 0])
     """
 
+    _DEFAULTS = _DEFAULTS
+
     def __init__(
         self,
         *,
@@ -198,36 +194,6 @@ class MeanShift:
         self.algorithm = algorithm
         self.cluster_assignment = cluster_assignment
         self.gaussian_tol = gaussian_tol
-
-    # ---- scikit-learn estimator protocol, without importing scikit-learn --
-
-    def get_params(self, deep=True):
-        """Parameters of this estimator, as a dict."""
-        return {name: getattr(self, name) for name in _DEFAULTS}
-
-    def set_params(self, **params):
-        """Set parameters; validation happens in ``fit``."""
-        for name, value in params.items():
-            if name not in _DEFAULTS:
-                raise ValueError(
-                    f"Invalid parameter {name!r} for estimator {self!r}. "
-                    f"Valid parameters are: {sorted(_DEFAULTS)!r}."
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self):
-        changed = []
-        for name, default in _DEFAULTS.items():
-            value = getattr(self, name, default)
-            same = value is default or (
-                not isinstance(value, np.ndarray)
-                and type(value) is type(default)
-                and value == default
-            )
-            if not same:
-                changed.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(changed)})"
 
     def __sklearn_tags__(self):
         from sklearn.utils import Tags, TargetTags

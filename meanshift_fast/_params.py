@@ -18,6 +18,57 @@ from meanshift_fast._validation import (
 )
 
 KERNELS = ("flat", "gaussian", "epanechnikov")
+
+# Both estimators' shared parameters and their defaults.
+SHARED_DEFAULTS = {
+    "bandwidth": None,
+    "seeds": None,
+    "bin_seeding": False,
+    "min_bin_freq": 1,
+    "cluster_all": True,
+    "n_jobs": None,
+    "max_iter": 300,
+    "kernel": "flat",
+    "gaussian_tol": 1e-8,
+}
+
+
+class ParamsProtocol:
+    """scikit-learn's parameter protocol (get_params, set_params, a repr
+    that shows the changed parameters), over the class's ``_DEFAULTS``,
+    without importing scikit-learn."""
+
+    _DEFAULTS: dict = {}
+
+    def get_params(self, deep=True):
+        """Parameters of this estimator, as a dict."""
+        return {name: getattr(self, name) for name in self._DEFAULTS}
+
+    def set_params(self, **params):
+        """Set parameters; validation happens in ``fit``."""
+        for name, value in params.items():
+            if name not in self._DEFAULTS:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator {self!r}. "
+                    f"Valid parameters are: {sorted(self._DEFAULTS)!r}."
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        changed = []
+        for name, default in self._DEFAULTS.items():
+            value = getattr(self, name, default)
+            same = value is default or (
+                not isinstance(value, np.ndarray)
+                and type(value) is type(default)
+                and value == default
+            )
+            if not same:
+                changed.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+
 RULES = ("scott", "silverman")
 
 

@@ -34,10 +34,21 @@ import numpy as np
 from meanshift_fast import _core
 from meanshift_fast._bandwidth import estimate_bandwidth
 from meanshift_fast._estimator import _kept_centers
-from meanshift_fast._params import check_shared_params, stop_thresh
+from meanshift_fast._params import (
+    SHARED_DEFAULTS,
+    ParamsProtocol,
+    check_shared_params,
+    stop_thresh,
+)
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import pow2_exponent
-from meanshift_fast._validation import c_array, check_array, check_int, check_seeds
+from meanshift_fast._validation import (
+    c_array,
+    check_array,
+    check_int,
+    check_seeds,
+    not_fitted_error,
+)
 
 _STEP_MOVING, _STEP_CONVERGED = 0, 1  # ms_step_state
 
@@ -168,7 +179,7 @@ def _default_client():
         return None
 
 
-class MeanShift:
+class MeanShift(ParamsProtocol):
     """Mean shift clustering of a row-chunked ``dask.array`` (n, d).
 
     Parameters are those of :class:`meanshift_fast.MeanShift` (the
@@ -194,6 +205,13 @@ class MeanShift:
     n_features_in_ : int
     bandwidth_ : float
     """
+
+    _DEFAULTS = {
+        **SHARED_DEFAULTS,
+        "bandwidth_samples": 10000,
+        "random_state": 0,
+        "client": None,
+    }
 
     def __init__(
         self,
@@ -421,7 +439,10 @@ class MeanShift:
     def predict(self, X):
         """Nearest centre of each row; a dask array in, a dask array out."""
         if not hasattr(self, "_centers"):
-            raise ValueError("This MeanShift instance is not fitted yet.")
+            raise not_fitted_error(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
+                "with appropriate arguments before using this estimator."
+            )
         lazy = isinstance(X, da.Array)
         if not lazy:
             X = check_array(X, owner="MeanShift")

@@ -299,3 +299,34 @@ def test_sweep_of_a_dask_array_says_which_rows_it_clustered():
     sample, _, rows = bandwidth_sample(D, n_samples=150, return_rows=True)
     np.testing.assert_array_equal(sample, X[rows])
     assert mf.bandwidth_sweep(X, [1.0]).rows is None
+
+
+def test_parameters_follow_scikit_learns_protocol():
+    """clone, get_params, set_params and the repr work as scikit-learn's
+    estimators do, and a clone fits as the original does."""
+    from sklearn.base import clone
+
+    est = DaskMeanShift(bandwidth=1.5, bin_seeding=True, bandwidth_samples=500)
+    params = est.get_params()
+    assert params["bandwidth"] == 1.5 and params["bandwidth_samples"] == 500
+    assert set(params) == set(mf.MeanShift().get_params()) - {
+        "algorithm", "cluster_assignment"
+    } | {"bandwidth_samples", "random_state", "client"}  # fmt: skip
+    copy = clone(est)
+    assert copy is not est and copy.get_params() == params
+    assert (
+        repr(est) == "MeanShift(bandwidth=1.5, bin_seeding=True, bandwidth_samples=500)"
+    )
+    assert est.set_params(bandwidth=2.0) is est and est.bandwidth == 2.0
+    with pytest.raises(ValueError, match="Invalid parameter 'bogus'"):
+        est.set_params(bogus=1)
+    X = _blobs(300)
+    Xd = da.from_array(X, chunks=(100, 2))
+    _assert_same(mf.MeanShift(bandwidth=1.5, bin_seeding=True).fit(X), copy.fit(Xd))
+
+
+def test_predict_before_fit_raises_not_fitted_error():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        DaskMeanShift(bandwidth=1.0).predict(_blobs(10))
