@@ -345,16 +345,20 @@ static void MS_FN(sum_epanechnikov)(const MS_TREE *t, const double *q, double h2
 
 /* ---- Gaussian kernel -------------------------------------------------- */
 
-/* Nearest nodes first; a node whose weights vary by so little that taking
- * their midpoint moves the total by at most tol times the mass already
- * found is taken whole at that midpoint.  Weights are exp(-(r - base) /
- * 2h^2): base, the nearest squared distance to a weighted point, keeps
- * them from all underflowing far from the data, where the unscaled sums
- * would be subnormal and their ratio meaningless. */
+/* Nearest nodes first; a node whose weights vary so little that taking
+ * them all at their midpoint keeps the error committed so far within tol
+ * times the mass surely found so far (the sum less that error) is taken
+ * whole at that midpoint.  The mass found only grows, so the total's
+ * relative error stays within tol: a budget, not a per-node bound, which
+ * many approximated nodes would exceed together.  Weights are exp(-(r -
+ * base) / 2h^2): base, the nearest squared distance to a weighted point,
+ * keeps them from all underflowing far from the data, where the unscaled
+ * sums would be subnormal and their ratio meaningless. */
 typedef struct MS_FN(gauss_query) {
     MS_FN(at_point) at;
     double inv; /* 1 / 2h^2 */
     double tol, base;
+    double err; /* the largest error the midpoints taken so far can have */
     double *wsum, *wx;
 } MS_FN(gauss_query);
 
@@ -368,7 +372,9 @@ MS_ALWAYS_INLINE int MS_FN(gauss_visit)(void *query, int64_t nid, ms_gap g, int6
     if (wmax == 0.0) return 0;
     const double wmin = g.far2 > base ? exp(-(g.far2 - base) * inv) : 1.0;
     const ms_node *nd = &t->nodes[nid];
-    if ((wmax - wmin) * t->wsum[nid] <= 2.0 * k->tol * (*k->wsum)) {
+    const double err = k->err + 0.5 * (wmax - wmin) * t->wsum[nid];
+    if (err <= k->tol * (*k->wsum - k->err)) {
+        k->err = err;
         MS_FN(add_node)(t, nid, 0.5 * (wmax + wmin), k->wsum, k->wx);
         return 0;
     }
@@ -383,7 +389,7 @@ MS_ALWAYS_INLINE int MS_FN(gauss_visit)(void *query, int64_t nid, ms_gap g, int6
 static void MS_FN(sum_gaussian)(const MS_TREE *t, const double *q, double h, double tol,
                                 double base, double *wsum, double *wx)
 {
-    MS_FN(gauss_query) k = {{t, q}, 1.0 / (2.0 * h * h), tol, base, wsum, wx};
+    MS_FN(gauss_query) k = {{t, q}, 1.0 / (2.0 * h * h), tol, base, 0.0, wsum, wx};
     MS_FN(tree_walk)(t, &k, MS_FN(point_reach), MS_FN(gauss_visit), 1, t->d);
 }
 

@@ -98,3 +98,21 @@ def test_gaussian_score_far_from_data_weightless_nearest():
     ours = ms.score_samples(Q)
     assert np.isfinite(ours).all()
     assert_allclose(ours, brute_log_density(X, w, Q, 0.5, "gaussian"), rtol=1e-12)
+
+
+@pytest.mark.parametrize("d", [1, 3])
+@pytest.mark.parametrize("tol", [1e-2, 1e-4, 1e-8])
+@pytest.mark.parametrize("h", [0.2, 0.7])
+def test_gaussian_tol_bounds_the_relative_error_of_the_density(tol, d, h):
+    """gaussian_tol is the documented bound on the relative error of the
+    total weight, so of the density: summed over every approximated part
+    of the tree, not per part."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(2000, d))
+    ms = MeanShift(bandwidth=h, kernel="gaussian", gaussian_tol=tol, seeds=X[:3])
+    ms.fit(X)
+    Q = np.vstack([X[:40], rng.normal(scale=1.5, size=(40, d))])
+    rel = np.abs(
+        np.expm1(ms.score_samples(Q) - brute_log_density(X, None, Q, h, "gaussian"))
+    )
+    assert rel.max() <= tol * (1 + 1e-9) + 1e-12
