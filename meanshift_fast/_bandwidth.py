@@ -8,7 +8,6 @@ from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import (
     FLOAT32_LIMIT,
-    RATIO_LIMIT_TEXT,
     SMALL_EXPONENT,
     SQUARE_LIMIT,
     SUM_EXPONENT,
@@ -148,25 +147,29 @@ def core_units(X, bandwidth, bin_seeding=False):
 
 def _per_feature_units(X, bandwidth):
     """Units of the per-feature bandwidths, in which they are all 2**k:
-    k = 0 unless X / bandwidth would reach beyond what sums of it hold, or
-    1 / bandwidth beyond the doubles."""
+    k = 0 unless X / bandwidth reaches beyond what sums of it hold, and
+    then only as far below 0 as keeps every 2**k / bandwidth normal; also
+    below 0 where 1 / bandwidth overflows."""
+    n = X.shape[0]
     top = np.maximum(X.max(axis=0), -X.min(axis=0))
     e_top = np.frexp(top)[1]  # top < 2**e_top
     e_h = np.frexp(bandwidth)[1]  # bandwidth >= 2**(e_h - 1)
     used = top > 0
-    reach = int((e_top - e_h)[used].max()) + 1 if used.any() else 0
-    k = min(0, SUM_EXPONENT - reach, 1022 + int(e_h.min()) - 1)
-    if k < -SMALL_EXPONENT:
+    reach = int((e_top - e_h)[used].max()) + 1 if used.any() else 0  # X/h < 2**reach
+    lowest = int(e_h.max()) - 1021  # 2**k / h normal for every h
+    highest = min(0, int(e_h.min()) + 1021)  # 2**k / h finite for every h
+    k = min(max(min(0, SUM_EXPONENT - reach), lowest), highest)
+    # sums of n values below 2**(reach + k) must stay finite
+    if k < -SMALL_EXPONENT or lowest > highest or reach + k + n.bit_length() > 1022:
         j = int(np.argmax(np.where(used, e_top - e_h, np.iinfo(np.int64).min)))
         raise ValueError(
             f"bandwidth[{j}]={float(bandwidth[j])!r} is too small for values as "
-            f"large as {float(top[j])!r}: {RATIO_LIMIT_TEXT}"
+            f"large as {float(top[j])!r}, or the bandwidths span too wide a range "
+            "for double precision: rescale the features."
         )
-    with np.errstate(divide="ignore", over="ignore"):
-        inverse = 1.0 / bandwidth
-    factors = np.where(
-        np.isfinite(inverse), np.ldexp(inverse, k), 1.0 / np.ldexp(bandwidth, -k)
-    )
+    # h * 2**-k lies within [2**-1022, 2**1021] by the choice of k: its
+    # inverse is finite and normal, and equals 2**k / h.
+    factors = 1.0 / np.ldexp(bandwidth, -k)
     return Units(factors=factors), float(np.ldexp(1.0, k))
 
 
@@ -234,13 +237,21 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
 
 
 def bin_seeds(
-    X, bin_size, min_bin_freq, sample_weight, n_threads, shown_size=None, quiet=False
+    X,
+    bin_size,
+    min_bin_freq,
+    sample_weight,
+    n_threads,
+    shown_size=None,
+    quiet=False,
+    strict=False,
 ):
     """get_bin_seeds on a validated array X with bin_size checked, on up to
     n_threads threads (the core takes one for all but large inputs); the
     same seeds whatever the thread count.  The warning names shown_size
     (the caller's bandwidth, where X and bin_size are in the core's units)
-    or bin_size; quiet leaves it out."""
+    or bin_size; quiet leaves it out.  strict (a fit) refuses bins that
+    float32 cannot number, where the reference's seeds are infinite."""
     if np.ndim(bin_size) == 0 and bin_size == 0:
         return X
     arr = X
@@ -255,7 +266,10 @@ def bin_seeds(
     else:
         binned, size = np.round(arr / bin_size), 0.0
     cells, _, _ = _core.bin_cells(binned, weights, size, float(min_bin_freq), n_threads)
-    seeds = np.array(cells, dtype=np.float32)
+    with np.errstate(over="ignore" if strict else "warn"):
+        seeds = np.array(cells, dtype=np.float32)
+    if strict:
+        check_bin_range(seeds, bin_size if shown_size is None else shown_size)
     if len(seeds) == 0:
         seeds = seeds.reshape(0)  # the reference's shape for no seeds
     if len(seeds) == len(arr):
@@ -270,6 +284,17 @@ def bin_seeds(
         )
         return X
     return seeds * bin_size
+
+
+def check_bin_range(seeds, bandwidth):
+    """Refuse bin numbers beyond float32's range (a fit's bin seeds)."""
+    if not np.isfinite(seeds).all():
+        raise ValueError(
+            f"bandwidth={bandwidth!r} is too small for values this large: bin "
+            "seeding numbers its bins in float32 (scikit-learn's arithmetic), "
+            "which holds no bin beyond 2**128 bandwidths from 0. Use "
+            "bin_seeding=False, or centre or rescale the data."
+        )
 
 
 def rule_of_thumb(X, rule, sample_weight=None):

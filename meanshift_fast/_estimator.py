@@ -388,6 +388,7 @@ class MeanShift(ParamsProtocol):
             effective_n_threads(self.n_jobs),
             shown_size=bandwidth,
             quiet=quiet,
+            strict=True,
         )
         if len(seeds) == 0:
             if no_cluster_ok:

@@ -25,11 +25,6 @@ FLOAT32_LIMIT = 2.0**100
 # its square and the squared distances around it are normal numbers.
 SUM_EXPONENT = 900
 SMALL_EXPONENT = 250
-RATIO_LIMIT_TEXT = (
-    "mean shift measures squared distances in double precision, which hold "
-    f"a ratio of up to 2**{SUM_EXPONENT + SMALL_EXPONENT} between the largest "
-    "magnitude and the radius. Centre or rescale the data."
-)
 
 
 def _max_abs(X):
@@ -42,29 +37,52 @@ def pow2_exponent(X, h=None, limit=SQUARE_LIMIT, name="bandwidth"):
     """k such that X * 2**k (and h * 2**k) are safe to square, all within
     [1 / limit, limit]; 0 when they already are.
 
-    Where X reaches too far beyond h for both, h keeps its square and X's
-    largest values square to infinity (they only ever lie outside a
-    kernel); beyond what doubles hold, a ValueError names the parameter.
+    Where X reaches far beyond h, X * 2**k stays below what sums of it
+    hold (its largest values may square to infinity: they only ever lie
+    outside a kernel) while h * 2**k keeps a normal square; where X lies
+    far within h, X * 2**k stays normal while h * 2**k is at most
+    ``limit``.  Beyond what doubles hold, a ValueError names the parameter.
     """
     top = _max_abs(X)
     if h is not None and h > 0:
         if 1 / limit < h < limit and top < limit and (top == 0 or top > 1 / limit):
             return 0
-        k = -int(np.frexp(h)[1])  # h * 2**k in [0.5, 1)
-        if top == 0 or np.frexp(top)[1] + k < SUM_EXPONENT:
+        e_limit = int(np.frexp(limit)[1]) - 1
+        # squares may overflow where sums do not; float32 bin seeds may not
+        big = SUM_EXPONENT if limit >= SQUARE_LIMIT else e_limit
+        small = min(SMALL_EXPONENT, e_limit)
+        e_h = int(np.frexp(h)[1])
+        k = -e_h  # h * 2**k in [0.5, 1)
+        if top == 0:
             return k
-        # X * 2**k as large as sums of it allow; h * 2**k then still squares
-        # to a normal number, or no scaling keeps the kernel's arithmetic.
-        k = SUM_EXPONENT - int(np.frexp(top)[1])
-        if np.frexp(h)[1] + k < -SMALL_EXPONENT:
-            raise ValueError(
-                f"{name}={h!r} is too small for values as large as {top!r}: "
-                f"{RATIO_LIMIT_TEXT}"
-            )
+        e_top = int(np.frexp(top)[1])
+        if e_top + k > big:
+            k = big - e_top
+            if e_h + k < -small:
+                raise ValueError(
+                    f"{name}={h!r} is too small for values as large as {top!r}: "
+                    + ratio_limit_text(big + small, limit < SQUARE_LIMIT)
+                )
+        elif e_top + k < -small:
+            k = min(-e_top, small - e_h)
         return k
     if top == 0 or 1 / limit < top < limit:
         return 0
     return -int(np.frexp(top)[1])
+
+
+def ratio_limit_text(exponent, bins=False):
+    """Why no scaling serves: the largest ratio of magnitude to radius."""
+    what = (
+        "bin seeding takes its bins in float32 (scikit-learn's arithmetic)"
+        if bins
+        else "mean shift measures squared distances in double precision"
+    )
+    advice = "Use bin_seeding=False, or centre" if bins else "Centre"
+    return (
+        f"{what}, which holds a ratio of up to 2**{exponent} between the largest "
+        f"magnitude and the radius. {advice} or rescale the data."
+    )
 
 
 def weight_exponent(w):
@@ -92,13 +110,30 @@ class Units:
         return self.factors is None and self.exponent == 0
 
     def to_core(self, X, dtype=None):
+        """X in the core's units, as dtype (X's own by default); float32
+        data that float32 cannot hold in these units come as float64."""
         dtype = X.dtype if dtype is None else dtype
         if self.factors is not None:
-            out = X * self.factors
+            out = np.asarray(X, dtype=np.float64) * self.factors
         elif self.exponent:
-            out = np.ldexp(X, self.exponent)
+            out = np.ldexp(np.asarray(X, dtype=np.float64), self.exponent)
         else:
-            out = X
+            return c_array(X, dtype=dtype)
+        if np.dtype(dtype) == np.float32:
+            with np.errstate(over="ignore", under="ignore"):
+                narrow = out.astype(np.float32)
+            # every value as it is (a power of two), or for general factors
+            # none overflowing and none lost to zero or subnormal numbers
+            held = np.array_equal(narrow, out) or (
+                self.factors is not None
+                and np.isfinite(narrow).all()
+                and not (
+                    (out != 0) & (np.abs(narrow) < np.finfo(np.float32).tiny)
+                ).any()
+            )
+            if held:
+                return c_array(narrow)
+            dtype = np.float64
         return c_array(out, dtype=dtype)
 
     def from_core(self, X, dtype):

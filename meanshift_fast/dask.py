@@ -32,7 +32,7 @@ import dask.array as da
 import numpy as np
 
 from meanshift_fast import _core
-from meanshift_fast._bandwidth import estimate_bandwidth
+from meanshift_fast._bandwidth import check_bin_range, estimate_bandwidth
 from meanshift_fast._estimator import _kept_centers
 from meanshift_fast._params import (
     SHARED_DEFAULTS,
@@ -41,7 +41,7 @@ from meanshift_fast._params import (
     stop_thresh,
 )
 from meanshift_fast._threads import effective_n_threads
-from meanshift_fast._units import pow2_exponent
+from meanshift_fast._units import FLOAT32_LIMIT, SQUARE_LIMIT, pow2_exponent
 from meanshift_fast._validation import (
     c_array,
     check_array,
@@ -301,7 +301,11 @@ class MeanShift(ParamsProtocol):
         # pass builds the trees over the scaled blocks).
         dtype = X.dtype
         top = max(largest for _, largest in stats)
-        k = pow2_exponent(np.array([top]), float(bandwidth) or None)
+        k = pow2_exponent(
+            np.array([top]),
+            float(bandwidth) or None,
+            FLOAT32_LIMIT if self.bin_seeding else SQUARE_LIMIT,
+        )
         if k:
             X = X.astype(np.float64) * 2.0**k
             trees, _ = self._trees(client, X)
@@ -372,7 +376,9 @@ class MeanShift(ParamsProtocol):
         np.minimum.at(first_seen, inverse, first)
         keep = np.flatnonzero(freq >= self.min_bin_freq)
         keep = keep[np.argsort(first_seen[keep], kind="stable")]
-        seeds = np.array(keys[keep], dtype=np.float32).reshape(-1, d)
+        with np.errstate(over="ignore"):
+            seeds = np.array(keys[keep], dtype=np.float32).reshape(-1, d)
+        check_bin_range(seeds, shown_size)
         if len(seeds) == n:
             warnings.warn(
                 "Binning data failed with provided bin_size=%f, using data points "

@@ -330,3 +330,14 @@ def test_predict_before_fit_raises_not_fitted_error():
 
     with pytest.raises(NotFittedError, match="not fitted yet"):
         DaskMeanShift(bandwidth=1.0).predict(_blobs(10))
+
+
+def test_bin_seeding_at_magnitudes_beyond_float32():
+    """Bin seeds are float32 (the reference's arithmetic): data near 1e45
+    are scaled as the in-memory estimator scales them."""
+    X = _blobs(300) * 1e45
+    local = mf.MeanShift(bandwidth=2e45, bin_seeding=True).fit(X)
+    dist = DaskMeanShift(bandwidth=2e45, bin_seeding=True).fit(
+        da.from_array(X, chunks=(100, 2))
+    )
+    _assert_same(local, dist)

@@ -202,6 +202,17 @@ def test_a_pixel_far_beyond_the_radius_leaves_the_rest_exact(kernel):
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_values_far_within_the_range_radius_keep_their_digits(kernel):
+    # Colours 2**-1160 range radii across: scaled with the radius, they
+    # would underflow to zero.
+    img = np.random.default_rng(6).uniform(1, 4, (5, 6)) * 1e-100
+    got = mean_shift_filter(img, 2, 1e250, kernel=kernel, color_space="raw")
+    with np.errstate(over="ignore"):
+        want = R.filter_work(img[None, ..., None], 2, 1e250, kernel)[0, ..., 0]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
 def test_a_radius_too_small_for_the_values_is_refused_clearly():
     from meanshift_fast.image import segment
 

@@ -256,8 +256,21 @@ ERROR_CASES = {
     ),
     "bandwidth-per-feature-too-small-for-the-data": fit_error(
         lambda: np.array([[0.0, 0.0], [1e300, 0.0], [5.0, 0.0]]),
-        r"^bandwidth\[0\]=1e-300 is too small for values as large as 1e\+300: ",
+        r"^bandwidth\[0\]=1e-300 is too small for values as large as 1e\+300",
         bandwidth=[1e-300, 1.0],
+    ),
+    "bin-seeding-bins-beyond-float32": fit_error(
+        lambda: np.array([[0.0], [0.5], [5.0], [1e39]]),
+        r"^bandwidth=1\.0 is too small for values this large: bin seeding numbers "
+        r"its bins in float32",
+        bandwidth=1.0,
+        bin_seeding=True,
+    ),
+    "bin-seeding-ratio-beyond-float32": fit_error(
+        lambda: np.array([[1e-9], [1.2e-9], [5e-9], [5.1e-9], [1e308]]),
+        r"^bandwidth=1e-09 is too small for values as large as 1e\+308: bin seeding",
+        bandwidth=1e-9,
+        bin_seeding=True,
     ),
     "bandwidth-list-too-long": fit_error(
         small,
@@ -700,6 +713,21 @@ RESULT_CASES = {
     ),
     "far-point-1e280-per-feature-bandwidth": fit_ok(
         _far_point(1e280), like_sklearn(bandwidth=1.0), bandwidth=[1.0, 1.0]
+    ),
+    "tiny-data-huge-bandwidth": fit_ok(
+        lambda: np.array([[1e-100], [2e-100], [3e-100]]),
+        like_sklearn(),
+        bandwidth=1e250,
+    ),
+    "float32-tiny-bandwidth": fit_ok(
+        lambda: np.array([[0.0], [0.0], [1.0], [1.0], [1.5]], dtype=np.float32),
+        like_sklearn(),
+        bandwidth=1e-80,
+    ),
+    "float32-far-point-tiny-bandwidth": fit_ok(
+        lambda: np.array([[0.0], [0.0], [1.0], [1.0], [3e38]], dtype=np.float32),
+        like_sklearn(),
+        bandwidth=1e-250,
     ),
     "coords-subnormal": fit_ok(
         _subnormal, scale_invariant, bandwidth=float(np.ldexp(2.0, -1040))
@@ -1240,4 +1268,19 @@ def test_subnormal_per_feature_bandwidths_whose_inverse_overflows(kernel):
     np.testing.assert_array_equal(got.labels_, want.labels_)
     np.testing.assert_array_equal(
         got.cluster_centers_, np.ldexp(want.cluster_centers_, -1040)
+    )
+
+
+def test_per_feature_bandwidths_with_a_far_point_and_a_wide_feature():
+    """One feature reaching 2**997 bandwidths, the other's bandwidth 1e300:
+    the fit of X / bandwidth at bandwidth 1 (scikit-learn's), scaled back."""
+    X = np.array([[0.0, 0.0], [0.5, 1e300], [5.0, 0.0], [1e300, 0.0], [0.25, 0.0]])
+    h = np.array([1.0, 1e300])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        got = MeanShift(bandwidth=h).fit(X)
+    want = sk_fit(X / h, bandwidth=1.0)
+    np.testing.assert_array_equal(got.labels_, want.labels_)
+    np.testing.assert_allclose(
+        got.cluster_centers_, want.cluster_centers_ * h, rtol=1e-12
     )
