@@ -336,19 +336,31 @@ def _read_image(path):
     try:
         with Image.open(path) as im:
             return _pixels(path, im, ImageOps)
-    except OSError as exc:
+    except (OSError, Image.DecompressionBombError) as exc:
         raise _Fail(f"cannot read {path}: {exc}") from None
+
+
+def _rawmode(tile):
+    """How a tile's pixels are stored, as far as its plugin says."""
+    args = tile.args
+    if isinstance(args, str):
+        return args
+    if isinstance(args, tuple) and args and isinstance(args[0], str):
+        return args[0]
+    return ""
 
 
 def _pixels(path, im, ImageOps):
     """An opened image's pixels as an array, turned upright as its EXIF
     orientation says (as viewers show it)."""
-    if im.mode in ("RGB", "RGBA") and any(
-        ";16" in str(t.args if isinstance(t.args, str) else t.args[0]) for t in im.tile
-    ):
+    raw = [_rawmode(t) for t in im.tile]
+    deep = im.mode in ("RGB", "RGBA") and any(";16" in r for r in raw)
+    grey_alpha = deep and any(r.startswith("LA") for r in raw)
+    if deep:
         warnings.warn(
-            f"{path}: 16-bit colour is read with 8 bits per channel (Pillow "
-            "has no 16-bit colour); save it as .npy to keep every bit",
+            f"{path}: 16-bit {'grey' if grey_alpha else 'colour'} is read with 8 "
+            "bits per channel (Pillow reads no more); save it as .npy to keep "
+            "every bit",
             stacklevel=2,
         )
     im = ImageOps.exif_transpose(im)
@@ -358,7 +370,7 @@ def _pixels(path, im, ImageOps):
         return np.asarray(im).astype(np.uint16)
     if im.mode == "I":  # 32-bit integers: exact in float64
         return np.asarray(im).astype(np.float64)
-    if im.mode in ("1", "LA"):
+    if im.mode in ("1", "LA") or grey_alpha:
         return np.asarray(im.convert("L"))
     rgb = np.asarray(im.convert("RGB"))
     if im.mode in ("P", "PA") and (rgb == rgb[..., :1]).all():
@@ -374,10 +386,11 @@ def _for_pillow(array):
     return array
 
 
-def _check_output(path, dtype, shape):
-    """Refuse, before any work, an output that cannot hold a result of this
-    dtype and shape: a directory, an unknown extension, or a format that
-    has no such pixels."""
+def _check_output(path, image):
+    """Refuse, before any work, an output that cannot hold a result like
+    image (its dtype, channels and range): a directory, an unknown
+    extension, or a format that changes such pixels beyond lossy
+    compression (floats to 8 bits, 16 bits garbled, a resized icon)."""
     from pathlib import Path
 
     if _is_npy(path):
@@ -387,31 +400,75 @@ def _check_output(path, dtype, shape):
         raise _Fail(PILLOW_MISSING.format(path))
     suffix = Path(path).suffix.lower()
     formats = Image.registered_extensions()
+    if path.endswith(("/", "\\")):
+        raise _Fail(f"cannot write {path}: a name that ends in a slash is no file's")
     if suffix not in formats or formats[suffix] not in Image.SAVE:
-        raise _Fail(
-            f"cannot write {path}: {suffix or 'no extension'} is no image format "
-            "Pillow writes; name a .png, .tif, .jpg (...) or .npy file"
+        what = (
+            f"{suffix} is no image format Pillow writes" if suffix else "no extension"
         )
-    probe = _for_pillow(np.zeros((2, 2, *shape[2:]), dtype=dtype))
-    try:
-        import io
-
-        Image.fromarray(probe).save(io.BytesIO(), format=formats[suffix])
-    except (OSError, ValueError, TypeError, KeyError):
-        raise _Fail(_unwritable(path, formats[suffix], dtype, shape)) from None
-    if dtype == np.uint16 and len(shape) == 3:
+        raise _Fail(
+            f"cannot write {path}: {what}; name a .png, .tif, .jpg (...) or .npy file"
+        )
+    exact = _probe_output(Image, formats[suffix], image)
+    if exact is None:
+        raise _Fail(_unwritable(path, formats[suffix], image))
+    if image.dtype == np.uint16 and image.ndim == 3:
         warnings.warn(
             f"{path}: 16-bit colour is written with 8 bits per channel (Pillow "
             "has no 16-bit colour); write .npy to keep every bit",
             stacklevel=2,
         )
+    elif not exact and image.dtype != np.uint8:
+        warnings.warn(
+            f"{path}: {formats[suffix]} keeps {image.dtype} pixels with less "
+            "precision; write .npy to keep every bit",
+            stacklevel=2,
+        )
 
 
-def _unwritable(path, fmt, dtype, shape):
+def _probe_output(Image, fmt, image):
+    """Write small uniform images at image's least, middle and largest
+    values in fmt and read them back: True where they come back exact,
+    False within what lossy compression changes (2% of the range), None
+    where the format cannot hold them."""
+    import io
+
+    lo, hi = float(image.min()), float(image.max())
+    # Icons are resized to their sizes: probe those at the image's own
+    # size, the others small (the pixels' type is what they decide on).
+    small = (min(image.shape[0], 16), min(image.shape[1], 16), *image.shape[2:])
+    shape = image.shape if fmt in ("ICO", "ICNS") else small
+    exact = True
+    for v in (lo, 0.5 * (lo + hi), hi):
+        value = np.array(v).astype(image.dtype)
+        probe = _for_pillow(np.full(shape, value))
+        buf = io.BytesIO()
+        try:
+            Image.fromarray(probe).save(buf, format=fmt)
+            buf.seek(0)
+            with Image.open(buf) as im:
+                # a palette (GIF) or other mode back in the probe's own
+                back = np.asarray(im.convert(Image.fromarray(probe).mode))
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        if back.shape != probe.shape:
+            return None
+        with np.errstate(over="ignore", invalid="ignore"):
+            err = np.abs(back.astype(np.float64) - probe.astype(np.float64))
+        span = float(np.iinfo(probe.dtype).max) if probe.dtype.kind in "ui" else hi - lo
+        if not (err <= 0.02 * span + 1e-6 * abs(float(value))).all():
+            return None
+        exact = exact and bool((err == 0).all())
+    return exact
+
+
+def _unwritable(path, fmt, image):
+    floats = image.dtype.kind == "f" and image.ndim == 2
     return (
-        f"cannot write {path}: {fmt} holds no {np.dtype(dtype)} pixels of shape "
-        f"{tuple(shape)} (an image file holds 2-D grey or RGB pixels; "
-        "write .npy, or .tif for floats)"
+        f"cannot write {path}: {fmt} holds no {image.dtype} pixels of shape "
+        f"{image.shape} with values from {image.min()} to {image.max()} (an "
+        "image file holds grey or RGB pixels, most of them 8-bit: write .npy"
+        + (", or .tif for floats)" if floats else ")")
     )
 
 
@@ -453,7 +510,7 @@ def _run_on_image(args, run):
     image = _read_image(args.image)
     if args.volume and not _is_npy(args.output):
         raise _Fail(f"cannot write {args.output}: a volume is written only as .npy")
-    _check_output(args.output, image.dtype, image.shape)
+    _check_output(args.output, image)
     bar = _ProgressBar("mean shift filter")
     try:
         return image, run(image, bar)

@@ -131,6 +131,10 @@ def test_progress_ends_at_the_total_on_every_thread_count():
         assert calls and calls[-1][0] == calls[-1][1]
 
 
+def _grey_floats():
+    return np.linspace(0.0, 1.0, 42).reshape(6, 7)
+
+
 def _no_work(monkeypatch):
     """Make the filter and segmentation fail the test if they are run."""
     import meanshift_fast.image as image
@@ -146,14 +150,22 @@ def _no_work(monkeypatch):
     "make_input, output, message",
     [
         (lambda: np.zeros((6, 7, 3), np.uint8), "out.xyz", ".xyz is no image format"),
-        (lambda: np.zeros((6, 7, 3), np.uint8), "out", "no extension is no image"),
+        (lambda: np.zeros((6, 7, 3), np.uint8), "out", "no extension"),
+        (lambda: np.zeros((6, 7, 3), np.uint8), "out.png/", "ends in a slash"),
+        (_grey_floats, "out.webp", "WEBP holds no float64 pixels"),
+        (_grey_floats, "out.gif", "GIF holds no float64 pixels"),
+        (lambda: _grey_floats() * 1e50, "out.tif", "TIFF holds no float64"),
+        (lambda: np.arange(42, dtype=np.uint16).reshape(6, 7) * 1500, "out.gif",
+         "GIF holds no uint16"),
+        (lambda: np.zeros((64, 80, 3), np.uint8), "out.ico", "ICO holds no uint8"),
         (lambda: np.zeros((6, 7, 3), np.uint8), "a_directory", "it is a directory"),
         (lambda: np.zeros((6, 7)), "out.png", "PNG holds no float64 pixels"),
         (lambda: np.zeros((6, 7, 5), np.uint8), "out.png", "of shape (6, 7, 5)"),
         (lambda: np.zeros((4, 5, 3), np.uint8), "vol.png", "a volume is written only"),
     ],
-    ids=["unknown-extension", "no-extension", "directory", "float-png", "5-channels",
-         "volume"],
+    ids=["unknown-extension", "no-extension", "trailing-slash", "float-webp",
+         "float-gif", "huge-float-tif", "uint16-gif", "resized-icon", "directory",
+         "float-png", "5-channels", "volume"],
 )  # fmt: skip
 @pytest.mark.parametrize("command", ["segment", "filter"])
 def test_output_that_cannot_hold_the_result_is_refused_before_the_work(
@@ -164,7 +176,7 @@ def test_output_that_cannot_hold_the_result_is_refused_before_the_work(
     (tmp_path / "a_directory").mkdir()
     volume = ["--volume"] if output.startswith("vol") else []
     _no_work(monkeypatch)
-    rc = main([command, str(src), "-o", str(tmp_path / output), *ARGS, *volume])
+    rc = main([command, str(src), "-o", f"{tmp_path}/{output}", *ARGS, *volume])
     assert rc == 2
     assert message in capsys.readouterr().err
 
@@ -240,3 +252,38 @@ def test_palette_images_of_greys_are_read_as_grey(tmp_path):
         else:  # a palette of colours: RGB
             np.testing.assert_array_equal(got[..., 0], grey)
             np.testing.assert_array_equal(got[..., 1], 255 - grey)
+
+
+def test_floats_to_tiff_keep_their_values_with_a_precision_warning(tmp_path, capsys):
+    img = np.linspace(0.0, 1.0, 42).reshape(6, 7) + 1e-12
+    src = tmp_path / "in.npy"
+    np.save(src, img)
+    out = _unfiltered(tmp_path, src, "out.tif")
+    np.testing.assert_array_equal(np.asarray(Image.open(out)), img.astype(np.float32))
+    assert "TIFF keeps float64 pixels with less precision" in capsys.readouterr().err
+
+
+def test_formats_whose_tiles_say_nothing_of_depth_are_read():
+    # Some plugins (QOI, PCD, FLI) leave a tile's arguments None.
+    from types import SimpleNamespace
+
+    from meanshift_fast.cli import _rawmode
+
+    for args, want in [
+        (None, ""),
+        ((), ""),
+        ("RGB;16B", "RGB;16B"),
+        (("RGB;16N", False, 58), "RGB;16N"),
+        ((3,), ""),
+    ]:
+        assert _rawmode(SimpleNamespace(args=args)) == want
+
+
+def test_an_image_beyond_pillows_size_guard_is_a_message(
+    tmp_path, photo, capsys, monkeypatch
+):
+    _, path = photo
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    assert main(["filter", path, "-o", str(tmp_path / "o.png"), *ARGS]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read" in err and "decompression bomb" in err
