@@ -1,4 +1,4 @@
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,7 +27,9 @@ def bin_seeds(
     n_threads: int,
     shown_size: float | ArrayLike | None = ...,
     quiet: bool = ...,
+    strict: bool = ...,
 ) -> NDArray[np.floating]: ...
+def check_bin_range(seeds: NDArray[np.floating], bandwidth: Any) -> None: ...
 def rule_of_thumb(
     X: NDArray[np.floating],
     rule: Literal["scott", "silverman"],

@@ -10,7 +10,7 @@ from meanshift_fast._params import (
     KERNELS,
     RULES,
     SHARED_DEFAULTS,
-    ParamsProtocol,
+    EstimatorProtocol,
     check_bandwidth,
     check_gaussian_tol,
     check_shared_params,
@@ -84,7 +84,7 @@ class _NoClusterError(Exception):
     (raised instead of the ValueError only for ``_fit(..., no_cluster_ok=True)``)."""
 
 
-class MeanShift(ParamsProtocol):
+class MeanShift(EstimatorProtocol):
     """Mean shift clustering, exact and parallel.
 
     Every seed moves to the kernel-weighted mean of the points around it
@@ -194,20 +194,6 @@ class MeanShift(ParamsProtocol):
         self.algorithm = algorithm
         self.cluster_assignment = cluster_assignment
         self.gaussian_tol = gaussian_tol
-
-    def __sklearn_tags__(self):
-        from sklearn.utils import Tags, TargetTags
-
-        return Tags(
-            estimator_type="clusterer",
-            target_tags=TargetTags(required=False),
-            transformer_tags=None,
-            regressor_tags=None,
-            classifier_tags=None,
-        )
-
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "cluster_centers_")
 
     # scikit-learn's metadata routing (sklearn.set_config(
     # enable_metadata_routing=True)), which only scikit-learn calls: a

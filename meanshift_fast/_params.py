@@ -33,12 +33,41 @@ SHARED_DEFAULTS = {
 }
 
 
-class ParamsProtocol:
-    """scikit-learn's parameter protocol (get_params, set_params, a repr
-    that shows the changed parameters), over the class's ``_DEFAULTS``,
-    without importing scikit-learn."""
+class EstimatorProtocol:
+    """scikit-learn's estimator protocol (get_params, set_params, a repr
+    that shows the changed parameters, clone, tags, is-fitted), over the
+    class's ``_DEFAULTS``, without importing scikit-learn."""
 
     _DEFAULTS: dict = {}
+    # parameters a clone shares rather than copies (a cluster's client)
+    _SHARED: tuple = ()
+
+    def __sklearn_clone__(self):
+        """scikit-learn's clone: the parameters deep-copied but for those
+        in _SHARED, and the metadata requests, as its default clone does."""
+        import copy
+
+        clone = type(self)(**{
+            name: value if name in self._SHARED else copy.deepcopy(value)
+            for name, value in self.get_params().items()
+        })  # fmt: skip
+        if "_metadata_request" in self.__dict__:
+            clone._metadata_request = copy.deepcopy(self._metadata_request)
+        return clone
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import Tags, TargetTags  # type: ignore[import-untyped]
+
+        return Tags(
+            estimator_type="clusterer",
+            target_tags=TargetTags(required=False),
+            transformer_tags=None,
+            regressor_tags=None,
+            classifier_tags=None,
+        )
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "cluster_centers_")
 
     def get_params(self, deep=True):
         """Parameters of this estimator, as a dict."""

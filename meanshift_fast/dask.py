@@ -28,15 +28,21 @@ Requires the ``dask`` extra: ``pip install "meanshift-fast[dask]"``.
 
 import warnings
 
-import dask.array as da
 import numpy as np
+
+try:
+    import dask.array as da
+except ImportError as exc:  # the optional extra: say how to get it
+    raise ImportError(
+        'meanshift_fast.dask needs dask: pip install "meanshift-fast[dask]"'
+    ) from exc
 
 from meanshift_fast import _core
 from meanshift_fast._bandwidth import check_bin_range, estimate_bandwidth
 from meanshift_fast._estimator import _kept_centers
 from meanshift_fast._params import (
     SHARED_DEFAULTS,
-    ParamsProtocol,
+    EstimatorProtocol,
     check_shared_params,
     stop_thresh,
 )
@@ -179,7 +185,7 @@ def _default_client():
         return None
 
 
-class MeanShift(ParamsProtocol):
+class MeanShift(EstimatorProtocol):
     """Mean shift clustering of a row-chunked ``dask.array`` (n, d).
 
     Parameters are those of :class:`meanshift_fast.MeanShift` (the
@@ -212,6 +218,7 @@ class MeanShift(ParamsProtocol):
         "random_state": 0,
         "client": None,
     }
+    _SHARED = ("client",)
 
     def __init__(
         self,

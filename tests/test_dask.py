@@ -341,3 +341,30 @@ def test_bin_seeding_at_magnitudes_beyond_float32():
         da.from_array(X, chunks=(100, 2))
     )
     _assert_same(local, dist)
+
+
+def test_scikit_learn_tools_take_the_distributed_estimator(client):
+    """check_is_fitted and clone work, and a clone shares the client (a
+    cluster connection is not copied)."""
+    from sklearn.base import clone
+    from sklearn.utils.validation import check_is_fitted
+
+    est = DaskMeanShift(bandwidth=1.5, client=client)
+    copy = clone(est)
+    assert copy.client is client and copy is not est
+    fitted = est.fit(da.from_array(_blobs(200), chunks=(100, 2)))
+    check_is_fitted(fitted)
+    assert est.__sklearn_tags__().estimator_type == "clusterer"
+
+
+def test_missing_dask_is_explained():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['dask'] = None; sys.modules['dask.array'] = None\n"
+        "import meanshift_fast.dask"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode != 0
+    assert 'pip install "meanshift-fast[dask]"' in res.stderr

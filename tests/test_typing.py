@@ -15,7 +15,7 @@ PKG_DIR = Path(meanshift_fast.__file__).parent
 
 def test_py_typed_and_stubs_ship():
     assert (PKG_DIR / "py.typed").exists()
-    for name in ("__init__", "_core", "_estimator", "_bandwidth", "cli"):
+    for name in ("__init__", "_core", "_estimator", "_bandwidth", "cli", "dask"):
         assert (PKG_DIR / f"{name}.pyi").exists(), name
 
 
