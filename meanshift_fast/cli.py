@@ -592,7 +592,7 @@ def _add_image_commands(sub):
             required=True,
             help="hr, in the working colour space's units",
         )
-        _kernel_option(p)
+        _kernel_option(p, "the kernel on the joint spatial-range distance (flat)")
         p.add_argument(
             "--color-space",
             default="auto",
@@ -628,12 +628,12 @@ def _add_image_commands(sub):
 # ---- end of images ----
 
 
-def _kernel_option(p):
+def _kernel_option(p, help="the kernel (flat, scikit-learn's)"):
     p.add_argument(
         "--kernel",
         default="flat",
         choices=["flat", "gaussian", "epanechnikov"],
-        help="the kernel (flat, scikit-learn's)",
+        help=help,
     )
 
 
