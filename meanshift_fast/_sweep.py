@@ -146,12 +146,16 @@ def _bounds(S, w):
     below which every bandwidth clusters alike; 0 for other data."""
     # Rows so large or small that their squares overflow or underflow are
     # measured scaled by a power of two (which changes no digit), so that
-    # the range follows the data at every scale.
-    k = pow2_exponent(S)
+    # the range follows the data at every scale.  The scale follows the
+    # rows' typical spread, not their largest value: a far row then squares
+    # to infinity (an outlier, left out) rather than the others to zero.
+    spread = float(np.median(np.abs(S - np.median(S, axis=0)))) if len(S) else 0.0
+    k = pow2_exponent(S, spread if spread > 0 else None)
     if k:
         return tuple(float(np.ldexp(v, -k)) for v in _bounds(np.ldexp(S, k), w))
     S = _as_rows(S, w)
-    dist = np.sqrt(((S - np.median(S, axis=0)) ** 2).sum(axis=1))
+    with np.errstate(over="ignore"):  # a far row's distance: infinite
+        dist = np.sqrt(((S - np.median(S, axis=0)) ** 2).sum(axis=1))
     hi = float(_inliers(dist).max())
     # The radii among distinct rows: on quantised data, bandwidths below the
     # grid's step find no neighbour but copies, and cluster alike.

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -318,3 +319,20 @@ def test_bandwidth_where_the_fit_raises_gets_an_empty_row():
     assert sweep.centers[0].shape == (0, 2) and len(sweep.sizes[0]) == 0
     assert (sweep.labels[0] == -1).all()
     assert "0" in sweep.table().splitlines()[1]
+
+
+def test_default_range_ignores_how_far_a_far_row_lies():
+    """A row 1e200 out is an outlier like one 1e30 out (where no scaling
+    is needed): the same default bandwidths, not a range scaled to it."""
+    from sklearn.datasets import make_blobs
+
+    from meanshift_fast._sweep import default_bandwidths
+
+    X, _ = make_blobs(120, centers=[[0, 0], [8, 8]], cluster_std=1.0, random_state=0)
+    near = default_bandwidths(np.vstack([X, [[1e30, 0.0]]]), 24)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for far in (1e200, 1e300):
+            got = default_bandwidths(np.vstack([X, [[far, 0.0]]]), 24)
+            np.testing.assert_array_equal(got, near)
+    assert near[-1] < 20
