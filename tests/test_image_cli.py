@@ -287,3 +287,33 @@ def test_an_image_beyond_pillows_size_guard_is_a_message(
     assert main(["filter", path, "-o", str(tmp_path / "o.png"), *ARGS]) == 2
     err = capsys.readouterr().err
     assert "cannot read" in err and "decompression bomb" in err
+
+
+def _png_grey_alpha_16(path, grey, alpha):
+    """A 16-bit grey-with-alpha PNG, written by hand (Pillow writes none)."""
+    import struct
+    import zlib
+
+    h, w = grey.shape
+    rows = np.stack([grey, alpha], axis=-1).astype(">u2").reshape(h, -1)
+    raw = b"".join(b"\x00" + row.tobytes() for row in rows)
+
+    def chunk(kind, data):
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", w, h, 16, 4, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+def test_16_bit_grey_with_alpha_is_read_as_grey(tmp_path, capsys):
+    # Pillow opens it as RGBA of the high bytes; it is grey, alpha dropped.
+    grey = (np.arange(42).reshape(6, 7) * 1500).astype(np.uint16)
+    src = tmp_path / "la16.png"
+    _png_grey_alpha_16(src, grey, np.full_like(grey, 65535))
+    got = np.load(_unfiltered(tmp_path, src, "out.npy"))
+    np.testing.assert_array_equal(got, grey >> 8)
+    assert "16-bit grey is read with 8 bits" in capsys.readouterr().err
