@@ -11,6 +11,7 @@ from meanshift_fast._units import (
     SMALL_EXPONENT,
     SQUARE_LIMIT,
     SUM_EXPONENT,
+    BinRangeError,
     Units,
     pow2_exponent,
     weight_exponent,
@@ -264,7 +265,8 @@ def bin_seeds(
     if arr.dtype == np.float64 and np.ndim(bin_size) == 0 and bin_size > 0:
         binned, size = arr, float(bin_size)
     else:
-        binned, size = np.round(arr / bin_size), 0.0
+        with np.errstate(over="ignore" if strict else "warn"):  # strict: refused
+            binned, size = np.round(arr / bin_size), 0.0
     cells, _, _ = _core.bin_cells(binned, weights, size, float(min_bin_freq), n_threads)
     with np.errstate(over="ignore" if strict else "warn"):
         seeds = np.array(cells, dtype=np.float32)
@@ -289,7 +291,7 @@ def bin_seeds(
 def check_bin_range(seeds, bandwidth):
     """Refuse bin numbers beyond float32's range (a fit's bin seeds)."""
     if not np.isfinite(seeds).all():
-        raise ValueError(
+        raise BinRangeError(
             f"bandwidth={bandwidth!r} is too small for values this large: bin "
             "seeding numbers its bins in float32 (scikit-learn's arithmetic), "
             "which holds no bin beyond 2**128 bandwidths from 0. Use "

@@ -29,6 +29,7 @@ from meanshift_fast._sweep import (
     _is_dask,
     _sweep,
 )
+from meanshift_fast._units import BinRangeError
 from meanshift_fast._validation import (
     c_array,
     check_array,
@@ -136,7 +137,12 @@ def stability_bandwidth(X, w, n_jobs, random_state):
     # The sweep's fits are the method's own business: bins that hold one row
     # each at the smallest bandwidths, or slow seeds, are no news to the
     # caller (quiet, not a warnings filter, which every thread shares).
-    sweep = _sweep(X, grid, "flat", True, 1, w, n_jobs, False, quiet=True)
+    try:
+        sweep = _sweep(X, grid, "flat", True, 1, w, n_jobs, False, quiet=True)
+    except BinRangeError:
+        # a row beyond what float32 bins can number at these bandwidths:
+        # every row a seed instead (at most _SAMPLES of them)
+        sweep = _sweep(X, grid, "flat", False, 1, w, n_jobs, False, quiet=True)
     counts = np.array(
         [np.count_nonzero(s >= _MIN_SHARE * s.sum()) for s in sweep.sizes]
     )

@@ -25,6 +25,15 @@ FLOAT32_LIMIT = 2.0**100
 # its square and the squared distances around it are normal numbers.
 SUM_EXPONENT = 900
 SMALL_EXPONENT = 250
+# Data far within the radius: the radius may grow to 2**500 (its square
+# still finite) and the data must stay above 2**-969, where doubles keep
+# all 53 bits of every value within 2**53 of the largest.
+_LARGE_RADIUS_EXPONENT = 500
+_NORMAL_DIGITS_EXPONENT = 969
+
+
+class BinRangeError(ValueError):
+    """Bin seeding's float32 bins cannot number these data at this bandwidth."""
 
 
 def _max_abs(X):
@@ -59,12 +68,23 @@ def pow2_exponent(X, h=None, limit=SQUARE_LIMIT, name="bandwidth"):
         if e_top + k > big:
             k = big - e_top
             if e_h + k < -small:
-                raise ValueError(
+                error = BinRangeError if limit < SQUARE_LIMIT else ValueError
+                raise error(
                     f"{name}={h!r} is too small for values as large as {top!r}: "
                     + ratio_limit_text(big + small, limit < SQUARE_LIMIT)
                 )
         elif e_top + k < -small:
-            k = min(-e_top, small - e_h)
+            # X * 2**k toward 1, h * 2**k at most 2**h_cap (its square
+            # finite, or float32's bin sizes); X's digits must stay normal.
+            h_cap = _LARGE_RADIUS_EXPONENT if limit >= SQUARE_LIMIT else e_limit
+            k = min(-e_top, h_cap - e_h)
+            if e_top + k < -_NORMAL_DIGITS_EXPONENT:
+                raise ValueError(
+                    f"{name}={h!r} is too large for values as small as {top!r}: "
+                    "their ratio must stay below "
+                    f"2**{h_cap + _NORMAL_DIGITS_EXPONENT}, or the values lose "
+                    "digits. Rescale the data."
+                )
         return k
     if top == 0 or 1 / limit < top < limit:
         return 0

@@ -428,9 +428,9 @@ def _check_output(path, image):
 
 def _probe_output(Image, fmt, image):
     """Write small uniform images at image's least, middle and largest
-    values in fmt and read them back: True where they come back exact,
-    False within what lossy compression changes (2% of the range), None
-    where the format cannot hold them."""
+    values in fmt and read them back: True where they come back exact
+    (and float64 is not narrowed), False within what lossy compression
+    changes (2% of the range), None where the format cannot hold them."""
     import io
 
     lo, hi = float(image.min()), float(image.max())
@@ -447,19 +447,23 @@ def _probe_output(Image, fmt, image):
             Image.fromarray(probe).save(buf, format=fmt)
             buf.seek(0)
             with Image.open(buf) as im:
+                stored = im.mode
                 # a palette (GIF) or other mode back in the probe's own
                 back = np.asarray(im.convert(Image.fromarray(probe).mode))
         except (OSError, ValueError, TypeError, KeyError):
             return None
-        if back.shape != probe.shape:
-            return None
+        if back.shape != probe.shape or (probe.dtype.kind == "f" and stored != "F"):
+            return None  # resized, or floats stored as integers
         with np.errstate(over="ignore", invalid="ignore"):
             err = np.abs(back.astype(np.float64) - probe.astype(np.float64))
-        span = float(np.iinfo(probe.dtype).max) if probe.dtype.kind in "ui" else hi - lo
+        # lossy compression moves integers by a few levels of 255, whatever
+        # their width; clipping to 8 bits moves 16-bit values by far more
+        span = max(hi - lo, 255.0) if probe.dtype.kind in "ui" else hi - lo
         if not (err <= 0.02 * span + 1e-6 * abs(float(value))).all():
             return None
         exact = exact and bool((err == 0).all())
-    return exact
+    # Pillow holds floats in float32 at most
+    return exact and image.dtype != np.float64
 
 
 def _unwritable(path, fmt, image):

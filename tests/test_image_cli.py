@@ -158,14 +158,17 @@ def _no_work(monkeypatch):
         (lambda: np.arange(42, dtype=np.uint16).reshape(6, 7) * 1500, "out.gif",
          "GIF holds no uint16"),
         (lambda: np.zeros((64, 80, 3), np.uint8), "out.ico", "ICO holds no uint8"),
+        (lambda: np.full((6, 7), 1000, np.uint16), "out.webp", "WEBP holds no uint16"),
+        (lambda: _grey_floats() * 255, "out.gif", "GIF holds no float64"),
         (lambda: np.zeros((6, 7, 3), np.uint8), "a_directory", "it is a directory"),
         (lambda: np.zeros((6, 7)), "out.png", "PNG holds no float64 pixels"),
         (lambda: np.zeros((6, 7, 5), np.uint8), "out.png", "of shape (6, 7, 5)"),
         (lambda: np.zeros((4, 5, 3), np.uint8), "vol.png", "a volume is written only"),
     ],
     ids=["unknown-extension", "no-extension", "trailing-slash", "float-webp",
-         "float-gif", "huge-float-tif", "uint16-gif", "resized-icon", "directory",
-         "float-png", "5-channels", "volume"],
+         "float-gif", "huge-float-tif", "uint16-gif", "resized-icon",
+         "uint16-clipped-webp", "float-8-bit-gif", "directory", "float-png",
+         "5-channels", "volume"],
 )  # fmt: skip
 @pytest.mark.parametrize("command", ["segment", "filter"])
 def test_output_that_cannot_hold_the_result_is_refused_before_the_work(
@@ -254,8 +257,13 @@ def test_palette_images_of_greys_are_read_as_grey(tmp_path):
             np.testing.assert_array_equal(got[..., 1], 255 - grey)
 
 
-def test_floats_to_tiff_keep_their_values_with_a_precision_warning(tmp_path, capsys):
-    img = np.linspace(0.0, 1.0, 42).reshape(6, 7) + 1e-12
+@pytest.mark.parametrize("offset", [1e-12, 0.0], ids=["inexact", "exact-values"])
+def test_floats_to_tiff_keep_their_values_with_a_precision_warning(
+    tmp_path, capsys, offset
+):
+    # float64 is narrowed to float32 whatever the values (the filter's
+    # output, not its input, is what gets written).
+    img = np.linspace(0.0, 1.0, 42).reshape(6, 7).round() + offset
     src = tmp_path / "in.npy"
     np.save(src, img)
     out = _unfiltered(tmp_path, src, "out.tif")

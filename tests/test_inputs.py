@@ -22,6 +22,7 @@ import scipy.sparse
 from sklearn.cluster import MeanShift as SkMeanShift
 
 from meanshift_fast import MeanShift, estimate_bandwidth
+from meanshift_fast._units import BinRangeError
 from meanshift_fast._validation import InvalidParameterError, NotFittedError
 
 # ---------------------------------------------------------------------------
@@ -263,14 +264,21 @@ ERROR_CASES = {
         lambda: np.array([[0.0], [0.5], [5.0], [1e39]]),
         r"^bandwidth=1\.0 is too small for values this large: bin seeding numbers "
         r"its bins in float32",
+        error=BinRangeError,  # a ValueError, which select_bandwidth tells apart
         bandwidth=1.0,
         bin_seeding=True,
     ),
     "bin-seeding-ratio-beyond-float32": fit_error(
         lambda: np.array([[1e-9], [1.2e-9], [5e-9], [5.1e-9], [1e308]]),
         r"^bandwidth=1e-09 is too small for values as large as 1e\+308: bin seeding",
+        error=BinRangeError,
         bandwidth=1e-9,
         bin_seeding=True,
+    ),
+    "bandwidth-too-large-for-the-data": fit_error(
+        lambda: np.array([[1.0], [2.0]]) * 1e-300,
+        r"^bandwidth=1e\+200 is too large for values as small as 2e-300: ",
+        bandwidth=1e200,
     ),
     "bandwidth-list-too-long": fit_error(
         small,
@@ -718,6 +726,11 @@ RESULT_CASES = {
         lambda: np.array([[1e-100], [2e-100], [3e-100]]),
         like_sklearn(),
         bandwidth=1e250,
+    ),
+    "tiny-data-bandwidth-2**1290-larger": fit_ok(
+        lambda: np.array([[1.0, 2.0], [1.5, 2.5], [9.0, 2.0]]) * 1e-300,
+        like_sklearn(),
+        bandwidth=1e100,
     ),
     "float32-tiny-bandwidth": fit_ok(
         lambda: np.array([[0.0], [0.0], [1.0], [1.0], [1.5]], dtype=np.float32),
@@ -1284,3 +1297,11 @@ def test_per_feature_bandwidths_with_a_far_point_and_a_wide_feature():
     np.testing.assert_allclose(
         got.cluster_centers_, want.cluster_centers_ * h, rtol=1e-12
     )
+
+
+def test_float32_bins_beyond_range_refused_without_a_runtime_warning():
+    X = np.array([[0, 0], [1, 1], [1, 1.2]], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="bin seeding numbers its bins"):
+            MeanShift(bandwidth=1e-45, bin_seeding=True).fit(X)

@@ -233,3 +233,16 @@ def test_selection_leaves_the_warning_filters_alone(monkeypatch, recwarn):
     X, _ = mixture(7, 3, 2, n=300)
     assert select_bandwidth(X) > 0
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def test_a_row_beyond_float32_bins_does_not_stop_the_choice():
+    """One row so far out that float32 bins cannot number it at the
+    sweep's bandwidths: the choice is made (every row a seed) and equals
+    the choice with that row at 1e50 or 1e300 alike."""
+    rng = np.random.default_rng(0)
+    base = np.r_[rng.normal(0, 0.3, (60, 2)), rng.normal(4, 0.3, (60, 2))]
+    got = [select_bandwidth(np.r_[base, [[far, far]]]) for far in (1e50, 1e300)]
+    assert got[0] == got[1]
+    assert 0.5 < got[0] < 4  # the two clusters' scale, not the far row's
+    model = MeanShift(bandwidth="auto").fit(np.r_[base, [[1e50, 1e50]]])
+    assert model.bandwidth_ == got[0] and len(model.cluster_centers_) == 3
