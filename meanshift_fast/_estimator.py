@@ -242,7 +242,7 @@ class MeanShift(EstimatorProtocol):
         check_choice(owner, "cluster_assignment", self.cluster_assignment, ASSIGNMENTS)
 
     def _leaf_size(self, n, d, n_queries=0, params=None):
-        p = self.get_params() if params is None else params
+        p = self._own_params() if params is None else params
         return _core.leaf_size_hint(n, d, n_queries, p["kernel"], p["algorithm"])
 
     def fit(self, X, y=None, sample_weight=None, *, progress=None):
@@ -406,7 +406,7 @@ class MeanShift(EstimatorProtocol):
         return trees((units.exponent, leaf_size, self.kernel), build)
 
     def _shift_points(self, tree, points, h, n_threads, progress=None, params=None):
-        p = self.get_params() if params is None else params
+        p = self._own_params() if params is None else params
         return _shift(
             tree,
             points,
@@ -421,7 +421,11 @@ class MeanShift(EstimatorProtocol):
     def _model(self):
         """The parameters of the fitted model (those of the last fit)."""
         params = getattr(self, "_fit_params", None)
-        return params if params is not None else self.get_params()
+        return params if params is not None else self._own_params()
+
+    def _own_params(self):
+        # this class's parameters, whatever a subclass adds to get_params
+        return {name: getattr(self, name) for name in _DEFAULTS}
 
     def _labels(
         self, tree, rows, inverse, unweighted, means, centers, h, n_threads, progress

@@ -69,24 +69,40 @@ class EstimatorProtocol:
     def __sklearn_is_fitted__(self):
         return hasattr(self, "cluster_centers_")
 
+    @classmethod
+    def _param_defaults(cls):
+        """The parameters and defaults of this class's __init__: _DEFAULTS,
+        or a subclass's own signature, as scikit-learn reads it."""
+        owner = next(c for c in cls.__mro__ if "__init__" in c.__dict__)
+        if "_DEFAULTS" in owner.__dict__:
+            return owner._DEFAULTS
+        import inspect
+
+        return {
+            p.name: p.default
+            for p in inspect.signature(cls.__init__).parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
+
     def get_params(self, deep=True):
         """Parameters of this estimator, as a dict."""
-        return {name: getattr(self, name) for name in self._DEFAULTS}
+        return {name: getattr(self, name) for name in self._param_defaults()}
 
     def set_params(self, **params):
         """Set parameters; validation happens in ``fit``."""
+        valid = self._param_defaults()
         for name, value in params.items():
-            if name not in self._DEFAULTS:
+            if name not in valid:
                 raise ValueError(
                     f"Invalid parameter {name!r} for estimator {self!r}. "
-                    f"Valid parameters are: {sorted(self._DEFAULTS)!r}."
+                    f"Valid parameters are: {sorted(valid)!r}."
                 )
             setattr(self, name, value)
         return self
 
     def __repr__(self):
         changed = []
-        for name, default in self._DEFAULTS.items():
+        for name, default in self._param_defaults().items():
             value = getattr(self, name, default)
             same = value is default or (
                 not isinstance(value, np.ndarray)

@@ -664,3 +664,26 @@ def test_metadata_routing_passes_sample_weight_once_requested():
         for copy in (clone(est), pickle.loads(pickle.dumps(est))):
             routing = copy.get_metadata_routing()
             assert routing.fit.requests == {"sample_weight": True}
+
+
+def test_a_subclass_with_parameters_of_its_own_clones_whole():
+    """A subclass that adds an __init__ parameter keeps it through
+    get_params, set_params, repr and clone, as scikit-learn's estimators
+    do (the parameters are read from the signature)."""
+    from sklearn.base import clone
+
+    class Labelled(MeanShift):
+        def __init__(self, *, bandwidth=None, label="x"):
+            super().__init__(bandwidth=bandwidth)
+            self.label = label
+
+    est = Labelled(bandwidth=2.0, label="y")
+    assert est.get_params() == {"bandwidth": 2.0, "label": "y"}
+    assert clone(est).label == "y"
+    assert repr(est) == "Labelled(bandwidth=2.0, label='y')"
+    assert est.set_params(label="z").label == "z"
+    with pytest.raises(ValueError, match="Invalid parameter 'kernel'"):
+        est.set_params(kernel="flat")
+    np.testing.assert_array_equal(
+        clone(est).fit(X_BLOBS).labels_, MeanShift(bandwidth=2.0).fit(X_BLOBS).labels_
+    )
