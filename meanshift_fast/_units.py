@@ -74,17 +74,29 @@ def pow2_exponent(X, h=None, limit=SQUARE_LIMIT, name="bandwidth"):
                     + ratio_limit_text(big + small, limit < SQUARE_LIMIT)
                 )
         elif e_top + k < -small:
-            # X * 2**k toward 1, h * 2**k at most 2**h_cap (its square
-            # finite, or float32's bin sizes); X's digits must stay normal.
-            h_cap = _LARGE_RADIUS_EXPONENT if limit >= SQUARE_LIMIT else e_limit
-            k = min(-e_top, h_cap - e_h)
+            # X * 2**k toward 1 with h * 2**k at most 2**small, as for data
+            # near h; where X would then lose digits (below 2**-969), h
+            # grows instead, up to 2**h_cap (its square finite; float32
+            # bin sizes times a bin number with bin seeding).
+            k = min(-e_top, small - e_h)
             if e_top + k < -_NORMAL_DIGITS_EXPONENT:
-                raise ValueError(
-                    f"{name}={h!r} is too large for values as small as {top!r}: "
-                    "their ratio must stay below "
-                    f"2**{h_cap + _NORMAL_DIGITS_EXPONENT}, or the values lose "
-                    "digits. Rescale the data."
-                )
+                k = -_NORMAL_DIGITS_EXPONENT - e_top
+                h_cap = _LARGE_RADIUS_EXPONENT if limit >= SQUARE_LIMIT else 126
+                if e_h + k > h_cap:
+                    error = BinRangeError if limit < SQUARE_LIMIT else ValueError
+                    raise error(
+                        f"{name}={h!r} is too large for values as small as "
+                        f"{top!r}: their ratio must stay below "
+                        f"2**{h_cap + _NORMAL_DIGITS_EXPONENT}"
+                        + (" with bin seeding (float32 bins)" if h_cap == 126 else "")
+                        + ", or the values lose digits. "
+                        + (
+                            "Use bin_seeding=False, or rescale"
+                            if h_cap == 126
+                            else "Rescale"
+                        )
+                        + " the data."
+                    )
         return k
     if top == 0 or 1 / limit < top < limit:
         return 0
@@ -134,9 +146,13 @@ class Units:
         data that float32 cannot hold in these units come as float64."""
         dtype = X.dtype if dtype is None else dtype
         if self.factors is not None:
-            out = np.asarray(X, dtype=np.float64) * self.factors
+            with np.errstate(over="ignore"):
+                out = np.asarray(X, dtype=np.float64) * self.factors
         elif self.exponent:
-            out = np.ldexp(np.asarray(X, dtype=np.float64), self.exponent)
+            # queries far outside the fitted scale may overflow: they lie
+            # beyond every kernel, at infinity
+            with np.errstate(over="ignore"):
+                out = np.ldexp(np.asarray(X, dtype=np.float64), self.exponent)
         else:
             return c_array(X, dtype=dtype)
         if np.dtype(dtype) == np.float32:

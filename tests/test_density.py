@@ -116,3 +116,15 @@ def test_gaussian_tol_bounds_the_relative_error_of_the_density(tol, d, h):
         np.expm1(ms.score_samples(Q) - brute_log_density(X, None, Q, h, "gaussian"))
     )
     assert rel.max() <= tol * (1 + 1e-9) + 1e-12
+
+
+def test_gaussian_score_far_out_at_a_huge_bandwidth_is_finite():
+    # Queries 1e305 and 1e308 away at bandwidth 1e300: finite log
+    # densities, as the formula gives them (no overflow to -inf).
+    X = np.random.default_rng(0).normal(size=(40, 1))
+    ms = MeanShift(bandwidth=1e300, kernel="gaussian", gaussian_tol=0).fit(X)
+    Q = np.array([[1e305], [1e308]])
+    u = (Q - X[:, 0]) / 1e300  # distances in bandwidths, which do not overflow
+    want = logsumexp(-0.5 * u * u, axis=1) - 0.5 * np.log(2 * np.pi)
+    want -= np.log(1e300) + np.log(len(X))
+    assert_allclose(ms.score_samples(Q), want, rtol=1e-12)

@@ -732,6 +732,12 @@ RESULT_CASES = {
         like_sklearn(),
         bandwidth=1e100,
     ),
+    "tiny-data-huge-bandwidth-bin-seeding": fit_ok(
+        lambda: np.array([[1.0, 2.0], [1.5, 2.5], [9.0, 2.0]]) * 1e-30,
+        one_center_at_mean,
+        bandwidth=1e300,
+        bin_seeding=True,
+    ),
     "float32-tiny-bandwidth": fit_ok(
         lambda: np.array([[0.0], [0.0], [1.0], [1.0], [1.5]], dtype=np.float32),
         like_sklearn(),
