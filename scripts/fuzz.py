@@ -198,6 +198,7 @@ def compare(X, weights, params, kind):
             and ref["merge_margin"] > eps
             and ref["rank_gap"] > 1e-6
             and ref["label_margin"] > eps
+            and ref["merge_stable"]
         )
         if not stable:
             STATS["invariants_only"] += 1

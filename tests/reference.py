@@ -146,7 +146,9 @@ def mean_shift(
     |distance - h| between candidate centres), rank_gap (smallest relative
     intensity gap between two distinct candidates), label_margin (smallest
     gap between a point's nearest and second-nearest centre distances, and
-    between its nearest distance and h when cluster_all is False).
+    between its nearest distance and h when cluster_all is False),
+    merge_stable (whether the candidates' ranking survives rounding that
+    makes coinciding means one candidate or several).
     """
     X = np.asarray(X)
     h = float(bandwidth)
@@ -191,6 +193,8 @@ def mean_shift(
         gaps = np.abs(np.diff(np.sort(masses))) / max(float(np.max(masses)), 1e-300)
         rank_gap = float(np.min(gaps))
 
+    merge_stable = _merge_stable(means, intensity, cand, h)
+
     d2 = np.stack([sq_dist(X, c) for c in centers], axis=1)
     labels = np.argmin(d2, axis=1).astype(np.int64)
     best = d2[np.arange(len(X)), labels]
@@ -216,7 +220,32 @@ def mean_shift(
         "merge_margin": merge_margin,
         "rank_gap": rank_gap,
         "label_margin": label_margin,
+        "merge_stable": merge_stable,
     }
+
+
+def _merge_stable(means, intensity, cand, h):
+    """False where seeds whose means coincide up to rounding end with
+    different intensities that straddle another candidate's: sums taken in
+    another order may make those means one candidate (with the last seed's
+    intensity) or several, and the candidates' ranking, so the centres kept,
+    then differ."""
+    live = intensity > 0
+    M, inten = means[live], intensity[live]
+    if len(M) < 2:
+        return True
+    scale = max(h, float(np.max(np.abs(M))))
+    keys = np.array(list(cand.keys()))
+    masses = np.array(list(cand.values()))
+    for i in range(len(M)):
+        near = np.sqrt(((M - M[i]) ** 2).sum(axis=1)) <= 1e-9 * scale
+        lo, hi = inten[near].min(), inten[near].max()
+        if hi == lo:
+            continue
+        away = np.sqrt(((keys - M[i]) ** 2).sum(axis=1)) > 1e-9 * scale
+        if ((masses[away] >= lo) & (masses[away] <= hi)).any():
+            return False
+    return True
 
 
 def kth_neighbor_distances(X, k):
