@@ -262,13 +262,15 @@ def bin_seeds(
     # positive bin size then divides in float64) are binned by the core;
     # other cases round here and hand the core the cells.  Either way the
     # core returns the kept cells, -0.0 as 0.0.
-    if arr.dtype == np.float64 and np.ndim(bin_size) == 0 and bin_size > 0:
-        binned, size = arr, float(bin_size)
-    else:
-        with np.errstate(over="ignore" if strict else "warn"):  # strict: refused
-            binned, size = np.round(arr / bin_size), 0.0
-    cells, _, _ = _core.bin_cells(binned, weights, size, float(min_bin_freq), n_threads)
+    # A fit (strict) refuses bins beyond float32 below, without the warning.
     with np.errstate(over="ignore" if strict else "warn"):
+        if arr.dtype == np.float64 and np.ndim(bin_size) == 0 and bin_size > 0:
+            binned, size = arr, float(bin_size)
+        else:
+            binned, size = np.round(arr / bin_size), 0.0
+        cells, _, _ = _core.bin_cells(
+            binned, weights, size, float(min_bin_freq), n_threads
+        )
         seeds = np.array(cells, dtype=np.float32)
     if strict:
         check_bin_range(seeds, bin_size if shown_size is None else shown_size)

@@ -478,10 +478,7 @@ class MeanShift(EstimatorProtocol):
 
     def _check_fitted_input(self, X):
         if not self.__sklearn_is_fitted__():
-            raise not_fitted_error(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
-                "with appropriate arguments before using this estimator."
-            )
+            raise not_fitted_error(type(self).__name__)
         check_feature_names(
             type(self).__name__, getattr(self, "feature_names_in_", None), X
         )

@@ -30,6 +30,9 @@ SMALL_EXPONENT = 250
 # all 53 bits of every value within 2**53 of the largest.
 _LARGE_RADIUS_EXPONENT = 500
 _NORMAL_DIGITS_EXPONENT = 969
+# With bin seeding the radius is a float32 bin size, times bin numbers
+# of at least 1 in magnitude: at most 2**126.
+_FLOAT32_RADIUS_EXPONENT = 126
 
 
 class BinRangeError(ValueError):
@@ -49,58 +52,62 @@ def pow2_exponent(X, h=None, limit=SQUARE_LIMIT, name="bandwidth"):
     Where X reaches far beyond h, X * 2**k stays below what sums of it
     hold (its largest values may square to infinity: they only ever lie
     outside a kernel) while h * 2**k keeps a normal square; where X lies
-    far within h, X * 2**k stays normal while h * 2**k is at most
-    ``limit``.  Beyond what doubles hold, a ValueError names the parameter.
+    far within h, X * 2**k keeps its digits while h * 2**k keeps a finite
+    square.  Beyond what doubles hold, a ValueError names the parameter.
     """
     top = _max_abs(X)
-    if h is not None and h > 0:
-        if 1 / limit < h < limit and top < limit and (top == 0 or top > 1 / limit):
+    if h is None or not h > 0:
+        if top == 0 or 1 / limit < top < limit:
             return 0
-        e_limit = int(np.frexp(limit)[1]) - 1
-        # squares may overflow where sums do not; float32 bin seeds may not
-        big = SUM_EXPONENT if limit >= SQUARE_LIMIT else e_limit
-        small = min(SMALL_EXPONENT, e_limit)
-        e_h = int(np.frexp(h)[1])
-        k = -e_h  # h * 2**k in [0.5, 1)
-        if top == 0:
-            return k
-        e_top = int(np.frexp(top)[1])
-        if e_top + k > big:
-            k = big - e_top
-            if e_h + k < -small:
-                error = BinRangeError if limit < SQUARE_LIMIT else ValueError
-                raise error(
-                    f"{name}={h!r} is too small for values as large as {top!r}: "
-                    + ratio_limit_text(big + small, limit < SQUARE_LIMIT)
-                )
-        elif e_top + k < -small:
-            # X * 2**k toward 1 with h * 2**k at most 2**small, as for data
-            # near h; where X would then lose digits (below 2**-969), h
-            # grows instead, up to 2**h_cap (its square finite; float32
-            # bin sizes times a bin number with bin seeding).
-            k = min(-e_top, small - e_h)
-            if e_top + k < -_NORMAL_DIGITS_EXPONENT:
-                k = -_NORMAL_DIGITS_EXPONENT - e_top
-                h_cap = _LARGE_RADIUS_EXPONENT if limit >= SQUARE_LIMIT else 126
-                if e_h + k > h_cap:
-                    error = BinRangeError if limit < SQUARE_LIMIT else ValueError
-                    raise error(
-                        f"{name}={h!r} is too large for values as small as "
-                        f"{top!r}: their ratio must stay below "
-                        f"2**{h_cap + _NORMAL_DIGITS_EXPONENT}"
-                        + (" with bin seeding (float32 bins)" if h_cap == 126 else "")
-                        + ", or the values lose digits. "
-                        + (
-                            "Use bin_seeding=False, or rescale"
-                            if h_cap == 126
-                            else "Rescale"
-                        )
-                        + " the data."
-                    )
-        return k
-    if top == 0 or 1 / limit < top < limit:
+        return -int(np.frexp(top)[1])
+    if 1 / limit < h < limit and top < limit and (top == 0 or top > 1 / limit):
         return 0
-    return -int(np.frexp(top)[1])
+    bins = limit < SQUARE_LIMIT  # float32 bin seeds bound the data too
+    e_limit = int(np.frexp(limit)[1]) - 1
+    big = e_limit if bins else SUM_EXPONENT  # squares may overflow, sums not
+    small = min(SMALL_EXPONENT, e_limit)
+    e_h = int(np.frexp(h)[1])
+    k = -e_h  # h * 2**k in [0.5, 1)
+    if top == 0:
+        return k
+    e_top = int(np.frexp(top)[1])
+    if e_top + k > big:  # X far beyond h: X down to 2**big
+        k = big - e_top
+        if e_h + k < -small:
+            raise _ratio_error(name, h, top, "large", big + small, bins)
+    elif e_top + k < -small:
+        # X far within h: X toward 1 with h * 2**k at most 2**small, as for
+        # data near h; where X would then lose digits (below 2**-969), h
+        # grows instead, up to a finite square (float32 bin sizes times a
+        # bin number, with bin seeding).
+        k = min(-e_top, small - e_h)
+        if e_top + k < -_NORMAL_DIGITS_EXPONENT:
+            k = -_NORMAL_DIGITS_EXPONENT - e_top
+            h_cap = _FLOAT32_RADIUS_EXPONENT if bins else _LARGE_RADIUS_EXPONENT
+            if e_h + k > h_cap:
+                raise _ratio_error(
+                    name, h, top, "small", h_cap + _NORMAL_DIGITS_EXPONENT, bins
+                )
+    return k
+
+
+def _ratio_error(name, h, top, extreme, exponent, bins):
+    """The ValueError (BinRangeError with bin seeding) for data too large
+    or too small against the radius h."""
+    error = BinRangeError if bins else ValueError
+    if extreme == "large":
+        return error(
+            f"{name}={h!r} is too small for values as large as {top!r}: "
+            + ratio_limit_text(exponent, bins)
+        )
+    return error(
+        f"{name}={h!r} is too large for values as small as {top!r}: their ratio "
+        f"must stay below 2**{exponent}"
+        + (" with bin seeding (float32 bins)" if bins else "")
+        + ", or the values lose digits. "
+        + ("Use bin_seeding=False, or rescale" if bins else "Rescale")
+        + " the data."
+    )
 
 
 def ratio_limit_text(exponent, bins=False):

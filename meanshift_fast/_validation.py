@@ -18,9 +18,14 @@ class NotFittedError(ValueError, AttributeError):
 _SKLEARN_NOT_FITTED: list[type] = []
 
 
-def not_fitted_error(message):
-    """A NotFittedError that scikit-learn's own `except NotFittedError`
-    also catches, when scikit-learn is loaded (it is never imported here)."""
+def not_fitted_error(owner):
+    """scikit-learn's NotFittedError for an estimator named owner, of a
+    class that scikit-learn's own `except NotFittedError` also catches
+    when scikit-learn is loaded (it is never imported here)."""
+    message = (
+        f"This {owner} instance is not fitted yet. Call 'fit' with appropriate "
+        "arguments before using this estimator."
+    )
     sk = sys.modules.get("sklearn.exceptions")
     if sk is None:
         return NotFittedError(message)

@@ -315,11 +315,12 @@ def _save_npy(path, array):
         np.save(f, array)
 
 
-def _pil():
+def _pillow(path):
+    """Pillow's Image and ImageOps, or _Fail saying that path needs them."""
     try:
         from PIL import Image, ImageOps
     except ImportError:
-        return None, None
+        raise _Fail(PILLOW_MISSING.format(path)) from None
     return Image, ImageOps
 
 
@@ -330,9 +331,7 @@ def _read_image(path):
             return np.load(path, allow_pickle=False)
         except (OSError, ValueError) as exc:
             raise _Fail(f"cannot read {path}: {exc}") from None
-    Image, ImageOps = _pil()
-    if Image is None:
-        raise _Fail(PILLOW_MISSING.format(path))
+    Image, ImageOps = _pillow(path)
     try:
         with Image.open(path) as im:
             return _pixels(path, im, ImageOps)
@@ -395,9 +394,7 @@ def _check_output(path, image):
 
     if _is_npy(path):
         return
-    Image, _ = _pil()
-    if Image is None:
-        raise _Fail(PILLOW_MISSING.format(path))
+    Image, _ = _pillow(path)
     suffix = Path(path).suffix.lower()
     formats = Image.registered_extensions()
     if path.endswith(("/", "\\")):
@@ -444,12 +441,13 @@ def _probe_output(Image, fmt, image):
         probe = _for_pillow(np.full(shape, value))
         buf = io.BytesIO()
         try:
-            Image.fromarray(probe).save(buf, format=fmt)
+            written = Image.fromarray(probe)
+            written.save(buf, format=fmt)
             buf.seek(0)
             with Image.open(buf) as im:
                 stored = im.mode
                 # a palette (GIF) or other mode back in the probe's own
-                back = np.asarray(im.convert(Image.fromarray(probe).mode))
+                back = np.asarray(im.convert(written.mode))
         except (OSError, ValueError, TypeError, KeyError):
             return None
         if back.shape != probe.shape or (probe.dtype.kind == "f" and stored != "F"):
@@ -481,9 +479,7 @@ def _write_image(path, array):
     if _is_npy(path):
         _save_npy(path, array)
         return
-    Image, _ = _pil()
-    if Image is None:
-        raise _Fail(PILLOW_MISSING.format(path))
+    Image, _ = _pillow(path)
     try:
         Image.fromarray(_for_pillow(array)).save(path)
     except (OSError, ValueError, TypeError, KeyError) as exc:

@@ -452,10 +452,7 @@ class MeanShift(EstimatorProtocol):
     def predict(self, X):
         """Nearest centre of each row; a dask array in, a dask array out."""
         if not hasattr(self, "_centers"):
-            raise not_fitted_error(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
-                "with appropriate arguments before using this estimator."
-            )
+            raise not_fitted_error(type(self).__name__)
         lazy = isinstance(X, da.Array)
         if not lazy:
             X = check_array(X, owner="MeanShift")
