@@ -17,6 +17,7 @@ from meanshift_fast._units import (
     weight_exponent,
 )
 from meanshift_fast._validation import (
+    as_float,
     c_array,
     check_array,
     check_n_jobs,
@@ -177,7 +178,7 @@ def _per_feature_units(X, bandwidth):
 def _check_bin_size(bin_size):
     """A finite bin size >= 0, or a 1-D array of finite ones > 0."""
     if is_real(bin_size):
-        if not (bin_size >= 0 and np.isfinite(float(bin_size))):
+        if not (bin_size >= 0 and np.isfinite(as_float(bin_size))):
             raise param_error(
                 "get_bin_seeds", "bin_size", bin_size, "a float in the range [0, inf)"
             )
@@ -220,7 +221,8 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
         point has a bin of its own (with a warning).
     """
     _check_bin_size(bin_size)
-    if not (is_real(min_bin_freq) and min_bin_freq >= 0 and np.isfinite(min_bin_freq)):
+    finite = is_real(min_bin_freq) and np.isfinite(as_float(min_bin_freq))
+    if not (finite and min_bin_freq >= 0):
         raise param_error(
             "get_bin_seeds",
             "min_bin_freq",

@@ -9,6 +9,7 @@ to.  Each estimator then checks the parameters of its own.
 import numpy as np
 
 from meanshift_fast._validation import (
+    as_float,
     check_bool,
     check_choice,
     check_int,
@@ -115,14 +116,6 @@ class EstimatorProtocol:
 
 
 RULES = ("scott", "silverman")
-
-
-def as_float(x):
-    """float(x), with Python ints beyond a double's range as infinite."""
-    try:
-        return float(x)
-    except OverflowError:
-        return float("inf")
 
 
 def check_bandwidth(owner, bw, *, per_feature=True, rules=RULES):

@@ -91,6 +91,16 @@ def is_real(value):
     return isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
 
 
+def as_float(x):
+    """float(x) for a real number x, with magnitudes beyond a double's range
+    (Python ints, fractions) as infinite, so that numpy's isfinite can
+    judge any Real."""
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf")
+
+
 def check_int(owner, name, value, low, allow_none=False):
     if allow_none and value is None:
         return

@@ -328,9 +328,17 @@ def _read_image(path):
     """The image at path, .npy or any Pillow image, or _Fail."""
     if _is_npy(path):
         try:
-            return np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise _Fail(f"cannot read {path}: {exc}") from None
+            with open(path, "rb") as f:
+                if f.read(6) != b"\x93NUMPY":
+                    raise _Fail(f"cannot read {path}: not a .npy file")
+            array = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            reason = str(exc) or "the file ends early"
+            raise _Fail(f"cannot read {path}: {reason}") from None
+        # pixels in the machine's byte order, as every image format reads
+        if isinstance(array.dtype, np.dtype) and not array.dtype.isnative:
+            array = array.astype(array.dtype.newbyteorder("="))
+        return array
     Image, ImageOps = _pillow(path)
     try:
         with Image.open(path) as im:
@@ -378,7 +386,10 @@ def _pixels(path, im, ImageOps):
 
 
 def _for_pillow(array):
-    """array as Pillow writes it: 16-bit colour rounded to 8 bits."""
+    """array as Pillow writes it: one channel as grey, 16-bit colour rounded
+    to 8 bits."""
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
     if array.dtype == np.uint16 and array.ndim == 3:
         # v / 257 maps 65535 to 255, rounded to nearest
         return ((array.astype(np.uint32) + 128) // 257).astype(np.uint8)
@@ -392,8 +403,8 @@ def _check_output(path, image):
     compression (floats to 8 bits, 16 bits garbled, a resized icon)."""
     from pathlib import Path
 
-    if _is_npy(path):
-        return
+    if _is_npy(path) or image.size == 0:
+        return  # an empty image is refused by the run, with its own message
     Image, _ = _pillow(path)
     suffix = Path(path).suffix.lower()
     formats = Image.registered_extensions()
@@ -409,7 +420,7 @@ def _check_output(path, image):
     exact = _probe_output(Image, formats[suffix], image)
     if exact is None:
         raise _Fail(_unwritable(path, formats[suffix], image))
-    if image.dtype == np.uint16 and image.ndim == 3:
+    if image.dtype == np.uint16 and image.ndim == 3 and image.shape[-1] > 1:
         warnings.warn(
             f"{path}: 16-bit colour is written with 8 bits per channel (Pillow "
             "has no 16-bit colour); write .npy to keep every bit",

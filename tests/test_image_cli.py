@@ -325,3 +325,52 @@ def test_16_bit_grey_with_alpha_is_read_as_grey(tmp_path, capsys):
     got = np.load(_unfiltered(tmp_path, src, "out.npy"))
     np.testing.assert_array_equal(got, grey >> 8)
     assert "16-bit grey is read with 8 bits" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (b"", "not a .npy file"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(64), "not a .npy file"),
+        ("truncated", "cannot read"),
+    ],
+)
+def test_unreadable_npy_inputs_are_a_message(tmp_path, content, says, capsys):
+    src = tmp_path / "in.npy"
+    if content == "truncated":
+        np.save(src, np.zeros((64, 64), np.uint8))
+        content = src.read_bytes()[:200]
+    src.write_bytes(content)
+    assert main(["filter", str(src), "-o", str(tmp_path / "o.png"), *ARGS]) == 2
+    assert says in capsys.readouterr().err
+
+
+def test_an_empty_npy_image_gets_the_empty_image_message(tmp_path, capsys):
+    src = tmp_path / "empty.npy"
+    np.save(src, np.zeros((0, 5), np.uint8))
+    assert main(["segment", str(src), "-o", str(tmp_path / "o.png"), *ARGS]) == 2
+    assert "0 pixels" in capsys.readouterr().err
+
+
+def test_big_endian_npy_is_written_as_its_native_twin(tmp_path):
+    grey = (np.arange(4096).reshape(64, 64) * 15).astype(np.uint16)
+    outs = []
+    for order in ("<", ">"):
+        src = tmp_path / f"in{order == '>'}.npy"
+        np.save(src, grey.astype(order + "u2"))
+        out = tmp_path / f"out{order == '>'}.png"
+        assert main(["segment", str(src), "-o", str(out), "--spatial-radius", "3",
+                     "--range-radius", "1500"]) == 0  # fmt: skip
+        outs.append(np.asarray(Image.open(out)))
+    np.testing.assert_array_equal(outs[1], outs[0])
+    np.testing.assert_array_equal(outs[0], segment(grey, 3, 1500).image)
+
+
+def test_one_channel_npy_is_written_as_grey(tmp_path):
+    img = np.random.default_rng(1).integers(0, 4, (12, 10, 1)).astype(np.uint8) * 60
+    src, out = tmp_path / "c1.npy", tmp_path / "c1.png"
+    np.save(src, img)
+    assert main(["filter", str(src), "-o", str(out), *ARGS]) == 0
+    back = np.asarray(Image.open(out))
+    want = mean_shift_filter(img, *map(float, ARGS[1::2]))
+    np.testing.assert_array_equal(back, np.rint(want[..., 0]).astype(np.uint8))

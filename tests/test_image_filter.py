@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from fractions import Fraction
 
 import image_reference as R
 import numpy as np
@@ -373,6 +374,7 @@ BAD = [
     (np.zeros((4, 4)), {"max_iter": 2.5}, TypeError, "max_iter"),
     (np.zeros((4, 4)), {"tol": -1.0}, ValueError, "tol"),
     (np.zeros((4, 4)), {"tol": np.nan}, ValueError, "tol"),
+    (np.zeros((4, 4)), {"tol": 10**400}, ValueError, "tol"),
     (np.zeros((4, 4)), {"n_jobs": 0}, ValueError, "n_jobs"),
 ]
 
@@ -392,6 +394,8 @@ def test_bad_input_is_refused_clearly(image, kwargs, exc, match):
         (3, -2, ValueError),
         (np.inf, 5, ValueError),
         (3, np.nan, ValueError),
+        (10**400, 5, ValueError),
+        (3, -(10**400), ValueError),
         ("3", 5, TypeError),
         (3, None, TypeError),
     ],
@@ -399,6 +403,30 @@ def test_bad_input_is_refused_clearly(image, kwargs, exc, match):
 def test_bad_radius_is_refused(hs, hr, exc):
     with pytest.raises(exc, match="radius"):
         mean_shift_filter(np.zeros((4, 4)), hs, hr)
+
+
+def test_any_real_radius_is_taken_as_its_float():
+    img = data.camera()[:24, :24]
+    want = mean_shift_filter(img, 1.5, 12.0, tol=0.25)
+    got = mean_shift_filter(img, Fraction(3, 2), np.int64(12), tol=Fraction(1, 4))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_an_srgb_range_error_shows_the_value_just_past_one():
+    img = np.full((4, 4, 3), 0.5)
+    img[0, 0, 0] = 1.0000001
+    with pytest.raises(ValueError, match=r"\[0.5, 1.0000001\]"):
+        mean_shift_filter(img, 2, 4)
+
+
+def test_big_endian_input_gives_the_native_result_and_dtype():
+    rng = np.random.default_rng(3)
+    for dtype in (np.float32, np.float64, np.uint16):
+        img = (rng.random((10, 12)) * 1000).astype(dtype)
+        want = mean_shift_filter(img, 2, 50.0)
+        got = mean_shift_filter(img.astype(img.dtype.newbyteorder(">")), 2, 50.0)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
 
 
 def test_progress_callback_is_called_and_can_stop():
@@ -438,6 +466,7 @@ def test_gil_is_released_during_the_filter():
 
 LONG_FILTER = """
 import time
+from fractions import Fraction
 import numpy as np
 from meanshift_fast.image import mean_shift_filter
 rng = np.random.default_rng(0)

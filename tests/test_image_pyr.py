@@ -281,6 +281,8 @@ def test_bad_images_are_refused(image, error, words):
         ({"eps": float("nan")}, "eps"),
         ({"eps": float("inf")}, "eps"),
         ({"eps": None}, "eps"),
+        ({"eps": 10**400}, "eps"),
+        ({"sp": 10**400}, "sp"),
         ({"n_jobs": 0}, "n_jobs"),
         ({"n_jobs": 1.5}, "n_jobs"),
     ],

@@ -1049,6 +1049,7 @@ def test_c_boundary_gets_aligned_arrays_from_unaligned_input(
         float("nan"),
         float("inf"),
         -np.inf,
+        10**400,
         [0.5, -0.5],
         [0.5, 0.0],
         [0.5, np.nan],
@@ -1255,7 +1256,7 @@ def test_get_bin_seeds_checks_sizes_and_frequency():
     X = [[0.1], [0.2], [3.0], [3.1]]
     with pytest.raises(ValueError, match="bin_size has 3 values"):
         get_bin_seeds(X, [1.0, 2.0, 5.0])
-    for freq in (float("nan"), -5, True, "2"):
+    for freq in (float("nan"), -5, True, "2", 10**400):
         with pytest.raises(InvalidParameterError, match="min_bin_freq"):
             get_bin_seeds(X, 1.0, freq)
 

@@ -8,7 +8,7 @@ import numpy as np
 from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import pow2_exponent
-from meanshift_fast._validation import check_n_jobs, check_progress
+from meanshift_fast._validation import as_float, check_n_jobs, check_progress
 from meanshift_fast.image._color import (
     FROM_WORKING,
     TO_WORKING,
@@ -106,10 +106,12 @@ class PreparedImage:
             self.work = np.ascontiguousarray(TO_WORKING[color_space](None, linear))
         else:
             rgb = data.astype(np.float64)
-            if rgb.min() < 0.0 or rgb.max() > 1.0:
+            lo, hi = float(rgb.min()), float(rgb.max())
+            if lo < 0.0 or hi > 1.0:
+                # repr: every digit, so that a value just past 1 shows
                 raise ValueError(
                     f"color_space={color_space!r} takes float images as sRGB in "
-                    f"[0, 1]; this one lies in [{rgb.min():g}, {rgb.max():g}]. "
+                    f"[0, 1]; this one lies in [{lo!r}, {hi!r}]. "
                     "Scale it, or pass color_space='raw'."
                 )
             self.work = np.ascontiguousarray(TO_WORKING[color_space](rgb))
@@ -132,13 +134,14 @@ class PreparedImage:
         return np.moveaxis(data, -1, self.channel_axis)
 
     def output_dtype(self):
-        return np.float32 if self.dtype == np.float32 else np.float64
+        # .type: a big-endian float32 is float32 too
+        return np.float32 if self.dtype.type is np.float32 else np.float64
 
 
 def check_radius(name, value):
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number; got {value!r}.")
-    if not (np.isfinite(value) and value > 0):
+    if not (np.isfinite(as_float(value)) and value > 0):
         raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
     return float(value)
 
@@ -152,7 +155,7 @@ def check_filter_options(kernel, max_iter, tol, n_jobs, owner, progress=None):
         raise ValueError(f"max_iter must be >= 0; got {max_iter}.")
     if isinstance(tol, bool) or not isinstance(tol, Real):
         raise TypeError(f"tol must be a real number; got {tol!r}.")
-    if not (np.isfinite(tol) and tol >= 0):
+    if not (np.isfinite(as_float(tol)) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0; got {tol!r}.")
     check_n_jobs(owner, n_jobs)
     check_progress(progress)

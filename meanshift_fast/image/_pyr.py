@@ -5,6 +5,7 @@ import numpy as np
 from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._validation import (
+    as_float,
     check_n_jobs,
     is_int,
     is_real,
@@ -51,7 +52,7 @@ def _check_image(src):
 
 
 def _check_real(name, value, low, high, low_open):
-    ok = is_real(value) and np.isfinite(value) and value <= high
+    ok = is_real(value) and np.isfinite(as_float(value)) and value <= high
     ok = ok and (value > low if low_open else value >= low)
     if not ok:
         bracket = "(" if low_open else "["
@@ -146,7 +147,7 @@ def pyr_mean_shift_filtering(
     sr = _check_real("sr", sr, 0, _MAX_SR, low_open=False)
     max_level = _check_int_range("max_level", max_level, 0, _MAX_LEVEL)
     max_iter = _check_int_range("max_iter", max_iter, 1, _MAX_ITER)
-    if not (is_real(eps) and np.isfinite(eps) and eps >= 0):
+    if not (is_real(eps) and np.isfinite(as_float(eps)) and eps >= 0):
         raise param_error(_OWNER, "eps", eps, "a float in the range [0, inf)")
     check_n_jobs(_OWNER, n_jobs)
     height, width = image.shape[:2]
