@@ -363,9 +363,15 @@ class MeanShift(EstimatorProtocol):
             copies = np.bincount(inverse[w > 0], minlength=len(rows))[kept]
             return c_array(rows[kept], dtype=np.float64), copies
         # In scaled units the reference's float32 arithmetic gives the same
-        # seeds, scaled; keep the bandwidth's numpy type, which decides that
-        # arithmetic's precision.
-        bin_size = type(bandwidth)(h) if isinstance(bandwidth, np.generic) else h
+        # seeds, scaled.  A numpy bandwidth decides that arithmetic's
+        # precision (the float32 bin numbers times it): keep the type of
+        # that product, a float type, so that an integer bandwidth is not
+        # truncated once scaled.
+        bin_size = (
+            np.result_type(np.float32, type(bandwidth)).type(h)
+            if isinstance(bandwidth, np.generic)
+            else h
+        )
         seeds = bin_seeds(
             data,
             bin_size,

@@ -1312,3 +1312,20 @@ def test_float32_bins_beyond_range_refused_without_a_runtime_warning():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match="bin seeding numbers its bins"):
             MeanShift(bandwidth=1e-45, bin_seeding=True).fit(X)
+
+
+@pytest.mark.parametrize("bw", [np.int64(3), np.uint8(3)])
+@pytest.mark.parametrize("data", ["far point", "tiny"])
+def test_a_numpy_integer_bandwidth_bins_as_scikit_learn_does(bw, data):
+    # The fit scales data and bandwidth by a power of two; an integer type
+    # kept for the scaled bandwidth truncated it (every point a seed, the far
+    # point a centre) or overflowed (tiny data).
+    rng = np.random.default_rng(0)
+    if data == "far point":
+        X = np.r_[rng.normal(0, 1, (30, 2)), rng.normal(10, 1, (30, 2)), [[1e35] * 2]]
+    else:
+        X = rng.normal(0, 1e-35, (60, 2))
+    want = SkMeanShift(bandwidth=bw, bin_seeding=True, min_bin_freq=3).fit(X)
+    got = MeanShift(bandwidth=bw, bin_seeding=True, min_bin_freq=3).fit(X)
+    np.testing.assert_array_equal(got.labels_, want.labels_)
+    np.testing.assert_allclose(got.cluster_centers_, want.cluster_centers_, rtol=1e-12)
