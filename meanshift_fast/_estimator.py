@@ -24,6 +24,7 @@ from meanshift_fast._validation import (
     check_choice,
     check_feature_names,
     check_fit_input,
+    check_given_centers,
     check_int,
     check_n_jobs,
     check_progress,
@@ -331,6 +332,8 @@ class MeanShift(EstimatorProtocol):
         self._fit_params = {name: getattr(self, name) for name in _MODEL_PARAMS}
         self._centers_scaled = centers
         self.cluster_centers_ = units.from_core(centers, X.dtype)
+        # what predict compares cluster_centers_ with: a caller may set them
+        self._centers_fitted = self.cluster_centers_.copy()
         self.labels_ = labels
         self.n_iter_ = int(iters.max())
         self.bandwidth_ = bandwidth
@@ -483,7 +486,9 @@ class MeanShift(EstimatorProtocol):
         return self.fit(X, sample_weight=sample_weight).labels_
 
     def _check_fitted_input(self, X):
-        if not self.__sklearn_is_fitted__():
+        # (centres set by hand on an estimator never fitted serve predict
+        # alone: the other methods need the training data)
+        if not self.__sklearn_is_fitted__() or not hasattr(self, "_units"):
             raise not_fitted_error(type(self).__name__)
         check_feature_names(
             type(self).__name__, getattr(self, "feature_names_in_", None), X
@@ -590,13 +595,39 @@ class MeanShift(EstimatorProtocol):
         labels : ndarray of shape (n_samples,)
             Index of the cluster each sample belongs to.
         """
-        data = self._check_fitted_input(X)
         n_threads = effective_n_threads(self.n_jobs)
+        if self.__sklearn_is_fitted__() and not hasattr(self, "_units"):
+            return self._predict_set_by_hand(X, n_threads)
+        data = self._check_fitted_input(X)
         p = self._model()
         if p["cluster_assignment"] == "attractor":
             tree = self._fitted_tree()
             data = self._shift_points(tree, data, self._h, n_threads, params=p)[0]
-        labels, _ = _core.nearest_center(data, self._centers_scaled, -1.0, n_threads)
+        labels, _ = _core.nearest_center(data, self._predict_centers(), -1.0, n_threads)
+        return labels
+
+    def _predict_centers(self):
+        """The centres predict measures against, in core units: the fitted
+        ones, or those the caller has set in cluster_centers_ since, as
+        scikit-learn's predict reads them."""
+        given = self.cluster_centers_
+        fitted = getattr(self, "_centers_fitted", None)  # None: an older pickle
+        if fitted is None or np.array_equal(given, fitted):
+            return self._centers_scaled
+        centers = check_given_centers(self.cluster_centers_, self.n_features_in_)
+        return self._units.to_core(centers)
+
+    def _predict_set_by_hand(self, X, n_threads):
+        """predict for centres set on an estimator never fitted: the
+        nearest of them, as scikit-learn gives."""
+        owner = type(self).__name__
+        if self._model()["cluster_assignment"] == "attractor":
+            raise not_fitted_error(owner)  # the paths need the training data
+        check_feature_names(owner, getattr(self, "feature_names_in_", None), X)
+        X = check_array(X, owner=owner)
+        centers = check_given_centers(self.cluster_centers_, X.shape[1])
+        labels, _ = _core.nearest_center(c_array(X, dtype=np.float64), centers, -1.0,
+                                         n_threads)  # fmt: skip
         return labels
 
 

@@ -36,6 +36,23 @@ def not_fitted_error(owner):
     return _SKLEARN_NOT_FITTED[0](message)
 
 
+def check_given_centers(centers, n_features):
+    """cluster_centers_ as a caller set them on an estimator, checked, in
+    float64 (predict reads them, as scikit-learn's does)."""
+    centers = np.asarray(centers, dtype=np.float64)
+    if not (
+        centers.ndim == 2
+        and len(centers) > 0
+        and centers.shape[1] == n_features
+        and np.isfinite(centers).all()
+    ):
+        raise ValueError(
+            "cluster_centers_ must be a non-empty 2-D array of finite values "
+            f"with {n_features} columns; got shape {centers.shape}."
+        )
+    return centers
+
+
 def check_feature_names(owner, fitted_names, X):
     """scikit-learn's rules for feature names seen at fit and at predict."""
     names = feature_names(X)

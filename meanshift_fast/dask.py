@@ -51,6 +51,7 @@ from meanshift_fast._units import FLOAT32_LIMIT, SQUARE_LIMIT, pow2_exponent
 from meanshift_fast._validation import (
     c_array,
     check_array,
+    check_given_centers,
     check_int,
     check_seeds,
     not_fitted_error,
@@ -335,6 +336,8 @@ class MeanShift(EstimatorProtocol):
         )
         self.cluster_centers_ = np.ldexp(centers, -k).astype(dtype, copy=False)
         self._centers, self._exponent = centers, k
+        # what predict compares cluster_centers_ with: a caller may set them
+        self._centers_fitted = self.cluster_centers_.copy()
         self.n_iter_ = int(iters.max())
         self.n_features_in_ = d
         self.bandwidth_ = bandwidth
@@ -464,17 +467,21 @@ class MeanShift(EstimatorProtocol):
                 f"X has {X.shape[1]} features, but MeanShift is expecting {d} "
                 "features as input."
             )
+        centers = self._centers
+        if not np.array_equal(self.cluster_centers_, self._centers_fitted):
+            given = check_given_centers(self.cluster_centers_, d)
+            centers = np.ldexp(given, self._exponent)
         if not lazy:
             if self._exponent:
                 X = np.ldexp(X, self._exponent)
-            return _label_block(X, self._centers, -1.0, self.n_jobs)
+            return _label_block(X, centers, -1.0, self.n_jobs)
         if X.numblocks[1] != 1:
             X = X.rechunk({1: X.shape[1]})
         if self._exponent:
             X = X.astype(np.float64) * 2.0**self._exponent
         return X.map_blocks(
             _label_block,
-            self._centers,
+            centers,
             -1.0,
             self.n_jobs,
             drop_axis=1,

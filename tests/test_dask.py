@@ -241,6 +241,16 @@ def test_predict_checks_width_and_values():
         dist.predict(da.from_array(np.full((2, 2), np.nan))).compute()
 
 
+def test_predict_reads_cluster_centers_set_after_fit():
+    X = _blobs(300)
+    dist = DaskMeanShift(bandwidth=1.5).fit(da.from_array(X, chunks=(100, 2)))
+    dist.cluster_centers_ = dist.cluster_centers_[::-1].copy()
+    d2 = ((X[:, None, :] - dist.cluster_centers_[None]) ** 2).sum(-1)
+    np.testing.assert_array_equal(dist.predict(X), d2.argmin(axis=1))
+    lazy = dist.predict(da.from_array(X, chunks=(100, 2))).compute()
+    np.testing.assert_array_equal(lazy, d2.argmin(axis=1))
+
+
 def test_zero_estimated_bandwidth_as_in_memory():
     # Repeated rows estimate a bandwidth of 0, which the flat kernel takes.
     X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [9.0, 0.0]]), 50, axis=0)

@@ -304,6 +304,39 @@ def test_predict_before_fit_raises_sklearn_not_fitted_error():
         MeanShift().predict(X_BLOBS)
 
 
+def _nearest(X, centers):
+    d2 = ((np.asarray(X)[:, None, :] - np.asarray(centers)[None]) ** 2).sum(-1)
+    return d2.argmin(axis=1)
+
+
+def test_predict_reads_cluster_centers_set_after_fit():
+    # scikit-learn's predict measures against cluster_centers_ as they are:
+    # a caller who reorders or edits them gets labels of those.
+    ms = MeanShift(bandwidth=2.0).fit(X_BLOBS)
+    fitted = ms.predict(X_BLOBS)
+    ms.cluster_centers_ = ms.cluster_centers_[::-1].copy()
+    assert_array_equal(ms.predict(X_BLOBS), _nearest(X_BLOBS, ms.cluster_centers_))
+    assert_array_equal(ms.predict(X_BLOBS), len(ms.cluster_centers_) - 1 - fitted)
+    ms.cluster_centers_[0] += 100.0  # in place
+    assert_array_equal(ms.predict(X_BLOBS), _nearest(X_BLOBS, ms.cluster_centers_))
+    again = pickle.loads(pickle.dumps(ms))
+    assert_array_equal(again.predict(X_BLOBS), ms.predict(X_BLOBS))
+    ms.cluster_centers_ = np.zeros((2, X_BLOBS.shape[1] + 1))
+    with pytest.raises(ValueError, match="cluster_centers_ must be"):
+        ms.predict(X_BLOBS)
+
+
+def test_predict_with_centers_set_on_an_unfitted_estimator():
+    centers = np.array([[0.0, 0.0], [5.0, 5.0], [-5.0, 5.0]])
+    X = np.random.default_rng(0).normal(0, 4, (50, 2))
+    ms, sk = MeanShift(), skc.MeanShift()
+    ms.cluster_centers_ = sk.cluster_centers_ = centers
+    assert_array_equal(ms.predict(X), sk.predict(X))
+    assert_array_equal(ms.predict(X), _nearest(X, centers))
+    with pytest.raises(ValueError, match="not fitted"):
+        ms.score_samples(X)
+
+
 def test_predict_before_fit_raises_value_and_attribute_error():
     # What scikit-learn's NotFittedError derives from.
     with pytest.raises(ValueError, match="not fitted"):
