@@ -119,15 +119,10 @@ def select_bandwidth(
 
 def stability_bandwidth(X, w, n_jobs, random_state):
     """select_bandwidth's "stability" method on validated X and weights."""
-    n = X.shape[0]
-    if n > _SAMPLES:
-        rng = _check_random_state(random_state)
-        rows = np.sort(rng.choice(n, _SAMPLES, replace=False))
-        X = c_array(X[rows])
-        w = None if w is None else w[rows]
     if w is not None and not (w > 0).any():
         raise ValueError("sample_weight must have a positive entry.")
-    rows, rw = _bound_rows(X, w, random_state)
+    X, w = _draw(X, w, _SAMPLES, random_state, dtype=None)
+    rows, rw = _draw(X, w, _BOUND_SAMPLES, random_state, dtype=np.float64)
     lo, hi, resolution = _bounds(rows, rw)
     # Not below the data's resolution (quantised data): there every
     # bandwidth gives the same clusters, a run that would look stable.
@@ -159,14 +154,19 @@ def stability_bandwidth(X, w, n_jobs, random_state):
     return float(np.exp(np.interp(pos, grid, np.log(bandwidths))))
 
 
-def _bound_rows(X, w, random_state):
-    # The bounds, as for the default sweep, from at most 1000 rows (and
-    # their weights).
-    if X.shape[0] <= _BOUND_SAMPLES:
-        return c_array(X, dtype=np.float64), w
-    rng = _check_random_state(random_state)
-    rows = np.sort(rng.choice(X.shape[0], _BOUND_SAMPLES, replace=False))
-    return c_array(X[rows], dtype=np.float64), None if w is None else w[rows]
+def _draw(X, w, n_samples, random_state, dtype):
+    """X and w, in X's dtype or dtype; beyond n_samples rows, n_samples of
+    them drawn with random_state among those of positive weight, which
+    alone weigh in a fit (a draw among all could miss the few that count).
+    Up to n_samples rows, those of weight 0 stay: as in a fit, they count
+    among the rows that bin seeding compares its bins with."""
+    if X.shape[0] <= n_samples:
+        return c_array(X, dtype=dtype), w
+    rows = np.arange(X.shape[0]) if w is None else np.flatnonzero(w > 0)
+    if len(rows) > n_samples:
+        rng = _check_random_state(random_state)
+        rows = np.sort(rows[rng.choice(len(rows), n_samples, replace=False)])
+    return c_array(X[rows], dtype=dtype), None if w is None else w[rows]
 
 
 def _longest_run(counts, wanted):

@@ -246,3 +246,16 @@ def test_a_row_beyond_float32_bins_does_not_stop_the_choice():
     assert 0.5 < got[0] < 4  # the two clusters' scale, not the far row's
     model = MeanShift(bandwidth="auto").fit(np.r_[base, [[1e50, 1e50]]])
     assert model.bandwidth_ == got[0] and len(model.cluster_centers_) == 3
+
+
+def test_few_positive_weights_among_many_rows_are_the_rows_drawn():
+    # Beyond 5000 rows the method draws rows; a draw among all of them
+    # could take only rows of weight 0 and refuse weights fit accepts.
+    rng = np.random.default_rng(4)
+    X = np.r_[rng.normal(0, 1, (6000, 2)), rng.normal(9, 1, (6000, 2))]
+    w = np.zeros(len(X))
+    w[rng.choice(len(X), 40, replace=False)] = rng.integers(1, 4, 40)
+    want = select_bandwidth(X[w > 0], sample_weight=w[w > 0])
+    assert select_bandwidth(X, sample_weight=w) == want
+    fitted = MeanShift(bandwidth="auto").fit(X, sample_weight=w)
+    assert fitted.bandwidth_ == want
