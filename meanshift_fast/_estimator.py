@@ -33,6 +33,7 @@ from meanshift_fast._validation import (
     is_real,
     not_fitted_error,
     param_error,
+    sklearn_twin,
 )
 
 # max_iter beyond the core's int64 counter never binds anyway.
@@ -59,7 +60,11 @@ _MODEL_PARAMS = (
 
 
 class ConvergenceWarning(UserWarning):
-    """Some seeds stopped at ``max_iter`` before converging."""
+    """Some seeds stopped at ``max_iter`` before converging.
+
+    Where scikit-learn is loaded the warning is also an instance of
+    ``sklearn.exceptions.ConvergenceWarning``, so that filters set for
+    scikit-learn's warnings take it too."""
 
 
 def _distinct_rows(data, w, units, trees=None):
@@ -664,7 +669,7 @@ def _kept_centers(
         warnings.warn(
             f"{capped} of {n_seeds} seeds stopped at max_iter={max_iter} "
             "before converging; raise max_iter for exact modes.",
-            ConvergenceWarning,
+            sklearn_twin(ConvergenceWarning),
             stacklevel=3,
         )
     order = _core.merge_centers(means, intensity, _core.flat_radius_sq(h), n_threads)

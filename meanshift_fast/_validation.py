@@ -15,25 +15,30 @@ class NotFittedError(ValueError, AttributeError):
     """The estimator is used before `fit`."""
 
 
-_SKLEARN_NOT_FITTED: list[type] = []
+_SKLEARN_TWINS: dict[type, type] = {}
+
+
+def sklearn_twin(cls):
+    """cls, or where scikit-learn is loaded a subclass of cls and of
+    scikit-learn's class of that name (in sklearn.exceptions), so that
+    scikit-learn's own `except` clauses and warning filters take it too;
+    scikit-learn is never imported here."""
+    sk = sys.modules.get("sklearn.exceptions")
+    if sk is None:
+        return cls
+    if cls not in _SKLEARN_TWINS:
+        twin = type(cls.__name__, (cls, getattr(sk, cls.__name__)), {})
+        twin.__module__ = cls.__module__
+        _SKLEARN_TWINS[cls] = twin
+    return _SKLEARN_TWINS[cls]
 
 
 def not_fitted_error(owner):
-    """scikit-learn's NotFittedError for an estimator named owner, of a
-    class that scikit-learn's own `except NotFittedError` also catches
-    when scikit-learn is loaded (it is never imported here)."""
-    message = (
+    """scikit-learn's NotFittedError for an estimator named owner."""
+    return sklearn_twin(NotFittedError)(
         f"This {owner} instance is not fitted yet. Call 'fit' with appropriate "
         "arguments before using this estimator."
     )
-    sk = sys.modules.get("sklearn.exceptions")
-    if sk is None:
-        return NotFittedError(message)
-    if not _SKLEARN_NOT_FITTED:
-        _SKLEARN_NOT_FITTED.append(
-            type("NotFittedError", (NotFittedError, sk.NotFittedError), {})
-        )
-    return _SKLEARN_NOT_FITTED[0](message)
 
 
 def check_given_centers(centers, n_features):

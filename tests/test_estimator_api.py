@@ -337,6 +337,20 @@ def test_predict_with_centers_set_on_an_unfitted_estimator():
         ms.score_samples(X)
 
 
+def test_convergence_warning_is_also_scikit_learns():
+    # A filter set for scikit-learn's ConvergenceWarning takes it too.
+    from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
+
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    for category in (ConvergenceWarning, SkConvergenceWarning):
+        with pytest.warns(category, match="max_iter=2"):
+            MeanShift(bandwidth=0.5, max_iter=2).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=SkConvergenceWarning)
+        MeanShift(bandwidth=0.5, max_iter=2).fit(X)
+
+
 def test_predict_before_fit_raises_value_and_attribute_error():
     # What scikit-learn's NotFittedError derives from.
     with pytest.raises(ValueError, match="not fitted"):
