@@ -55,7 +55,9 @@ class BandwidthSweep:
         Per bandwidth, the fit's ``n_iter_``.
     rows : ndarray of int or None
         For a sweep of a dask array, the indices of the rows it clustered
-        (the sample the labels are for); None when it clustered every row.
+        (the sample the labels are for: every row, in order, for an array
+        of at most 10,000 rows); None for an in-memory array, whose rows
+        it clusters all.
     """
 
     def __init__(self, bandwidths, n_clusters, sizes, centers, labels, n_iter):

@@ -294,16 +294,21 @@ def check_finite(arr, input_name, owner):
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(np.sum(arr, dtype=np.float64)):
             return
-    if np.isnan(arr).any():
-        raise ValueError(
+    if not np.isfinite(arr).all():
+        raise non_finite_error(np.isnan(arr).any(), input_name, owner, arr.dtype)
+
+
+def non_finite_error(nan, input_name, owner, dtype):
+    """scikit-learn's error for input with a NaN (nan) or an infinity."""
+    if nan:
+        return ValueError(
             f"Input {input_name} contains NaN.\n{owner} does not accept missing "
             "values encoded as NaN natively."
         )
-    if not np.isfinite(arr).all():
-        raise ValueError(
-            f"Input {input_name} contains infinity or a value too large for "
-            f"dtype({arr.dtype.name!r})."
-        )
+    return ValueError(
+        f"Input {input_name} contains infinity or a value too large for "
+        f"dtype({dtype.name!r})."
+    )
 
 
 def check_fit_input(X, sample_weight, owner):

@@ -39,7 +39,7 @@ except ImportError as exc:  # the optional extra: say how to get it
 
 from meanshift_fast import _core
 from meanshift_fast._bandwidth import check_bin_range, estimate_bandwidth
-from meanshift_fast._estimator import _kept_centers
+from meanshift_fast._estimator import _INT64_MAX, _kept_centers
 from meanshift_fast._params import (
     SHARED_DEFAULTS,
     EstimatorProtocol,
@@ -51,9 +51,11 @@ from meanshift_fast._units import FLOAT32_LIMIT, SQUARE_LIMIT, pow2_exponent
 from meanshift_fast._validation import (
     c_array,
     check_array,
+    check_finite,
     check_given_centers,
     check_int,
     check_seeds,
+    non_finite_error,
     not_fitted_error,
 )
 
@@ -74,7 +76,7 @@ class _BlockTree:
     def __init__(self, block, kernel, n_jobs):
         self.block = c_array(block)
         if self.block.dtype not in (np.float32, np.float64):
-            self.block = self.block.astype(np.float64)
+            self.block = self.block.astype(_work_dtype(self.block.dtype))
         self.kernel = kernel
         self.n_jobs = n_jobs
         self._tree = None
@@ -125,18 +127,24 @@ def _block_bins(bt, bin_size, offset):
     return uniq, first + offset, counts
 
 
+def _work_dtype(dtype):
+    """The dtype a block is computed in: float32 for float32 and smaller
+    floats, float64 for the rest, as in memory."""
+    return np.float32 if dtype.kind == "f" and dtype.itemsize <= 4 else np.float64
+
+
 def _block_finite(block):
-    """(every value finite, the largest magnitude)."""
+    """(every value finite, the largest magnitude, a NaN among them)."""
     finite = bool(np.isfinite(block).all())
-    return finite, float(np.abs(block).max()) if finite and block.size else 0.0
+    largest = float(np.abs(block).max()) if finite and block.size else 0.0
+    return finite, largest, not finite and bool(np.isnan(block).any())
 
 
 def _label_block(block, centers, r2, n_jobs=None):
     block = c_array(block)
     if block.dtype not in (np.float32, np.float64):
-        block = block.astype(np.float64)
-    if not np.isfinite(block).all():
-        raise ValueError("Input X contains NaN or infinity.")
+        block = block.astype(_work_dtype(block.dtype))
+    check_finite(block, "X", "MeanShift")
     n_threads = effective_n_threads(n_jobs, len(block) * len(centers))
     labels, _ = _core.nearest_center(block, centers, r2, n_threads)
     return labels
@@ -272,7 +280,7 @@ class MeanShift(EstimatorProtocol):
         if X.dtype.kind not in "biuf":
             raise ValueError(f"X has unsupported dtype {X.dtype}")
         if X.dtype not in (np.float32, np.float64):
-            X = X.astype(np.float64)
+            X = X.astype(_work_dtype(X.dtype))
         if np.isnan(X.shape[0]):  # rows selected by a mask, say
             X = X.compute_chunk_sizes()
         if X.numblocks[1] != 1:
@@ -288,8 +296,10 @@ class MeanShift(EstimatorProtocol):
         client = self.client if self.client is not None else _default_client()
         run = _Runner(client)
         trees, stats = self._trees(client, X)
-        if not all(finite for finite, _ in stats):
-            raise ValueError("Input X contains NaN or infinity.")
+        if not all(finite for finite, _, _ in stats):
+            # the in-memory estimator's messages
+            raise non_finite_error(any(nan for _, _, nan in stats), "X", "MeanShift",
+                                   X.dtype)  # fmt: skip
         sizes = list(X.chunks[0])
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
@@ -308,7 +318,7 @@ class MeanShift(EstimatorProtocol):
         # clustered scaled by a power of two, as in memory (a rare second
         # pass builds the trees over the scaled blocks).
         dtype = X.dtype
-        top = max(largest for _, largest in stats)
+        top = max(largest for _, largest, _ in stats)
         k = pow2_exponent(
             np.array([top]),
             float(bandwidth) or None,
@@ -440,7 +450,7 @@ class MeanShift(EstimatorProtocol):
                 self.kernel,
                 h,
                 stop_thresh(h),
-                self.max_iter,
+                min(self.max_iter, _INT64_MAX),  # beyond, it never binds
                 inten,
                 it,
                 dtype == np.float32,

@@ -106,11 +106,34 @@ def test_bandwidth_sample_is_documented_draw():
     assert dist.bandwidth_ == pytest.approx(mf.estimate_bandwidth(X[rows]), rel=1e-12)
 
 
-def test_rejects_nan():
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_rejects_nan_and_infinity_in_the_in_memory_words(bad):
     X = _blobs(200)
-    X[5, 1] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    X[5, 1] = bad
+    with pytest.raises(ValueError) as local:
+        mf.MeanShift(bandwidth=1.0).fit(X)
+    with pytest.raises(ValueError) as dist:
         DaskMeanShift(bandwidth=1.0).fit(da.from_array(X, chunks=(50, 2)))
+    assert str(dist.value) == str(local.value)
+    fitted = DaskMeanShift(bandwidth=1.0).fit(da.from_array(_blobs(200), chunks=50))
+    with pytest.raises(ValueError) as predicted:
+        fitted.predict(da.from_array(X, chunks=(50, 2))).compute()
+    assert str(predicted.value) == str(local.value)
+
+
+def test_float16_is_computed_in_float32_as_in_memory():
+    X = _blobs(300).astype(np.float16)
+    local = mf.MeanShift(bandwidth=1.5).fit(X)
+    dist = DaskMeanShift(bandwidth=1.5).fit(da.from_array(X, chunks=(100, 2)))
+    assert dist.cluster_centers_.dtype == local.cluster_centers_.dtype == np.float32
+    _assert_same(local, dist, rtol=0)
+
+
+def test_a_huge_max_iter_is_no_limit():
+    X = _blobs(200)
+    local = mf.MeanShift(bandwidth=1.5, max_iter=2**63).fit(X)
+    dist = DaskMeanShift(bandwidth=1.5, max_iter=2**63)
+    _assert_same(local, dist.fit(da.from_array(X, chunks=(50, 2))))
 
 
 def test_auto_bandwidth_is_the_in_memory_choice():
