@@ -28,15 +28,21 @@ from meanshift_fast._validation import (
 )
 
 
-def _check_random_state(seed):
+def _check_random_state(seed, owner="estimate_bandwidth"):
+    """The RandomState that seed names, or scikit-learn's error for owner's
+    random_state parameter."""
     if seed is None or seed is np.random:
         return np.random.mtrand._rand
-    if is_int(seed):
+    if is_int(seed) and 0 <= seed <= 2**32 - 1:
         return np.random.RandomState(seed)
     if isinstance(seed, np.random.RandomState):
         return seed
-    raise ValueError(
-        f"{seed!r} cannot be used to seed a numpy.random.RandomState instance"
+    raise param_error(
+        owner,
+        "random_state",
+        seed,
+        "an int in the range [0, 4294967295], an instance of "
+        "'numpy.random.mtrand.RandomState' or None",
     )
 
 

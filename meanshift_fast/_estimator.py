@@ -19,6 +19,7 @@ from meanshift_fast._params import (
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import weight_exponent
 from meanshift_fast._validation import (
+    InvalidParameterError,
     c_array,
     check_array,
     check_choice,
@@ -820,5 +821,12 @@ n_jobs, kernel
         n_jobs=n_jobs,
         max_iter=max_iter,
         kernel=kernel,
-    ).fit(X)
+    )
+    try:
+        model._validate_params()
+    except InvalidParameterError as exc:
+        # scikit-learn checks the function's own parameters, in its name
+        words = str(exc).replace("parameter of MeanShift ", "parameter of mean_shift ")
+        raise InvalidParameterError(words) from None
+    model.fit(X)
     return model.cluster_centers_, model.labels_

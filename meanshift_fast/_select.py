@@ -107,7 +107,7 @@ def select_bandwidth(
     owner = "select_bandwidth"
     check_choice(owner, "method", method, METHODS)
     check_n_jobs(owner, n_jobs)
-    _check_random_state(random_state)  # refused whether or not rows are drawn
+    _check_random_state(random_state, owner)  # refused whether or not rows are drawn
     if _is_dask(X):
         from meanshift_fast.dask import bandwidth_sample
 

@@ -311,7 +311,7 @@ def bandwidth_sweep(
     check_int(owner, "min_bin_freq", min_bin_freq, 1)
     check_n_jobs(owner, n_jobs)
     check_bool(owner, "return_labels", return_labels)
-    _check_random_state(random_state)  # refused whether or not rows are drawn
+    _check_random_state(random_state, owner)  # refused whether or not rows are drawn
     X = check_array(X, owner=owner)
     w = check_sample_weight(sample_weight, X.shape[0])
     if bandwidths is None:

@@ -55,8 +55,10 @@ from meanshift_fast._validation import (
     check_given_centers,
     check_int,
     check_seeds,
+    is_int,
     non_finite_error,
     not_fitted_error,
+    param_error,
 )
 
 _STEP_MOVING, _STEP_CONVERGED = 0, 1  # ms_step_state
@@ -264,6 +266,11 @@ class MeanShift(EstimatorProtocol):
         # no rules of thumb.
         check_shared_params(self, per_feature_bandwidth=False, rules=("auto",))
         check_int("MeanShift", "bandwidth_samples", self.bandwidth_samples, 1)
+        seed = self.random_state
+        if not (is_int(seed) and 0 <= seed <= 2**32 - 1):
+            raise param_error(
+                "MeanShift", "random_state", seed, "an int in the range [0, 4294967295]"
+            )
 
     def fit(self, X, y=None):
         """Cluster the rows of X (a dask array, or anything dask.array
@@ -519,7 +526,8 @@ def bandwidth_sample(
     if m == n:
         rows = np.arange(n)
     else:
-        rows = np.sort(_check_random_state(random_state).permutation(n)[:m])
+        rng = _check_random_state(random_state, "bandwidth_sample")
+        rows = np.sort(rng.permutation(n)[:m])
     sample = np.asarray(X[rows].compute())
     w = sample_weight
     if w is not None:

@@ -1329,3 +1329,23 @@ def test_a_numpy_integer_bandwidth_bins_as_scikit_learn_does(bw, data):
     got = MeanShift(bandwidth=bw, bin_seeding=True, min_bin_freq=3).fit(X)
     np.testing.assert_array_equal(got.labels_, want.labels_)
     np.testing.assert_allclose(got.cluster_centers_, want.cluster_centers_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.0, "0"])
+def test_a_bad_random_state_gets_scikit_learns_words(seed):
+    from sklearn.cluster import estimate_bandwidth as sk_estimate_bandwidth
+
+    X = blobs(60)
+    with pytest.raises(InvalidParameterError) as ours:
+        estimate_bandwidth(X, n_samples=20, random_state=seed)
+    with pytest.raises(ValueError) as theirs:
+        sk_estimate_bandwidth(X, n_samples=20, random_state=seed)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("kwargs", [{"bandwidth": -1}, {"max_iter": -2}])
+def test_mean_shift_names_itself_in_parameter_errors(kwargs):
+    from meanshift_fast import mean_shift
+
+    with pytest.raises(InvalidParameterError, match="parameter of mean_shift must"):
+        mean_shift(blobs(60), **kwargs)
