@@ -2,6 +2,7 @@
 
 import argparse
 import contextlib
+import math
 import sys
 import time
 import warnings
@@ -86,6 +87,25 @@ def _count(minimum):
         return value
 
     return parse
+
+
+def _radius(text):
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def _threads(text):
+    """An argparse type: n_jobs, a nonzero integer."""
+    value = _count(-(2**31))(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must not be 0 (-1: every core)")
+    return value
 
 
 class _ProgressBar:
@@ -595,11 +615,11 @@ def _add_image_commands(sub):
         p.add_argument("image", help="an image file (PNG, JPEG, TIFF...) or .npy array")
         p.add_argument("-o", "--output", required=True, help="output image (or .npy)")
         p.add_argument(
-            "--spatial-radius", type=float, required=True, help="hs, in pixels"
+            "--spatial-radius", type=_radius, required=True, help="hs, in pixels"
         )
         p.add_argument(
             "--range-radius",
-            type=float,
+            type=_radius,
             required=True,
             help="hr, in the working colour space's units",
         )
@@ -610,8 +630,10 @@ def _add_image_commands(sub):
             choices=["auto", "raw", "lab", "luv"],
             help="auto: luv for RGB images, raw otherwise",
         )
-        p.add_argument("--max-iter", type=int, default=100, help="steps per pixel")
-        p.add_argument("--n-jobs", type=int, default=None, help="threads (all)")
+        p.add_argument(
+            "--max-iter", type=_count(0), default=100, help="steps per pixel"
+        )
+        p.add_argument("--n-jobs", type=_threads, default=None, help="threads (all)")
         p.add_argument(
             "--volume",
             action="store_true",
@@ -620,8 +642,16 @@ def _add_image_commands(sub):
 
     p = sub.add_parser("segment", help="segment an image into regions")
     common(p)
-    p.add_argument("--min-region", type=int, default=20, help="fewest pixels (20)")
-    p.add_argument("--connectivity", type=int, default=8, help="4 or 8 (6, 18, 26)")
+    p.add_argument(
+        "--min-region", type=_count(0), default=20, help="fewest pixels (20)"
+    )
+    p.add_argument(
+        "--connectivity",
+        type=int,
+        default=8,
+        choices=[4, 8, 6, 18, 26],
+        help="4 or 8 (6, 18, 26 for volumes)",
+    )
     p.add_argument("--labels", metavar="PATH", help="save the labels (.npy)")
     p.add_argument(
         "--boundaries",

@@ -71,9 +71,14 @@ def test_grey_volume_from_npy(tmp_path):
 def test_bad_input_gives_a_message_not_a_traceback(tmp_path, photo, capsys):
     _, path = photo
     out = str(tmp_path / "x.png")
-    assert main(["segment", path, "-o", out, "--spatial-radius", "-1",
-                 "--range-radius", "5"]) == 2  # fmt: skip
-    assert "spatial_radius" in capsys.readouterr().err
+    # options are checked as the command line names them
+    for option, value in [("--spatial-radius", "-1"), ("--range-radius", "nan"),
+                          ("--max-iter", "-1"), ("--n-jobs", "0")]:  # fmt: skip
+        args = {"--spatial-radius": "3", "--range-radius": "5", option: value}
+        with pytest.raises(SystemExit) as stop:
+            main(["segment", path, "-o", out, *[w for a in args.items() for w in a]])
+        assert stop.value.code == 2
+        assert f"argument {option}" in capsys.readouterr().err
     assert main(["filter", str(tmp_path / "missing.png"), "-o", out, *ARGS]) == 2
     assert "cannot read" in capsys.readouterr().err
 
