@@ -182,6 +182,19 @@ class BuildExt(build_ext):
         include.mkdir(exist_ok=True)
         shutil.copyfile(HERE / "src_c" / "meanshift.h", include / "meanshift.h")
 
+    def copy_extensions_to_source(self):
+        # An in-place build (build_ext --inplace, editable installs) builds
+        # in build/ and copies only the extension back: the build info and
+        # the header go beside it too.
+        super().copy_extensions_to_source()
+        built = Path(self.build_lib) / "meanshift_fast"
+        package = Path(self.get_finalized_command("build_py").get_package_dir(
+            "meanshift_fast"))  # fmt: skip
+        for name in ("_build_info.json", "include/meanshift.h"):
+            if (built / name).exists():
+                (package / name).parent.mkdir(exist_ok=True)
+                shutil.copyfile(built / name, package / name)
+
 
 extensions = [
     Extension(

@@ -105,6 +105,8 @@ def _weights(weights, int64_t n):
 
 
 def openmp_enabled():
+    """Whether the core was built with OpenMP (threads); without it every
+    call runs on one thread, whatever n_jobs says."""
     return bool(ms_openmp_enabled())
 
 

@@ -124,8 +124,9 @@ class MeanShift(EstimatorProtocol):
         from every centre get the label -1.
     n_jobs : int, default=None
         Threads.  None uses every core OpenMP may use (OMP_NUM_THREADS and
-        threadpoolctl limits apply), k > 0 uses k, -1 all cores, -2 all but
-        one.  Results do not depend on it.
+        threadpoolctl limits apply), k > 0 uses k (at most four per CPU
+        available), -1 all cores, -2 all but one.  Results do not depend on
+        it.
     max_iter : int, default=300
         Iterations per seed before it stops without converging.
     kernel : {"flat", "gaussian", "epanechnikov"}, default="flat"

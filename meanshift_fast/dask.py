@@ -18,10 +18,11 @@ Usage::
     from dask.distributed import Client
     from meanshift_fast.dask import MeanShift
 
-    client = Client("scheduler-address:8786")   # or Client() for a local one
-    X = da.from_array(np.load("points.npy", mmap_mode="r"), chunks=(1_000_000, -1))
-    ms = MeanShift(bandwidth=2.0, bin_seeding=True).fit(X)
-    ms.cluster_centers_, ms.labels_              # labels_ is a dask array
+    if __name__ == "__main__":  # a local cluster starts processes
+        client = Client("scheduler-address:8786")  # or Client() for a local one
+        X = da.from_array(np.load("points.npy", mmap_mode="r"), chunks=(1_000_000, -1))
+        ms = MeanShift(bandwidth=2.0, bin_seeding=True).fit(X)
+        ms.cluster_centers_, ms.labels_  # labels_ is a dask array
 
 Requires the ``dask`` extra: ``pip install "meanshift-fast[dask]"``.
 """
@@ -201,7 +202,8 @@ class MeanShift(EstimatorProtocol):
 
     Parameters are those of :class:`meanshift_fast.MeanShift` (the
     bandwidth a float, None or "auto": no per-feature arrays or rules of
-    thumb), plus:
+    thumb), but for ``algorithm`` and ``cluster_assignment`` (the blocks'
+    trees are k-d trees, and labels are the nearest centre's), plus:
 
     bandwidth_samples : int, default=10000
         When ``bandwidth=None``, the bandwidth is estimated exactly (as

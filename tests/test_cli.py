@@ -379,6 +379,8 @@ def test_info():
     assert fields["openmp"] == str(meanshift_fast.openmp_enabled())
     assert "openmp_runtime" in fields
     assert int(fields["threads_default"]) >= 1
+    # the build's record travels with the extension, in place builds too
+    assert fields.get("compiler") and fields.get("cflags")
 
 
 def test_console_script(tmp_path, blobs):
