@@ -75,7 +75,12 @@ def bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
         w = 1.0 if sample_weight is None else float(sample_weight[i])
         counts[key] = counts.get(key, 0.0) + w
     kept = [k for k, c in counts.items() if c >= min_bin_freq]
-    seeds = np.array(kept, dtype=np.float32).reshape(-1, X.shape[1])
+    with np.errstate(over="ignore"):
+        seeds = np.array(kept, dtype=np.float32).reshape(-1, X.shape[1])
+    if not np.isfinite(seeds).all():
+        # bin numbers beyond float32: scikit-learn's seeds are infinite, and
+        # its fit refuses them (a fit here says so before any work)
+        raise ValueError("bin numbers beyond float32's range")
     if len(seeds) == len(X):
         return X, True
     return seeds * bin_size, False
