@@ -204,17 +204,33 @@ static double fill_planes(const double *MS_RESTRICT image, int64_t n, int64_t c,
 
 /* The len plane values in fixed point (multiples of quantum, a power of
  * two: the product by its inverse is the exact quotient) and, where
- * planes32 is not NULL, in float32; on n_threads. */
-static void fill_fixed_point(const double *MS_RESTRICT planes, int64_t len,
-                             double quantum, int n_threads, int64_t *MS_RESTRICT qplanes,
-                             float *MS_RESTRICT planes32)
+ * planes32 is not NULL, in float32; on n_threads.  Returns whether every
+ * value is an integer (quantum below 1: its fixed point a multiple of
+ * 1 / quantum). */
+static int fill_fixed_point(const double *MS_RESTRICT planes, int64_t len, double quantum,
+                            int n_threads, int64_t *MS_RESTRICT qplanes,
+                            float *MS_RESTRICT planes32)
 {
     const double inv = 1.0 / quantum;
-    MS_OMP(parallel for num_threads(n_threads) schedule(static))
+    const int64_t frac = quantum < 1.0 ? (int64_t)inv - 1 : -1; /* -1: no test */
+    int64_t bits = 0;
+    MS_OMP(parallel for num_threads(n_threads) schedule(static) reduction(|:bits))
     for (int64_t i = 0; i < len; i++) {
         qplanes[i] = (int64_t)nearbyint(planes[i] * inv);
+        bits |= qplanes[i] & frac;
         if (planes32 != NULL) planes32[i] = (float)planes[i];
     }
+    return frac >= 0 && bits == 0;
+}
+
+/* The integer colours in int32 (see image_ctx.narrow): the fixed point
+ * over 1 / quantum, exactly. */
+static void fill_narrow(const int64_t *MS_RESTRICT qplanes, int64_t len, double quantum,
+                        int n_threads, int32_t *MS_RESTRICT narrow)
+{
+    const int64_t per = (int64_t)(1.0 / quantum);
+    MS_OMP(parallel for num_threads(n_threads) schedule(static))
+    for (int64_t i = 0; i < len; i++) narrow[i] = (int32_t)(qplanes[i] / per);
 }
 
 ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t nx,
@@ -269,11 +285,13 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
      * its AVX-512 form also screens them in float32. */
     g.quantum = 0.0;
     g.qplanes = NULL;
+    g.narrow = NULL;
     g.avx512 = 0;
     g.one_chunk = 0;
     g.planes32 = NULL;
     int64_t *qplanes = NULL;
     float *planes32 = NULL;
+    int32_t *narrow = NULL;
     if (p->kernel == MS_KERNEL_FLAT &&
         fixed_point_quantum(maxabs, window_pixels(nz, ny, nx, g.hs), g.hr, &g.quantum)) {
         qplanes = ms_alloc(&rt, (size_t)(stride * c), sizeof(int64_t));
@@ -285,10 +303,19 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
             ms_free(planes);
             return MS_ERR_NOMEM;
         }
-        fill_fixed_point(planes, stride * c, g.quantum, n_threads, qplanes, planes32);
+        const int integral =
+            fill_fixed_point(planes, stride * c, g.quantum, n_threads, qplanes, planes32);
         g.qplanes = qplanes;
         g.planes32 = planes32;
         g.avx512 = use_avx512;
+        /* integer colours (8- and 16-bit images) summed on 32-bit lanes;
+         * without the memory, the 64-bit sums serve */
+        if (use_avx512 && integral && maxabs <= MS_NARROW_COLOUR_MAX)
+            narrow = ms_alloc(&rt, (size_t)(stride * c), sizeof(int32_t));
+        if (narrow != NULL) {
+            fill_narrow(qplanes, stride * c, g.quantum, n_threads, narrow);
+            g.narrow = narrow;
+        }
     }
     ms__image_flat_first_setup(&g);
 
@@ -336,6 +363,7 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
         }
         ms_free(block);
     }
+    ms_free(narrow);
     ms_free(planes32);
     ms_free(qplanes);
     ms_free(planes);

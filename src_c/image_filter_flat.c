@@ -11,7 +11,9 @@
  * the same set of pixels reach the same state, which the table of states
  * then recognises.  Which pixels are in the window is decided on the
  * float64 colours and positions, with the same rounded tests as the other
- * kernels.
+ * kernels.  Integer colours (8- and 16-bit images) are exact integers
+ * already: the AVX-512 form adds them on 32-bit lanes (image_ctx.narrow),
+ * which gives the same sums.
  */
 #include <math.h>
 
@@ -19,14 +21,20 @@
 
 /* The window's sums as image_ctx readers expect them: the count, the
  * coordinate sums, then the colour sums in the working units. */
-static void flat_out(const image_ctx *g, int64_t n, int64_t sz, int64_t sy, int64_t sx,
-                     const int64_t *sc, double *out)
+static void flat_out_q(const image_ctx *g, int64_t n, int64_t sz, int64_t sy, int64_t sx,
+                       const int64_t *sc, double quantum, double *out)
 {
     out[0] = (double)n;
     out[1] = (double)sz;
     out[2] = (double)sy;
     out[3] = (double)sx;
-    for (int64_t k = 0; k < g->c; k++) out[4 + k] = (double)sc[k] * g->quantum;
+    for (int64_t k = 0; k < g->c; k++) out[4 + k] = (double)sc[k] * quantum;
+}
+
+static void flat_out(const image_ctx *g, int64_t n, int64_t sz, int64_t sy, int64_t sx,
+                     const int64_t *sc, double *out)
+{
+    flat_out_q(g, n, sz, sy, sx, sc, g->quantum, out);
 }
 
 /* Any number of channels, one pixel at a time (sums in scratch). */
@@ -190,7 +198,8 @@ band_test(const image_ctx *g, int64_t x, const double *col, __mmask16 in, unsign
  * under the mask, in two halves of eight int64 lanes. */
 MS_ALWAYS_INLINE MS_AVX512_TARGET void
 flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
-                    double *MS_RESTRICT out, const int64_t c, const int64_t one_chunk)
+                    double *MS_RESTRICT out, const int64_t c, const int64_t one_chunk,
+                    const int narrow)
 {
     const double pz = st[0], py = st[1], px = st[2];
     const double *col = st + 3;
@@ -270,13 +279,20 @@ flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
                     in = band_test(g, x, col, in, _mm512_mask2int(band));
                 rn += __builtin_popcount((unsigned)_mm512_mask2int(in));
                 vx = _mm512_mask_add_epi32(vx, in, vx, lane_x[j]);
-                const __mmask8 in0 = (__mmask8)in, in1 = (__mmask8)(in >> 8);
-                for (int64_t k = 0; k < c; k++) {
-                    const int64_t *q = qplanes + k * stride + x;
-                    vlo[k] =
-                        _mm512_mask_add_epi64(vlo[k], in0, vlo[k], _mm512_loadu_si512(q));
-                    vhi[k] = _mm512_mask_add_epi64(vhi[k], in1, vhi[k],
-                                                   _mm512_loadu_si512(q + 8));
+                if (narrow) {
+                    for (int64_t k = 0; k < c; k++)
+                        vlo[k] = _mm512_mask_add_epi32(
+                            vlo[k], in, vlo[k],
+                            _mm512_loadu_si512(g->narrow + k * stride + x));
+                } else {
+                    const __mmask8 in0 = (__mmask8)in, in1 = (__mmask8)(in >> 8);
+                    for (int64_t k = 0; k < c; k++) {
+                        const int64_t *q = qplanes + k * stride + x;
+                        vlo[k] = _mm512_mask_add_epi64(vlo[k], in0, vlo[k],
+                                                       _mm512_loadu_si512(q));
+                        vhi[k] = _mm512_mask_add_epi64(vhi[k], in1, vhi[k],
+                                                       _mm512_loadu_si512(q + 8));
+                    }
                 }
             }
             pn += rn;
@@ -286,26 +302,45 @@ flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
         sz += pn * z;
     }
     int64_t sc[MS_FLAT_REG_CHANNELS];
+    const int64_t sx = n * x0 + (int64_t)_mm512_reduce_add_epi32(vx);
+    if (narrow) {
+        /* the colours' own integer sums (below 2^31): exactly the int64
+         * form's sums times its quantum */
+        for (int64_t k = 0; k < c; k++) sc[k] = (int64_t)_mm512_reduce_add_epi32(vlo[k]);
+        flat_out_q(g, n, sz, sy, sx, sc, 1.0, out);
+        return;
+    }
     for (int64_t k = 0; k < c; k++)
         sc[k] = _mm512_reduce_add_epi64(_mm512_add_epi64(vlo[k], vhi[k]));
-    const int64_t sx = n * x0 + (int64_t)_mm512_reduce_add_epi32(vx);
     flat_out(g, n, sz, sy, sx, sc, out);
+}
+
+/* The window's sums for c channels, one chunk or more, 64- or 32-bit. */
+MS_ALWAYS_INLINE MS_AVX512_TARGET void flat_sums_avx512_c(const image_ctx *g,
+                                                          const double *st, double *out,
+                                                          const int64_t c,
+                                                          const int narrow)
+{
+    if (g->one_chunk)
+        flat_sums_avx512_kc(g, st, out, c, 1, narrow);
+    else
+        flat_sums_avx512_kc(g, st, out, c, 0, narrow);
 }
 
 MS_AVX512_TARGET static void flat_sums_avx512(const image_ctx *g, const double *st,
                                               double *out)
 {
-    if (g->one_chunk) {
+    if (g->narrow != NULL) {
         switch (g->c) {
-        case 1: flat_sums_avx512_kc(g, st, out, 1, 1); return;
-        case 3: flat_sums_avx512_kc(g, st, out, 3, 1); return;
-        default: flat_sums_avx512_kc(g, st, out, g->c, 1); return;
+        case 1: flat_sums_avx512_c(g, st, out, 1, 1); return;
+        case 3: flat_sums_avx512_c(g, st, out, 3, 1); return;
+        default: flat_sums_avx512_c(g, st, out, g->c, 1); return;
         }
     }
     switch (g->c) {
-    case 1: flat_sums_avx512_kc(g, st, out, 1, 0); return;
-    case 3: flat_sums_avx512_kc(g, st, out, 3, 0); return;
-    default: flat_sums_avx512_kc(g, st, out, g->c, 0); return;
+    case 1: flat_sums_avx512_c(g, st, out, 1, 0); return;
+    case 3: flat_sums_avx512_c(g, st, out, 3, 0); return;
+    default: flat_sums_avx512_c(g, st, out, g->c, 0); return;
     }
 }
 

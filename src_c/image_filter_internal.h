@@ -51,6 +51,12 @@ typedef struct image_ctx {
      * float64 */
     double quantum;
     const int64_t *qplanes;
+    /* where every colour is an integer of magnitude at most
+     * MS_NARROW_COLOUR_MAX, the colours themselves in int32 (laid out as
+     * `planes`), which the AVX-512 sums add on sixteen 32-bit lanes rather
+     * than two halves of eight 64-bit ones: the same exact integers, half
+     * the bytes; NULL otherwise */
+    const int32_t *narrow;
     int avx512;
     int one_chunk; /* the AVX-512 sums read sixteen columns a row */
     const float *planes32;
@@ -64,6 +70,11 @@ typedef struct image_ctx {
     int32_t disk_dy[MS_FIRST_DISK_MAX], disk_dx[MS_FIRST_DISK_MAX];
     int64_t disk_delta[MS_FIRST_DISK_MAX];
 } image_ctx;
+
+/* Largest integer colour the int32 sums take (16-bit images): a lane
+ * adds at most 4 chunks of 64 rows, the sixteen lanes 4096 pixels, below
+ * 2^31 in all. */
+#define MS_NARROW_COLOUR_MAX 65535.0
 
 /* Most channels summed in registers by the flat kernel's vector forms. */
 #define MS_FLAT_REG_CHANNELS 4
