@@ -29,6 +29,8 @@ def test_build_identifiers_are_exactly_the_intended_30():
         shutil.which("cibuildwheel") is None
         and importlib.util.find_spec("cibuildwheel") is None
     ):
+        if sys.version_info < (3, 11):
+            pytest.skip("cibuildwheel needs Python 3.11 (the test extras leave it out)")
         pytest.fail("cibuildwheel is in the test extras but not installed")
     cbi = _load("check_build_identifiers")
     expected, actual = cbi.build_identifiers()
