@@ -343,7 +343,7 @@ def _sweep(
     per_fit = max(1, n_threads // workers)
     trees = _TreeCache()
 
-    def fit(h):
+    def fit(h, progress=None):
         # h as given: a numpy float makes float64 bin seeds where a Python
         # float makes float32 ones, as in scikit-learn (and MeanShift).
         ms = MeanShift(
@@ -354,7 +354,7 @@ def _sweep(
             n_jobs=per_fit,
         )
         try:
-            ms._fit(X, w, None, trees, no_cluster_ok=True, quiet=quiet)
+            ms._fit(X, w, progress, trees, no_cluster_ok=True, quiet=quiet)
         except _NoClusterError:
             # The fit raises: a row without clusters, every label -1.
             ms.cluster_centers_ = np.empty((0, X.shape[1]), dtype=X.dtype)
@@ -370,10 +370,7 @@ def _sweep(
     if workers == 1:
         fits = [fit(h) for h in bandwidths]
     else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers) as pool:
-            fits = list(pool.map(fit, bandwidths))
+        fits = _interruptible_map(fit, bandwidths, workers)
     return BandwidthSweep(
         np.asarray(bandwidths, dtype=np.float64),
         np.array([len(ms.cluster_centers_) for ms, _ in fits], dtype=np.int64),
@@ -382,6 +379,44 @@ def _sweep(
         [ms.labels_ for ms, _ in fits] if return_labels else None,
         np.array([ms.n_iter_ for ms, _ in fits], dtype=np.int64),
     )
+
+
+class _Stopped(Exception):
+    """A worker's fit, stopped because the caller was interrupted."""
+
+
+def _interruptible_map(fn, items, workers):
+    """[fn(item, progress) for item in items] on a pool of worker threads.
+    Ctrl-C reaches only the main thread (the core's own check for signals
+    sees nothing on the workers), so this thread waits in short slices and,
+    when interrupted, sets a stop that every worker's progress callback
+    raises at the core's next poll; then it raises the interrupt."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor, TimeoutError
+
+    stop = threading.Event()
+
+    def progress(done, total):
+        if stop.is_set():
+            raise _Stopped
+
+    pool = ThreadPoolExecutor(workers)
+    try:
+        futures = [pool.submit(fn, item, progress) for item in items]
+        results = []
+        for f in futures:
+            while True:
+                try:
+                    results.append(f.result(timeout=0.1))
+                    break
+                except TimeoutError:
+                    continue
+        return results
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _TreeCache:

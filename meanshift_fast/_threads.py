@@ -62,19 +62,39 @@ def available_cpus():
 SMALL_WORK = 2_000_000
 
 
+# OpenMP runtimes (libgomp among them) leave a forked child a broken
+# thread team: a parallel region there waits for ever for threads the fork
+# did not copy.  Once this process has asked for a team, a child forked
+# from it (multiprocessing's "fork" start method, say) runs every call on
+# one thread; no result depends on the thread count.
+_team = {"started": False, "forked_after": False}
+
+
+def _after_fork_in_child():
+    _team["forked_after"] = _team["started"]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def effective_n_threads(n_jobs, work=None):
     """Threads for a C call; n_jobs is already validated (int != 0 or None).
 
     `work` (seeds times samples, say) lets a tiny job run on one thread
     when n_jobs leaves the choice to us (None or negative)."""
-    if not _core.openmp_enabled():
+    if not _core.openmp_enabled() or _team["forked_after"]:
         return 1
     if work is not None and work < SMALL_WORK and (n_jobs is None or n_jobs < 0):
         return 1
     if n_jobs is None:
-        return max(1, min(_core.default_num_threads(), available_cpus()))
-    if n_jobs < 0:
-        return max(1, available_cpus() + 1 + n_jobs)
-    # Far more threads than cores is a typo, not a machine (and C takes an
-    # int): cap at four per available CPU.
-    return int(min(n_jobs, 4 * available_cpus()))
+        n = max(1, min(_core.default_num_threads(), available_cpus()))
+    elif n_jobs < 0:
+        n = max(1, available_cpus() + 1 + n_jobs)
+    else:
+        # Far more threads than cores is a typo, not a machine (and C takes
+        # an int): cap at four per available CPU.
+        n = int(min(n_jobs, 4 * available_cpus()))
+    if n > 1:
+        _team["started"] = True
+    return n

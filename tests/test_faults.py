@@ -41,7 +41,7 @@ posix_signals = pytest.mark.skipif(
 LONG_FIT = """
 import sys, time
 import numpy as np
-from meanshift_fast import MeanShift, estimate_bandwidth
+from meanshift_fast import MeanShift, bandwidth_sweep, estimate_bandwidth
 rng = np.random.default_rng(0)
 X = rng.normal(size=(400_000, 3))
 # Every point a seed with a bandwidth that crosses much of the data: this
@@ -50,6 +50,9 @@ print("started", flush=True)
 t0 = time.monotonic()
 if sys.argv[1] == "fit":
     MeanShift(bandwidth=1.0, n_jobs=2).fit(X)
+elif sys.argv[1] == "bandwidth_sweep":
+    # two fits side by side on worker threads, where no signal arrives
+    bandwidth_sweep(X, [1.0, 1.1], bin_seeding=False, n_jobs=2)
 else:
     estimate_bandwidth(X, n_jobs=2)
 print(f"finished after {time.monotonic() - t0:.1f} s", flush=True)
@@ -57,7 +60,7 @@ print(f"finished after {time.monotonic() - t0:.1f} s", flush=True)
 
 
 @posix_signals
-@pytest.mark.parametrize("what", ["fit", "estimate_bandwidth"])
+@pytest.mark.parametrize("what", ["fit", "estimate_bandwidth", "bandwidth_sweep"])
 def test_sigint_interrupts_a_long_job_promptly(what):
     proc = subprocess.Popen(
         [sys.executable, "-c", LONG_FIT, what],

@@ -323,3 +323,40 @@ def test_cgroup_quota_read_once_per_process(monkeypatch):
     for n_jobs in (None, -1, 2):
         MeanShift(bandwidth=1.0, n_jobs=n_jobs).fit(X)
     assert [f for f in opened if "cgroup" in f] == []
+
+
+FORK_AFTER_TEAM = """
+import multiprocessing as mp
+import numpy as np
+import meanshift_fast as mf
+
+rng = np.random.RandomState(0)
+X = np.vstack([rng.randn(3000, 2) + c for c in ([0, 0], [6, 6], [0, 7])])
+# a thread team in the parent, then children forked from it
+want = mf.MeanShift(bandwidth=1.0, n_jobs=2).fit(X).cluster_centers_
+
+
+def child(i):
+    return mf.MeanShift(bandwidth=1.0, n_jobs=2).fit(X).cluster_centers_
+
+
+if __name__ == "__main__":
+    with mp.get_context("fork").Pool(2) as pool:
+        got = pool.map_async(child, range(2)).get(timeout=120)
+    assert all(np.array_equal(g, want) for g in got)
+    print("children agree")
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks an OpenMP process")
+def test_children_forked_after_a_thread_team_do_not_hang():
+    # OpenMP runtimes leave a forked child a broken team: a child's
+    # parallel region waited for ever; such a child now runs on one thread.
+    res = subprocess.run(
+        [sys.executable, "-c", FORK_AFTER_TEAM],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "children agree" in res.stdout
