@@ -133,25 +133,18 @@ def flat_radius_sq(double h):
 
 
 cdef class _Progress:
-    """Checks for signals and reports progress while C runs.  The core
-    polls more often than its count moves (so that Ctrl-C stops long
-    items); the callback hears each count once."""
+    """Checks for signals and reports progress while C runs."""
     cdef object callback
     cdef object error
-    cdef int64_t reported, reported_total
 
     def __cinit__(self, callback):
         self.callback = callback
         self.error = None
-        self.reported = self.reported_total = -1
 
     cdef int tick(self, int64_t done, int64_t total) noexcept:
         try:
             PyErr_CheckSignals()
-            if self.callback is not None and (done, total) != (
-                self.reported, self.reported_total
-            ):
-                self.reported, self.reported_total = done, total
+            if self.callback is not None:
                 self.callback(done, total)
         except BaseException as exc:
             self.error = exc

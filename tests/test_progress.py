@@ -78,27 +78,3 @@ def test_progress_exception_stops_the_fit():
 def test_progress_that_is_not_callable_is_refused_up_front():
     with pytest.raises(TypeError, match="progress must be a callable"):
         mf.MeanShift(bandwidth=0.5).fit(_data(), progress=3)
-
-
-class _Recorder:
-    def __init__(self, calls):
-        self.calls = calls
-
-    def __call__(self, done, total):
-        self.calls.append((done, total))
-
-
-def test_each_count_is_reported_once():
-    # The core polls the callback more often than its count moves (so that
-    # Ctrl-C stops long items); the callback hears each count once.
-    from meanshift_fast.image import mean_shift_filter
-
-    img = np.random.default_rng(0).integers(0, 255, (64, 64)).astype(np.uint8)
-    for run in (
-        lambda cb: mean_shift_filter(img, 3, 10, n_jobs=1, progress=cb),
-        lambda cb: mf.MeanShift(bandwidth=0.3).fit(_data(), progress=cb),
-    ):
-        calls = []
-        run(_Recorder(calls))
-        assert calls and calls[-1][0] == calls[-1][1]
-        assert all(a != b for a, b in zip(calls, calls[1:], strict=False))
