@@ -223,14 +223,12 @@ static int fill_fixed_point(const double *MS_RESTRICT planes, int64_t len, doubl
     return frac >= 0 && bits == 0;
 }
 
-/* The integer colours in int32 (see image_ctx.narrow): the fixed point
- * over 1 / quantum, exactly. */
-static void fill_narrow(const int64_t *MS_RESTRICT qplanes, int64_t len, double quantum,
-                        int n_threads, int32_t *MS_RESTRICT narrow)
+/* The integer colours in int32 (see image_ctx.narrow), exactly. */
+static void fill_narrow(const double *MS_RESTRICT planes, int64_t len, int n_threads,
+                        int32_t *MS_RESTRICT narrow)
 {
-    const int64_t per = (int64_t)(1.0 / quantum);
     MS_OMP(parallel for num_threads(n_threads) schedule(static))
-    for (int64_t i = 0; i < len; i++) narrow[i] = (int32_t)(qplanes[i] / per);
+    for (int64_t i = 0; i < len; i++) narrow[i] = (int32_t)planes[i];
 }
 
 ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t nx,
@@ -313,7 +311,7 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
         if (use_avx512 && integral && maxabs <= MS_NARROW_COLOUR_MAX)
             narrow = ms_alloc(&rt, (size_t)(stride * c), sizeof(int32_t));
         if (narrow != NULL) {
-            fill_narrow(qplanes, stride * c, g.quantum, n_threads, narrow);
+            fill_narrow(planes, stride * c, n_threads, narrow);
             g.narrow = narrow;
         }
     }

@@ -327,21 +327,25 @@ MS_ALWAYS_INLINE MS_AVX512_TARGET void flat_sums_avx512_c(const image_ctx *g,
         flat_sums_avx512_kc(g, st, out, c, 0, narrow);
 }
 
+/* The same with the channel counts that photographs and grey images
+ * have as constants. */
+MS_ALWAYS_INLINE MS_AVX512_TARGET void
+flat_sums_avx512_n(const image_ctx *g, const double *st, double *out, const int narrow)
+{
+    switch (g->c) {
+    case 1: flat_sums_avx512_c(g, st, out, 1, narrow); return;
+    case 3: flat_sums_avx512_c(g, st, out, 3, narrow); return;
+    default: flat_sums_avx512_c(g, st, out, g->c, narrow); return;
+    }
+}
+
 MS_AVX512_TARGET static void flat_sums_avx512(const image_ctx *g, const double *st,
                                               double *out)
 {
-    if (g->narrow != NULL) {
-        switch (g->c) {
-        case 1: flat_sums_avx512_c(g, st, out, 1, 1); return;
-        case 3: flat_sums_avx512_c(g, st, out, 3, 1); return;
-        default: flat_sums_avx512_c(g, st, out, g->c, 1); return;
-        }
-    }
-    switch (g->c) {
-    case 1: flat_sums_avx512_c(g, st, out, 1, 0); return;
-    case 3: flat_sums_avx512_c(g, st, out, 3, 0); return;
-    default: flat_sums_avx512_c(g, st, out, g->c, 0); return;
-    }
+    if (g->narrow != NULL)
+        flat_sums_avx512_n(g, st, out, 1);
+    else
+        flat_sums_avx512_n(g, st, out, 0);
 }
 
 int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
