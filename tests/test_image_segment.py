@@ -253,3 +253,26 @@ def test_size_ties_go_to_the_region_whose_first_pixel_comes_first():
     np.testing.assert_array_equal(seg.labels, want)
     assert seg.n_regions == 2
     assert seg.labels[0, 0] == seg.labels[0, 1] == seg.labels[1, 0]
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_distance_ties_go_to_the_region_whose_first_pixel_comes_first(flip):
+    # The lone middle pixel is 10 from both two-pixel regions; it joins
+    # the one whose first pixel comes first, whichever side holds which
+    # grey.
+    row = [0, 0, 10, 20, 20]
+    img = np.array([row[::-1] if flip else row], np.uint8)
+    seg = segment(img, 0.5, 1, 2, connectivity=4)
+    want = R.segment_modes(seg.filtered[..., None], 0.5, 2, 4)
+    np.testing.assert_array_equal(seg.labels, want)
+    assert seg.n_regions == 2
+
+
+def test_painted_halves_round_to_even_and_stay_in_range():
+    # Two-pixel regions whose modes are exact halves, near both ends of
+    # uint16's range: numpy.rint's halves to even, never past the range.
+    img = np.array([[1, 2, 65533, 65534, 65535, 65535]], np.uint16)
+    seg = segment(img, 0.5, 0.5, 2, connectivity=4, color_space="raw")
+    want = np.clip(np.rint(seg.modes[seg.labels]), 0, 65535).astype(np.uint16)
+    np.testing.assert_array_equal(seg.image, want)
+    assert seg.image.dtype == np.uint16

@@ -35,7 +35,8 @@ class Segmentation:
         Pixels per region.
     image : ndarray
         The input's shape and dtype, every pixel painted with its region's
-        mode (rounded and clipped for integer dtypes).
+        mode (for integer dtypes rounded to the nearest integer, halves to
+        even as ``numpy.rint`` does, and clipped to the dtype's range).
     filtered : ndarray
         The output of `mean_shift_filter`: every pixel's own mode.  It is
         converted to the input's units on first access, so a caller who
@@ -126,8 +127,9 @@ def segment(
     whose modes lie within ``range_radius / 2`` of each other join one
     region, transitively.  A region's mode is the mean of its pixels' modes.
     Regions smaller than `min_region` merge into the neighbouring region
-    with the nearest mode, smallest first (ties: the region whose first
-    pixel comes first), until none is left.  Every label is one connected
+    with the nearest mode, smallest first, until none is left; ties, in
+    size and in mode distance alike, go to the region whose first pixel
+    (in raster order) comes first.  Every label is one connected
     region, and the result does not depend on the thread count.
 
     Parameters
@@ -138,8 +140,9 @@ def segment(
         Fewest pixels in a region (an image smaller than this, or with no
         neighbour to merge into, keeps a smaller one).
     connectivity : {4, 8} for images, {6, 18, 26} for volumes, default=8
-        Which pixels are neighbours: 4 and 6 share a face, 8, 18 and 26 also
-        an edge or corner.  The default 8 means 26 for volumes.
+        Which pixels are neighbours: 4 and 6 share a face (an edge of a
+        pixel), 8 also a corner; 18 a face or an edge of a voxel, 26 a
+        face, an edge or a corner.  The default 8 means 26 for volumes.
     kernel, color_space, max_iter, tol, channel_axis, n_jobs, progress
         As for `mean_shift_filter`.
 
