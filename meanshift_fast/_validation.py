@@ -83,14 +83,23 @@ def check_feature_names(owner, fitted_names, X):
         missing = sorted(set(fitted_names) - set(names))
         message = "The feature names should match those that were passed during fit.\n"
         if unexpected:
-            message += f"Feature names unseen at fit time:\n- {unexpected}\n"
+            message += "Feature names unseen at fit time:\n" + _name_list(unexpected)
         if missing:
-            message += (
-                f"Feature names seen at fit time, yet now missing:\n- {missing}\n"
+            message += "Feature names seen at fit time, yet now missing:\n" + (
+                _name_list(missing)
             )
         if not unexpected and not missing:
             message += "Feature names must be in the same order as they were in fit.\n"
         raise ValueError(message)
+
+
+def _name_list(names):
+    """Names one per line, as "- name", the first five and then "- ..."
+    (scikit-learn's listing)."""
+    lines = [f"- {name}\n" for name in names[:5]]
+    if len(names) > 5:
+        lines.append("- ...\n")
+    return "".join(lines)
 
 
 def c_array(a, dtype=None):

@@ -658,6 +658,35 @@ def test_feature_names_consistency_in_predict(fit_on, predict_on):
     assert _outcome(lambda: ours.predict(X)) == _outcome(lambda: ref.predict(X))
 
 
+@pytest.mark.parametrize(
+    "fit_columns, predict_columns",
+    [
+        ("ab", "cb"),
+        ("ab", "abc"),
+        ("ab", "a"),
+        ("abcdefg", "hijklmn"),
+        ("abcdefg", "gfedcba"),
+    ],
+    ids=["renamed", "extra", "missing", "many_renamed", "reordered"],
+)
+def test_feature_names_mismatch_message_is_scikit_learns(fit_columns, predict_columns):
+    # The whole message: the names listed one per line, five at most.
+    pd = pytest.importorskip("pandas")
+    X = np.repeat(np.eye(2), 2, axis=0)
+    X = np.tile(X, (1, len(fit_columns)))[:, : len(fit_columns)]
+    df = pd.DataFrame(X, columns=list(fit_columns))
+    other = pd.DataFrame(
+        np.zeros((2, len(predict_columns))), columns=list(predict_columns)
+    )
+    ours = MeanShift(bandwidth=1.5).fit(df)
+    ref = skc.MeanShift(bandwidth=1.5).fit(df)
+    with pytest.raises(ValueError) as ref_error:
+        ref.predict(other)
+    with pytest.raises(ValueError) as our_error:
+        ours.predict(other)
+    assert str(our_error.value) == str(ref_error.value)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kernel", ["flat", "gaussian"])
 def test_fit_keeps_no_view_of_x_and_pickles_its_rows(dtype, kernel):
