@@ -224,7 +224,9 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     -------
     bin_seeds : ndarray of shape (n_seeds, n_features)
         Bin centres in order of first occurrence, or X itself when every
-        point has a bin of its own (with a warning).
+        point has a bin of its own (with a warning); with weights, when the
+        bins are as many as the weights' sum (integer weights count as
+        repeated points).
     """
     _check_bin_size(bin_size)
     finite = is_real(min_bin_freq) and np.isfinite(as_float(min_bin_freq))
@@ -284,7 +286,10 @@ def bin_seeds(
         check_bin_range(seeds, bin_size if shown_size is None else shown_size)
     if len(seeds) == 0:
         seeds = seeds.reshape(0)  # the reference's shape for no seeds
-    if len(seeds) == len(arr):
+    # Every sample in a bin of its own: the weights count as samples (the
+    # rows that integer weights repeat), so their sum is the sample count.
+    n_samples = len(arr) if weights is None else weights.sum()
+    if len(seeds) == n_samples:
         if quiet:
             return X
         shown = bin_size if shown_size is None else shown_size

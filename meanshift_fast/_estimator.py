@@ -392,6 +392,9 @@ class MeanShift(EstimatorProtocol):
             quiet=quiet,
             strict=True,
         )
+        if seeds is data and w is not None:
+            # every sample a bin of its own: the samples of positive weight
+            seeds = data[w > 0]
         if len(seeds) == 0:
             if no_cluster_ok:
                 raise _NoClusterError

@@ -65,7 +65,9 @@ def bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     """scikit-learn's get_bin_seeds, with weights counted instead of points.
 
     Returns (seeds, fell_back): fell_back is True when every point had a
-    bin of its own and X itself is returned (scikit-learn warns then).
+    bin of its own and X itself is returned (scikit-learn warns then); with
+    weights, when the bins are as many as the weights' sum (integer weights
+    are repeated points), and the points of positive weight are returned.
     """
     if bin_size == 0:
         return X, False
@@ -81,8 +83,10 @@ def bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
         # bin numbers beyond float32: scikit-learn's seeds are infinite, and
         # its fit refuses them (a fit here says so before any work)
         raise ValueError("bin numbers beyond float32's range")
-    if len(seeds) == len(X):
+    if sample_weight is None and len(seeds) == len(X):
         return X, True
+    if sample_weight is not None and len(seeds) == np.sum(sample_weight):
+        return X[np.asarray(sample_weight) > 0], True
     return seeds * bin_size, False
 
 

@@ -104,8 +104,9 @@ def ref_nearest(X, centers):
 
 def ref_bin_seeds(X, h, min_bin_freq, w):
     """Grid cells of side h (by np.round) holding >= min_bin_freq weight,
-    in order of first occurrence; all samples when every cell is a
-    singleton."""
+    in order of first occurrence; all samples of positive weight when the
+    cells are as many as the samples the weights count (their sum: integer
+    weights are repeated rows)."""
     cells = {}
     for x, wi in zip(X, w, strict=True):
         key = tuple(np.round(x / h))
@@ -113,8 +114,8 @@ def ref_bin_seeds(X, h, min_bin_freq, w):
     seeds = np.array(
         [k for k, f in cells.items() if f >= min_bin_freq], dtype=np.float32
     ).reshape(-1, X.shape[1])
-    if len(seeds) == len(X):
-        return X
+    if len(seeds) == w.sum():
+        return X[w > 0]
     return seeds * h
 
 
@@ -488,6 +489,36 @@ def test_integer_weights_equal_repeated_rows(kernel, bin_seeding):
     zero = w == 0
     assert zero.any()
     assert_array_equal(weighted.labels_[zero], repeated.predict(X[zero]))
+
+
+@pytest.mark.parametrize(
+    "X, w",
+    [
+        # two bins for two rows, three samples: scikit-learn bins them
+        ([[2.87], [3.9]], [2, 1]),
+        # three bins for three samples among four rows: the samples are
+        # the seeds, the zero-weight row not among them
+        ([[3.79], [2.51], [1.46], [1.34]], [1, 1, 0, 1]),
+        ([[0.2, 0.1], [1.6, 0.7], [-1.6, 0.7], [-0.9, -0.8]], [3, 2, 2, 2]),
+    ],
+    ids=["more-samples-than-rows", "zero-weight-row", "2d"],
+)
+def test_bin_seeding_integer_weights_equal_scikit_learn_on_repeated_rows(X, w):
+    # Whether every sample has a bin of its own (and the samples are the
+    # seeds, with a warning) counts the samples the weights stand for.
+    from sklearn.cluster import MeanShift as SkMeanShift
+
+    X, w = np.array(X), np.array(w)
+    repeated = np.repeat(X, w, axis=0)
+    with warnings.catch_warnings(record=True) as ours_warned:
+        warnings.simplefilter("always")
+        ours = MeanShift(bandwidth=1.0, bin_seeding=True).fit(X, sample_weight=w)
+    with warnings.catch_warnings(record=True) as ref_warned:
+        warnings.simplefilter("always")
+        ref = SkMeanShift(bandwidth=1.0, bin_seeding=True).fit(repeated)
+    assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-12)
+    assert_array_equal(np.repeat(ours.labels_, w), ref.labels_)
+    assert [str(m.message) for m in ours_warned] == [str(m.message) for m in ref_warned]
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
