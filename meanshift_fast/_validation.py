@@ -343,6 +343,8 @@ def check_sample_weight(sample_weight, n_samples):
     if sample_weight is None:
         return None
     w = np.asarray(sample_weight)
+    if w.dtype.kind == "O":  # numbers held as objects, None as NaN
+        w = _object_to_float(w)
     if w.dtype.kind not in "biuf":
         raise TypeError(
             f"sample_weight must be an array of numbers, got dtype {w.dtype}"

@@ -370,6 +370,10 @@ ERROR_CASES = {
         lambda: np.zeros(6),
         r"^Sample weights must contain at least one non-zero number\.$",
     ),
+    "weight-object-None": weight_error(
+        lambda: np.array([1.0, None, 1, 1, 1, 1], dtype=object),
+        r"^Input sample_weight contains NaN",
+    ),
     "weight-strings": weight_error(
         lambda: np.array(["a"] * 6), r"dtype", error=TypeError
     ),
@@ -871,6 +875,15 @@ RESULT_CASES = {
             "X": small(),
             "params": {"bandwidth": 2.0},
             "sample_weight": readonly(np.array([1.0, 2, 0, 1, 3, 1])),
+        },
+        repeated_rows,
+    ),
+    # Numbers held as objects (a pandas object column): numbers, as in X.
+    "weights-object-integers": ok(
+        lambda: {
+            "X": small(),
+            "params": {"bandwidth": 2.0},
+            "sample_weight": np.array([1, 2, 0, 1, 3, 1], dtype=object),
         },
         repeated_rows,
     ),
