@@ -142,9 +142,15 @@ def check_int(owner, name, value, low, allow_none=False):
         raise param_error(owner, name, value, expected)
 
 
+# numpy's bool type as scikit-learn names it ('numpy.bool' from numpy 2 on)
+_NP_BOOL = f"{np.bool_.__module__}.{np.bool_.__qualname__}"
+
+
 def check_bool(owner, name, value):
     if not isinstance(value, (bool, np.bool_)):
-        raise param_error(owner, name, value, "an instance of 'bool'")
+        raise param_error(
+            owner, name, value, f"an instance of 'bool' or an instance of '{_NP_BOOL}'"
+        )
 
 
 def check_choice(owner, name, value, choices):

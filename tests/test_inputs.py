@@ -1362,3 +1362,28 @@ def test_mean_shift_names_itself_in_parameter_errors(kwargs):
 
     with pytest.raises(InvalidParameterError, match="parameter of mean_shift must"):
         mean_shift(blobs(60), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"bin_seeding": 1},
+        {"cluster_all": "yes"},
+        {"cluster_all": None},
+        {"min_bin_freq": 0},
+        {"max_iter": -1},
+        {"max_iter": 1.5},
+    ],
+    ids=repr,
+)
+def test_parameter_errors_are_scikit_learns_words(kwargs):
+    # The parameters whose meaning is scikit-learn's, worded as its
+    # InvalidParameterError words them.
+    from sklearn.cluster import MeanShift as SkMeanShift
+
+    X = blobs(60)
+    with pytest.raises(InvalidParameterError) as ours:
+        MeanShift(**kwargs).fit(X)
+    with pytest.raises(ValueError) as theirs:
+        SkMeanShift(**kwargs).fit(X)
+    assert str(ours.value) == str(theirs.value)
