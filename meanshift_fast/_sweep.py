@@ -292,7 +292,7 @@ def bandwidth_sweep(
     >>> import numpy as np
     >>> from meanshift_fast import bandwidth_sweep
     >>> X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]])
-    >>> bandwidth_sweep(X, [1.0, 2.0, 10.0]).n_clusters
+    >>> bandwidth_sweep(X, [1.0, 2.0, 10.0], bin_seeding=False).n_clusters
     array([3, 2, 1])
     """
     rows = None
