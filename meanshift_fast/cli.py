@@ -176,6 +176,8 @@ def _cmd_demo(args):
 
 def _read_points(path):
     """The points of a .npy, .csv or .tsv file, or _Fail."""
+    if _is_npy(path):
+        return _read_npy(path)
     try:
         return _load(path)
     except (OSError, ValueError) as exc:
@@ -192,8 +194,6 @@ def _save_plot(plt, fig, path):
 
 
 def _load(path):
-    if _is_npy(path):
-        return np.load(path, allow_pickle=False)
     # utf-8-sig: a byte-order mark is no part of the first value
     with open(path, encoding="utf-8-sig") as f:
         first = f.readline()
@@ -335,6 +335,19 @@ def _save_npy(path, array):
         np.save(f, array)
 
 
+def _read_npy(path):
+    """The array of a .npy file, or _Fail (an empty, cut short or other
+    file is a message, not a traceback)."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(6) != b"\x93NUMPY":
+                raise _Fail(f"cannot read {path}: not a .npy file")
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        reason = str(exc) or "the file ends early"
+        raise _Fail(f"cannot read {path}: {reason}") from None
+
+
 def _pillow(path):
     """Pillow's Image and ImageOps, or _Fail saying that path needs them."""
     try:
@@ -347,14 +360,7 @@ def _pillow(path):
 def _read_image(path):
     """The image at path, .npy or any Pillow image, or _Fail."""
     if _is_npy(path):
-        try:
-            with open(path, "rb") as f:
-                if f.read(6) != b"\x93NUMPY":
-                    raise _Fail(f"cannot read {path}: not a .npy file")
-            array = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as exc:
-            reason = str(exc) or "the file ends early"
-            raise _Fail(f"cannot read {path}: {reason}") from None
+        array = _read_npy(path)
         # pixels in the machine's byte order, as every image format reads
         if isinstance(array.dtype, np.dtype) and not array.dtype.isnative:
             array = array.astype(array.dtype.newbyteorder("="))

@@ -284,6 +284,27 @@ def test_cluster_missing_file(tmp_path, capsys):
     assert "cannot read" in err and "nope.csv" in err
 
 
+@pytest.mark.parametrize("command", ["cluster", "sweep"])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (b"", "not a .npy file"),
+        (b"1,2\n3,4\n", "not a .npy file"),
+        ("truncated", "cannot read"),
+    ],
+)
+def test_unreadable_npy_points_are_a_message(tmp_path, capsys, command, content, says):
+    path = tmp_path / "points.npy"
+    if content == "truncated":
+        np.save(path, BLOBS)
+        content = path.read_bytes()[:100]
+    path.write_bytes(content)
+    assert main([command, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("meanshift-fast: ") and says in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_cluster_bad_bandwidth(tmp_path, capsys, blobs):
     path = _write(tmp_path / "points.csv", blobs, "csv")
     assert main(["cluster", str(path), "--bandwidth", "wide"]) == 2
