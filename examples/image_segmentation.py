@@ -5,7 +5,8 @@ the regions whose modes agree, each painted with its mode and outlined.
 The photo is scikit-image's `astronaut` (public domain, shipped with
 scikit-image).
 
-    pip install matplotlib scikit-image && python examples/image_segmentation.py
+    pip install "meanshift-fast[plot]" scikit-image
+    python examples/image_segmentation.py
 """
 
 import argparse
