@@ -729,10 +729,18 @@ def build_parser():
     p.add_argument("file", help="a .npy array or .csv/.tsv table, one point a row")
     p.add_argument("--plot", metavar="PATH", help="save the picture (PNG)")
     p.add_argument(
-        "--n-bandwidths", type=_count(1), default=24, help="default bandwidths (24)"
+        "--n-bandwidths",
+        type=_count(1),
+        default=24,
+        help="how many bandwidths, spread over the data's scales (24)",
     )
     p.add_argument("--bandwidths", metavar="H1,H2,...", help="these bandwidths instead")
-    p.add_argument("--min-bin-freq", type=int, default=1, help="(1)")
+    p.add_argument(
+        "--min-bin-freq",
+        type=int,
+        default=1,
+        help="fewest samples a grid bin needs to seed (1)",
+    )
     p.add_argument("--n-jobs", type=int, default=None, help="threads (all)")
     p.set_defaults(func=_cmd_sweep)
     _add_image_commands(sub)
