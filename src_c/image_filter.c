@@ -212,7 +212,13 @@ static int fill_fixed_point(const double *MS_RESTRICT planes, int64_t len, doubl
                             float *MS_RESTRICT planes32)
 {
     const double inv = 1.0 / quantum;
-    const int64_t frac = quantum < 1.0 ? (int64_t)inv - 1 : -1; /* -1: no test */
+    /* -1: no test.  From inv = 2^62 on, inv does not convert to int64 (a
+     * quantum of 2^-794 for colours near 2^-739, say), and no integer but
+     * 0 has a fixed point within the sums' range (|q| < 2^62): the mask of
+     * every bit but the sign's tests for 0. */
+    const int64_t frac = !(quantum < 1.0) ? -1
+                         : inv < 0x1p62   ? (int64_t)inv - 1
+                                          : INT64_MAX;
     int64_t bits = 0;
     MS_OMP(parallel for num_threads(n_threads) schedule(static) reduction(|:bits))
     for (int64_t i = 0; i < len; i++) {
