@@ -159,6 +159,33 @@ static int64_t nearest_brute(const double *centers, int64_t k, int64_t d,
     }
 }
 
+/* The nearest centre to q where every squared distance overflows to
+ * infinity (data spanning 2^512 and more in core units, as a point far
+ * from every centre): the same rule on coordinates scaled by 2^-600, whose
+ * squares stay finite for any doubles; scaling by a power of two is exact
+ * but for digits far below the terms that overflowed.  Ties to the lower
+ * index.  A label is then the nearest centre, not the first of a tie of
+ * infinities (nor -1, where the tree's walk took no point). */
+static int64_t nearest_far(const double *centers, int64_t k, int64_t d,
+                           const double *MS_RESTRICT q)
+{
+    int64_t best = 0;
+    double bd = INFINITY;
+    for (int64_t c = 0; c < k; c++) {
+        const double *MS_RESTRICT p = centers + c * d;
+        double s = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            const double y = p[j] * 0x1p-600 - q[j] * 0x1p-600;
+            s += y * y;
+        }
+        if (s < bd) {
+            best = c;
+            bd = s;
+        }
+    }
+    return best;
+}
+
 static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
                                 const double *centers, int64_t k, double r2,
                                 const ms_config *cfg, int64_t *labels, double *sq_dist)
@@ -199,7 +226,10 @@ static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
                 double best;
                 int64_t lab = tree ? ms__nearest_f64(tree, q, 0, &best)
                                    : nearest_brute(centers, k, d, q, &best);
-                if (r2 >= 0.0 && best > r2) lab = -1;
+                if (r2 >= 0.0 && best > r2)
+                    lab = -1;
+                else if (r2 < 0.0 && !(best < INFINITY)) /* every distance overflowed */
+                    lab = nearest_far(centers, k, d, q);
                 labels[i] = lab;
                 if (sq_dist) sq_dist[i] = best;
             }

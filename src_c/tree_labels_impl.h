@@ -64,6 +64,9 @@ static ms_status MS_FN(tree_labels)(const MS_TREE *t, const double *centers, int
                     best = closer ? cand[a] : best;
                     bd = closer ? s : bd;
                 }
+                /* every distance overflowed: centres.c's rule (the candidates
+                 * are every centre then) */
+                if (r2 < 0.0 && !(bd < INFINITY)) best = nearest_far(centers, k, d, q);
                 const int64_t row = t->index[i];
                 labels[row] = r2 >= 0.0 && bd > r2 ? -1 : best;
                 if (sq_dist) sq_dist[row] = bd;

@@ -1319,6 +1319,28 @@ def test_per_feature_bandwidths_with_a_far_point_and_a_wide_feature():
     )
 
 
+@pytest.mark.parametrize("n_centres", [5, 40])
+def test_labels_name_the_nearest_centre_where_squared_distances_overflow(n_centres):
+    """A point 1e300 bandwidths from every centre: in core units its squared
+    distances overflow to infinity.  Its label, from fit and from predict
+    (a scan of the centres up to 16, the tree beyond), must still be the
+    nearest centre up to rounding, not the first of a tie of infinities
+    (the centre at +1e300, twice as far) nor -1 with cluster_all=True."""
+    X = np.r_[np.arange(n_centres, dtype=float)[:, None] * 10.0, [[1e300], [-1e300]]]
+    w = np.ones(len(X))
+    w[-1] = 0.0  # no seed of its own: its centres are the others
+    m = MeanShift(bandwidth=1.0).fit(X, sample_weight=w)
+    C = m.cluster_centers_
+    assert len(C) == n_centres + 1
+    queries = np.r_[X, [[-1e200], [-5e299]]]
+    dist = np.abs(queries - C[:, 0])  # 1-D: distances, no squares to overflow
+    nearest = dist.min(axis=1)
+    for labels, rows in ((m.labels_, X), (m.predict(queries), queries)):
+        assert ((labels >= 0) & (labels < len(C))).all(), labels
+        got = np.abs(rows[:, 0] - C[labels, 0])
+        assert (got <= nearest[: len(rows)] * (1 + 1e-12)).all(), labels
+
+
 def test_float32_bins_beyond_range_refused_without_a_runtime_warning():
     X = np.array([[0, 0], [1, 1], [1, 1.2]], np.float32)
     with warnings.catch_warnings():
