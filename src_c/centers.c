@@ -124,11 +124,12 @@ done:
 }
 
 /* The tree's nearest-point rule by scanning: the same squared distances,
- * ties to the lower index.  The running minimum is selected, not branched
- * on, since points between two centres would mispredict. */
+ * ties to the lower index, on coordinates times scale (1, or a power of two
+ * for nearest_far).  The running minimum is selected, not branched on,
+ * since points between two centres would mispredict. */
 MS_ALWAYS_INLINE int64_t nearest_brute_d(const double *centers, int64_t k,
                                          const double *MS_RESTRICT q, double *best_d2,
-                                         const int64_t d)
+                                         const int64_t d, const double scale)
 {
     int64_t best = 0;
     double bd = INFINITY;
@@ -136,7 +137,7 @@ MS_ALWAYS_INLINE int64_t nearest_brute_d(const double *centers, int64_t k,
         const double *MS_RESTRICT p = centers + c * d;
         double s = 0.0;
         for (int64_t j = 0; j < d; j++) {
-            const double y = p[j] - q[j];
+            const double y = p[j] * scale - q[j] * scale;
             s += y * y;
         }
         const int closer = s < bd;
@@ -151,11 +152,11 @@ static int64_t nearest_brute(const double *centers, int64_t k, int64_t d,
                              const double *MS_RESTRICT q, double *best_d2)
 {
     switch (d) {
-    case 1: return nearest_brute_d(centers, k, q, best_d2, 1);
-    case 2: return nearest_brute_d(centers, k, q, best_d2, 2);
-    case 3: return nearest_brute_d(centers, k, q, best_d2, 3);
-    case 4: return nearest_brute_d(centers, k, q, best_d2, 4);
-    default: return nearest_brute_d(centers, k, q, best_d2, d);
+    case 1: return nearest_brute_d(centers, k, q, best_d2, 1, 1.0);
+    case 2: return nearest_brute_d(centers, k, q, best_d2, 2, 1.0);
+    case 3: return nearest_brute_d(centers, k, q, best_d2, 3, 1.0);
+    case 4: return nearest_brute_d(centers, k, q, best_d2, 4, 1.0);
+    default: return nearest_brute_d(centers, k, q, best_d2, d, 1.0);
     }
 }
 
@@ -169,21 +170,8 @@ static int64_t nearest_brute(const double *centers, int64_t k, int64_t d,
 static int64_t nearest_far(const double *centers, int64_t k, int64_t d,
                            const double *MS_RESTRICT q)
 {
-    int64_t best = 0;
-    double bd = INFINITY;
-    for (int64_t c = 0; c < k; c++) {
-        const double *MS_RESTRICT p = centers + c * d;
-        double s = 0.0;
-        for (int64_t j = 0; j < d; j++) {
-            const double y = p[j] * 0x1p-600 - q[j] * 0x1p-600;
-            s += y * y;
-        }
-        if (s < bd) {
-            best = c;
-            bd = s;
-        }
-    }
-    return best;
+    double best_d2;
+    return nearest_brute_d(centers, k, q, &best_d2, d, 0x1p-600);
 }
 
 static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
