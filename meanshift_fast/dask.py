@@ -341,7 +341,15 @@ class MeanShift(EstimatorProtocol):
         if seeds is not None:
             seeds = np.ldexp(seeds, k) if k else seeds
         elif self.bin_seeding and bandwidth != 0:
-            seeds = self._bin_seeds(run, trees, offsets, h, n, d, X, bandwidth)
+            # A numpy bandwidth (the estimate's among them) decides the bins'
+            # precision as in memory: float64 bin seeds where a Python float
+            # makes float32 ones (scikit-learn's arithmetic).
+            bin_size = (
+                np.result_type(np.float32, type(bandwidth)).type(h)
+                if isinstance(bandwidth, np.generic)
+                else h
+            )
+            seeds = self._bin_seeds(run, trees, offsets, bin_size, n, d, X, bandwidth)
         else:
             seeds = c_array(X.compute(), dtype=np.float64)
 

@@ -85,6 +85,20 @@ def test_without_a_client_runs_in_process():
     _assert_same(local, dist)
 
 
+@pytest.mark.parametrize("bandwidth", [np.float64(0.7558), np.int64(1), None])
+def test_numpy_bandwidth_bins_in_the_in_memory_precision(bandwidth):
+    # On integer data the flat kernel's clusters depend on whether the bin
+    # seeds are float32 or float64: a numpy bandwidth (the estimate's too)
+    # makes float64 ones in memory, as in scikit-learn, and must here.
+    rng = np.random.default_rng(0)
+    centres = ((0, 0), (5, 5), (9, 0))
+    X = np.round(np.concatenate([rng.normal(c, 1, (60, 2)) for c in centres]) * 3)
+    kw = dict(bandwidth=bandwidth, bin_seeding=True)
+    local = mf.MeanShift(**kw).fit(X)
+    dist = DaskMeanShift(**kw).fit(da.from_array(X, chunks=(50, 2)))
+    _assert_same(local, dist)
+
+
 def test_gaussian_seeds_far_from_every_block():
     # Every plain Gaussian weight underflows at these seeds; the blocks'
     # sums, each relative to its own nearest point, still combine into the
