@@ -75,7 +75,8 @@ def select_bandwidth(
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-        The data; a dask array is handled on a sample of its rows.
+        The data; a dask array is handled on a sample of its rows (drawn
+        as the rows of an in-memory X are, among those of positive weight).
     method : {"stability"}, default="stability"
         The selection method (see above).
     sample_weight : array-like of shape (n_samples,), default=None
@@ -111,7 +112,9 @@ def select_bandwidth(
     if _is_dask(X):
         from meanshift_fast.dask import bandwidth_sample
 
-        X, sample_weight = bandwidth_sample(X, sample_weight, random_state, _SAMPLES)
+        X, sample_weight = bandwidth_sample(
+            X, sample_weight, random_state, _SAMPLES, positive_weights=True
+        )
     X = check_array(X, owner=owner)
     w = check_sample_weight(sample_weight, X.shape[0])
     return stability_bandwidth(X, w, n_jobs, random_state)

@@ -517,13 +517,20 @@ class MeanShift(EstimatorProtocol):
 
 
 def bandwidth_sample(
-    X, sample_weight=None, random_state=0, n_samples=10000, return_rows=False
+    X,
+    sample_weight=None,
+    random_state=0,
+    n_samples=10000,
+    return_rows=False,
+    positive_weights=False,
 ):
     """At most ``n_samples`` rows of a dask array (and their weights), drawn
     as ``MeanShift`` draws the rows of its bandwidth estimate, as numpy
     arrays: what :func:`meanshift_fast.select_bandwidth` and
     :func:`meanshift_fast.bandwidth_sweep` work on when given a dask array.
-    With ``return_rows``, also the drawn rows' indices (ascending)."""
+    With ``return_rows``, also the drawn rows' indices (ascending).  With
+    ``positive_weights``, beyond ``n_samples`` rows the draw is among the
+    rows of positive weight, as select_bandwidth draws in memory."""
     from meanshift_fast._bandwidth import _check_random_state
 
     X = da.asarray(X)
@@ -533,16 +540,29 @@ def bandwidth_sample(
         X = X.compute_chunk_sizes()
     n = X.shape[0]
     m = min(n_samples, n)
-    if m == n:
-        rows = np.arange(n)
-    else:
-        rng = _check_random_state(random_state, "bandwidth_sample")
-        rows = np.sort(rng.permutation(n)[:m])
-    sample = np.asarray(X[rows].compute())
     w = sample_weight
     if w is not None:
         w = da.asarray(w)
         if w.shape != (n,):
             raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n,)}!")
+    # Only rows of positive weight weigh in a fit: a draw among all rows
+    # could miss the few that count (or all of them).
+    positive = None
+    if m < n and positive_weights and w is not None:
+        positive = np.flatnonzero(np.asarray((w > 0).compute()))
+        if len(positive) == 0:
+            positive = None  # no row counts: the weights' check says so
+    if m == n:
+        rows = np.arange(n)
+    elif positive is not None:
+        rows = positive
+        if len(rows) > m:
+            rng = _check_random_state(random_state, "bandwidth_sample")
+            rows = np.sort(rows[rng.choice(len(rows), m, replace=False)])
+    else:
+        rng = _check_random_state(random_state, "bandwidth_sample")
+        rows = np.sort(rng.permutation(n)[:m])
+    sample = np.asarray(X[rows].compute())
+    if w is not None:
         w = np.asarray(w[rows].compute())
     return (sample, w, rows) if return_rows else (sample, w)

@@ -55,4 +55,5 @@ def bandwidth_sample(
     random_state: int = ...,
     n_samples: int = ...,
     return_rows: bool = ...,
+    positive_weights: bool = ...,
 ) -> Any: ...

@@ -259,3 +259,20 @@ def test_few_positive_weights_among_many_rows_are_the_rows_drawn():
     assert select_bandwidth(X, sample_weight=w) == want
     fitted = MeanShift(bandwidth="auto").fit(X, sample_weight=w)
     assert fitted.bandwidth_ == want
+
+
+@pytest.mark.parametrize("n_positive", [2, 40, 4500])
+def test_dask_array_draws_among_the_positive_weights_as_in_memory(n_positive):
+    # A dask array's rows are drawn as an in-memory X's are: among those of
+    # positive weight, which a draw among all rows could miss (or keep too
+    # few of).
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(4)
+    X = np.r_[rng.normal(0, 1, (3500, 2)), rng.normal(9, 1, (3500, 2))]
+    w = np.zeros(len(X))
+    w[rng.choice(len(X), n_positive, replace=False)] = rng.integers(1, 4, n_positive)
+    dX = da.from_array(X, chunks=(1500, 2))
+    for random_state in (0, 1):
+        want = select_bandwidth(X, sample_weight=w, random_state=random_state)
+        got = select_bandwidth(dX, sample_weight=w, random_state=random_state)
+        assert got == want
