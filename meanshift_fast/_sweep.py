@@ -295,13 +295,6 @@ def bandwidth_sweep(
     >>> bandwidth_sweep(X, [1.0, 2.0, 10.0], bin_seeding=False).n_clusters
     array([3, 2, 1])
     """
-    rows = None
-    if _is_dask(X):
-        from meanshift_fast.dask import bandwidth_sample
-
-        X, sample_weight, rows = bandwidth_sample(
-            X, sample_weight, random_state, return_rows=True
-        )
     owner = "bandwidth_sweep"
     if bandwidths is not None:
         bandwidths = check_bandwidths(owner, bandwidths)
@@ -312,6 +305,14 @@ def bandwidth_sweep(
     check_n_jobs(owner, n_jobs)
     check_bool(owner, "return_labels", return_labels)
     _check_random_state(random_state, owner)  # refused whether or not rows are drawn
+    # The parameters first: a dask array's draw computes its rows.
+    rows = None
+    if _is_dask(X):
+        from meanshift_fast.dask import bandwidth_sample
+
+        X, sample_weight, rows = bandwidth_sample(
+            X, sample_weight, random_state, return_rows=True
+        )
     X = check_array(X, owner=owner)
     w = check_sample_weight(sample_weight, X.shape[0])
     if bandwidths is None:

@@ -348,6 +348,20 @@ def test_sweep_of_a_dask_array_says_which_rows_it_clustered():
     assert mf.bandwidth_sweep(X, [1.0]).rows is None
 
 
+@pytest.mark.parametrize(
+    "kw", [dict(random_state="seed"), dict(random_state=-1), dict(kernel="tophat")]
+)
+def test_sweep_of_a_dask_array_checks_its_parameters_as_in_memory(kw):
+    # More rows than the sweep draws: the parameters are refused in the
+    # in-memory call's words, before any row is drawn.
+    X = np.zeros((10001, 2))
+    with pytest.raises(ValueError) as in_memory:
+        mf.bandwidth_sweep(X, [1.0], **kw)
+    with pytest.raises(type(in_memory.value)) as lazy:
+        mf.bandwidth_sweep(da.from_array(X, chunks=(5000, 2)), [1.0], **kw)
+    assert str(lazy.value) == str(in_memory.value)
+
+
 def test_parameters_follow_scikit_learns_protocol():
     """clone, get_params, set_params and the repr work as scikit-learn's
     estimators do, and a clone fits as the original does."""
