@@ -762,7 +762,9 @@ def main(argv=None):
     try:
         return args.func(args)
     except _Fail as exc:
-        print(f"meanshift-fast: {exc}", file=sys.stderr)
+        # One line: scikit-learn's messages on X span several (NaN, 1-D).
+        lines = [line.strip() for line in str(exc).splitlines()]
+        print(f"meanshift-fast: {' '.join(ln for ln in lines if ln)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

@@ -305,6 +305,32 @@ def test_unreadable_npy_points_are_a_message(tmp_path, capsys, command, content,
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("command", ["cluster", "sweep"])
+@pytest.mark.parametrize(
+    "name, points",
+    [
+        ("nan.csv", np.array([[1.0, 2.0], [3.0, np.nan]])),
+        ("flat.npy", np.arange(5.0)),
+        ("complex.npy", np.ones((3, 2), dtype=complex)),
+    ],
+)
+def test_refused_points_are_a_one_line_message(tmp_path, capsys, command, name, points):
+    # The estimator's message (several lines in scikit-learn's words) is
+    # printed on one line, its words kept.
+    path = tmp_path / name
+    if name.endswith(".npy"):
+        np.save(path, points)
+    else:
+        np.savetxt(path, points, delimiter=",")
+    with pytest.raises(ValueError) as refused:
+        MeanShift(bandwidth=1.0).fit(np.load(path) if name.endswith(".npy") else points)
+    assert main([command, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("meanshift-fast: ")
+    first = str(refused.value).splitlines()[0].replace("MeanShift", command)
+    assert first.strip() in err
+
+
 def test_cluster_bad_bandwidth(tmp_path, capsys, blobs):
     path = _write(tmp_path / "points.csv", blobs, "csv")
     assert main(["cluster", str(path), "--bandwidth", "wide"]) == 2
