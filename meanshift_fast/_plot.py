@@ -46,6 +46,10 @@ def plot_sweep(sweep, marked=None, fig=None):
     )
     top.legend(loc="lower left", fontsize="small", title="clusters")
     top.set_xscale("log")
+    if not (sweep.n_clusters > 0).any():
+        # Rows without clusters only (no bin held min_bin_freq samples): a
+        # log axis finds no range of its own in them.
+        top.set_ylim(0.8, 3)
     top.set_yscale("log")
     top.set_ylabel("clusters")
     ticks = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000]

@@ -336,3 +336,24 @@ def test_default_range_ignores_how_far_a_far_row_lies():
             got = default_bandwidths(np.vstack([X, [[far, 0.0]]]), 24)
             np.testing.assert_array_equal(got, near)
     assert near[-1] < 20
+
+
+def test_plot_of_rows_without_clusters_warns_nothing():
+    # Every row without clusters (no bin holds min_bin_freq samples): the
+    # table and the picture still come, without matplotlib's warning that
+    # a log axis has no positive value (which the CLI would print).
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    X = blobs(n=100)
+    sweep = bandwidth_sweep(X, [0.05, 0.06], min_bin_freq=5)
+    assert sweep.n_clusters.tolist() == [0, 0]
+    assert np.array_equal(sweep.largest_shares(2), np.zeros((2, 2)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = sweep.plot(marked=0.05)
+        fig.canvas.draw()
+    plt.close(fig)
