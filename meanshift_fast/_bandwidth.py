@@ -247,6 +247,17 @@ def get_bin_seeds(X, bin_size, min_bin_freq=1, sample_weight=None):
     return X if seeds is arr else seeds
 
 
+def bin_size_like(bandwidth, h):
+    """The bin size h (the bandwidth in the core's scaled units) with the
+    precision the caller's bandwidth gives scikit-learn's bins: a numpy
+    bandwidth keeps its type in the float32 bin numbers' product (a float
+    type, so that an integer bandwidth is not truncated once scaled), where
+    a Python float leaves that product in float32."""
+    if isinstance(bandwidth, np.generic):
+        return np.result_type(np.float32, type(bandwidth)).type(h)
+    return h
+
+
 def bin_seeds(
     X,
     bin_size,

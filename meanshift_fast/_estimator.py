@@ -5,7 +5,12 @@ import warnings
 import numpy as np
 
 from meanshift_fast import _core
-from meanshift_fast._bandwidth import bin_seeds, core_units, resolve_bandwidth
+from meanshift_fast._bandwidth import (
+    bin_seeds,
+    bin_size_like,
+    core_units,
+    resolve_bandwidth,
+)
 from meanshift_fast._params import (
     KERNELS,
     RULES,
@@ -373,18 +378,10 @@ class MeanShift(EstimatorProtocol):
             copies = np.bincount(inverse[w > 0], minlength=len(rows))[kept]
             return c_array(rows[kept], dtype=np.float64), copies
         # In scaled units the reference's float32 arithmetic gives the same
-        # seeds, scaled.  A numpy bandwidth decides that arithmetic's
-        # precision (the float32 bin numbers times it): keep the type of
-        # that product, a float type, so that an integer bandwidth is not
-        # truncated once scaled.
-        bin_size = (
-            np.result_type(np.float32, type(bandwidth)).type(h)
-            if isinstance(bandwidth, np.generic)
-            else h
-        )
+        # seeds, scaled.
         seeds = bin_seeds(
             data,
-            bin_size,
+            bin_size_like(bandwidth, h),
             self.min_bin_freq,
             w,
             effective_n_threads(self.n_jobs),

@@ -39,7 +39,11 @@ except ImportError as exc:  # the optional extra: say how to get it
     ) from exc
 
 from meanshift_fast import _core
-from meanshift_fast._bandwidth import check_bin_range, estimate_bandwidth
+from meanshift_fast._bandwidth import (
+    bin_size_like,
+    check_bin_range,
+    estimate_bandwidth,
+)
 from meanshift_fast._estimator import _INT64_MAX, _kept_centers
 from meanshift_fast._params import (
     SHARED_DEFAULTS,
@@ -341,14 +345,9 @@ class MeanShift(EstimatorProtocol):
         if seeds is not None:
             seeds = np.ldexp(seeds, k) if k else seeds
         elif self.bin_seeding and bandwidth != 0:
-            # A numpy bandwidth (the estimate's among them) decides the bins'
-            # precision as in memory: float64 bin seeds where a Python float
-            # makes float32 ones (scikit-learn's arithmetic).
-            bin_size = (
-                np.result_type(np.float32, type(bandwidth)).type(h)
-                if isinstance(bandwidth, np.generic)
-                else h
-            )
+            # the bins' precision as in memory (a numpy bandwidth, the
+            # estimate's among them, makes float64 bin seeds)
+            bin_size = bin_size_like(bandwidth, h)
             seeds = self._bin_seeds(run, trees, offsets, bin_size, n, d, X, bandwidth)
         else:
             seeds = c_array(X.compute(), dtype=np.float64)
