@@ -108,11 +108,11 @@ typedef struct ms_tree_f32 ms_tree_f32;
 
 /*
  * Build a k-d tree over n points of dimension d.  `weights` (length n,
- * finite, >= 0) may be NULL for unit weights.  leaf_size <= 0 picks a
- * default; leaf_size >= n gives a single leaf (brute force).  `kernel`
- * decides which per-node aggregates are kept (the Epanechnikov kernel
- * needs second and third moments).  The tree keeps its own copy of the
- * data; X may be freed after the call.
+ * finite, >= 0: others give MS_ERR_INVALID) may be NULL for unit
+ * weights.  leaf_size <= 0 picks a default; leaf_size >= n gives a single
+ * leaf (brute force).  `kernel` decides which per-node aggregates are kept
+ * (the Epanechnikov kernel needs second and third moments).  The tree
+ * keeps its own copy of the data; X may be freed after the call.
  */
 ms_status ms_tree_build_f64(const double *X, const double *weights, int64_t n, int64_t d,
                             int64_t leaf_size, ms_kernel kernel, const ms_config *cfg,

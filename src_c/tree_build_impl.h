@@ -356,6 +356,11 @@ ms_status MS_FN(ms_tree_build)(const MS_T *X, const double *weights, int64_t n, 
     if (leaf_size <= 0) leaf_size = MS_DEFAULT_LEAF_SIZE;
     if (leaf_size > n) leaf_size = n;
     if (n > INT64_MAX / d) return MS_ERR_INVALID;
+    /* Weights are finite and >= 0 (meanshift.h): the node sums and the
+     * pruning bounds take them so. */
+    if (weights)
+        for (int64_t i = 0; i < n; i++)
+            if (!(weights[i] >= 0.0 && weights[i] < INFINITY)) return MS_ERR_INVALID;
 
     ms_runtime rt;
     ms_runtime_init(&rt, cfg);

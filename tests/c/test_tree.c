@@ -953,6 +953,30 @@ static void test_misc(void)
           "f32 n = 0");
     check(ms_tree_build_f64(X, NULL, 3, 2, 0, (ms_kernel)7, &c, &t) == MS_ERR_INVALID,
           "unknown kernel");
+    {
+        /* weights are documented finite and >= 0: others are refused */
+        const double bad[][3] = {
+            {1, -1, 1}, {1, NAN, 1}, {1, INFINITY, 1}, {-INFINITY, 1, 1}};
+        for (int i = 0; i < 4; i++) {
+            ms_tree_f64 *tw = NULL;
+            ms_tree_f32 *twf = NULL;
+            check(ms_tree_build_f64(X, bad[i], 3, 2, 0, MS_KERNEL_FLAT, &c, &tw) ==
+                          MS_ERR_INVALID &&
+                      tw == NULL,
+                  "f64 build refuses weight %g", bad[i][0] < 0 ? bad[i][0] : bad[i][1]);
+            check(ms_tree_build_f32(F, bad[i], 3, 2, 0, MS_KERNEL_GAUSSIAN, &c, &twf) ==
+                          MS_ERR_INVALID &&
+                      twf == NULL,
+                  "f32 build refuses weight %g", bad[i][0] < 0 ? bad[i][0] : bad[i][1]);
+            ms_tree_free_f64(tw);
+            ms_tree_free_f32(twf);
+        }
+        const double fine[3] = {0.0, -0.0, 2.5};
+        ms_tree_f64 *tw = NULL;
+        check(ms_tree_build_f64(X, fine, 3, 2, 0, MS_KERNEL_FLAT, &c, &tw) == MS_OK,
+              "zero weights are allowed");
+        ms_tree_free_f64(tw);
+    }
     ms_tree_free_f64(NULL); /* must be a no-op */
     ms_tree_free_f32(NULL);
 
