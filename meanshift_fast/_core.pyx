@@ -560,6 +560,23 @@ def image_region_means(modes, labels, int64_t k):
 
 # ---- the function table for other Cython extensions (_core.pxd) ----
 
+# Set once a call through the table asked for more than one thread: its
+# OpenMP team leaves a forked child as broken as a fit's does, and
+# _threads then runs that child's calls on one thread.
+cdef bint _api_team = False
+
+
+cdef inline void _note_team(const ms_config *cfg) noexcept nogil:
+    global _api_team
+    if cfg != NULL and cfg.n_threads > 1:
+        _api_team = True
+
+
+def api_team_started():
+    """Whether another extension ran the core on several threads."""
+    return bool(_api_team)
+
+
 cdef ms_config api_config_default() noexcept nogil:
     return ms_config_default()
 
@@ -582,11 +599,13 @@ cdef double api_flat_radius_sq(double h) noexcept nogil:
 cdef ms_status api_tree_build_f64(
         const double *X, const double *weights, int64_t n, int64_t d, int64_t leaf_size,
         ms_kernel kernel, const ms_config *cfg, ms_tree_f64 **out) noexcept nogil:
+    _note_team(cfg)
     return ms_tree_build_f64(X, weights, n, d, leaf_size, kernel, cfg, out)
 
 cdef ms_status api_tree_build_f32(
         const float *X, const double *weights, int64_t n, int64_t d, int64_t leaf_size,
         ms_kernel kernel, const ms_config *cfg, ms_tree_f32 **out) noexcept nogil:
+    _note_team(cfg)
     return ms_tree_build_f32(X, weights, n, d, leaf_size, kernel, cfg, out)
 
 cdef void api_tree_free_f64(ms_tree_f64 *tree) noexcept nogil:
@@ -609,6 +628,7 @@ cdef ms_status api_shift_seeds_f64(
         const ms_tree_f64 *tree, const double *seeds, int64_t n_seeds,
         const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity,
         int64_t *n_iter, unsigned char *converged) noexcept nogil:
+    _note_team(cfg)
     return ms_shift_seeds_f64(
             tree, seeds, n_seeds, params, cfg, means, intensity, n_iter, converged)
 
@@ -616,30 +636,36 @@ cdef ms_status api_shift_seeds_f32(
         const ms_tree_f32 *tree, const double *seeds, int64_t n_seeds,
         const ms_shift_params *params, const ms_config *cfg, double *means, double *intensity,
         int64_t *n_iter, unsigned char *converged) noexcept nogil:
+    _note_team(cfg)
     return ms_shift_seeds_f32(
             tree, seeds, n_seeds, params, cfg, means, intensity, n_iter, converged)
 
 cdef ms_status api_merge_centers(
         const double *means, const double *intensity, int64_t m, int64_t d, double r2,
         const ms_config *cfg, int64_t *order, int64_t *n_centers) noexcept nogil:
+    _note_team(cfg)
     return ms_merge_centers(means, intensity, m, d, r2, cfg, order, n_centers)
 
 cdef ms_status api_nearest_center_f64(
         const double *X, int64_t n, int64_t d, const double *centers, int64_t k, double r2,
         const ms_config *cfg, int64_t *labels, double *sq_dist) noexcept nogil:
+    _note_team(cfg)
     return ms_nearest_center_f64(X, n, d, centers, k, r2, cfg, labels, sq_dist)
 
 cdef ms_status api_nearest_center_f32(
         const float *X, int64_t n, int64_t d, const double *centers, int64_t k, double r2,
         const ms_config *cfg, int64_t *labels, double *sq_dist) noexcept nogil:
+    _note_team(cfg)
     return ms_nearest_center_f32(X, n, d, centers, k, r2, cfg, labels, sq_dist)
 
 cdef ms_status api_kth_neighbor_distance_f64(
         const ms_tree_f64 *tree, int64_t k, const ms_config *cfg, double *out) noexcept nogil:
+    _note_team(cfg)
     return ms_kth_neighbor_distance_f64(tree, k, cfg, out)
 
 cdef ms_status api_kth_neighbor_distance_f32(
         const ms_tree_f32 *tree, int64_t k, const ms_config *cfg, double *out) noexcept nogil:
+    _note_team(cfg)
     return ms_kth_neighbor_distance_f32(tree, k, cfg, out)
 
 

@@ -66,12 +66,13 @@ SMALL_WORK = 2_000_000
 # thread team: a parallel region there waits for ever for threads the fork
 # did not copy.  Once this process has asked for a team, a child forked
 # from it (multiprocessing's "fork" start method, say) runs every call on
-# one thread; no result depends on the thread count.
+# one thread; no result depends on the thread count.  A team another
+# extension started through the Cython function table (_core.pxd) counts.
 _team = {"started": False, "forked_after": False}
 
 
 def _after_fork_in_child():
-    _team["forked_after"] = _team["started"]
+    _team["forked_after"] = _team["started"] or _core.api_team_started()
 
 
 if hasattr(os, "register_at_fork"):

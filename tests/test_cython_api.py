@@ -18,12 +18,13 @@ PYX = textwrap.dedent(
     """
     # cython: language_level=3
     import numpy as np
+    from libc.stdint cimport int64_t
     from meanshift_fast._core cimport (
-        api_config_default, api_tree_build_f64, api_tree_free_f64,
-        api_tree_kernel_sum_f64,
+        api_config_default, api_shift_seeds_f64, api_tree_build_f64,
+        api_tree_free_f64, api_tree_kernel_sum_f64,
     )
     from meanshift_fast.cmeanshift cimport (
-        MS_KERNEL_FLAT, MS_OK, ms_config, ms_tree_f64,
+        MS_KERNEL_FLAT, MS_OK, ms_config, ms_shift_params, ms_tree_f64,
     )
 
     def flat_sums(double[:, ::1] X, double[::1] q, double h):
@@ -41,6 +42,32 @@ PYX = textwrap.dedent(
         finally:
             api_tree_free_f64(tree)
         return w, np.asarray(wx)
+
+    def shift_on_threads(double[:, ::1] X, double h, int n_threads):
+        # every point a seed, on n_threads OpenMP threads
+        cdef ms_config cfg = api_config_default()
+        cdef ms_tree_f64 *tree = NULL
+        cdef ms_shift_params p
+        cdef int64_t n = X.shape[0]
+        cdef double[:, ::1] means = np.empty((n, X.shape[1]))
+        cdef double[::1] inten = np.empty(n)
+        cdef int64_t[::1] it = np.empty(n, dtype=np.int64)
+        cfg.n_threads = n_threads
+        p.kernel = MS_KERNEL_FLAT
+        p.bandwidth = h
+        p.stop_thresh = 1e-3 * h
+        p.max_iter = 300
+        p.gaussian_tol = 0.0
+        if api_tree_build_f64(&X[0, 0], NULL, n, X.shape[1], 0, MS_KERNEL_FLAT,
+                              &cfg, &tree) != MS_OK:
+            raise MemoryError
+        try:
+            if api_shift_seeds_f64(tree, &X[0, 0], n, &p, &cfg, &means[0, 0],
+                                   &inten[0], &it[0], NULL) != MS_OK:
+                raise ValueError("shift failed")
+        finally:
+            api_tree_free_f64(tree)
+        return np.asarray(means)
     """
 )
 
@@ -65,7 +92,17 @@ SETUP = textwrap.dedent(
 )
 
 
-def test_cimport_core_from_another_extension(tmp_path):
+def _env_with(path):
+    """The environment with path ahead of the PYTHONPATH the tests run
+    under, so that the child imports the meanshift_fast under test."""
+    paths = [str(path), os.environ.get("PYTHONPATH", "")]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
+
+
+@pytest.fixture(scope="module")
+def uses_core_dir(tmp_path_factory):
+    """The directory of an extension built against the function table."""
+    tmp_path = tmp_path_factory.mktemp("uses_core")
     (tmp_path / "uses_core.pyx").write_text(PYX)
     (tmp_path / "setup.py").write_text(SETUP)
     build = subprocess.run(
@@ -76,7 +113,12 @@ def test_cimport_core_from_another_extension(tmp_path):
         timeout=600,
     )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    return tmp_path
+
+
+def test_cimport_core_from_another_extension(uses_core_dir):
+    tmp_path = uses_core_dir
+    env = _env_with(tmp_path)
     check = subprocess.run(
         [
             sys.executable,
@@ -98,6 +140,54 @@ def test_cimport_core_from_another_extension(tmp_path):
     )
     assert check.returncode == 0, check.stderr
     assert check.stdout.startswith("ok")
+
+
+FORK_AFTER_API_TEAM = """
+import os, time
+import numpy as np
+import meanshift_fast as mf
+import uses_core
+
+rng = np.random.default_rng(0)
+X = np.vstack([rng.normal(size=(3000, 2)) + c for c in ([0, 0], [6, 6])])
+# a thread team started through the function table, not through Python
+uses_core.shift_on_threads(X, 1.0, 2)
+want = mf.MeanShift(bandwidth=1.0, n_jobs=1).fit(X).cluster_centers_
+pid = os.fork()
+if pid == 0:
+    got = mf.MeanShift(bandwidth=1.0, n_jobs=2).fit(X).cluster_centers_
+    os._exit(0 if np.array_equal(got, want) else 3)
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        print("child", os.waitstatus_to_exitcode(status))
+        break
+    time.sleep(0.05)
+else:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    print("child hung")
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks an OpenMP process")
+def test_child_forked_after_an_api_thread_team_does_not_hang(uses_core_dir):
+    # A team the function table started leaves a forked child the same
+    # broken team as one a fit started: the child must run on one thread.
+    if not meanshift_fast.openmp_enabled():
+        pytest.skip("serial build: no thread team")
+    env = _env_with(uses_core_dir)
+    res = subprocess.run(
+        [sys.executable, "-c", FORK_AFTER_API_TEAM],
+        cwd=uses_core_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip().splitlines()[-1] == "child 0", res.stdout
 
 
 def test_get_include_has_the_header():
