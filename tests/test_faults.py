@@ -361,3 +361,23 @@ def test_no_convergence_warning_at_default_max_iter(kernel):
     ref = R.mean_shift(_blobs(), 1.5, kernel=kernel)
     assert ref["converged"][ref["intensity"] > 0].all()
     assert _capped(bandwidth=1.5, kernel=kernel) == []
+
+
+@pytest.mark.parametrize("kernel", ["flat", "epanechnikov"])
+def test_convergence_warning_leaves_out_seeds_with_no_point_in_reach(kernel):
+    # Seeds with an empty neighbourhood are dropped, not capped: the count
+    # is the reference's, which tells the two apart (the default seeds, the
+    # samples themselves, always have a neighbour and cannot).
+    X = _blobs()
+    seeds = np.vstack([X[:20] + 0.3, [[100.0, 100.0], [-50.0, 3.0]]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        MeanShift(bandwidth=1.5, seeds=seeds, max_iter=1, kernel=kernel).fit(X)
+    got = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    ref = R.mean_shift(X, 1.5, seeds=seeds, max_iter=1, kernel=kernel)
+    orphans = ref["intensity"] == 0
+    n_capped = int(np.count_nonzero(~ref["converged"] & ~orphans))
+    assert orphans.sum() == 2 and 0 < n_capped
+    assert len(got) == 1
+    msg = str(got[0].message)
+    assert msg.startswith(f"{n_capped} of {len(seeds)} seeds stopped"), msg
