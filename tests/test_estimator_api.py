@@ -720,6 +720,7 @@ def test_tree_points_are_the_rows_it_was_built_from():
 def test_metadata_routing_passes_sample_weight_once_requested():
     import sklearn
     from sklearn.base import clone
+    from sklearn.exceptions import UnsetMetadataPassedError
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -731,7 +732,7 @@ def test_metadata_routing_passes_sample_weight_once_requested():
     )
     with sklearn.config_context(enable_metadata_routing=True):
         est = msf.MeanShift(bandwidth=1.0)
-        with pytest.raises(Exception, match="sample_weight"):
+        with pytest.raises(UnsetMetadataPassedError, match="sample_weight"):
             Pipeline([("m", est)]).fit(X, sample_weight=w)  # not requested
         est.set_fit_request(sample_weight=True)
         scaler = StandardScaler().set_fit_request(sample_weight=False)
