@@ -6,13 +6,12 @@ import subprocess
 import sys
 import textwrap
 
+import Cython  # noqa: F401  (both in the test extras: no skip)
 import numpy as np
 import pytest
+import setuptools  # noqa: F401
 
 import meanshift_fast
-
-pytest.importorskip("Cython")
-pytest.importorskip("setuptools")
 
 PYX = textwrap.dedent(
     """

@@ -1,15 +1,13 @@
 """The distributed fit equals the in-memory fit (meanshift_fast.dask)."""
 
+import dask.array as da  # the test extras install dask: no skip
 import numpy as np
 import pytest
+from dask import distributed
+from sklearn.datasets import make_blobs
 
-da = pytest.importorskip("dask.array")
-distributed = pytest.importorskip("dask.distributed")
-
-from sklearn.datasets import make_blobs  # noqa: E402
-
-import meanshift_fast as mf  # noqa: E402
-from meanshift_fast.dask import MeanShift as DaskMeanShift  # noqa: E402
+import meanshift_fast as mf
+from meanshift_fast.dask import MeanShift as DaskMeanShift
 
 
 def _blobs(n=1500, d=2, seed=0):

@@ -604,7 +604,8 @@ def test_sklearn_tags():
 
 
 def test_feature_names_from_dataframe():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # in the test extras: no skip
+
     df = pd.DataFrame(X_BLOBS, columns=["width", "height"])
     ms = MeanShift(bandwidth=1.5).fit(df)
     ref = skc.MeanShift(bandwidth=1.5).fit(df)
@@ -644,7 +645,8 @@ def _outcome(fn):
 def test_feature_names_consistency_in_predict(fit_on, predict_on):
     # scikit-learn warns when names appear or disappear between fit and
     # predict, and raises when they differ.
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # in the test extras: no skip
+
     df = pd.DataFrame(X_BLOBS, columns=["a", "b"])
     data = {
         "df": df,
@@ -671,7 +673,8 @@ def test_feature_names_consistency_in_predict(fit_on, predict_on):
 )
 def test_feature_names_mismatch_message_is_scikit_learns(fit_columns, predict_columns):
     # The whole message: the names listed one per line, five at most.
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # in the test extras: no skip
+
     X = np.repeat(np.eye(2), 2, axis=0)
     X = np.tile(X, (1, len(fit_columns)))[:, : len(fit_columns)]
     df = pd.DataFrame(X, columns=list(fit_columns))

@@ -4,9 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib  # noqa: F401  (the test extras install it: no skip)
 import pytest
-
-pytest.importorskip("matplotlib")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -4,16 +4,14 @@ and out through Pillow, labels, boundaries, and clear errors."""
 import subprocess
 import sys
 
+import cv2  # the test extras install cv2, Pillow, scikit-image: no skip
 import numpy as np
 import pytest
+from PIL import Image
+from skimage import data
 
-pytest.importorskip("skimage")
-PIL = pytest.importorskip("PIL")
-from PIL import Image  # noqa: E402
-from skimage import data  # noqa: E402
-
-from meanshift_fast.cli import main  # noqa: E402
-from meanshift_fast.image import mean_shift_filter, segment  # noqa: E402
+from meanshift_fast.cli import main
+from meanshift_fast.image import mean_shift_filter, segment
 
 ARGS = ["--spatial-radius", "4", "--range-radius", "5"]
 
@@ -235,7 +233,6 @@ def test_16_bit_colour_is_rounded_to_8_bits_with_a_warning(tmp_path, capsys):
 
 
 def test_16_bit_colour_read_as_8_bits_says_so(tmp_path, capsys):
-    cv2 = pytest.importorskip("cv2")
     img = np.random.default_rng(2).integers(0, 65536, (5, 6, 3), dtype=np.uint16)
     src = tmp_path / "deep.png"
     assert cv2.imwrite(str(src), img)

@@ -5,11 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from skimage import color, data  # in the test extras: no skip
 
-pytest.importorskip("skimage")
-from skimage import color, data  # noqa: E402
-
-from meanshift_fast.image import _color  # noqa: E402
+from meanshift_fast.image import _color
 
 
 def samples():

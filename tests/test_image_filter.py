@@ -15,12 +15,10 @@ import image_reference as R
 import numpy as np
 import pytest
 from gil_probe import count_while, gil_holding_call
+from skimage import color, data  # in the test extras: no skip
 
-skimage = pytest.importorskip("skimage")
-from skimage import color, data  # noqa: E402
-
-from meanshift_fast import _core  # noqa: E402
-from meanshift_fast.image import mean_shift_filter  # noqa: E402
+from meanshift_fast import _core
+from meanshift_fast.image import mean_shift_filter
 
 KERNELS = ["flat", "gaussian", "epanechnikov"]
 

@@ -3,16 +3,15 @@
 import subprocess
 import sys
 
+import cv2  # the test extras install OpenCV and scikit-image: no skip
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from skimage import data as skdata
 
 from meanshift_fast import _core
 from meanshift_fast.image import pyr_mean_shift_filtering
-
-cv2 = pytest.importorskip("cv2")
-skdata = pytest.importorskip("skimage.data")
 
 MAX_ITER_EPS = cv2.TERM_CRITERIA_MAX_ITER | cv2.TERM_CRITERIA_EPS
 

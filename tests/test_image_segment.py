@@ -7,13 +7,11 @@ every thread count."""
 import image_reference as R
 import numpy as np
 import pytest
+from scipy import ndimage
+from skimage import color, data  # in the test extras: no skip
 
-pytest.importorskip("skimage")
-from scipy import ndimage  # noqa: E402
-from skimage import color, data  # noqa: E402
-
-from meanshift_fast import _core  # noqa: E402
-from meanshift_fast.image import mean_shift_filter, segment  # noqa: E402
+from meanshift_fast import _core
+from meanshift_fast.image import mean_shift_filter, segment
 
 needs_openmp = pytest.mark.skipif(
     not _core.openmp_enabled(), reason="serial build: one thread whatever n_jobs says"

@@ -238,7 +238,8 @@ def test_cli_sweep_reads_what_spreadsheets_write(tmp_path, capsys):
 
 
 def test_cli_sweep_options_are_checked(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+    import matplotlib  # noqa: F401  (the test extras install it)
+
     from meanshift_fast.cli import main
 
     path = tmp_path / "points.npy"
@@ -299,7 +300,8 @@ def test_cli_sweep_prints_table_and_draws(tmp_path):
         cmd + ["--bandwidths", "1,-1"], capture_output=True, text=True, timeout=120
     )
     assert bad.returncode == 2 and "range (0, inf)" in bad.stderr
-    pytest.importorskip("matplotlib")
+    import matplotlib  # noqa: F401  (the test extras install it)
+
     png = tmp_path / "sweep.png"
     out = subprocess.run(
         cmd + ["--plot", str(png)], capture_output=True, text=True, timeout=120

@@ -4,11 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mypy  # noqa: F401  (in the test extras: no skip)
 import pytest
 
 import meanshift_fast
-
-pytest.importorskip("mypy")
 
 PKG_DIR = Path(meanshift_fast.__file__).parent
 
