@@ -4,40 +4,19 @@ with the system C compiler as a C99 program."""
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from c_build import CC, REPO, build
 from sklearn.cluster import MeanShift as SkMeanShift
 
 from meanshift_fast import MeanShift
 
-REPO = Path(__file__).resolve().parent.parent
-SOURCES = sorted(str(p) for p in (REPO / "src_c").glob("*.c"))
-CC = next((c for c in ("cc", "gcc", "clang") if shutil.which(c)), None)
-
 pytestmark = pytest.mark.skipif(
     CC is None or sys.platform == "win32", reason="no C compiler on PATH"
 )
-
-
-def build(out, main_source, *, openmp=True, defines=(), opt="-O1"):
-    """Compile the core plus main_source; returns (path, openmp_used)."""
-    base = [CC, opt, "-g", "-std=c99", f"-I{REPO / 'src_c'}"]
-    base += [f"-D{d}" for d in defines]
-    tail = [*SOURCES, str(main_source), "-lm", "-o", str(out)]
-    attempts = [base + ["-fopenmp"] + tail] if openmp else []
-    attempts.append(base + ["-Wno-unknown-pragmas"] + tail)
-    errors = []
-    for cmd in attempts:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-        if proc.returncode == 0:
-            return out, "-fopenmp" in cmd
-        errors.append(" ".join(cmd) + "\n" + proc.stderr[-3000:])
-    pytest.fail("could not compile:\n" + "\n".join(errors))
 
 
 def run(cmd, **kw):
@@ -70,12 +49,8 @@ def test_c_core_against_brute_force(test_tree_binary):
     assert f"openmp={int(openmp)}" in proc.stdout
 
 
-def test_c_core_allocation_failures(tmp_path):
-    exe, _ = build(
-        tmp_path / "test_tree_fi",
-        REPO / "tests/c/test_tree.c",
-        defines=["MS_FAULT_INJECTION"],
-    )
+def test_c_core_allocation_failures(fault_injection_test_tree):
+    exe, _ = fault_injection_test_tree  # also run under valgrind
     proc = run([str(exe), "quick"])
     ok, failed = passed_count(proc)
     assert proc.returncode == 0 and failed == 0, proc.stderr[-5000:]

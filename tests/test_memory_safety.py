@@ -79,10 +79,8 @@ def _env():
 @pytest.mark.skipif(
     shutil.which("valgrind") is None, reason="valgrind is not installed"
 )
-def test_c_program_under_valgrind(tmp_path):
-    exe = tmp_path / "test_tree"
-    build = _compile(exe, [])
-    assert build.returncode == 0, build.stderr
+def test_c_program_under_valgrind(fault_injection_test_tree):
+    exe, _ = fault_injection_test_tree  # the binary test_c_core also runs
     proc = subprocess.run(
         [
             "valgrind",
