@@ -259,8 +259,8 @@ def phase_timer(mf):
     proxy = CoreProxy()
     proxy.Tree = wrap("tree", real_core.Tree)
     proxy.nearest_center = wrap("label", real_core.nearest_center)
-    saved = {k: getattr(est, k) for k in ("get_bin_seeds", "_shift", "_kept_centers")}
-    est.get_bin_seeds = wrap("bins", saved["get_bin_seeds"])
+    saved = {k: getattr(est, k) for k in ("bin_seeds", "_shift", "_kept_centers")}
+    est.bin_seeds = wrap("bins", saved["bin_seeds"])
     est._shift = wrap("shift", saved["_shift"])
     est._kept_centers = wrap("merge", saved["_kept_centers"])
     est._core = proxy
