@@ -394,7 +394,9 @@ def render(rows, phases):
             out.append(f"{fit}, {which} families: " + "; ".join(parts))
     bad = [r for r in rows if r.get("identical") is False]
     out.append(
-        "labels identical to scikit-learn in every fit"
+        "no scikit-learn fits to compare with (--no-sklearn)"
+        if not any("identical" in r for r in rows)
+        else "labels identical to scikit-learn in every fit"
         if not bad
         else "NOT identical: "
         + "; ".join(f"{r['family']} ({r['fit']}): {r['detail']}" for r in bad)
