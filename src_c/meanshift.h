@@ -262,7 +262,8 @@ int64_t ms_leaf_size_hint(int64_t n, int64_t d, int64_t n_queries, ms_kernel ker
  * that order every later candidate within squared distance r2 of a kept one
  * is removed.  `order` (length m) receives the seed indices of the kept
  * centres in their final order and *n_centers their count (0 when every
- * seed was dropped).
+ * seed was dropped).  r2 = -1 removes nothing (every distinct candidate is
+ * kept, ranked); any other r2 below 0, or NaN, gives MS_ERR_INVALID.
  */
 ms_status ms_merge_centers(const double *means, const double *intensity, int64_t m,
                            int64_t d, double r2, const ms_config *cfg, int64_t *order,
