@@ -161,8 +161,8 @@ def _draw(X, w, n_samples, random_state, dtype):
     """X and w, in X's dtype or dtype; beyond n_samples rows, n_samples of
     them drawn with random_state among those of positive weight, which
     alone weigh in a fit (a draw among all could miss the few that count).
-    Up to n_samples rows, those of weight 0 stay: as in a fit, they count
-    among the rows that bin seeding compares its bins with."""
+    Up to n_samples rows, every row stays (those of weight 0 weigh in no
+    fit: they are neither mass nor seeds, nor counted by bin seeding)."""
     if X.shape[0] <= n_samples:
         return c_array(X, dtype=dtype), w
     rows = np.arange(X.shape[0]) if w is None else np.flatnonzero(w > 0)
