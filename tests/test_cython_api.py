@@ -1,7 +1,6 @@
 """Another Cython extension can cimport the core from the installed
 package and call it without linking against the C sources."""
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -10,6 +9,7 @@ import Cython  # noqa: F401  (both in the test extras: no skip)
 import numpy as np
 import pytest
 import setuptools  # noqa: F401
+from build_copy import child_env
 
 import meanshift_fast
 
@@ -91,13 +91,6 @@ SETUP = textwrap.dedent(
 )
 
 
-def _env_with(path):
-    """The environment with path ahead of the PYTHONPATH the tests run
-    under, so that the child imports the meanshift_fast under test."""
-    paths = [str(path), os.environ.get("PYTHONPATH", "")]
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
-
-
 @pytest.fixture(scope="module")
 def uses_core_dir(tmp_path_factory):
     """The directory of an extension built against the function table."""
@@ -117,7 +110,7 @@ def uses_core_dir(tmp_path_factory):
 
 def test_cimport_core_from_another_extension(uses_core_dir):
     tmp_path = uses_core_dir
-    env = _env_with(tmp_path)
+    env = child_env(tmp_path)
     check = subprocess.run(
         [
             sys.executable,
@@ -176,7 +169,7 @@ def test_child_forked_after_an_api_thread_team_does_not_hang(uses_core_dir):
     # broken team as one a fit started: the child must run on one thread.
     if not meanshift_fast.openmp_enabled():
         pytest.skip("serial build: no thread team")
-    env = _env_with(uses_core_dir)
+    env = child_env(uses_core_dir)
     res = subprocess.run(
         [sys.executable, "-c", FORK_AFTER_API_TEAM],
         cwd=uses_core_dir,
