@@ -166,10 +166,18 @@ def _draw(X, w, n_samples, random_state, dtype):
     if X.shape[0] <= n_samples:
         return c_array(X, dtype=dtype), w
     rows = np.arange(X.shape[0]) if w is None else np.flatnonzero(w > 0)
+    rows = draw_rows(rows, n_samples, random_state)
+    return c_array(X[rows], dtype=dtype), None if w is None else w[rows]
+
+
+def draw_rows(rows, n_samples, random_state):
+    """rows (ascending indices), or beyond n_samples of them n_samples drawn
+    with random_state, ascending: the draw of _draw, which a dask array's
+    sample (meanshift_fast.dask.bandwidth_sample) repeats."""
     if len(rows) > n_samples:
         rng = _check_random_state(random_state)
         rows = np.sort(rows[rng.choice(len(rows), n_samples, replace=False)])
-    return c_array(X[rows], dtype=dtype), None if w is None else w[rows]
+    return rows
 
 
 def _longest_run(counts, wanted):

@@ -531,6 +531,7 @@ def bandwidth_sample(
     ``positive_weights``, beyond ``n_samples`` rows the draw is among the
     rows of positive weight, as select_bandwidth draws in memory."""
     from meanshift_fast._bandwidth import _check_random_state
+    from meanshift_fast._select import draw_rows
 
     X = da.asarray(X)
     if X.ndim != 2:
@@ -554,10 +555,7 @@ def bandwidth_sample(
     if m == n:
         rows = np.arange(n)
     elif positive is not None:
-        rows = positive
-        if len(rows) > m:
-            rng = _check_random_state(random_state, "bandwidth_sample")
-            rows = np.sort(rows[rng.choice(len(rows), m, replace=False)])
+        rows = draw_rows(positive, m, random_state)
     else:
         rng = _check_random_state(random_state, "bandwidth_sample")
         rows = np.sort(rng.permutation(n)[:m])
