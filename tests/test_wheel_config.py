@@ -24,7 +24,7 @@ def _load(name):
     or not (WHEELS_CI.parent / "pyproject.toml").exists(),
     reason="needs the source tree's wheels-ci/ and pyproject.toml",
 )
-def test_build_identifiers_are_exactly_the_intended_30():
+def test_build_identifiers_are_exactly_the_intended_35():
     if (
         shutil.which("cibuildwheel") is None
         and importlib.util.find_spec("cibuildwheel") is None
@@ -34,7 +34,7 @@ def test_build_identifiers_are_exactly_the_intended_30():
         pytest.fail("cibuildwheel is in the test extras but not installed")
     cbi = _load("check_build_identifiers")
     expected, actual = cbi.build_identifiers()
-    assert len(expected) == 30
+    assert len(expected) == 35
     assert sorted(actual) == sorted(expected)
 
 
@@ -55,3 +55,13 @@ def test_project_urls_are_not_placeholders():
         host = urlsplit(url).hostname or ""
         assert urlsplit(url).scheme == "https", url
         assert not host.endswith(reserved) and host != "localhost", url
+
+
+def test_every_linux_libc_and_arch_gets_wheels():
+    """manylinux and musllinux wheels both for x86_64 and aarch64: a missing
+    pair leaves those users with a source build (and, on a box without a
+    compiler, no install at all)."""
+    cbi = _load("check_build_identifiers")
+    for libc in ("manylinux", "musllinux"):
+        for arch in ("x86_64", "aarch64"):
+            assert f"{libc}_{arch}" in cbi.PLATFORM_TAGS

@@ -2,9 +2,9 @@
 
 Runs ``cibuildwheel --print-build-identifiers`` for linux, macos and windows
 (no Docker, compiler or network needed) with the archs the GitHub workflow
-uses, and compares the union with the 30 identifiers we mean to ship:
+uses, and compares the union with the 35 identifiers we mean to ship:
 CPython 3.10-3.14 x {manylinux x86_64, manylinux aarch64, musllinux x86_64,
-macOS x86_64, macOS arm64, Windows AMD64}.
+musllinux aarch64, macOS x86_64, macOS arm64, Windows AMD64}.
 
 As a script (from anywhere; the repository root is found from this file)::
 
@@ -41,6 +41,7 @@ PLATFORM_TAGS = (
     "manylinux_x86_64",
     "manylinux_aarch64",
     "musllinux_x86_64",
+    "musllinux_aarch64",
     "macosx_x86_64",
     "macosx_arm64",
     "win_amd64",

@@ -30,8 +30,8 @@ cbi = _load("check_build_identifiers")
 cwo = _load("check_wheel_openmp")
 
 
-def test_expected_matrix_is_30_cpython_gil_builds():
-    assert len(cbi.EXPECTED) == 30
+def test_expected_matrix_is_35_cpython_gil_builds():
+    assert len(cbi.EXPECTED) == 35
     assert not any(i.startswith(("pp", "gp")) for i in cbi.EXPECTED)
     assert not any(i.split("-")[0].endswith("t") for i in cbi.EXPECTED)
 
