@@ -122,8 +122,9 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
         double *q = shell ? shell + MS_SHELL_CAP + 1 : NULL; /* the point */
         double *prev = shell ? q + d : NULL;                 /* the one before */
         double *g = shell ? q + 2 * d : NULL;                /* gradient of dk */
+        int64_t c;
         MS_OMP(for schedule(dynamic, 1))
-        for (int64_t c = 0; c < n_chunks; c++) {
+        for (c = 0; c < n_chunks; c++) {
             if (ms_loop_halted(&loop, shell)) continue;
             const int64_t end = (c + 1) * chunk < n ? (c + 1) * chunk : n;
             double prev_dk = -1.0, err = INFINITY;

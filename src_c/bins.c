@@ -57,8 +57,7 @@ static int bin_rows(const double *X, int64_t i0, int64_t i1, int64_t d, double b
         int added;
         const int64_t id = ms_row_set_add(&p->set, c, &added);
         if (id < 0) {
-            MS_OMP(atomic write)
-            loop->failed = 1;
+            ms_flag_raise(&loop->failed);
             return 0;
         }
         if (added) {
@@ -82,8 +81,9 @@ static ms_status bin_in_parts(const double *X, int64_t n, int64_t d, double bin_
     memset(parts, 0, (size_t)n_parts * sizeof(bin_part));
     ms_loop loop;
     ms_loop_init(&loop, rt, n, 1);
+    int64_t b;
     MS_OMP(parallel for num_threads(n_parts) schedule(static, 1))
-    for (int64_t b = 0; b < n_parts; b++) {
+    for (b = 0; b < n_parts; b++) {
         const int64_t i0 = n * b / n_parts, i1 = n * (b + 1) / n_parts;
         bin_part *p = parts + b;
         const int ok = ms_row_set_init(&p->set, rt, d, 32);
@@ -91,8 +91,7 @@ static ms_status bin_in_parts(const double *X, int64_t n, int64_t d, double bin_
         p->count = ms_alloc(rt, (size_t)(i1 - i0), sizeof(int64_t));
         double *c = ms_loop_scratch(&loop, (size_t)d, sizeof(double));
         if (!ok || p->first == NULL || p->count == NULL) {
-            MS_OMP(atomic write)
-            loop.failed = 1;
+            ms_flag_raise(&loop.failed);
         }
         int64_t mine = 0;
         if (!ms_loop_halted(&loop, c))

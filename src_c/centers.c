@@ -199,8 +199,9 @@ static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
     {
         double *q = ms_loop_scratch(&loop, (size_t)d, sizeof(double));
         int64_t mine = 0;
+        int64_t b;
         MS_OMP(for schedule(dynamic, 1))
-        for (int64_t b = 0; b < n_blocks; b++) {
+        for (b = 0; b < n_blocks; b++) {
             if (ms_loop_halted(&loop, q)) continue;
             const int64_t end = (b + 1) * block < n ? (b + 1) * block : n;
             for (int64_t i = b * block; i < end; i++) {

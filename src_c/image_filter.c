@@ -183,8 +183,9 @@ static double fill_planes(const double *MS_RESTRICT image, int64_t n, int64_t c,
 {
     const int64_t len = (stride + SETUP_BLOCKS - 1) / SETUP_BLOCKS;
     double block_max[SETUP_BLOCKS];
+    int64_t b;
     MS_OMP(parallel for num_threads(n_threads) schedule(static))
-    for (int64_t b = 0; b < SETUP_BLOCKS; b++) {
+    for (b = 0; b < SETUP_BLOCKS; b++) {
         const int64_t i0 = b * len < stride ? b * len : stride;
         const int64_t i1 = i0 + len < stride ? i0 + len : stride;
         double m = 0.0;
@@ -220,8 +221,9 @@ static int fill_fixed_point(const double *MS_RESTRICT planes, int64_t len, doubl
                          : inv < 0x1p62   ? (int64_t)inv - 1
                                           : INT64_MAX;
     int64_t bits = 0;
+    int64_t i;
     MS_OMP(parallel for num_threads(n_threads) schedule(static) reduction(|:bits))
-    for (int64_t i = 0; i < len; i++) {
+    for (i = 0; i < len; i++) {
         qplanes[i] = (int64_t)nearbyint(planes[i] * inv);
         bits |= qplanes[i] & frac;
         if (planes32 != NULL) planes32[i] = (float)planes[i];
@@ -233,8 +235,9 @@ static int fill_fixed_point(const double *MS_RESTRICT planes, int64_t len, doubl
 static void fill_narrow(const double *MS_RESTRICT planes, int64_t len, int n_threads,
                         int32_t *MS_RESTRICT narrow)
 {
+    int64_t i;
     MS_OMP(parallel for num_threads(n_threads) schedule(static))
-    for (int64_t i = 0; i < len; i++) narrow[i] = (int32_t)planes[i];
+    for (i = 0; i < len; i++) narrow[i] = (int32_t)planes[i];
 }
 
 ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t nx,
@@ -343,8 +346,9 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
         worker wk = {0};
         if (block != NULL) worker_init(&wk, block, &g, cap);
         int64_t mine = 0;
+        int64_t b;
         MS_OMP(for schedule(dynamic, 1))
-        for (int64_t b = 0; b < n_chunks; b++) {
+        for (b = 0; b < n_chunks; b++) {
             if (ms_loop_halted(&loop, block)) continue;
             const int64_t r0 = b * chunk, r1 = r0 + chunk < rows ? r0 + chunk : rows;
             /* Tiles of TILE columns: a pixel's neighbours in the rows

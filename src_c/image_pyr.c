@@ -133,8 +133,9 @@ static ms_status filter_level(ms_runtime *rt, const pyr_level *lv,
             if (coarse) mrow = (uint8_t *)(up + up_len);
         }
         int64_t mine = 0;
+        int64_t y;
         MS_OMP(for schedule(dynamic, 1))
-        for (int64_t y = 0; y < h; y++) {
+        for (y = 0; y < h; y++) {
             if (ms_loop_halted(&loop, scratch)) continue;
             if (coarse) {
                 ms__pyr_up_row(coarse->dst, coarse->h, coarse->w, y, lv->dst, w, up);

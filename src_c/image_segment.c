@@ -271,8 +271,9 @@ static int64_t all_region_pairs(ms_runtime *rt, const int32_t *region,
     }
     int32_t *pairs = ms_alloc(rt, (size_t)(2 * at[n_items] + 2), sizeof(int32_t));
     if (pairs == NULL) return -1;
+    int64_t it;
     MS_OMP(parallel for num_threads(n_threads) schedule(dynamic, 1))
-    for (int64_t it = 0; it < n_items; it++) {
+    for (it = 0; it < n_items; it++) {
         const int64_t b = it % n_bands;
         got[it] = region_pairs(region, &off[it / n_bands], ny, nx, rows * b / n_bands,
                                rows * (b + 1) / n_bands, pairs + 2 * at[it]);
@@ -325,8 +326,9 @@ ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t 
     const int n_threads = ms_num_threads(cfg);
     if (n_bands > 4 * (int64_t)n_threads) n_bands = 4 * (int64_t)n_threads;
     if (n_bands < 1) n_bands = 1;
+    int64_t b;
     MS_OMP(parallel for num_threads(n_threads) schedule(dynamic, 1))
-    for (int64_t b = 0; b < n_bands; b++) {
+    for (b = 0; b < n_bands; b++) {
         const int64_t r0 = rows * b / n_bands, r1 = rows * (b + 1) / n_bands;
         close_bits(modes, off, n_off, ny, nx, r0, r1, c, r2, close);
         join_close(close, off, n_off, r0 * nx, r1 * nx, nx, parent);

@@ -14,9 +14,9 @@
  *     MS_OMP(parallel num_threads(ms_num_threads(cfg)))
  *     {
  *         double *scratch = ms_loop_scratch(&loop, len, sizeof(double));
- *         int64_t mine = 0;
+ *         int64_t mine = 0, i;
  *         MS_OMP(for schedule(dynamic, 8))
- *         for (int64_t i = 0; i < n_items; i++) {
+ *         for (i = 0; i < n_items; i++) {
  *             if (ms_loop_halted(&loop, scratch)) continue;
  *             ... item i ...
  *             ms_loop_tick(&loop, 1, &mine);
@@ -30,7 +30,13 @@
 
 #include "ms_internal.h"
 
-/* An OpenMP directive, or nothing in a build without OpenMP. */
+/* An OpenMP directive, or nothing in a build without OpenMP.
+ *
+ * Directives stay within OpenMP 2.0 unless guarded by _OPENMP, as MSVC's
+ * /openmp (the Windows wheels) implements no more: a loop's index is
+ * declared before its directive (MSVC's C compiler rejects
+ * "for (int64_t i = 0; ...)" after one, error C3015), and "atomic" takes
+ * only the update form (no "atomic write", error C3005). */
 #ifdef _OPENMP
 #if defined(_MSC_VER)
 #define MS_OMP(directive) __pragma(omp directive)
@@ -64,15 +70,20 @@ static inline void ms_loop_init(ms_loop *loop, ms_runtime *rt, int64_t total,
     loop->stop = 0;
 }
 
+/* Raises a flag of ms_loop from any thread: an atomic update, the one form
+ * of "atomic" that OpenMP 2.0 has. */
+static inline void ms_flag_raise(volatile int *flag)
+{
+    MS_OMP(atomic)
+    *flag |= 1;
+}
+
 /* This thread's scratch space (count x size bytes), or NULL, which fails
  * the loop. */
 static inline void *ms_loop_scratch(ms_loop *loop, size_t count, size_t size)
 {
     void *p = ms_alloc(loop->rt, count, size);
-    if (p == NULL) {
-        MS_OMP(atomic write)
-        loop->failed = 1;
-    }
+    if (p == NULL) ms_flag_raise(&loop->failed);
     return p;
 }
 

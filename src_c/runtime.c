@@ -80,8 +80,11 @@ void *ms_alloc(ms_runtime *rt, size_t count, size_t size)
 #ifdef MS_FAULT_INJECTION
     if (rt && rt->allocs_left >= 0) {
         int64_t left;
-#ifdef _OPENMP
+#if defined(_OPENMP) && _OPENMP >= 201107
 #pragma omp atomic capture
+#elif defined(_OPENMP)
+/* MSVC's OpenMP 2.0 has no "atomic capture" */
+#pragma omp critical(ms_alloc_budget)
 #endif
         left = rt->allocs_left--;
         if (left <= 0) return NULL;

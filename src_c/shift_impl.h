@@ -121,8 +121,9 @@ static ms_status MS_FN(shift_grouped)(const MS_TREE *t, const double *seeds,
             double *space = ms_loop_scratch(&loop, ms_group_work_size(d), sizeof(double));
             ms_group_work work = ms_group_work_at(space, d);
             int64_t mine = 0;
+            int64_t l;
             MS_OMP(for schedule(dynamic, 1))
-            for (int64_t l = 0; l < n_leaves; l++) {
+            for (l = 0; l < n_leaves; l++) {
                 if (ms_loop_halted(&loop, space)) continue;
                 const int64_t nid = leaves[l];
                 const ms_node *nd = &groups->nodes[nid];
@@ -235,8 +236,9 @@ ms_status MS_FN(ms_shift_seeds)(const MS_TREE *t, const double *seeds, int64_t n
     {
         double *buf = ms_loop_scratch(&loop, (size_t)(2 * d), sizeof(double));
         int64_t mine = 0;
+        int64_t s;
         MS_OMP(for schedule(dynamic, 8))
-        for (int64_t s = 0; s < n_seeds; s++) {
+        for (s = 0; s < n_seeds; s++) {
             if (ms_loop_halted(&loop, buf)) continue;
             unsigned char conv;
             MS_FN(shift_one)(t, soa, seeds + s * d, p, r2, buf, buf + d, intensity + s,

@@ -36,8 +36,9 @@ static ms_status MS_FN(tree_labels)(const MS_TREE *t, const double *centers, int
         int64_t *cand = (int64_t *)space;
         double *near2 = space ? space + k : NULL, *q = near2 ? near2 + k : NULL;
         int64_t mine = 0;
+        int64_t l;
         MS_OMP(for schedule(dynamic, 4))
-        for (int64_t l = 0; l < n_leaves; l++) {
+        for (l = 0; l < n_leaves; l++) {
             if (ms_loop_halted(&loop, space)) continue;
             const ms_node *nd = &t->nodes[leaves[l]];
             double bound = INFINITY;

@@ -465,8 +465,9 @@ ms_status MS_FN(ms_tree_kernel_sums_scaled)(const MS_TREE *t, const double *Q, i
     MS_OMP(parallel num_threads(ms_num_threads(cfg)))
     {
         int64_t mine = 0;
+        int64_t b;
         MS_OMP(for schedule(dynamic, 1))
-        for (int64_t b = 0; b < n_blocks; b++) {
+        for (b = 0; b < n_blocks; b++) {
             if (ms_loop_halted(&loop, &loop)) continue;
             const int64_t lo = 1 + b * block, hi = lo + block < m ? lo + block : m;
             for (int64_t i = lo; i < hi; i++)

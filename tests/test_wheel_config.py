@@ -65,3 +65,32 @@ def test_every_linux_libc_and_arch_gets_wheels():
     for libc in ("manylinux", "musllinux"):
         for arch in ("x86_64", "aarch64"):
             assert f"{libc}_{arch}" in cbi.PLATFORM_TAGS
+
+
+@pytest.mark.skipif(
+    not (WHEELS_CI.parent / "src_c").is_dir(), reason="needs the source tree's src_c/"
+)
+def test_openmp_directives_stay_within_msvc_openmp_2_0():
+    """The Windows wheels compile with MSVC's /openmp, OpenMP 2.0 only: its C
+    compiler rejects a loop index declared in the for statement after a
+    directive (C3015) and any atomic clause such as "write" (C3005).  Newer
+    constructs go under an `_OPENMP >= ...` guard as raw #pragma lines."""
+    import re
+
+    directive = re.compile(r"MS_OMP\((.*)\)\s*$")
+    declared_index = re.compile(r"\s*for\s*\(\s*[A-Za-z_][\w ]*\s+\w+\s*=")
+    allowed = {"parallel", "for", "atomic", "critical", "single", "barrier",
+               "master", "flush", "sections", "section", "ordered"}  # fmt: skip
+    for path in sorted((WHEELS_CI.parent / "src_c").glob("*.[ch]")):
+        lines = path.read_text().splitlines()
+        for no, line in enumerate(lines):
+            m = directive.search(line)
+            if m is None or line.lstrip().startswith(("#define", "*")):
+                continue
+            where = f"{path.name}:{no + 1}: {line.strip()}"
+            words = m.group(1).split()
+            assert words[0] in allowed, where
+            if words[0] == "atomic":
+                assert len(words) == 1, where
+            if "for" in words[:2]:
+                assert not declared_index.match(lines[no + 1]), where
