@@ -223,7 +223,7 @@ MS_ALWAYS_INLINE void MS_FN(list_bits)(MS_FN(point_list) * l, const MS_TREE *t,
 {
     l->n = 0;
     while (sel) {
-        const int64_t i = buf[c0 + __builtin_ctzll(sel)];
+        const int64_t i = buf[c0 + ms_ctz64(sel)];
         sel &= sel - 1;
         l->p[l->n] = t->pts + i * d;
         l->w[l->n] = t->weights ? t->weights[i] : 1.0;
@@ -300,7 +300,7 @@ MS_ALWAYS_INLINE void MS_FN(add_bits)(const MS_TREE *t, const int64_t *buf, int6
         for (int l = 0; l < 4; l++) v[k][l] = row[4 * k + l];
 #endif
     while (sel) {
-        const int64_t i = buf[c0 + __builtin_ctzll(sel)];
+        const int64_t i = buf[c0 + ms_ctz64(sel)];
         sel &= sel - 1;
         const MS_T *MS_RESTRICT p = t->pts + i * d;
         const double wi = t->weights ? t->weights[i] : 1.0;
@@ -419,14 +419,14 @@ MS_ALWAYS_INLINE void MS_FN(settle_sums)(MS_FN(points_query) * pq, const int64_t
                                 &pq->shared_w, d);
         }
         const uint64_t rest = full & ~shared;
-        const int n_rest = __builtin_popcountll(rest);
+        const int n_rest = ms_popcount64(rest);
         double rest_w = 0.0;
         int rest_ready = 0;
         for (int64_t q = 0; q < na && rest; q++) {
             const uint64_t held = (word[q * MS_HIT_WORDS] >> shift) & rest;
             if (held == 0) continue;
             const int64_t k = act[q];
-            if (2 * __builtin_popcountll(held) <= n_rest) {
+            if (2 * ms_popcount64(held) <= n_rest) {
                 MS_FN(add_selected)(t, pq->buf, c0, held, &list, pq->cx + k * d,
                                     pq->W + k, d);
                 continue;

@@ -32,6 +32,30 @@
 #define MS_ALWAYS_INLINE static inline
 #endif
 
+/* Lowest set bit (x != 0) and set bits of a 64-bit word.  MSVC has no
+ * __builtin_ctzll / __builtin_popcountll (the Windows build would not
+ * link); its __popcnt64 needs the POPCNT instruction, which the baseline
+ * x86-64 the wheels run on does not have, so it counts bits in software. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ms_ctz64(x) __builtin_ctzll(x)
+#define ms_popcount64(x) __builtin_popcountll(x)
+#elif defined(_MSC_VER)
+#include <intrin.h>
+static __forceinline int ms_ctz64(uint64_t x)
+{
+    unsigned long i;
+    _BitScanForward64(&i, x);
+    return (int)i;
+}
+static __forceinline int ms_popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (int)((x * 0x0101010101010101ull) >> 56);
+}
+#endif
+
 /* Hot loops that run across SIMD lanes get an AVX2 clone where the
  * toolchain and C library can pick one at load time (GCC on x86-64
  * glibc); elsewhere they compile once for the baseline. */

@@ -94,3 +94,35 @@ def test_openmp_directives_stay_within_msvc_openmp_2_0():
                 assert len(words) == 1, where
             if "for" in words[:2]:
                 assert not declared_index.match(lines[no + 1]), where
+
+
+@pytest.mark.skipif(
+    not (WHEELS_CI.parent / "src_c").is_dir() or shutil.which("gcc") is None,
+    reason="needs the source tree's src_c/ and gcc's preprocessor",
+)
+def test_core_preprocesses_without_gnu_extensions_for_msvc(tmp_path):
+    """What MSVC compiles of the core (no __GNUC__, _MSC_VER set, OpenMP 2.0)
+    holds no GCC builtin or attribute: MSVC has none of them, and an
+    unknown __builtin_* only fails at link time."""
+    import re
+    import subprocess
+
+    src = WHEELS_CI.parent / "src_c"
+    (tmp_path / "intrin.h").write_text("")  # MSVC's header, absent here
+    found = set()
+    for c in sorted(src.glob("*.c")):
+        out = subprocess.run(
+            ["gcc", "-E", "-U__GNUC__", "-U__GNUC_MINOR__", "-U__clang__",
+             "-D_MSC_VER=1940", "-D_OPENMP=200203", f"-I{tmp_path}", f"-I{src}",
+             str(c)],  # fmt: skip
+            capture_output=True, text=True, check=True,
+        ).stdout
+        origin = ""
+        for line in out.splitlines():
+            m = re.match(r'# \d+ "([^"]+)"', line)
+            if m:
+                origin = m.group(1)
+            elif Path(origin).parent == src:
+                for word in re.findall(r"__builtin_\w+|__attribute__", line):
+                    found.add(f"{Path(origin).name}: {word}")
+    assert not found, sorted(found)
