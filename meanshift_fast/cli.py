@@ -545,6 +545,18 @@ def _run_on_image(args, run):
     progress bar; _Fail where either fails."""
     _check_writable(args.output, getattr(args, "labels", None))
     image = _read_image(args.image)
+    if args.volume and (not _is_npy(args.image) or image.ndim != 3):
+        # Else an RGB file's (H, W, 3) pixels are filtered as a volume 3
+        # voxels deep, and a grey file's .png output is refused as a volume's.
+        what = (
+            f"holds an array of shape {image.shape}"
+            if _is_npy(args.image)
+            else "is an image file"
+        )
+        raise _Fail(
+            "--volume takes a grey volume: a .npy array of shape (Z, Y, X); "
+            f"{args.image} {what}. A colour volume (Z, Y, X, C) needs no --volume."
+        )
     if args.volume and not _is_npy(args.output):
         raise _Fail(f"cannot write {args.output}: a volume is written only as .npy")
     _check_output(args.output, image)

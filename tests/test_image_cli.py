@@ -66,6 +66,30 @@ def test_grey_volume_from_npy(tmp_path):
     np.testing.assert_array_equal(np.load(out), want.image)
 
 
+@pytest.mark.parametrize("source", ["rgb.png", "grey.png", "colour_volume.npy"])
+@pytest.mark.parametrize("command", ["segment", "filter"])
+def test_volume_option_refuses_what_is_no_grey_volume(
+    tmp_path, monkeypatch, capsys, command, source
+):
+    # An RGB file's (H, W, 3) pixels were filtered as a volume 3 voxels
+    # deep, and a grey file was refused as "a volume" written to .png.
+    img = np.ascontiguousarray(data.astronaut()[:6, :7])
+    src = tmp_path / source
+    if source == "rgb.png":
+        Image.fromarray(img).save(src)
+    elif source == "grey.png":
+        Image.fromarray(img[..., 0]).save(src)
+    else:
+        np.save(src, np.stack([img, img]))
+    _no_work(monkeypatch)
+    out = tmp_path / ("out.png" if source == "grey.png" else "out.npy")
+    rc = main([command, str(src), "-o", str(out), *ARGS, "--volume"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "--volume takes a grey volume" in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
 def test_bad_input_gives_a_message_not_a_traceback(tmp_path, photo, capsys):
     _, path = photo
     out = str(tmp_path / "x.png")
