@@ -517,10 +517,24 @@ def _write_image(path, array):
         _save_npy(path, array)
         return
     Image, _ = _pillow(path)
+    pixels = _for_pillow(array)
     try:
-        Image.fromarray(_for_pillow(array)).save(path)
+        written = Image.fromarray(pixels)
+        written.save(path)
+        with Image.open(path) as im:
+            stored, fmt = im.mode, im.format
+            back = np.asarray(im.convert(written.mode)) if stored == "P" else None
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise _Fail(f"cannot write {path}: {exc}") from None
+    # A palette format (GIF) keeps 256 colours: more are merged without a
+    # word from Pillow, regions of a segmentation among them.
+    if back is not None and pixels.ndim == 3 and not np.array_equal(back, pixels):
+        n = len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0))
+        warnings.warn(
+            f"{path}: {fmt} holds 256 colours at most, and the image's {n} were "
+            "reduced to them; write .png to keep every colour",
+            stacklevel=2,
+        )
 
 
 def _as_dtype(values, dtype):

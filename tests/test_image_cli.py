@@ -256,6 +256,34 @@ def test_16_bit_colour_is_rounded_to_8_bits_with_a_warning(tmp_path, capsys):
     assert "written with 8 bits per channel" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["segment", "filter"])
+def test_colours_a_gif_cannot_hold_are_reported(tmp_path, photo, capsys, command):
+    # GIF keeps a palette of 256 colours; the colours beyond were merged
+    # without a word (a segmentation's regions among them).
+    img, path = photo
+    out = tmp_path / "out.gif"
+    radii = ["--spatial-radius", "3", "--range-radius", "2"]
+    more = ["--min-region", "2"] if command == "segment" else []
+    assert main([command, path, "-o", str(out), *radii, *more]) == 0
+    if command == "segment":
+        want = segment(img, 3, 2, 2).image
+    else:
+        want = np.rint(mean_shift_filter(img, 3, 2)).clip(0, 255).astype(np.uint8)
+    got = np.asarray(Image.open(out).convert("RGB"))
+    n = len(np.unique(want.reshape(-1, 3), axis=0))
+    assert n > 256 and not np.array_equal(got, want)
+    err = capsys.readouterr().err
+    assert f"GIF holds 256 colours at most, and the image's {n} were" in err
+    # an image of few colours comes back exact, and says nothing
+    few = tmp_path / "few.npy"
+    np.save(few, (img // 128 * 128).astype(np.uint8))
+    exact = _unfiltered(tmp_path, few, "few.gif")
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(exact).convert("RGB")), np.load(few)
+    )
+    assert "GIF" not in capsys.readouterr().err
+
+
 def test_16_bit_colour_read_as_8_bits_says_so(tmp_path, capsys):
     img = np.random.default_rng(2).integers(0, 65536, (5, 6, 3), dtype=np.uint16)
     src = tmp_path / "deep.png"
