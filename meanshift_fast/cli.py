@@ -3,6 +3,7 @@
 import argparse
 import contextlib
 import math
+import re
 import sys
 import time
 import warnings
@@ -578,9 +579,24 @@ def _run_on_image(args, run):
     try:
         return image, run(image, bar)
     except (ValueError, TypeError) as exc:
-        raise _Fail(str(exc)) from None
+        raise _Fail(_in_flags(str(exc))) from None
     finally:
         bar.close()
+
+
+_OPTION = re.compile(
+    r"\b(color_space|kernel|max_iter|n_jobs|connectivity|min_region|"
+    r"spatial_radius|range_radius)=('?)([^'\s,;)]*)\2"
+)
+
+
+def _in_flags(message):
+    """A message of the image functions in the command line's terms: their
+    parameters named as the options that set them."""
+    message = message.replace("channel_axis=None", "--volume")
+    return _OPTION.sub(
+        lambda m: f"--{m.group(1).replace('_', '-')} {m.group(3)}".rstrip(), message
+    )
 
 
 def _cmd_segment(args):

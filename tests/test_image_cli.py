@@ -105,6 +105,19 @@ def test_bad_input_gives_a_message_not_a_traceback(tmp_path, photo, capsys):
     assert "cannot read" in capsys.readouterr().err
 
 
+def test_library_messages_name_the_options_not_the_parameters(tmp_path, capsys):
+    # float colours beyond [0, 1]: the library asks for color_space='raw',
+    # which the command line spells --color-space raw
+    src, out = tmp_path / "f.npy", str(tmp_path / "o.npy")
+    np.save(src, np.full((6, 7, 3), 2.0))
+    assert main(["filter", str(src), "-o", out, *ARGS]) == 2
+    err = capsys.readouterr().err
+    assert "--color-space raw" in err and "color_space" not in err
+    assert main(["filter", str(src), "-o", out, *ARGS, "--color-space", "raw"]) == 0
+    with pytest.raises(ValueError, match="color_space='raw'"):
+        mean_shift_filter(np.full((6, 7, 3), 2.0), 3, 5)
+
+
 def test_missing_pillow_is_explained(tmp_path, photo):
     _, path = photo
     code = (
