@@ -397,6 +397,9 @@ def _pixels(path, im, ImageOps):
             "every bit",
             stacklevel=2,
         )
+    frames = getattr(im, "n_frames", 1)
+    if frames > 1:
+        warnings.warn(f"{path} holds {frames} frames; the first is read", stacklevel=2)
     im = ImageOps.exif_transpose(im)
     if im.mode in ("L", "RGB", "F"):
         return np.asarray(im).copy()
@@ -627,6 +630,8 @@ def _cmd_segment(args):
         else:
             mark = np.zeros(out.shape[-1], dtype=out.dtype)
             mark[0] = top
+            if out.shape[-1] in (2, 4):  # grey or colour with alpha: opaque
+                mark[-1] = top
             out[edge] = mark
     _write_image(args.output, out)
     if args.labels:

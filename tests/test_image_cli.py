@@ -246,6 +246,32 @@ def _unfiltered(tmp_path, src, out):
     return tmp_path / out
 
 
+def test_boundaries_over_an_rgba_array_stay_opaque(tmp_path):
+    rgba = np.random.default_rng(2).integers(0, 256, (12, 14, 4), dtype=np.uint8)
+    rgba[..., 3] = 255
+    src, out = tmp_path / "rgba.npy", tmp_path / "edges.npy"
+    np.save(src, rgba)
+    assert main(["segment", str(src), "-o", str(out), *ARGS, "--boundaries"]) == 0
+    got = np.load(out)
+    edge = segment(rgba, 4, 5).boundaries()
+    assert edge.any()
+    np.testing.assert_array_equal(got[~edge], rgba[~edge])
+    assert (got[edge] == [255, 0, 0, 255]).all()
+
+
+def test_only_the_first_frame_of_an_animation_is_read_with_a_warning(tmp_path, capsys):
+    frames = [
+        np.full((5, 6), v, dtype=np.uint8) for v in (10, 200, 90)
+    ]  # three grey frames
+    src = tmp_path / "anim.tif"
+    Image.fromarray(frames[0]).save(
+        src, save_all=True, append_images=[Image.fromarray(f) for f in frames[1:]]
+    )
+    out = _unfiltered(tmp_path, src, "out.npy")
+    assert "holds 3 frames; the first is read" in capsys.readouterr().err
+    np.testing.assert_array_equal(np.load(out), frames[0])
+
+
 def test_exif_orientation_is_applied_as_viewers_show_it(tmp_path):
     # EXIF orientation 6: the stored pixels are shown turned 90 degrees
     # clockwise.
