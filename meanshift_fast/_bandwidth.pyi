@@ -15,7 +15,7 @@ def estimate_bandwidth(
 ) -> np.floating: ...
 def get_bin_seeds(
     X: ArrayLike,
-    bin_size: float,
+    bin_size: float | ArrayLike,
     min_bin_freq: float = ...,
     sample_weight: ArrayLike | None = ...,
 ) -> NDArray[np.floating]: ...

@@ -76,7 +76,7 @@ class MeanShift:
 def mean_shift(
     X: ArrayLike,
     *,
-    bandwidth: float | None = ...,
+    bandwidth: float | ArrayLike | Literal["scott", "silverman", "auto"] | None = ...,
     seeds: ArrayLike | None = ...,
     bin_seeding: bool = ...,
     min_bin_freq: int = ...,

@@ -1,4 +1,5 @@
-"""The shipped type stubs agree with the installed package (mypy.stubtest)."""
+"""The shipped type stubs agree with the installed package (mypy.stubtest),
+and accept the calls the documentation shows."""
 
 import os
 import subprocess
@@ -16,6 +17,51 @@ def test_py_typed_and_stubs_ship():
     assert (PKG_DIR / "py.typed").exists()
     for name in ("__init__", "_core", "_estimator", "_bandwidth", "cli", "dask"):
         assert (PKG_DIR / f"{name}.pyi").exists(), name
+
+
+def _mypy_env():
+    # Where the package does not sit in site-packages (an editable install,
+    # whose import hook hides it from mypy's own search, or a tree on
+    # PYTHONPATH), MYPYPATH names the directory holding it; mypy refuses
+    # site-packages there, and finds an installed package by itself.
+    env = dict(os.environ)
+    if PKG_DIR.parent.name not in ("site-packages", "dist-packages"):
+        env["MYPYPATH"] = str(PKG_DIR.parent)
+    return env
+
+
+# Calls the docstrings and README document, each accepted at run time: the
+# stubs must accept them too, or a typed caller is told they are wrong.
+DOCUMENTED_CALLS = """
+import numpy as np
+from meanshift_fast import MeanShift, get_bin_seeds, mean_shift
+
+X = np.random.default_rng(0).normal(size=(60, 2))
+for bandwidth in (1.0, None, "scott", "silverman", "auto", [0.5, 1.0]):
+    mean_shift(X, bandwidth=bandwidth)
+    MeanShift(bandwidth=bandwidth).fit(X)
+get_bin_seeds(X, 1.0)
+get_bin_seeds(X, [0.5, 1.0])
+get_bin_seeds(X, np.array([0.5, 1.0]), min_bin_freq=2)
+"""
+
+
+def test_documented_calls_type_check(tmp_path):
+    script = tmp_path / "calls.py"
+    script.write_text(DOCUMENTED_CALLS)
+    ran = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert ran.returncode == 0, ran.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_mypy_env(),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_stubtest(tmp_path):
@@ -36,14 +82,7 @@ def test_stubtest(tmp_path):
         + "\n"
     )
     # Run from an empty directory so that the installed package is checked,
-    # not a source tree on the current path.  Where the package does not sit
-    # in site-packages (an editable install, whose import hook hides it from
-    # mypy's own search, or a tree on PYTHONPATH), MYPYPATH names the
-    # directory holding it; mypy refuses site-packages there, and finds an
-    # installed package by itself.
-    env = dict(os.environ)
-    if PKG_DIR.parent.name not in ("site-packages", "dist-packages"):
-        env["MYPYPATH"] = str(PKG_DIR.parent)
+    # not a source tree on the current path.
     result = subprocess.run(
         [
             sys.executable,
@@ -58,6 +97,6 @@ def test_stubtest(tmp_path):
         capture_output=True,
         text=True,
         timeout=600,
-        env=env,
+        env=_mypy_env(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
