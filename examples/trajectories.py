@@ -53,6 +53,6 @@ def main(out, steps=25):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-o", "--out", default="trajectories.png")
     main(parser.parse_args().out)

@@ -241,7 +241,7 @@ def table():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--save", metavar="FILE", help="write the table to FILE")
     parser.add_argument(
         "--check", metavar="FILE", help="compare with the table in FILE"
