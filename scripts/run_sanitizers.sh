@@ -10,7 +10,7 @@
 # Usage:  scripts/run_sanitizers.sh [extra pytest args]
 # Environment:
 #   PYTHON                 interpreter with the test dependencies (default: the
-#                          one on PATH; e.g. PYTHON=/work/venv/bin/python)
+#                          one on PATH; e.g. PYTHON=.venv/bin/python)
 #   MEANSHIFT_FAST_OPENMP  1 (default) or 0: build the extension with or
 #                          without OpenMP
 #   KEEP_WORKDIR=1         keep the temporary copy for inspection

@@ -103,15 +103,26 @@ def child(case, n, n_jobs):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--cases", default="binseed,allseeds", help="or none")
+    p.add_argument(
+        "--cases",
+        default="binseed,allseeds",
+        help="comma-separated, of binseed and allseeds (both), or none",
+    )
     p.add_argument(
         "--ratios",
         default="",
         help="comma-separated bandwidth/spread ratios: an allseeds-r<R> case each",
     )
-    p.add_argument("--n-binseed", type=int, default=2_000_000)
-    p.add_argument("--n-allseeds", type=int, default=1_000_000)
-    p.add_argument("--n-jobs", type=int, default=-1)
+    p.add_argument(
+        "--n-binseed", type=int, default=2_000_000, help="points, binseed (2000000)"
+    )
+    p.add_argument(
+        "--n-allseeds",
+        type=int,
+        default=1_000_000,
+        help="points, allseeds and the ratio cases (1000000)",
+    )
+    p.add_argument("--n-jobs", type=int, default=-1, help="threads (-1: all)")
     p.add_argument("--timeout", type=float, default=None, help="seconds per case")
     p.add_argument("--child", nargs=2, metavar=("CASE", "N"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
