@@ -684,7 +684,7 @@ def _add_image_commands(sub):
             help="auto: luv for RGB images, raw otherwise",
         )
         p.add_argument(
-            "--max-iter", type=_count(0), default=100, help="steps per pixel"
+            "--max-iter", type=_count(0), default=100, help="most steps per pixel (100)"
         )
         p.add_argument("--n-jobs", type=_threads, default=None, help="threads (all)")
         p.add_argument(
