@@ -108,7 +108,9 @@ class BandwidthSweep:
     def plot(self, marked=None, fig=None):
         """Draw clusters against bandwidth (log scale) above the largest
         clusters' shares, stacked; ``marked`` (a bandwidth) gets a dashed
-        line.  Needs matplotlib (the ``plot`` extra).  Returns the figure."""
+        line.  ``fig``: a matplotlib figure or subfigure to draw in (a new
+        one by default).  Needs matplotlib (the ``plot`` extra).  Returns
+        the figure."""
         from meanshift_fast._plot import plot_sweep
 
         return plot_sweep(self, marked, fig)
