@@ -771,7 +771,8 @@ def build_parser():
 
     p = sub.add_parser(
         "sweep",
-        help="cluster a .csv or .npy file at many bandwidths; mark the chosen one",
+        help="cluster a .csv or .npy file at many bandwidths and at the one "
+        "select_bandwidth chooses, whose row is marked",
     )
     p.add_argument("file", help="a .npy array or .csv/.tsv table, one point a row")
     p.add_argument("--plot", metavar="PATH", help="save the picture (PNG)")
@@ -779,9 +780,14 @@ def build_parser():
         "--n-bandwidths",
         type=_count(1),
         default=24,
-        help="how many bandwidths, spread over the data's scales (24)",
+        help="how many bandwidths, spread over the data's scales (24), besides "
+        "the chosen one",
     )
-    p.add_argument("--bandwidths", metavar="H1,H2,...", help="these bandwidths instead")
+    p.add_argument(
+        "--bandwidths",
+        metavar="H1,H2,...",
+        help="these bandwidths instead, and the chosen one",
+    )
     p.add_argument(
         "--min-bin-freq",
         type=int,
