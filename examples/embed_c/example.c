@@ -2,8 +2,8 @@
  * example.c - cluster a few points with the meanshift-fast C core, without
  * Python: the public header src_c/meanshift.h and the sources in src_c/.
  *
- *     cc -O2 -std=c99 -fopenmp -Isrc_c src_c/*.c examples/embed_c/example.c -lm -o example
- *     ./example
+ *   cc -O2 -std=c99 -fopenmp -Isrc_c src_c/*.c examples/embed_c/example.c -lm -o example
+ *   ./example
  *
  * (Drop -fopenmp for a serial build.)  Prints the centres in scikit-learn's
  * order and the label of every point.
@@ -18,13 +18,15 @@
 
 int main(void)
 {
-    /* Two groups of points and a straggler. */
+    /* Two groups of points and a straggler (the layout is kept by hand). */
+    /* clang-format off */
     static const double X[N * D] = {
         1.0,  1.0,  2.0,  1.0,  1.0,  0.0,  1.5,  0.5,  /* group A */
         8.0,  8.0,  9.0,  8.0,  8.0,  9.0,  9.0,  9.0,  /* group B */
         8.5,  8.5,                                      /* group B */
         20.0, 0.0                                       /* straggler */
     };
+    /* clang-format on */
     const double bandwidth = 2.0;
 
     ms_config cfg = ms_config_default();
@@ -49,7 +51,8 @@ int main(void)
     params.gaussian_tol = 0.0;
     st = ms_shift_seeds_f64(tree, X, N, &params, &cfg, means, intensity, n_iter, NULL);
     if (st == MS_OK)
-        st = ms_merge_centers(means, intensity, N, D, ms_radius_sq(bandwidth), &cfg, order, &k);
+        st = ms_merge_centers(means, intensity, N, D, ms_radius_sq(bandwidth), &cfg,
+                              order, &k);
     ms_tree_free_f64(tree);
     if (st != MS_OK || k == 0) {
         fprintf(stderr, "mean shift failed: %d\n", (int)st);
