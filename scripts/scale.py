@@ -69,6 +69,20 @@ def peak_mb():
     return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
 
 
+def cpu_name():
+    """The processor's model name where the system says it (platform.processor
+    is empty on Linux), else the architecture."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                key, _, val = line.partition(":")
+                if key.strip() == "model name":
+                    return val.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def child(case, n, n_jobs):
     from meanshift_fast import MeanShift, estimate_bandwidth
 
@@ -133,7 +147,7 @@ def main(argv=None):
     from meanshift_fast import _threads
 
     print(
-        f"{platform.machine()} {platform.processor() or ''}, {os.cpu_count()} CPUs, "
+        f"{cpu_name()}, {os.cpu_count()} CPUs, "
         f"n_jobs={args.n_jobs} -> {_threads.effective_n_threads(args.n_jobs)} threads"
     )
     cases = [c for c in args.cases.split(",") if c and c != "none"]
