@@ -299,6 +299,15 @@ def _cmd_sweep(args):
         raise _Fail(str(exc)) from None
     print(f"{len(X)} points, {X.shape[1]} features; select_bandwidth: {chosen:.6g}")
     print(sweep.table(marked=chosen))
+    empty = int(np.sum(sweep.n_clusters == 0))
+    if empty:
+        # MeanShift refuses such a fit; the sweep keeps the row, empty.
+        warnings.warn(
+            f"{empty} of {len(sweep)} bandwidths found no cluster: no bin held "
+            f"--min-bin-freq {args.min_bin_freq} points, or none lay within the "
+            "bandwidth of a point",
+            stacklevel=2,
+        )
     if args.plot:
         _save_plot(plt, sweep.plot(marked=chosen), args.plot)
     return 0

@@ -237,6 +237,26 @@ def test_cli_sweep_reads_what_spreadsheets_write(tmp_path, capsys):
         assert capsys.readouterr().out.startswith("200 points, 2 features")
 
 
+def test_cli_sweep_says_when_bandwidths_find_no_cluster(tmp_path, capsys):
+    from meanshift_fast import select_bandwidth
+    from meanshift_fast.cli import main
+
+    X = blobs(n=300)
+    path = tmp_path / "points.csv"
+    np.savetxt(path, X, delimiter=",")
+    args = ["sweep", str(path), "--bandwidths=0.5,2", "--min-bin-freq", "1000"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    # MeanShift itself finds no seed at any of these bandwidths
+    n_rows = len(np.union1d([0.5, 2.0], [select_bandwidth(X)]))
+    for h in [0.5, 2.0]:
+        with pytest.raises(ValueError, match="min_bin_freq=1000"):
+            MeanShift(bandwidth=h, bin_seeding=True, min_bin_freq=1000).fit(X)
+    assert f"{n_rows} of {n_rows} bandwidths found no cluster" in err
+    assert main(["sweep", str(path), "--bandwidths=0.5,2"]) == 0
+    assert "found no cluster" not in capsys.readouterr().err
+
+
 def test_cli_sweep_options_are_checked(tmp_path, capsys):
     import matplotlib  # noqa: F401  (the test extras install it)
 
