@@ -31,6 +31,12 @@ MS_ALWAYS_INLINE ms_step_state MS_FN(ms__step)(const ms_shift_params *p, double 
         if (!(mass > 0.0)) mass = 4.9406564584124654e-324;
     }
     *intensity = mass;
+    if (p->bandwidth == 0.0) {
+        /* Bandwidth 0 (estimated on data whose neighbours coincide): the
+         * kernel holds only points equal to cur, whose mean is cur itself;
+         * wx / w can round one ulp off it, where no point lies within 0. */
+        return MS_STEP_CONVERGED;
+    }
     double shift = 0.0;
     for (int64_t j = 0; j < d; j++) {
         /* float32 data: the reference keeps float32 means. */

@@ -413,6 +413,28 @@ def test_mean_shift_zero_bandwidth(dtype):
     assert_same_fit(ms_nobinning, _sk_fit(X), X)
 
 
+@pytest.mark.parametrize("n", [3, 6, 12])
+@pytest.mark.parametrize("bin_seeding", [False, True])
+@pytest.mark.parametrize("cluster_all", [True, False], ids=["all", "orphans"])
+def test_zero_bandwidth_on_constant_data_whose_sum_rounds(n, bin_seeding, cluster_all):
+    """Constant data: the estimated bandwidth is 0 and every neighbourhood
+    holds only copies of one value, whose mean is that value.  n copies of
+    0.1 sum to a value that n does not divide back to 0.1 (scikit-learn's
+    np.mean moves its seeds one ulp off, and then fails at n = 3 and 12
+    with "No point was within bandwidth", where its k-d tree or its
+    expanded distances find nothing at distance 0); the fit must keep the
+    one cluster at 0.1, with every sample in it.  (float32 data are summed
+    in float64, where n copies divide back exactly.)"""
+    X = np.full((n, 2), [0.1, 0.7])
+    assert (X.sum(axis=0) / n != X[0]).any()
+    ours = msf.MeanShift(bin_seeding=bin_seeding, cluster_all=cluster_all).fit(X)
+    assert ours.bandwidth_ == 0
+    assert_array_equal(ours.cluster_centers_, X[:1])
+    assert_array_equal(ours.labels_, np.zeros(n, dtype=np.intp))
+    assert ours.n_iter_ == 0
+    assert_array_equal(ours.predict(X), ours.labels_)
+
+
 # ---------------------------------------------------------------------------
 # Part 2: parity with scikit-learn over data sets and parameters
 # ---------------------------------------------------------------------------
