@@ -339,6 +339,10 @@ class MeanShift(EstimatorProtocol):
         # copy of them (the caller may change X after fit); a pickle takes
         # them from it too (__getstate__), so the fit keeps no other copy.
         self._fit_data = None
+        if rw is not None and rw is w:
+            # the caller's own array, where the weights needed no
+            # conversion: changing it after fit must not change the model
+            rw = rw.copy()
         self._tree, self._units, self._h, self._sample_weight = tree, units, h, rw
         # What the fitted model is, whatever set_params changes later.
         self._fit_params = {name: getattr(self, name) for name in _MODEL_PARAMS}

@@ -708,6 +708,27 @@ def test_fit_keeps_no_view_of_x_and_pickles_its_rows(dtype, kernel):
     assert_array_equal(clone_._fit_data, X_BLOBS.astype(dtype))
 
 
+@pytest.mark.parametrize("kernel", ["flat", "gaussian"])
+@pytest.mark.parametrize("as_series", [False, True], ids=["ndarray", "series"])
+def test_fit_keeps_no_view_of_sample_weight(kernel, as_series):
+    # float64 weights need no conversion: the fit must copy them, or a
+    # caller who overwrites them after fit changes score_samples (the
+    # total weight), and a pickle (whose tree is rebuilt from them).
+    pd = pytest.importorskip("pandas") if as_series else None
+    w = np.random.default_rng(4).uniform(0.5, 2.0, size=len(X_BLOBS))
+    probes = np.random.default_rng(2).uniform(-12, 12, size=(40, 2))
+    reference = MeanShift(bandwidth=1.5, kernel=kernel).fit(
+        X_BLOBS, sample_weight=w.copy()
+    )
+    given = pd.Series(w) if as_series else w
+    ms = MeanShift(bandwidth=1.5, kernel=kernel).fit(X_BLOBS, sample_weight=given)
+    given[:] = 100.0
+    expected = reference.score_samples(probes)
+    assert_array_equal(ms.score_samples(probes), expected)
+    clone_ = pickle.loads(pickle.dumps(ms))
+    assert_allclose(clone_.score_samples(probes), expected, rtol=1e-12)
+
+
 def test_tree_points_are_the_rows_it_was_built_from():
     from meanshift_fast import _core
 
