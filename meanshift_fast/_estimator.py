@@ -269,7 +269,9 @@ class MeanShift(EstimatorProtocol):
             Not used, present for API consistency by convention.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample; integer weights give the
-            result of repeating rows (the "scott", "silverman" and "auto"
+            result of repeating rows (with the Gaussian and Epanechnikov
+            kernels up to rounding, which can settle a tie between modes of
+            equal mass either way; the "scott", "silverman" and "auto"
             bandwidths are weighted too, "auto" up to the 5,000 rows it
             samples; the quantile estimate of ``bandwidth=None`` ignores
             weights, so fix the bandwidth for that equivalence).
