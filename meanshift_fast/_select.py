@@ -113,7 +113,7 @@ def select_bandwidth(
         from meanshift_fast.dask import bandwidth_sample
 
         X, sample_weight = bandwidth_sample(
-            X, sample_weight, random_state, _SAMPLES, positive_weights=True
+            X, sample_weight, random_state, _SAMPLES, positive_weights=True, owner=owner
         )
     X = check_array(X, owner=owner)
     w = check_sample_weight(sample_weight, X.shape[0])

@@ -345,6 +345,9 @@ def check_seeds(seeds, n_features, owner):
     return seeds
 
 
+WEIGHTS_NOT_1D = "Sample weights must be 1D array or scalar"
+
+
 def check_sample_weight(sample_weight, n_samples):
     if sample_weight is None:
         return None
@@ -359,13 +362,23 @@ def check_sample_weight(sample_weight, n_samples):
         w = np.full(n_samples, float(w))
     w = c_array(w, dtype=np.float64)
     if w.ndim != 1:
-        raise ValueError("Sample weights must be 1D array or scalar")
+        raise ValueError(WEIGHTS_NOT_1D)
     if w.shape != (n_samples,):
         raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n_samples,)}!")
-    if not np.isfinite(w).all():
-        raise ValueError("Input sample_weight contains NaN or infinity.")
-    if (w < 0).any():
-        raise ValueError("Negative values in data passed to `sample_weight`")
-    if not (w > 0).any():
-        raise ValueError("Sample weights must contain at least one non-zero number.")
+    error = weight_values_error(np.isfinite(w).all(), (w < 0).any(), (w > 0).any())
+    if error is not None:
+        raise error
     return w
+
+
+def weight_values_error(finite, negative, positive):
+    """The error check_sample_weight raises for weights that are not all
+    finite, or hold a negative value, or no positive one; None for good
+    weights."""
+    if not finite:
+        return ValueError("Input sample_weight contains NaN or infinity.")
+    if negative:
+        return ValueError("Negative values in data passed to `sample_weight`")
+    if not positive:
+        return ValueError("Sample weights must contain at least one non-zero number.")
+    return None

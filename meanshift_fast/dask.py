@@ -54,6 +54,7 @@ from meanshift_fast._params import (
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import FLOAT32_LIMIT, SQUARE_LIMIT, pow2_exponent
 from meanshift_fast._validation import (
+    WEIGHTS_NOT_1D,
     c_array,
     check_array,
     check_finite,
@@ -64,6 +65,7 @@ from meanshift_fast._validation import (
     non_finite_error,
     not_fitted_error,
     param_error,
+    weight_values_error,
 )
 
 _STEP_MOVING, _STEP_CONVERGED = 0, 1  # ms_step_state
@@ -522,6 +524,7 @@ def bandwidth_sample(
     n_samples=10000,
     return_rows=False,
     positive_weights=False,
+    owner="bandwidth_sample",
 ):
     """At most ``n_samples`` rows of a dask array (and their weights), drawn
     as ``MeanShift`` draws the rows of its bandwidth estimate, as numpy
@@ -529,7 +532,13 @@ def bandwidth_sample(
     :func:`meanshift_fast.bandwidth_sweep` work on when given a dask array.
     With ``return_rows``, also the drawn rows' indices (ascending).  With
     ``positive_weights``, beyond ``n_samples`` rows the draw is among the
-    rows of positive weight, as select_bandwidth draws in memory."""
+    rows of positive weight, as select_bandwidth draws in memory.  A scalar
+    weight is every row's, and comes back as it is.  The rows the draw
+    leaves out are checked as an in-memory call checks them (X finite, the
+    weights finite, none negative, one positive), with ``owner``'s name in
+    the message; the drawn ones are the caller's to check."""
+    import dask
+
     from meanshift_fast._bandwidth import _check_random_state
     from meanshift_fast._select import draw_rows
 
@@ -541,14 +550,19 @@ def bandwidth_sample(
     n = X.shape[0]
     m = min(n_samples, n)
     w = sample_weight
-    if w is not None:
+    if w is not None and np.ndim(w) != 0:  # a scalar: every row's, as in memory
         w = da.asarray(w)
+        if w.ndim != 1:
+            raise ValueError(WEIGHTS_NOT_1D)
+        if np.isnan(w.shape[0]):  # weights selected by a mask
+            w = w.compute_chunk_sizes()
         if w.shape != (n,):
             raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n,)}!")
+    arrays = w is not None and np.ndim(w) != 0
     # Only rows of positive weight weigh in a fit: a draw among all rows
     # could miss the few that count (or all of them).
     positive = None
-    if m < n and positive_weights and w is not None:
+    if m < n and positive_weights and arrays:
         positive = np.flatnonzero(np.asarray((w > 0).compute()))
         if len(positive) == 0:
             positive = None  # no row counts: the weights' check says so
@@ -559,7 +573,24 @@ def bandwidth_sample(
     else:
         rng = _check_random_state(random_state, "bandwidth_sample")
         rows = np.sort(rng.permutation(n)[:m])
-    sample = np.asarray(X[rows].compute())
-    if w is not None:
-        w = np.asarray(w[rows].compute())
+    lazy = [X[rows]] + ([w[rows]] if arrays else [])
+    # Beyond the draw, whole-array checks, in the pass that draws (numeric
+    # data with features only: other data fail the caller's checks of the
+    # sample first, as they fail first in memory).
+    checks = []
+    if m < n and X.dtype.kind in "biuf" and X.shape[1] > 0:
+        checks = [da.isfinite(X).all(), da.isnan(X).any()]
+        if arrays and w.dtype.kind in "biuf":
+            checks += [da.isfinite(w).all(), (w < 0).any(), (w > 0).any()]
+    out = dask.compute(*lazy, *checks)
+    sample = np.asarray(out[0])
+    if arrays:
+        w = np.asarray(out[1])
+    checks = out[len(lazy) :]
+    if checks and not checks[0]:
+        raise non_finite_error(checks[1], "X", owner, np.dtype(_work_dtype(X.dtype)))
+    if len(checks) > 2:
+        error = weight_values_error(*checks[2:])
+        if error is not None:
+            raise error
     return (sample, w, rows) if return_rows else (sample, w)

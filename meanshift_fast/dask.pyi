@@ -56,4 +56,5 @@ def bandwidth_sample(
     n_samples: int = ...,
     return_rows: bool = ...,
     positive_weights: bool = ...,
+    owner: str = ...,
 ) -> Any: ...

@@ -301,6 +301,67 @@ def test_sample_of_a_dask_array_checks_the_weights_length():
         mf.select_bandwidth(X, sample_weight=np.ones(1000))
 
 
+@pytest.mark.parametrize("kind", ["scalar", "masked", "2-D"])
+def test_sample_of_a_dask_array_reads_the_weights_as_in_memory(kind):
+    # A scalar weight is every row's; weights selected by a mask (chunk
+    # sizes unknown until computed) are measured first, as the rows are;
+    # 2-D weights are refused in the in-memory words.
+    X = _blobs(200)
+    D = da.from_array(X, chunks=(50, 2))
+    w = np.linspace(0.5, 2.0, 200)
+    mask = X[:, 0] > 0
+    if kind == "scalar":
+        lazy, local = (D, 2.0), (X, 2.0)
+    elif kind == "masked":
+        keep = da.from_array(mask, chunks=50)
+        lazy = (D[keep], da.from_array(w, chunks=50)[keep])
+        local = (X[mask], w[mask])
+    else:
+        lazy, local = (D, w[:, None]), (X, w[:, None])
+    try:
+        expected = mf.select_bandwidth(local[0], sample_weight=local[1])
+    except ValueError as exc:
+        with pytest.raises(ValueError) as got:
+            mf.select_bandwidth(lazy[0], sample_weight=lazy[1])
+        assert str(got.value) == str(exc)
+    else:
+        assert mf.select_bandwidth(lazy[0], sample_weight=lazy[1]) == expected
+
+
+def _undrawn_row(n, n_samples):
+    """The last row the documented draw of n_samples rows of n leaves out."""
+    rows = np.random.RandomState(0).permutation(n)[:n_samples]
+    return np.setdiff1d(np.arange(n), rows)[-1]
+
+
+@pytest.mark.parametrize(
+    "bad", ["X nan", "X inf", "weight nan", "weight -1", "weight inf"]
+)
+@pytest.mark.parametrize("func", ["select_bandwidth", "bandwidth_sweep"])
+def test_values_the_draw_leaves_out_are_checked_as_in_memory(bad, func):
+    # The in-memory call refuses a NaN or an infinity anywhere in X, and a
+    # bad weight anywhere; so must the call on a dask array, whose rows are
+    # drawn, whether or not the draw takes the bad row.
+    n = 10050
+    X = np.zeros((n, 2))
+    X[:, 0] = np.arange(n) % 7
+    w = np.ones(n)
+    row = _undrawn_row(n, 5000 if func == "select_bandwidth" else 10000)
+    target, value = bad.split()
+    (X if target == "X" else w)[row, ...] = float(value)
+    call = getattr(mf, func)
+    args = () if func == "select_bandwidth" else ([1.0],)
+    with pytest.raises(ValueError) as in_memory:
+        call(X, *args, sample_weight=w)
+    with pytest.raises(ValueError) as lazy:
+        call(
+            da.from_array(X, chunks=(2000, 2)),
+            *args,
+            sample_weight=da.from_array(w, chunks=3000),
+        )
+    assert str(lazy.value) == str(in_memory.value)
+
+
 @pytest.mark.parametrize("scale", [1e-300, 1e160, 1e300])
 @pytest.mark.parametrize(
     "kw",
