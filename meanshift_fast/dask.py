@@ -159,6 +159,15 @@ def _label_block(block, centers, r2, n_jobs=None):
     return labels
 
 
+def _check_lazy(X):
+    """A dask array X, 2-D and of numbers (refused as fit refuses it)."""
+    if X.ndim != 2:
+        raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"X has unsupported dtype {X.dtype}")
+    return X
+
+
 def _sample_rows(bt, rows):
     return bt.block[rows]
 
@@ -289,11 +298,7 @@ class MeanShift(EstimatorProtocol):
         self : object
         """
         self._validate()
-        X = da.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
-        if X.dtype.kind not in "biuf":
-            raise ValueError(f"X has unsupported dtype {X.dtype}")
+        X = _check_lazy(da.asarray(X))
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(_work_dtype(X.dtype))
         if np.isnan(X.shape[0]):  # rows selected by a mask, say
@@ -487,8 +492,8 @@ class MeanShift(EstimatorProtocol):
         lazy = isinstance(X, da.Array)
         if not lazy:
             X = check_array(X, owner="MeanShift")
-        elif X.ndim != 2:
-            raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
+        else:
+            X = _check_lazy(X)
         d = self.n_features_in_
         if X.shape[1] != d:
             raise ValueError(

@@ -276,6 +276,20 @@ def test_predict_checks_width_and_values():
         dist.predict(da.from_array(np.full((2, 2), np.nan))).compute()
 
 
+@pytest.mark.parametrize("dtype", [complex, str])
+def test_predict_refuses_what_fit_refuses(dtype):
+    # Complex or string rows are refused, as fit refuses them, not cast
+    # (which drops the imaginary part, or parses the strings).
+    X = _blobs(200)
+    dist = DaskMeanShift(bandwidth=1.5).fit(da.from_array(X, chunks=(50, 2)))
+    bad = da.from_array(X.astype(dtype), chunks=(50, 2))
+    with pytest.raises(ValueError) as fitting:
+        DaskMeanShift(bandwidth=1.5).fit(bad)
+    with pytest.raises(ValueError) as predicting:
+        dist.predict(bad)
+    assert str(predicting.value) == str(fitting.value)
+
+
 def test_predict_reads_cluster_centers_set_after_fit():
     X = _blobs(300)
     dist = DaskMeanShift(bandwidth=1.5).fit(da.from_array(X, chunks=(100, 2)))
