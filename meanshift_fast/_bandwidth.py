@@ -114,11 +114,7 @@ def resolve_bandwidth(bandwidth, X, w, kernel, n_jobs, owner, bin_seeding=False)
         n = X.shape[0]
         bandwidth = _estimate(X, 0.3, effective_n_threads(n_jobs, n * n))
         if kernel != "flat" and not bandwidth > 0:
-            raise ValueError(
-                "The estimated bandwidth is 0 (every point's neighbours "
-                f"coincide with it); the {kernel} kernel needs a positive "
-                "bandwidth: pass one."
-            )
+            raise zero_estimate_error(kernel)
     elif isinstance(bandwidth, str) and bandwidth == "auto":
         # Imported here: the selection fits estimators, which import this
         # module.
@@ -135,6 +131,15 @@ def resolve_bandwidth(bandwidth, X, w, kernel, n_jobs, owner, bin_seeding=False)
                 f"is expecting {X.shape[1]} (one per feature)."
             )
     return (bandwidth, *core_units(X, bandwidth, bin_seeding))
+
+
+def zero_estimate_error(kernel):
+    """The error for an estimated bandwidth of 0, which only the flat kernel
+    takes."""
+    return ValueError(
+        "The estimated bandwidth is 0 (every point's neighbours coincide with "
+        f"it); the {kernel} kernel needs a positive bandwidth: pass one."
+    )
 
 
 def core_units(X, bandwidth, bin_seeding=False):

@@ -45,6 +45,7 @@ def resolve_bandwidth(
     owner: str,
     bin_seeding: bool = ...,
 ) -> tuple[float | NDArray[np.float64], Units, float]: ...
+def zero_estimate_error(kernel: str) -> ValueError: ...
 def core_units(
     X: NDArray[np.floating],
     bandwidth: float | NDArray[np.float64],

@@ -43,6 +43,7 @@ from meanshift_fast._bandwidth import (
     bin_size_like,
     check_bin_range,
     estimate_bandwidth,
+    zero_estimate_error,
 )
 from meanshift_fast._estimator import _INT64_MAX, _kept_centers
 from meanshift_fast._params import (
@@ -333,7 +334,7 @@ class MeanShift(EstimatorProtocol):
         elif bandwidth is None:
             bandwidth = self._estimate(run, trees, sizes, offsets, n)
             if self.kernel != "flat" and not bandwidth > 0:
-                raise ValueError("The estimated bandwidth is 0; pass a bandwidth.")
+                raise zero_estimate_error(self.kernel)
         # Data or bandwidths whose squares would overflow or underflow are
         # clustered scaled by a power of two, as in memory (a rare second
         # pass builds the trees over the scaled blocks).

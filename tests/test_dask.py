@@ -309,6 +309,16 @@ def test_zero_estimated_bandwidth_as_in_memory():
     np.testing.assert_array_equal(dist.cluster_centers_, local.cluster_centers_)
 
 
+@pytest.mark.parametrize("kernel", ["gaussian", "epanechnikov"])
+def test_zero_estimated_bandwidth_refused_in_the_in_memory_words(kernel):
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [9.0, 0.0]]), 50, axis=0)
+    with pytest.raises(ValueError) as local:
+        mf.MeanShift(kernel=kernel).fit(X)
+    with pytest.raises(ValueError) as dist:
+        DaskMeanShift(kernel=kernel).fit(da.from_array(X, chunks=(40, 2)))
+    assert str(dist.value) == str(local.value)
+
+
 def test_sample_of_a_dask_array_checks_the_weights_length():
     X = da.from_array(_blobs(200), chunks=(50, 2))
     with pytest.raises(ValueError, match="sample_weight"):
