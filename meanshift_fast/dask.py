@@ -4,8 +4,11 @@ Every step of every seed is a sum over the data, and sums over row blocks
 add up: each worker builds the core's k-d tree over its own blocks once;
 each round sends the moving seeds to the workers, which return per-seed
 partial kernel sums; the client adds them block by block, moves the seeds
-and retires the converged ones.  The data never travel after loading;
-a round moves O(seeds x features) per block.
+and retires the converged ones.  With bin seeding, or seeds given, the
+data never travel after loading; a round moves O(seeds x features) per
+block.  With every point a seed (``bin_seeding=False``, or binning that
+fails and falls back to the points), the seeds are the data: the client
+holds a copy of every row.
 
 Seeding, merging and labelling follow :class:`meanshift_fast.MeanShift`,
 so the result is the single-machine result on the same data (centres to
@@ -219,7 +222,8 @@ class MeanShift(EstimatorProtocol):
     Parameters are those of :class:`meanshift_fast.MeanShift` (the
     bandwidth a float, None or "auto": no per-feature arrays or rules of
     thumb), but for ``algorithm`` and ``cluster_assignment`` (the blocks'
-    trees are k-d trees, and labels are the nearest centre's), plus:
+    trees are k-d trees, and labels are the nearest centre's), plus the
+    ones below; ``fit`` takes no ``sample_weight``.
 
     bandwidth_samples : int, default=10000
         When ``bandwidth=None``, the bandwidth is estimated exactly (as
