@@ -215,9 +215,12 @@ static ms_status nearest_center(const void *X, int is_f32, int64_t n, int64_t d,
                 double best;
                 int64_t lab = tree ? ms__nearest_f64(tree, q, 0, &best)
                                    : nearest_brute(centers, k, d, q, &best);
+                /* every distance overflowed (or the tree's walk took no
+                 * centre): the nearest one, unless r2 >= 0 leaves the row
+                 * out; r2 = +inf or NaN keep every row */
                 if (r2 >= 0.0 && best > r2)
                     lab = -1;
-                else if (r2 < 0.0 && !(best < INFINITY)) /* every distance overflowed */
+                else if (!(best < INFINITY))
                     lab = nearest_far(centers, k, d, q);
                 labels[i] = lab;
                 if (sq_dist) sq_dist[i] = best;

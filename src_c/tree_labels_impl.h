@@ -52,7 +52,8 @@ static ms_status MS_FN(tree_labels)(const MS_TREE *t, const double *centers, int
                 if (near2[c] <= bound) cand[m++] = c;
             for (int64_t i = nd->start; i < nd->end; i++) {
                 for (int64_t j = 0; j < d; j++) q[j] = (double)t->pts[i * d + j];
-                int64_t best = cand[0];
+                /* no candidate only where bounds are NaN: bd stays inf */
+                int64_t best = m > 0 ? cand[0] : 0;
                 double bd = INFINITY;
                 for (int64_t a = 0; a < m; a++) {
                     const double *MS_RESTRICT p = centers + cand[a] * d;
@@ -67,9 +68,10 @@ static ms_status MS_FN(tree_labels)(const MS_TREE *t, const double *centers, int
                 }
                 /* every distance overflowed: centres.c's rule (the candidates
                  * are every centre then) */
-                if (r2 < 0.0 && !(bd < INFINITY)) best = nearest_far(centers, k, d, q);
+                const int left_out = r2 >= 0.0 && bd > r2;
+                if (!left_out && !(bd < INFINITY)) best = nearest_far(centers, k, d, q);
                 const int64_t row = t->index[i];
-                labels[row] = r2 >= 0.0 && bd > r2 ? -1 : best;
+                labels[row] = left_out ? -1 : best;
                 if (sq_dist) sq_dist[row] = bd;
             }
             ms_loop_tick(&loop, nd->end - nd->start, &mine);

@@ -527,6 +527,40 @@ static void test_nearest_center(int n_threads)
               "nearest_center ties go to the lower index (got %lld %lld %lld %lld)",
               (long long)lab[0], (long long)lab[1], (long long)lab[2], (long long)lab[3]);
     }
+    /* Every squared distance overflows: r2 = +inf or NaN leave no row out
+     * (only r2 >= 0 does, and nothing lies beyond +inf), and the tree's
+     * labels are the scan's, with few centres (a scan) and many (a tree). */
+    {
+        const int64_t n = 40, d = 2;
+        double X[80], C[2 * 24];
+        for (int64_t i = 0; i < n * d; i++) X[i] = (i % 3 - 1) * 1e300 + (double)i * 1e290;
+        for (int64_t i = 0; i < 2 * 24; i++) C[i] = (i % 5 - 2) * 1e300 - (double)i * 1e291;
+        ms_tree_f64 *t = NULL;
+        check(ms_tree_build_f64(X, NULL, n, d, 4, MS_KERNEL_FLAT, &cfg, &t) == MS_OK,
+              "far points: build");
+        const int64_t ks[] = {3, 24};
+        const double r2s[] = {-1.0, INFINITY, NAN, 1.0};
+        for (int a = 0; a < 2 && t; a++) {
+            int64_t ref[40]; /* r2 = -1's labels, which r2 = +inf and NaN keep */
+            for (int r = 0; r < 4; r++) {
+                int64_t lab[40], tlab[40];
+                double sq[40], tsq[40];
+                const int64_t k = ks[a];
+                const double r2 = r2s[r];
+                ms_status st = ms_nearest_center_f64(X, n, d, C, k, r2, &cfg, lab, sq);
+                ms_status st2 = ms_tree_nearest_center_f64(t, C, k, r2, &cfg, tlab, tsq);
+                int ok = st == MS_OK && st2 == MS_OK;
+                for (int64_t i = 0; ok && i < n; i++)
+                    ok = lab[i] == tlab[i] && sq[i] == tsq[i] &&
+                         (r2 == 1.0 ? lab[i] == -1 : lab[i] >= 0 && lab[i] < k) &&
+                         (r == 0 || r == 3 || lab[i] == ref[i]);
+                if (r == 0) memcpy(ref, lab, sizeof ref);
+                check(ok, "nearest_center of far points k=%lld r2=%g threads=%d: every row "
+                          "labelled unless r2 is finite, tree = scan", (long long)k, r2, n_threads);
+            }
+        }
+        ms_tree_free_f64(t);
+    }
 }
 
 /* ---- seeding grid --------------------------------------------------------- */
