@@ -103,6 +103,11 @@ ms_status MS_FN(ms_kth_neighbor_distance)(const MS_TREE *t, int64_t k,
                                           const ms_config *cfg, double *out)
 {
     if (t == NULL || out == NULL || k < 1 || k > t->n) return MS_ERR_INVALID;
+    /* The brackets below count and collect by comparisons that NaN
+     * distances (a NaN or infinite coordinate) fail, so that counts and
+     * shells would disagree: such points have no k-th distance. */
+    for (int64_t i = 0; i < t->n * t->d; i++)
+        if (!isfinite((double)t->pts[i])) return MS_ERR_INVALID;
     ms_runtime rt;
     ms_runtime_init(&rt, cfg);
     const int64_t n = t->n, d = t->d;

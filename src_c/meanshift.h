@@ -344,7 +344,8 @@ ms_status ms_distinct_rows_f32(const float *X, const double *weights, int64_t n,
  * For every data point, its distance to its k-th nearest data point, the
  * point itself counting as the first (1 <= k <= n).  out (length n) is in
  * the original row order.  Exact: the same values as sorting all
- * distances.
+ * distances.  A tree holding a NaN or infinite coordinate gives
+ * MS_ERR_INVALID.
  */
 ms_status ms_kth_neighbor_distance_f64(const ms_tree_f64 *tree, int64_t k,
                                        const ms_config *cfg, double *out);

@@ -460,6 +460,30 @@ static void test_kth_neighbor(int n_threads)
                 ms_tree_free_f64(t64);
                 ms_tree_free_f32(t32);
             }
+    /* A NaN or infinite coordinate has no k-th distance (NaN distances fail
+     * the comparisons that count and collect neighbours alike, which left
+     * the selection reading values never written): refused. */
+    {
+        const double bad[] = {NAN, INFINITY, -INFINITY};
+        for (int b = 0; b < 3; b++) {
+            double X[2 * 30];
+            float F[2 * 30];
+            for (int i = 0; i < 60; i++) F[i] = (float)(X[i] = (double)(i % 7) * 0.5);
+            X[17] = bad[b];
+            F[17] = (float)bad[b];
+            ms_tree_f64 *t64 = NULL;
+            ms_tree_f32 *t32 = NULL;
+            double out[30];
+            check(ms_tree_build_f64(X, NULL, 30, 2, 4, MS_KERNEL_FLAT, &cfg, &t64) == MS_OK &&
+                      ms_kth_neighbor_distance_f64(t64, 3, &cfg, out) == MS_ERR_INVALID,
+                  "kth_neighbor_distance_f64 refuses a %g coordinate", bad[b]);
+            check(ms_tree_build_f32(F, NULL, 30, 2, 4, MS_KERNEL_FLAT, &cfg, &t32) == MS_OK &&
+                      ms_kth_neighbor_distance_f32(t32, 3, &cfg, out) == MS_ERR_INVALID,
+                  "kth_neighbor_distance_f32 refuses a %g coordinate", bad[b]);
+            ms_tree_free_f64(t64);
+            ms_tree_free_f32(t32);
+        }
+    }
 }
 
 /* ---- nearest centre ----------------------------------------------------- */
