@@ -177,29 +177,35 @@ static int fixed_point_quantum(double maxabs, double w, double hr, double *quant
 
 /* The colour planes from the interleaved image (zero past pixel n), on
  * n_threads; returns the largest colour magnitude (a maximum: the same
- * whatever the threads). */
+ * whatever the threads), or NaN where a colour is NaN or infinite. */
 static double fill_planes(const double *MS_RESTRICT image, int64_t n, int64_t c,
                           int64_t stride, int n_threads, double *MS_RESTRICT planes)
 {
     const int64_t len = (stride + SETUP_BLOCKS - 1) / SETUP_BLOCKS;
     double block_max[SETUP_BLOCKS];
+    unsigned char block_bad[SETUP_BLOCKS];
     int64_t b;
     MS_OMP(parallel for num_threads(n_threads) schedule(static))
     for (b = 0; b < SETUP_BLOCKS; b++) {
         const int64_t i0 = b * len < stride ? b * len : stride;
         const int64_t i1 = i0 + len < stride ? i0 + len : stride;
         double m = 0.0;
+        int bad = 0;
         for (int64_t i = i0; i < i1; i++)
             for (int64_t k = 0; k < c; k++) {
                 const double v = i < n ? image[i * c + k] : 0.0;
                 planes[k * stride + i] = v;
                 m = fabs(v) > m ? fabs(v) : m;
+                bad |= !isfinite(v);
             }
         block_max[b] = m;
+        block_bad[b] = (unsigned char)bad;
     }
     double maxabs = 0.0;
-    for (int64_t b = 0; b < SETUP_BLOCKS; b++)
+    for (int64_t b = 0; b < SETUP_BLOCKS; b++) {
+        if (block_bad[b]) return NAN;
         maxabs = block_max[b] > maxabs ? block_max[b] : maxabs;
+    }
     return maxabs;
 }
 
@@ -270,6 +276,10 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     double *planes = ms_alloc(&rt, (size_t)(stride * c), sizeof(double));
     if (planes == NULL) return MS_ERR_NOMEM;
     const double maxabs = fill_planes(image, n, c, stride, n_threads, planes);
+    if (isnan(maxabs)) { /* a NaN or infinite colour (meanshift.h) */
+        ms_free(planes);
+        return MS_ERR_INVALID;
+    }
     image_ctx g;
     g.planes = planes;
     g.stride = stride;

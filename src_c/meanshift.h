@@ -365,7 +365,8 @@ typedef struct ms_image_params {
 /*
  * Mean shift filter of an image or volume (Comaniciu and Meer, 2002).
  * `image` holds nz x ny x nx pixels of c channels, row-major (a 2-D image
- * has nz = 1); `out` (same layout) receives every pixel's filtered colour.
+ * has nz = 1), all finite (a NaN or infinite colour gives MS_ERR_INVALID);
+ * `out` (same layout) receives every pixel's filtered colour.
  *
  * Each pixel starts at the state (its position (z, y, x), its colour).  A
  * step moves the state (p, col) to the weighted mean, over positions and
