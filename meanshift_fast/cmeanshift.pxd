@@ -19,6 +19,8 @@ cdef extern from "meanshift.h" nogil:
 
     ctypedef int (*ms_progress_fn)(void *ctx, int64_t done, int64_t total) noexcept
 
+    int MS_MAX_THREADS
+
     ctypedef struct ms_config:
         int n_threads
         ms_progress_fn progress

@@ -60,8 +60,13 @@ typedef enum ms_kernel {
  */
 typedef int (*ms_progress_fn)(void *ctx, int64_t done, int64_t total);
 
+/* The most threads a call runs on: a larger n_threads gives this many. */
+#define MS_MAX_THREADS 1024
+
 typedef struct ms_config {
-    int n_threads;           /* >= 1; ignored without OpenMP */
+    /* >= 1 (below 1: 1; above MS_MAX_THREADS: MS_MAX_THREADS); ignored
+     * without OpenMP */
+    int n_threads;
     ms_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     /* Fault injection: when >= 0 and the core was compiled with

@@ -100,6 +100,9 @@ void ms_free(void *p) { free(p); }
 int ms_num_threads(const ms_config *cfg)
 {
     int t = cfg ? cfg->n_threads : 1;
+    /* An OpenMP team of a huge count does not start: libgomp exits the
+     * process when it cannot allocate or create the threads. */
+    if (t > MS_MAX_THREADS) t = MS_MAX_THREADS;
     return t < 1 ? 1 : t;
 }
 

@@ -56,9 +56,40 @@ static void test_image_filter_nonfinite(void)
     }
 }
 
+/* A thread count beyond what can start runs on MS_MAX_THREADS threads,
+ * with the results of one thread (libgomp exited the process, or crashed,
+ * on a team of INT_MAX or 100000 threads). */
+static void test_huge_thread_count(void)
+{
+    enum { N = 200, D = 2 };
+    double X[N * D];
+    for (int i = 0; i < N * D; i++) X[i] = (double)((i * 7919) % 101) * 0.05;
+    ms_config one = ms_config_default(), huge = ms_config_default();
+    huge.n_threads = INT_MAX;
+    int64_t lab1[N], labh[N];
+    check(ms_nearest_center_f64(X, N, D, X, 5, -1.0, &one, lab1, NULL) == MS_OK &&
+              ms_nearest_center_f64(X, N, D, X, 5, -1.0, &huge, labh, NULL) == MS_OK &&
+              memcmp(lab1, labh, sizeof lab1) == 0,
+          "nearest_center with n_threads = INT_MAX");
+    ms_tree_f64 *t = NULL;
+    check(ms_tree_build_f64(X, NULL, N, D, 0, MS_KERNEL_FLAT, &huge, &t) == MS_OK,
+          "tree_build with n_threads = INT_MAX");
+    if (t) {
+        const ms_shift_params p = {MS_KERNEL_FLAT, 0.3, 1e-3, 300, 0.0};
+        double m1[N * D], mh[N * D], i1[N], ih[N];
+        int64_t it1[N], ith[N];
+        check(ms_shift_seeds_f64(t, X, N, &p, &one, m1, i1, it1, NULL) == MS_OK &&
+                  ms_shift_seeds_f64(t, X, N, &p, &huge, mh, ih, ith, NULL) == MS_OK &&
+                  memcmp(m1, mh, sizeof m1) == 0 && memcmp(i1, ih, sizeof i1) == 0,
+              "shift_seeds with n_threads = INT_MAX");
+    }
+    ms_tree_free_f64(t);
+}
+
 int main(void)
 {
     test_image_filter_nonfinite();
+    test_huge_thread_count();
     printf("%d passed, %d failed\n", n_passed, n_failed);
     return n_failed == 0 ? 0 : 1;
 }
