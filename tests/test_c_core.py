@@ -92,17 +92,17 @@ def test_embed_c_example(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def test_api_edges_binary(tmp_path_factory):
+def api_edges_binary(tmp_path_factory):
     return build(
         tmp_path_factory.mktemp("cedges") / "test_api_edges",
         REPO / "tests/c/test_api_edges.c",
     )
 
 
-def test_c_core_argument_edges(test_api_edges_binary):
+def test_c_core_argument_edges(api_edges_binary):
     """Entry points at the edges of their arguments (tests/c/test_api_edges.c):
     an error code or a result, never undefined behaviour or an exit."""
-    exe, _ = test_api_edges_binary
+    exe, _ = api_edges_binary
     proc = run([str(exe)])
     ok, failed = passed_count(proc)
     assert proc.returncode == 0 and failed == 0, proc.stderr[-5000:]
