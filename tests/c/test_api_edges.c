@@ -8,29 +8,12 @@
  */
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "meanshift.h"
-
-static int n_passed = 0, n_failed = 0;
-
-static void check(int ok, const char *fmt, ...)
-{
-    if (ok) {
-        n_passed++;
-        return;
-    }
-    n_failed++;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "FAIL: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-}
+#include "check.h"
 
 /* A NaN or infinite colour is refused (the flat kernel's fixed-point
  * sums converted it to int64: undefined behaviour). */
@@ -39,7 +22,8 @@ static void test_image_filter_nonfinite(void)
     enum { NY = 5, NX = 6, C = 3, N = NY * NX * C };
     double img[N], out[N];
     const double bad[] = {NAN, INFINITY, -INFINITY};
-    const ms_kernel kernels[] = {MS_KERNEL_FLAT, MS_KERNEL_GAUSSIAN, MS_KERNEL_EPANECHNIKOV};
+    const ms_kernel kernels[] = {MS_KERNEL_FLAT, MS_KERNEL_GAUSSIAN,
+                                 MS_KERNEL_EPANECHNIKOV};
     ms_config cfg = ms_config_default();
     for (int k = 0; k < 3; k++) {
         const ms_image_params p = {kernels[k], 2.0, 10.0, 20, 0.01};

@@ -14,33 +14,15 @@
  * Pass "quick" as the first argument for smaller sizes (used under valgrind).
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "meanshift.h"
+#include "check.h"
 
-static int n_passed = 0, n_failed = 0;
 static int quick = 0;
-
-static void check(int ok, const char *fmt, ...)
-{
-    if (ok) {
-        n_passed++;
-        return;
-    }
-    n_failed++;
-    if (n_failed <= 50) {
-        va_list ap;
-        va_start(ap, fmt);
-        fprintf(stderr, "FAIL: ");
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
-        va_end(ap);
-    }
-}
 
 /* ---- deterministic random numbers ------------------------------------- */
 
