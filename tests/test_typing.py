@@ -19,7 +19,9 @@ def test_py_typed_and_stubs_ship():
         assert (PKG_DIR / f"{name}.pyi").exists(), name
 
 
-def _mypy_env():
+def _mypy(args, cwd):
+    """python -m <args> (mypy or its stubtest) run in cwd; its output on
+    failure."""
     # Where the package does not sit in site-packages (an editable install,
     # whose import hook hides it from mypy's own search, or a tree on
     # PYTHONPATH), MYPYPATH names the directory holding it; mypy refuses
@@ -27,7 +29,15 @@ def _mypy_env():
     env = dict(os.environ)
     if PKG_DIR.parent.name not in ("site-packages", "dist-packages"):
         env["MYPYPATH"] = str(PKG_DIR.parent)
-    return env
+    result = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 # Calls the docstrings and README document, each accepted at run time: the
@@ -53,15 +63,7 @@ def test_documented_calls_type_check(tmp_path):
         [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True
     )
     assert ran.returncode == 0, ran.stderr
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-incremental", str(script)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=_mypy_env(),
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _mypy(["mypy", "--no-incremental", str(script)], tmp_path)
 
 
 def test_stubtest(tmp_path):
@@ -83,20 +85,13 @@ def test_stubtest(tmp_path):
     )
     # Run from an empty directory so that the installed package is checked,
     # not a source tree on the current path.
-    result = subprocess.run(
+    _mypy(
         [
-            sys.executable,
-            "-m",
             "mypy.stubtest",
             "meanshift_fast",
             "--allowlist",
             str(allow),
             "--ignore-unused-allowlist",
         ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=_mypy_env(),
+        tmp_path,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
