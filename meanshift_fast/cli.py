@@ -754,7 +754,7 @@ def build_parser():
     p.add_argument(
         "-n", type=_count(10), default=150, help="number of points, at least 10 (150)"
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--seed", type=_count(0), default=0, help="random seed (0)")
     _kernel_option(p)
     p.set_defaults(func=_cmd_demo)
 

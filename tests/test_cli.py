@@ -385,6 +385,16 @@ def test_demo_rejects_too_few_points(capsys, n):
     assert "-n" in capsys.readouterr().err
 
 
+def test_demo_rejects_a_negative_seed(capsys):
+    # numpy's generators take no negative seed: a usage error, not a traceback
+    with pytest.raises(ValueError):
+        demo_data(150, -1)
+    with pytest.raises(SystemExit) as stop:
+        main(["demo", "--seed", "-1"])
+    assert stop.value.code == 2
+    assert "--seed" in capsys.readouterr().err
+
+
 def test_cluster_bandwidth_must_be_positive(tmp_path, capsys, blobs):
     path = _write(tmp_path / "points.csv", blobs, "csv")
     for value in ("0", "-1", "nan", "inf"):
