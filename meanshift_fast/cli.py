@@ -54,6 +54,30 @@ def _check_writable(*paths):
             raise _Fail(f"cannot write {path}: it is a directory")
 
 
+def _same_file(a, b):
+    """Whether paths a and b name one file (existing or not)."""
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_distinct(inputs, outputs):
+    """Refuse, before any work, an output that would overwrite an input or
+    another output: the data, or the first output, would be lost."""
+    for i, (flag, path) in enumerate(outputs):
+        if not path:
+            continue
+        for source in inputs:
+            if _same_file(path, source):
+                raise _Fail(f"cannot write {path}: it is the input file")
+        for other, earlier in outputs[:i]:
+            if earlier and _same_file(path, earlier):
+                raise _Fail(f"{other} and {flag} name the same file, {path}")
+
+
 def _plot_path(path):
     """Where matplotlib writes a plot: a name without a suffix gets .png."""
     from pathlib import Path
@@ -217,6 +241,7 @@ def _cmd_cluster(args):
     from meanshift_fast import MeanShift
 
     _check_writable(args.output, args.centers)
+    _check_distinct([args.file], [("-o", args.output), ("--centers", args.centers)])
     X = _read_points(args.file)
     named = {
         "auto": "auto",
@@ -269,8 +294,9 @@ def _cmd_sweep(args):
     from meanshift_fast import bandwidth_sweep, select_bandwidth
     from meanshift_fast._sweep import check_bandwidths, default_bandwidths
 
-    X = _read_points(args.file)
     _check_writable(args.plot)
+    _check_distinct([args.file], [("--plot", args.plot and _plot_path(args.plot))])
+    X = _read_points(args.file)
     plt = _pyplot() if args.plot else None
     bandwidths = None
     if args.bandwidths is not None:

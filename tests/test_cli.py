@@ -362,6 +362,26 @@ def test_unwritable_outputs_get_a_message(tmp_path, capsys, blobs):
     assert "cannot write" in capsys.readouterr().err
 
 
+def test_outputs_that_would_overwrite_the_input_are_refused(tmp_path, capsys, blobs):
+    path = _write(tmp_path / "points.csv", blobs, "csv")
+    before = path.read_bytes()
+    other = tmp_path / "out.txt"
+    for extra in (
+        ["-o", str(path)],
+        ["--centers", str(tmp_path / "." / "points.csv")],
+        ["-o", str(other), "--centers", str(other)],
+    ):
+        assert main(["cluster", str(path), "--bandwidth", "2", *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("meanshift-fast: ") and len(err.splitlines()) == 1
+    assert path.read_bytes() == before
+    assert not other.exists()
+    npy = _write(tmp_path / "points.npy", blobs, "npy")
+    assert main(["sweep", str(npy), "--plot", str(npy)]) == 2
+    assert "input" in capsys.readouterr().err
+    assert_array_equal(np.load(npy), blobs)
+
+
 def test_demo_plot_errors_are_messages(tmp_path, capsys, monkeypatch):
     import matplotlib  # noqa: F401  (the test extras install it)
 
