@@ -282,9 +282,15 @@ def _cmd_cluster(args):
     if args.centers:
         with _writing(args.centers):
             np.savetxt(args.centers, ms.cluster_centers_, delimiter=",")
+    # scott and silverman give a bandwidth per feature: each is said
+    h = np.ravel(ms.bandwidth_)
+    said = (
+        f"bandwidth {h[0]:.6g}"
+        if h.size == 1
+        else f"bandwidths per feature {', '.join(f'{v:.6g}' for v in h)}"
+    )
     print(
-        f"{len(ms.cluster_centers_)} clusters, {len(X)} points, "
-        f"bandwidth {np.ravel(ms.bandwidth_)[0]:.6g}",
+        f"{len(ms.cluster_centers_)} clusters, {len(X)} points, {said}",
         file=sys.stderr,
     )
     return 0

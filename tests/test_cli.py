@@ -181,6 +181,19 @@ def test_cluster_named_bandwidths(tmp_path, capsys, blobs, name, bandwidth):
     assert_array_equal(labels, MeanShift(bandwidth=bandwidth).fit(blobs).labels_)
 
 
+@pytest.mark.parametrize("rule", ["scott", "silverman"])
+def test_cluster_says_every_bandwidth_of_a_rule(tmp_path, capsys, rule):
+    # scott and silverman give one bandwidth per feature: the summary says
+    # them all, not the first as if it were the only one
+    X = BLOBS * [1.0, 100.0]
+    path = _write(tmp_path / "points.csv", X, "csv")
+    assert main(["cluster", str(path), "--bandwidth", rule]) == 0
+    err = capsys.readouterr().err
+    h = np.ravel(MeanShift(bandwidth=rule).fit(X).bandwidth_)
+    assert h.size == 2
+    assert ", ".join(f"{v:.6g}" for v in h) in err
+
+
 def test_cluster_default_bandwidth_is_auto(tmp_path, capsys, blobs):
     path = _write(tmp_path / "points.csv", blobs, "csv")
     assert main(["cluster", str(path)]) == 0
