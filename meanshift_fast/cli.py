@@ -849,12 +849,26 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     (file or sys.stderr).write(f"meanshift-fast: warning: {message}\n")
 
 
+def _silence_stdout():
+    """Point stdout at the null device, so that what is left in its buffer
+    raises nothing more when the interpreter flushes it on exit."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # no file descriptor: nothing is flushed to one at exit
+    os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     shown = warnings.showwarning
     warnings.showwarning = _show_warning
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a full disk is said here, not in a traceback at exit
+        return code
     except _Fail as exc:
         # One line: scikit-learn's messages on X span several (NaN, 1-D).
         lines = [line.strip() for line in str(exc).splitlines()]
@@ -866,10 +880,17 @@ def main(argv=None):
     except BrokenPipeError:
         # The reader went away (| head): no traceback, and no second error
         # when the interpreter flushes stdout on exit.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return 1
+    except OSError as exc:
+        # Every named file is read and written under a message of its own
+        # (_Fail): what is left is standard output, on a full disk or the like.
+        _silence_stdout()
+        print(
+            f"meanshift-fast: cannot write to standard output: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 2
     finally:
         warnings.showwarning = shown
 

@@ -395,6 +395,30 @@ def test_outputs_that_would_overwrite_the_input_are_refused(tmp_path, capsys, bl
     assert_array_equal(np.load(npy), blobs)
 
 
+class _FullStdout:
+    """A standard output on a full disk."""
+
+    def write(self, text):
+        import errno
+        import os
+
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def flush(self):
+        pass
+
+
+@pytest.mark.parametrize("argv", [["info"], ["demo", "-n", "30"], ["cluster"]])
+def test_a_full_standard_output_is_a_message(tmp_path, capsys, monkeypatch, argv):
+    if argv == ["cluster"]:
+        argv = ["cluster", str(_write(tmp_path / "p.npy", BLOBS, "npy"))]
+    monkeypatch.setattr(sys, "stdout", _FullStdout())
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("meanshift-fast: cannot write to standard output")
+    assert len(err.splitlines()) == 1
+
+
 def test_demo_plot_errors_are_messages(tmp_path, capsys, monkeypatch):
     import matplotlib  # noqa: F401  (the test extras install it)
 
