@@ -232,9 +232,45 @@ def _load(path):
     with warnings.catch_warnings():
         # an empty file: the estimator's message on zero samples says it
         warnings.simplefilter("ignore", UserWarning)
-        return np.loadtxt(
-            path, delimiter=delimiter, skiprows=skip, ndmin=2, encoding="utf-8-sig"
-        )
+        try:
+            return np.loadtxt(
+                path, delimiter=delimiter, skiprows=skip, ndmin=2, encoding="utf-8-sig"
+            )
+        except ValueError as exc:
+            # numpy counts rows from 0 or 1 after the header, blank lines
+            # left out, and suggests its own usecols: say the file's line
+            raise ValueError(_bad_line(path, delimiter, skip) or str(exc)) from None
+
+
+def _bad_line(path, delimiter, skip):
+    """Why np.loadtxt refused the table at path, with the line's number as
+    an editor shows it; None where no line is found wanting."""
+    width = None
+    with open(path, encoding="utf-8-sig") as f:
+        for number, line in enumerate(f, 1):
+            text = line.split("#", 1)[0].strip()  # loadtxt's comments
+            if number <= skip or not text:
+                continue
+            fields = text.split(delimiter)
+            for value in fields:
+                try:
+                    float(value)
+                except ValueError:
+                    what = (
+                        "an empty field (a missing value?)"
+                        if not value.strip()
+                        else f"{value.strip()!r}, not a number"
+                    )
+                    return f"line {number} holds {what}"
+            if width is None:
+                width, first = len(fields), number
+            elif len(fields) != width:
+                n = len(fields)
+                return (
+                    f"line {number} holds {n} value{'s' * (n != 1)}, line "
+                    f"{first} holds {width}"
+                )
+    return None
 
 
 def _cmd_cluster(args):

@@ -345,6 +345,27 @@ def test_refused_points_are_a_one_line_message(tmp_path, capsys, command, name, 
     assert first.strip() in err
 
 
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("x,y\n1,2\n3,\n", "line 3 holds an empty field (a missing value?)"),
+        ("x,y\n1,2\n\n3,NA\n", "line 4 holds 'NA', not a number"),
+        ("1,2\n# note\n3,4\n5\n", "line 4 holds 1 value, line 1 holds 2"),
+    ],
+)
+def test_unreadable_table_says_the_line(tmp_path, capsys, text, says):
+    # numpy's own message counts rows otherwise (from 0, after the header,
+    # without blank lines) and suggests its usecols, no option of the command
+    path = tmp_path / "points.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError) as refused:
+        np.loadtxt(path, delimiter=",", skiprows=int(text[0] == "x"), ndmin=2)
+    assert says not in str(refused.value)
+    assert main(["cluster", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"meanshift-fast: cannot read {path}: {says}\n"
+
+
 def test_cluster_bad_bandwidth(tmp_path, capsys, blobs):
     path = _write(tmp_path / "points.csv", blobs, "csv")
     assert main(["cluster", str(path), "--bandwidth", "wide"]) == 2
