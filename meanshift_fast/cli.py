@@ -838,7 +838,7 @@ def build_parser():
     )
     p.add_argument("--bin-seeding", action="store_true", help="seed from grid bins")
     _kernel_option(p)
-    p.add_argument("--n-jobs", type=int, default=None, help="threads (all)")
+    p.add_argument("--n-jobs", type=_threads, default=None, help="threads (all)")
     p.add_argument(
         "--no-cluster-all",
         action="store_true",
@@ -867,11 +867,11 @@ def build_parser():
     )
     p.add_argument(
         "--min-bin-freq",
-        type=int,
+        type=_count(1),
         default=1,
         help="fewest samples a grid bin needs to seed (1)",
     )
-    p.add_argument("--n-jobs", type=int, default=None, help="threads (all)")
+    p.add_argument("--n-jobs", type=_threads, default=None, help="threads (all)")
     p.set_defaults(func=_cmd_sweep)
     _add_image_commands(sub)
 

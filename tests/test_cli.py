@@ -366,6 +366,24 @@ def test_unreadable_table_says_the_line(tmp_path, capsys, text, says):
     assert err == f"meanshift-fast: cannot read {path}: {says}\n"
 
 
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["cluster", "--n-jobs", "0"], "--n-jobs"),
+        (["sweep", "--n-jobs", "0"], "--n-jobs"),
+        (["sweep", "--min-bin-freq", "0"], "--min-bin-freq"),
+    ],
+)
+def test_bad_counts_are_usage_errors_naming_the_option(tmp_path, capsys, argv, flag):
+    # not the library's words ("the 'n_jobs' parameter of select_bandwidth"),
+    # after reading the points
+    path = _write(tmp_path / "points.npy", BLOBS, "npy")
+    with pytest.raises(SystemExit) as stop:
+        main([argv[0], str(path), *argv[1:]])
+    assert stop.value.code == 2
+    assert f"argument {flag}" in capsys.readouterr().err
+
+
 def test_cluster_bad_bandwidth(tmp_path, capsys, blobs):
     path = _write(tmp_path / "points.csv", blobs, "csv")
     assert main(["cluster", str(path), "--bandwidth", "wide"]) == 2
