@@ -222,8 +222,18 @@ def _load(path):
     # utf-8-sig: a byte-order mark is no part of the first value
     with open(path, encoding="utf-8-sig") as f:
         first = f.readline()
-    tab = path.lower().endswith(".tsv") or ("\t" in first and "," not in first)
+        # the delimiter of the first line that is no comment (np.savetxt's
+        # header) and not blank
+        sample = first.split("#", 1)[0]
+        while not sample.strip():
+            line = f.readline()
+            if not line:
+                break
+            sample = line.split("#", 1)[0]
+    tab = path.lower().endswith(".tsv") or ("\t" in sample and "," not in sample)
     delimiter = "\t" if tab else ","
+    if not tab and "," not in sample and len(sample.split()) > 1:
+        delimiter = None  # spaces, as np.savetxt writes by default
     try:
         [float(v) for v in first.strip().split(delimiter)]
         skip = 0

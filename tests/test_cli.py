@@ -283,6 +283,28 @@ def test_cluster_kernel_and_threads(tmp_path, capsys, blobs, kernel):
     )
 
 
+@pytest.mark.parametrize(
+    "header, comments, delimiter",
+    [("", "", " "), ("x y", "", " "), ("made by np.savetxt", "# ", ",")],
+)
+def test_cluster_reads_np_savetxt_default_spaces(
+    tmp_path, capsys, blobs, header, comments, delimiter
+):
+    # np.savetxt separates values with a space unless told otherwise: its
+    # first line was taken for a header, the next refused as '3 4'
+    path = tmp_path / "points.txt"
+    np.savetxt(path, blobs, header=header, comments=comments, delimiter=delimiter)
+    assert main(["cluster", str(path), "--bandwidth", "1.5"]) == 0
+    labels = _labels(capsys.readouterr().out)
+    assert_array_equal(
+        labels,
+        MeanShift(bandwidth=1.5)
+        .fit(np.loadtxt(path, delimiter=delimiter, skiprows=int(bool(header))))
+        .labels_,
+    )
+    assert len(labels) == len(blobs)
+
+
 def test_cluster_1d_csv(tmp_path, capsys):
     x = np.concatenate([np.linspace(0, 1, 30), np.linspace(5, 6, 20)])
     path = tmp_path / "line.csv"
