@@ -112,10 +112,21 @@ def test_core_preprocesses_without_gnu_extensions_for_msvc(tmp_path):
     found = set()
     for c in sorted(src.glob("*.c")):
         out = subprocess.run(
-            ["gcc", "-E", "-U__GNUC__", "-U__GNUC_MINOR__", "-U__clang__",
-             "-D_MSC_VER=1940", "-D_OPENMP=200203", f"-I{tmp_path}", f"-I{src}",
-             str(c)],  # fmt: skip
-            capture_output=True, text=True, check=True,
+            [
+                "gcc",
+                "-E",
+                "-U__GNUC__",
+                "-U__GNUC_MINOR__",
+                "-U__clang__",
+                "-D_MSC_VER=1940",
+                "-D_OPENMP=200203",
+                f"-I{tmp_path}",
+                f"-I{src}",
+                str(c),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         origin = ""
         for line in out.splitlines():
