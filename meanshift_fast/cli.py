@@ -859,7 +859,8 @@ def build_parser():
     p = sub.add_parser(
         "sweep",
         help="cluster a .csv or .npy file at many bandwidths and at the one "
-        "select_bandwidth chooses, whose row is marked",
+        "select_bandwidth chooses, whose row is marked (bin-seeded fits, as "
+        "cluster --bin-seeding)",
     )
     p.add_argument("file", help="a .npy array or .csv/.tsv table, one point a row")
     p.add_argument("--plot", metavar="PATH", help="save the picture (PNG)")
