@@ -131,8 +131,13 @@ def default_bandwidths(X, n_bandwidths, sample_weight=None, random_state=0):
     left out."""
     rng = _check_random_state(random_state)
     n = X.shape[0]
-    if n > _BOUND_SAMPLES:
-        rows = np.sort(rng.choice(n, _BOUND_SAMPLES, replace=False))
+    # The draw is among the rows of positive weight, which alone weigh in a
+    # fit: a draw among all could miss the few that count (or all of them,
+    # and measure the range on rows of weight 0).
+    rows = np.arange(n) if sample_weight is None else np.flatnonzero(sample_weight > 0)
+    if len(rows) > _BOUND_SAMPLES:
+        rows = np.sort(rows[rng.choice(len(rows), _BOUND_SAMPLES, replace=False)])
+    if len(rows) < n:
         S = X[rows]
         w = None if sample_weight is None else sample_weight[rows]
     else:
@@ -266,9 +271,9 @@ def bandwidth_sweep(
         ``n_bandwidths`` geometrically spaced ones between the mean radius
         of the balls holding about 1% of the distinct samples and the largest
         distance of a sample from the samples' median (both measured on at
-        most 1000 rows drawn with ``random_state``, rows of zero weight and
-        far outliers left out: radii or distances beyond the upper
-        quartile plus three interquartile ranges).
+        most 1000 rows of positive weight drawn with ``random_state``, far
+        outliers left out: radii or distances beyond the upper quartile
+        plus three interquartile ranges).
     n_bandwidths : int, default=24
         How many default bandwidths.
     kernel : {"flat", "gaussian", "epanechnikov"}, default="flat"

@@ -153,6 +153,23 @@ def test_default_bandwidths_depend_only_on_random_state():
     assert np.array_equal(a, b)
 
 
+def test_default_range_ignores_rows_of_zero_weight():
+    # Beyond 1000 rows the range is measured on a draw; a draw among all
+    # rows could take none of the few of positive weight and measure rows
+    # that weigh nothing.  Rows of weight 0 must not move the range.
+    rng = np.random.default_rng(0)
+    X = rng.normal(0, 1, (12000, 2))
+    w = np.zeros(len(X))
+    w[:6] = 1.0
+    X[:3], X[3:6] = [100, 100], [110, 100]
+    want = bandwidth_sweep(X[:6], n_bandwidths=3).bandwidths
+    for random_state in range(4):
+        got = bandwidth_sweep(
+            X, n_bandwidths=3, sample_weight=w, random_state=random_state
+        )
+        assert np.array_equal(got.bandwidths, want)
+
+
 @pytest.mark.parametrize(
     "bandwidths, match",
     [
