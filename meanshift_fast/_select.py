@@ -24,10 +24,10 @@ import numpy as np
 
 from meanshift_fast._bandwidth import _check_random_state
 from meanshift_fast._sweep import (
-    _BOUND_SAMPLES,
     _bounds,
     _is_dask,
     _sweep,
+    bound_rows,
 )
 from meanshift_fast._units import BinRangeError
 from meanshift_fast._validation import (
@@ -125,8 +125,7 @@ def stability_bandwidth(X, w, n_jobs, random_state):
     if w is not None and not (w > 0).any():
         raise ValueError("sample_weight must have a positive entry.")
     X, w = _draw(X, w, _SAMPLES, random_state, dtype=None)
-    rows, rw = _draw(X, w, _BOUND_SAMPLES, random_state, dtype=np.float64)
-    lo, hi, resolution = _bounds(rows, rw)
+    lo, hi, resolution = _bounds(*bound_rows(X, w, random_state))
     # Not below the data's resolution (quantised data): there every
     # bandwidth gives the same clusters, a run that would look stable.
     bandwidths = np.geomspace(min(max(lo / 2, resolution), lo), hi, _N_BANDWIDTHS)

@@ -30,6 +30,8 @@ _BOUND_SAMPLES = 1000
 # would otherwise stretch the range past every useful bandwidth.
 _SMALL_SHARE = 0.01
 _FENCE = 3.0
+# Integer weights count as copies of their rows, up to this many in all.
+_REPEAT_MAX = _BOUND_SAMPLES * 10
 
 
 class BandwidthSweep:
@@ -129,23 +131,35 @@ def default_bandwidths(X, n_bandwidths, sample_weight=None, random_state=0):
     """Geometric bandwidths from about the radius of a ball holding 1% of
     the samples to the largest distance from their median, far outliers
     left out."""
-    rng = _check_random_state(random_state)
-    n = X.shape[0]
-    # The draw is among the rows of positive weight, which alone weigh in a
-    # fit: a draw among all could miss the few that count (or all of them,
-    # and measure the range on rows of weight 0).
-    rows = np.arange(n) if sample_weight is None else np.flatnonzero(sample_weight > 0)
-    if len(rows) > _BOUND_SAMPLES:
-        rows = np.sort(rows[rng.choice(len(rows), _BOUND_SAMPLES, replace=False)])
-    if len(rows) < n:
-        S = X[rows]
-        w = None if sample_weight is None else sample_weight[rows]
-    else:
-        S, w = X, sample_weight
-    lo, hi, _ = _bounds(c_array(S, dtype=np.float64), w)
+    lo, hi, _ = _bounds(*bound_rows(X, sample_weight, random_state))
     if n_bandwidths == 1:
         return np.array([np.sqrt(lo * hi)])
     return np.geomspace(lo, hi, n_bandwidths)
+
+
+def bound_rows(X, w, random_state):
+    """(rows in float64, their weights): what the default range is measured
+    on.  Beyond _BOUND_SAMPLES rows, that many drawn with random_state among
+    those of positive weight, which alone weigh in a fit (a draw among all
+    could miss the few that count, or all of them).  Integer weights count
+    as that many copies of their row (up to _REPEAT_MAX copies in all): the
+    draw is then among the copies, the very draw of the repeated rows, so
+    that integer weights give the range of repeated rows."""
+    n = X.shape[0]
+    if _repeats(w) and w.sum() > _BOUND_SAMPLES:
+        rng = _check_random_state(random_state)
+        counts = w.astype(np.int64)
+        drawn = np.sort(rng.choice(int(counts.sum()), _BOUND_SAMPLES, replace=False))
+        rows = np.searchsorted(np.cumsum(counts), drawn, side="right")
+        return c_array(X[rows], dtype=np.float64), None
+    rows = np.arange(n) if w is None else np.flatnonzero(w > 0)
+    if len(rows) > _BOUND_SAMPLES:
+        rng = _check_random_state(random_state)
+        rows = np.sort(rows[rng.choice(len(rows), _BOUND_SAMPLES, replace=False)])
+    if len(rows) < n:
+        X = X[rows]
+        w = None if w is None else w[rows]
+    return c_array(X, dtype=np.float64), w
 
 
 def _bounds(S, w):
@@ -191,9 +205,20 @@ def _as_rows(S, w):
     weights by the rows of positive weight."""
     if w is None or not (w > 0).any():
         return S
-    if np.array_equal(w, np.round(w)) and w.sum() <= _BOUND_SAMPLES * 10:
+    if _repeats(w):
         return c_array(np.repeat(S, w.astype(np.int64), axis=0))
     return c_array(S[w > 0])
+
+
+def _repeats(w):
+    """Whether the weights w count as copies of their rows: integers, some
+    positive, at most _REPEAT_MAX in all."""
+    return (
+        w is not None
+        and (w > 0).any()
+        and np.array_equal(w, np.round(w))
+        and w.sum() <= _REPEAT_MAX
+    )
 
 
 def _inliers(x):
@@ -271,9 +296,10 @@ def bandwidth_sweep(
         ``n_bandwidths`` geometrically spaced ones between the mean radius
         of the balls holding about 1% of the distinct samples and the largest
         distance of a sample from the samples' median (both measured on at
-        most 1000 rows of positive weight drawn with ``random_state``, far
-        outliers left out: radii or distances beyond the upper quartile
-        plus three interquartile ranges).
+        most 1000 rows of positive weight drawn with ``random_state``,
+        integer weights counting as copies of their rows, far outliers left
+        out: radii or distances beyond the upper quartile plus three
+        interquartile ranges).
     n_bandwidths : int, default=24
         How many default bandwidths.
     kernel : {"flat", "gaussian", "epanechnikov"}, default="flat"

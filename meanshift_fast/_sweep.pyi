@@ -37,6 +37,11 @@ def default_bandwidths(
     sample_weight: NDArray[np.float64] | None = ...,
     random_state: int | np.random.RandomState | None = ...,
 ) -> NDArray[np.float64]: ...
+def bound_rows(
+    X: NDArray[np.floating],
+    w: NDArray[np.float64] | None,
+    random_state: int | np.random.RandomState | None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]: ...
 def check_bandwidths(owner: str, bandwidths: object) -> NDArray[np.float64]: ...
 def bandwidth_sweep(
     X: ArrayLike,

@@ -133,6 +133,25 @@ def test_weights_count_as_repeated_rows():
     )
 
 
+@pytest.mark.parametrize("seed", [3, 5])
+def test_integer_weights_give_the_choice_of_repeated_rows(seed):
+    # More than the 1000 rows the range is measured on, fewer than the 5000
+    # the sweep runs on: nothing is sampled that the weights could not
+    # repeat, so integer weights must give the choice (and the default sweep
+    # range) of the repeated rows exactly.
+    X, _ = mixture(seed, 3, 2, n=700)
+    w = np.random.default_rng(seed).integers(1, 3, size=len(X))
+    assert 1000 < w.sum() < 5000
+    repeated = np.repeat(X, w, axis=0)
+    h = select_bandwidth(repeated)
+    assert select_bandwidth(X, sample_weight=w.astype(float)) == h
+    fitted = MeanShift(bandwidth="auto").fit(X, sample_weight=w.astype(float))
+    assert fitted.bandwidth_ == h
+    want = bandwidth_sweep(repeated, n_bandwidths=4).bandwidths
+    got = bandwidth_sweep(X, n_bandwidths=4, sample_weight=w.astype(float))
+    assert np.array_equal(got.bandwidths, want)
+
+
 def test_bad_input():
     X, _ = mixture(0, 3, 2, n=200)
     with pytest.raises(ValueError, match="method"):
