@@ -91,8 +91,11 @@ class BandwidthSweep:
             f"{'bandwidth':>12} {'clusters':>8}  largest clusters (share of samples)"
         ]
         near = None
-        if marked is not None and len(self) > 0 and marked > 0:
-            near = int(np.argmin(np.abs(np.log(self.bandwidths / marked))))
+        if marked is not None and len(self) > 0 and 0 < marked < np.inf:
+            # the logs' difference, not the log of the ratio, which can
+            # overflow or underflow (every row then as far as the first)
+            far = np.abs(np.log(self.bandwidths) - np.log(marked))
+            near = int(np.argmin(far))
         for i, h in enumerate(self.bandwidths):
             shares = np.sort(self.sizes[i])[::-1]
             total = shares.sum()

@@ -232,6 +232,21 @@ def test_table_marks_the_nearest_row():
     assert sweep.table(marked=3.0).splitlines()[3].endswith("<- nearest to 3")
 
 
+def test_table_marks_the_nearest_row_at_any_scale():
+    # The ratio of a bandwidth to the marked one can overflow or underflow;
+    # the nearest row on the log scale is still the one marked.
+    X = blobs(n=30) * 1e-75
+    sweep = bandwidth_sweep(X, [1e-100, 1e-75, 1e-50], bin_seeding=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        high = sweep.table(marked=1e300).splitlines()
+        low = sweep.table(marked=1e-320).splitlines()
+        assert "<-" not in sweep.table(marked=np.inf)
+    assert high[3].endswith("<- nearest to 1e+300")
+    assert "<-" not in high[1] + high[2]
+    assert "<- nearest to" in low[1] and "<-" not in low[2] + low[3]
+
+
 def test_plot_without_matplotlib_says_what_to_install(monkeypatch):
     sweep = bandwidth_sweep(blobs(n=100), [0.5, 1.0])
     monkeypatch.setitem(sys.modules, "matplotlib", None)
