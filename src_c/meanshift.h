@@ -24,6 +24,11 @@
  *
  * Thread safety: a built tree is read-only and may be queried from several
  * threads at once; no entry point keeps global state.
+ *
+ * Arrays: an output must not share memory with an input or another output
+ * (some entry points read an input after writing an output).  Pointers
+ * may be NULL only where a function says so; an argument outside its
+ * documented range gives MS_ERR_INVALID.
  */
 #ifndef MEANSHIFT_FAST_H
 #define MEANSHIFT_FAST_H
@@ -140,7 +145,8 @@ ms_status ms_tree_points_f32(const ms_tree_f32 *tree, float *X);
  * Kernel-weighted sums at one query point q: *wsum receives the total
  * weight and wx (length d) the weighted coordinate sum.  For the Gaussian
  * kernel the sums are exact up to a relative error of `tol` in the total
- * weight (tol = 0 gives exact sums up to rounding).
+ * weight (tol = 0 gives exact sums up to rounding).  h >= 0; the
+ * Epanechnikov kernel needs a tree built for it (MS_ERR_INVALID else).
  */
 ms_status ms_tree_kernel_sum_f64(const ms_tree_f64 *tree, const double *q,
                                  ms_kernel kernel, double h, double tol, double *wsum,
@@ -402,7 +408,8 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
  * raster order of each region's first pixel, and *n_regions k.  Every
  * region is connected.  The neighbour tests, joins and region pairs run
  * in bands of rows on cfg's threads, the merges serially; the labels do
- * not depend on the thread count.  At most INT32_MAX pixels.
+ * not depend on the thread count.  join_radius >= 0.  At most INT32_MAX
+ * pixels.
  */
 ms_status ms_image_segment(const double *modes, int64_t nz, int64_t ny, int64_t nx,
                            int64_t c, double join_radius, int rank, int64_t min_region,
