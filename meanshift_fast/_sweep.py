@@ -77,6 +77,7 @@ class BandwidthSweep:
     def largest_shares(self, k=3):
         """Shares of the samples in the ``k`` largest clusters, per bandwidth
         (ndarray of shape (n_bandwidths, k), zero-padded)."""
+        check_int("largest_shares", "k", k, 0)
         out = np.zeros((len(self), k))
         for i, s in enumerate(self.sizes):
             top = np.sort(s)[::-1][:k]

@@ -411,3 +411,16 @@ def test_plot_of_rows_without_clusters_warns_nothing():
         fig = sweep.plot(marked=0.05)
         fig.canvas.draw()
     plt.close(fig)
+
+
+def test_largest_shares_checks_k():
+    sweep = bandwidth_sweep(blobs(n=200), [0.5, 2.0])
+    for k, shape in [(0, (2, 0)), (1, (2, 1)), (5, (2, 5))]:
+        shares = sweep.largest_shares(k)
+        assert shares.shape == shape
+        # every row's shares sum to at most 1 and are sorted, largest first
+        assert (shares.sum(axis=1) <= 1 + 1e-12).all()
+        assert (np.diff(shares, axis=1) <= 0).all()
+    for k in (-1, 1.5, "3"):
+        with pytest.raises(ValueError, match="'k' parameter of largest_shares"):
+            sweep.largest_shares(k)
