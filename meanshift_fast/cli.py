@@ -283,6 +283,11 @@ def _bad_line(path, delimiter, skip):
     return None
 
 
+def _count_of(n, noun):
+    """'1 cluster', '2 clusters'."""
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def _cmd_cluster(args):
     from meanshift_fast import MeanShift
 
@@ -336,7 +341,8 @@ def _cmd_cluster(args):
         else f"bandwidths per feature {', '.join(f'{v:.6g}' for v in h)}"
     )
     print(
-        f"{len(ms.cluster_centers_)} clusters, {len(X)} points, {said}",
+        f"{_count_of(len(ms.cluster_centers_), 'cluster')}, "
+        f"{_count_of(len(X), 'point')}, {said}",
         file=sys.stderr,
     )
     return 0

@@ -572,3 +572,11 @@ def test_console_script(tmp_path, blobs):
     )
     assert out.returncode == 0, out.stderr
     assert_array_equal(_labels(out.stdout), MeanShift(bandwidth=1.5).fit(blobs).labels_)
+
+
+def test_cluster_summary_counts_one_cluster_in_the_singular(tmp_path, capsys):
+    points = np.random.default_rng(4).normal(size=(30, 2))
+    path = _write(tmp_path / "one.npy", points, "npy")
+    assert main(["cluster", str(path), "--bandwidth", "100"]) == 0
+    assert MeanShift(bandwidth=100).fit(points).cluster_centers_.shape[0] == 1
+    assert "1 cluster, 30 points, bandwidth 100" in capsys.readouterr().err
