@@ -239,12 +239,29 @@ def _load(path):
         skip = 0
     except ValueError:
         skip = 1  # a header line
+    usecols = None
+    names = [v.strip() for v in first.strip().split(delimiter)] if skip else []
+    if len(names) > 1 and not names[0] and all(names[1:]):
+        # A first column with no name in a header that names the others is
+        # a row index (pandas' to_csv writes one unless told index=False):
+        # clustered as a feature, it would split the points by row number.
+        usecols = range(1, len(names))
+        warnings.warn(
+            f"{path}: the first column, unnamed in the header, is read as a "
+            "row index and left out",
+            stacklevel=2,
+        )
     with warnings.catch_warnings():
         # an empty file: the estimator's message on zero samples says it
         warnings.simplefilter("ignore", UserWarning)
         try:
             return np.loadtxt(
-                path, delimiter=delimiter, skiprows=skip, ndmin=2, encoding="utf-8-sig"
+                path,
+                delimiter=delimiter,
+                skiprows=skip,
+                usecols=usecols,
+                ndmin=2,
+                encoding="utf-8-sig",
             )
         except ValueError as exc:
             # numpy counts rows from 0 or 1 after the header, blank lines

@@ -580,3 +580,29 @@ def test_cluster_summary_counts_one_cluster_in_the_singular(tmp_path, capsys):
     assert main(["cluster", str(path), "--bandwidth", "100"]) == 0
     assert MeanShift(bandwidth=100).fit(points).cluster_centers_.shape[0] == 1
     assert "1 cluster, 30 points, bandwidth 100" in capsys.readouterr().err
+
+
+def test_a_row_index_column_without_a_name_is_left_out(tmp_path, blobs, capsys):
+    # what a data frame's to_csv writes by default: ",x,y" then "0,..."
+    path = tmp_path / "frame.csv"
+    with open(path, "w") as f:
+        f.write(",x,y\n")
+        f.writelines(
+            f"{i},{float(a)!r},{float(b)!r}\n" for i, (a, b) in enumerate(blobs)
+        )
+    assert main(["cluster", str(path), "--bandwidth", "estimate"]) == 0
+    captured = capsys.readouterr()
+    assert_array_equal(_labels(captured.out), MeanShift().fit(blobs).labels_)
+    assert "is read as a row index and left out" in captured.err
+    # a header that names every column keeps them all
+    named = tmp_path / "named.csv"
+    with open(named, "w") as f:
+        f.write("i,x,y\n")
+        f.writelines(
+            f"{i},{float(a)!r},{float(b)!r}\n" for i, (a, b) in enumerate(blobs)
+        )
+    assert main(["cluster", str(named), "--bandwidth", "estimate"]) == 0
+    captured = capsys.readouterr()
+    with_index = np.column_stack([np.arange(len(blobs)), blobs])
+    assert_array_equal(_labels(captured.out), MeanShift().fit(with_index).labels_)
+    assert "row index" not in captured.err
