@@ -205,6 +205,12 @@ def _read_points(path):
         return _read_npy(path)
     try:
         return _load(path)
+    except UnicodeDecodeError:
+        # UTF-16 ("Unicode text") or a legacy code page, from a spreadsheet
+        raise _Fail(
+            f"cannot read {path}: it is not UTF-8 text; save it as UTF-8 "
+            '("CSV UTF-8") or as .npy'
+        ) from None
     except (OSError, ValueError) as exc:
         raise _Fail(f"cannot read {path}: {exc}") from None
 

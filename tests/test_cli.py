@@ -606,3 +606,14 @@ def test_a_row_index_column_without_a_name_is_left_out(tmp_path, blobs, capsys):
     with_index = np.column_stack([np.arange(len(blobs)), blobs])
     assert_array_equal(_labels(captured.out), MeanShift().fit(with_index).labels_)
     assert "row index" not in captured.err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252"])
+def test_a_table_that_is_not_utf8_gets_a_message(tmp_path, capsys, encoding):
+    path = tmp_path / "points.csv"
+    path.write_bytes("x,y\n1.5,2\n3,4\n# caf\u00e9\n".encode(encoding))
+    with pytest.raises(UnicodeDecodeError):
+        path.read_text(encoding="utf-8")
+    assert main(["cluster", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "it is not UTF-8 text" in err and len(err.strip().splitlines()) == 1
