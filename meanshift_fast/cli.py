@@ -85,8 +85,11 @@ def _plot_path(path):
     return path if Path(path).suffix else f"{path}.png"
 
 
-def _pyplot():
-    """matplotlib's pyplot on the file-only backend, checked before any work."""
+def _pyplot(path):
+    """matplotlib's pyplot on the file-only backend, and path's format
+    checked, before any work."""
+    from pathlib import Path
+
     try:
         import matplotlib
     except ImportError:
@@ -95,7 +98,15 @@ def _pyplot():
         ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.backend_bases import FigureCanvasBase
 
+    path = _plot_path(path)
+    kinds = FigureCanvasBase.get_supported_filetypes()
+    if Path(path).suffix[1:].lower() not in kinds:
+        raise _Fail(
+            f"cannot write {path}: a plot is written as "
+            f"{', '.join('.' + k for k in sorted(kinds))}"
+        )
     return plt
 
 
@@ -166,7 +177,7 @@ def _cmd_demo(args):
     from meanshift_fast import MeanShift, estimate_bandwidth
 
     _check_writable(args.plot)
-    plt = _pyplot() if args.plot else None
+    plt = _pyplot(args.plot) if args.plot else None
     X = demo_data(args.n, args.seed)
     bandwidth = estimate_bandwidth(X)
     ms = MeanShift(bandwidth=bandwidth, kernel=args.kernel).fit(X)
@@ -378,7 +389,7 @@ def _cmd_sweep(args):
     _check_writable(args.plot)
     _check_distinct([args.file], [("--plot", args.plot and _plot_path(args.plot))])
     X = _read_points(args.file)
-    plt = _pyplot() if args.plot else None
+    plt = _pyplot(args.plot) if args.plot else None
     bandwidths = None
     if args.bandwidths is not None:
         try:

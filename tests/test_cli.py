@@ -486,8 +486,14 @@ def test_demo_plot_errors_are_messages(tmp_path, capsys, monkeypatch):
     target = tmp_path / "no_such_dir" / "demo.png"
     assert main(["demo", "--plot", str(target)]) == 2
     assert "cannot write" in capsys.readouterr().err
-    assert main(["demo", "--plot", str(tmp_path / "demo.xyz")]) == 2
-    assert "cannot write" in capsys.readouterr().err
+    # an unknown format is refused before any work, by demo and sweep alike
+    points = tmp_path / "points.npy"
+    np.save(points, BLOBS)
+    for args in (["demo"], ["sweep", str(points)]):
+        assert main([*args, "--plot", str(tmp_path / "plot.xyz")]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and "a plot is written as" in captured.err
+        assert ".png" in captured.err
     # without matplotlib, the message comes before any work
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     assert main(["demo", "--plot", str(tmp_path / "demo.png")]) == 2
