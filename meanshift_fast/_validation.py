@@ -27,10 +27,24 @@ def sklearn_twin(cls):
     if sk is None:
         return cls
     if cls not in _SKLEARN_TWINS:
-        twin = type(cls.__name__, (cls, getattr(sk, cls.__name__)), {})
+
+        def __reduce__(self):
+            # pickle finds cls, not the twin, under the twin's name: rebuild
+            # from cls (a worker process sends its errors back pickled)
+            return _unpickle_twin, (cls, self.args), self.__dict__ or None
+
+        twin = type(
+            cls.__name__, (cls, getattr(sk, cls.__name__)), {"__reduce__": __reduce__}
+        )
         twin.__module__ = cls.__module__
         _SKLEARN_TWINS[cls] = twin
     return _SKLEARN_TWINS[cls]
+
+
+def _unpickle_twin(cls, args):
+    """An instance of sklearn_twin(cls) from a pickle: of the twin where
+    scikit-learn is loaded, else of cls."""
+    return sklearn_twin(cls)(*args)
 
 
 def not_fitted_error(owner):

@@ -351,6 +351,25 @@ def test_convergence_warning_is_also_scikit_learns():
         MeanShift(bandwidth=0.5, max_iter=2).fit(X)
 
 
+def test_sklearn_flavoured_error_and_warning_pickle():
+    # A worker process (joblib, multiprocessing, dask) sends its exceptions
+    # and recorded warnings back pickled, as scikit-learn's own pickle.
+    from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError) as raised:
+        MeanShift().predict(X_BLOBS)
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    with pytest.warns(SkConvergenceWarning) as record:
+        MeanShift(bandwidth=0.5, max_iter=2).fit(X)
+    for obj, sk_class in ((raised.value, NotFittedError),
+                          (record[0].message, SkConvergenceWarning)):  # fmt: skip
+        again = pickle.loads(pickle.dumps(obj))
+        assert type(again) is type(obj)
+        assert isinstance(again, sk_class)
+        assert again.args == obj.args
+
+
 def test_predict_before_fit_raises_value_and_attribute_error():
     # What scikit-learn's NotFittedError derives from.
     with pytest.raises(ValueError, match="not fitted"):
