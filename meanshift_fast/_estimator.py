@@ -316,7 +316,9 @@ class MeanShift(EstimatorProtocol):
             data, w, rows, rw, inverse, units, bandwidth, h, no_cluster_ok, quiet
         )
         n_threads = effective_n_threads(self.n_jobs, len(seeds) * len(rows))
-        tree = self._build_tree(rows, rw, len(seeds), n_threads, units, trees)
+        tree, leaf_size = self._build_tree(
+            rows, rw, len(seeds), n_threads, units, trees
+        )
         means, intensity, iters, converged = self._shift_points(
             tree, seeds, h, n_threads, progress
         )
@@ -346,6 +348,9 @@ class MeanShift(EstimatorProtocol):
             # conversion: changing it after fit must not change the model
             rw = rw.copy()
         self._tree, self._units, self._h, self._sample_weight = tree, units, h, rw
+        # the tree a copy rebuilds (_fitted_tree) must have the same leaves:
+        # they group the sums, and so decide their rounding
+        self._tree_leaf_size = leaf_size
         # What the fitted model is, whatever set_params changes later.
         self._fit_params = {name: getattr(self, name) for name in _MODEL_PARAMS}
         self._centers_scaled = centers
@@ -408,8 +413,9 @@ class MeanShift(EstimatorProtocol):
         return c_array(seeds, dtype=np.float64), None
 
     def _build_tree(self, data, w, n_seeds, n_threads, units, trees=None):
-        """The k-d tree over data, from ``trees`` when it is given and the
-        units are a power-of-two scaling (see _fit)."""
+        """(The k-d tree over data, its leaf size); the tree from ``trees``
+        when it is given and the units are a power-of-two scaling (see
+        _fit)."""
         n, d = data.shape
         n_queries = n_seeds if self.cluster_assignment == "nearest" else n
         leaf_size = self._leaf_size(n, d, n_queries)
@@ -424,8 +430,8 @@ class MeanShift(EstimatorProtocol):
             )
 
         if trees is None or units.factors is not None:
-            return build()
-        return trees((units.exponent, leaf_size, self.kernel), build)
+            return build(), leaf_size
+        return trees((units.exponent, leaf_size, self.kernel), build), leaf_size
 
     def _shift_points(self, tree, points, h, n_threads, progress=None, params=None):
         p = self._own_params() if params is None else params
@@ -518,10 +524,13 @@ class MeanShift(EstimatorProtocol):
         tree = getattr(self, "_tree", None)
         if tree is None:
             p = self._model()
+            leaf_size = getattr(self, "_tree_leaf_size", None)  # None: older
+            if leaf_size is None:
+                leaf_size = self._leaf_size(*self._fit_data.shape, params=p)
             tree = self._tree = _core.Tree(
                 self._fit_data,
                 weights=self._sample_weight,
-                leaf_size=self._leaf_size(*self._fit_data.shape, params=p),
+                leaf_size=leaf_size,
                 kernel=p["kernel"],
                 n_threads=effective_n_threads(self.n_jobs),
             )

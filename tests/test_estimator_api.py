@@ -8,6 +8,7 @@ classes that do not inherit ClusterMixin) and against sklearn.cluster.MeanShift
 where the two share behaviour.
 """
 
+import copy
 import inspect
 import pickle
 import subprocess
@@ -484,6 +485,30 @@ def test_pickle_fitted_round_trip(params):
     assert clone_.get_params().keys() == ms.get_params().keys()
     assert_array_equal(clone_.predict(probes), expected)
     assert_array_equal(clone_.predict(X_BLOBS), ms.predict(X_BLOBS))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"kernel": "gaussian", "gaussian_tol": 1e-3},
+        {"kernel": "gaussian"},
+        {"kernel": "epanechnikov"},
+    ],
+    ids=repr,
+)
+def test_copies_of_a_fit_from_few_seeds_score_as_it_does(params):
+    # Few seeds over many rows fit on a tree of larger leaves; the tree a
+    # copy rebuilds must be the same, or its sums are taken in another
+    # grouping (another order; for the Gaussian kernel other nodes taken
+    # whole within gaussian_tol).
+    X, _ = make_blobs(
+        n_samples=1000, n_features=2, centers=3, cluster_std=0.6, random_state=0
+    )
+    probes = np.random.default_rng(0).uniform(X.min(0) - 1, X.max(0) + 1, (300, 2))
+    ms = MeanShift(bandwidth=1.0, seeds=X[:3], **params).fit(X)
+    expected = ms.score_samples(probes)
+    for again in (pickle.loads(pickle.dumps(ms)), copy.deepcopy(ms)):
+        assert_array_equal(again.score_samples(probes), expected)
 
 
 def test_pickle_unfitted_round_trip():
