@@ -214,14 +214,30 @@ def feature_names(X):
     return None
 
 
-def _check_2d(arr, owner):
-    """scikit-learn's words for an array that is not 2-D."""
+def _series_type(X):
+    """The type of X where X is a pandas Series or a pandas array (an
+    extension array: its dtype has an ``na_value``), else None."""
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and (hasattr(X, "iloc") or hasattr(dtype, "na_value")):
+        return type(X)
+    return None
+
+
+def _check_2d(arr, owner, series_type=None):
+    """scikit-learn's words for an array that is not 2-D; series_type: the
+    type of the Series (or pandas array) it came from, if it did."""
     if arr.ndim == 0:
         raise ValueError(
             f"Expected 2D array, got scalar array instead:\narray={arr}.\n"
             "Reshape your data either using array.reshape(-1, 1) if your data "
             "has a single feature or array.reshape(1, -1) if it contains a "
             "single sample."
+        )
+    if arr.ndim == 1 and series_type is not None:
+        raise ValueError(
+            f"Expected a 2-dimensional container but got {series_type} instead. "
+            "Pass a DataFrame containing a single row (i.e. single sample) or a "
+            "single column (i.e. single feature) instead."
         )
     if arr.ndim == 1:
         raise ValueError(
@@ -298,7 +314,7 @@ def check_array(
     elif arr.dtype.kind not in "biuf":
         raise ValueError(f"{input_name} has unsupported dtype {arr.dtype}")
     if ensure_2d:
-        _check_2d(arr, owner)
+        _check_2d(arr, owner, _series_type(X))
     small_float = arr.dtype.kind == "f" and arr.dtype.itemsize <= 4
     dtype = np.float32 if (keep_float32 and small_float) else np.float64
     arr = c_array(arr, dtype=dtype)

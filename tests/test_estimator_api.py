@@ -734,6 +734,29 @@ def test_feature_names_mismatch_message_is_scikit_learns(fit_columns, predict_co
     assert str(our_error.value) == str(ref_error.value)
 
 
+@pytest.mark.parametrize("given", ["column", "row", "pandas array"])
+def test_one_dimensional_pandas_input_refused_in_scikit_learns_words(given):
+    # A column or a row (df.iloc[0]) taken out of a frame: scikit-learn
+    # asks for a frame of one column or one row.
+    import pandas as pd  # in the test extras: no skip
+
+    df = pd.DataFrame(X_BLOBS, columns=["a", "b"])
+    X = {
+        "column": df["a"],
+        "row": df.iloc[0],
+        "pandas array": pd.array(X_BLOBS[:, 0], dtype="Float64"),
+    }[given]
+    for method in ("fit", "predict"):
+        errors = []
+        for est in (MeanShift(bandwidth=1.5), skc.MeanShift(bandwidth=1.5)):
+            if method == "predict":
+                est.fit(X_BLOBS)
+            with pytest.raises(ValueError) as error:
+                getattr(est, method)(X)
+            errors.append(str(error.value))
+        assert errors[0] == errors[1]
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kernel", ["flat", "gaussian"])
 def test_fit_keeps_no_view_of_x_and_pickles_its_rows(dtype, kernel):
