@@ -112,7 +112,30 @@ class EstimatorProtocol:
             )
             if not same:
                 changed.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(changed)})"
+        return _cut(f"{type(self).__name__}({', '.join(changed)})")
+
+
+# scikit-learn's reprs show at most about this many non-blank characters.
+_REPR_CHARS = 700
+
+
+def _cut(text):
+    """text with its middle replaced by "..." where it has more than
+    _REPR_CHARS non-blank characters, as scikit-learn cuts its reprs: half
+    of them kept from each end, the end's part from the start of a line
+    where the two parts lie on different lines."""
+    if len("".join(text.split())) <= _REPR_CHARS:
+        return text
+    import re
+
+    keep = r"^(\s*\S){%d}" % (_REPR_CHARS // 2)
+    left = re.match(keep, text).end()
+    right = re.match(keep, text[::-1]).end()
+    if "\n" in text[left:-right]:
+        right = re.match(keep + r"[^\n]*\n", text[::-1]).end()
+    if left + len("...") < len(text) - right:
+        return text[:left] + "..." + text[-right:]
+    return text
 
 
 RULES = ("scott", "silverman")

@@ -204,6 +204,15 @@ def _repr_items(text):
     return {item.strip() for item in " ".join(inside.split()).split(",") if item}
 
 
+@pytest.mark.parametrize("n_seeds", [30, 300])
+def test_repr_of_long_parameters_is_cut_as_scikit_learns(n_seeds):
+    # scikit-learn keeps about 700 non-blank characters, half from each
+    # end: a search's error message does not print every seed.
+    seeds = np.random.default_rng(0).normal(size=(n_seeds, 2))
+    ours, ref = repr(MeanShift(seeds=seeds)), repr(skc.MeanShift(seeds=seeds))
+    assert ours == ref
+
+
 def test_repr_many_params_shows_the_changed_ones():
     # scikit-learn sorts and wraps long reprs; the changed parameters, not
     # their layout, are what must agree.
