@@ -589,29 +589,26 @@ def test_cluster_summary_counts_one_cluster_in_the_singular(tmp_path, capsys):
 
 
 def test_a_row_index_column_without_a_name_is_left_out(tmp_path, blobs, capsys):
+    def run_on(header):
+        path = tmp_path / "frame.csv"
+        with open(path, "w") as f:
+            f.write(header)
+            f.writelines(
+                f"{i},{float(a)!r},{float(b)!r}\n" for i, (a, b) in enumerate(blobs)
+            )
+        assert main(["cluster", str(path), "--bandwidth", "estimate"]) == 0
+        captured = capsys.readouterr()
+        return _labels(captured.out), captured.err
+
     # what a data frame's to_csv writes by default: ",x,y" then "0,..."
-    path = tmp_path / "frame.csv"
-    with open(path, "w") as f:
-        f.write(",x,y\n")
-        f.writelines(
-            f"{i},{float(a)!r},{float(b)!r}\n" for i, (a, b) in enumerate(blobs)
-        )
-    assert main(["cluster", str(path), "--bandwidth", "estimate"]) == 0
-    captured = capsys.readouterr()
-    assert_array_equal(_labels(captured.out), MeanShift().fit(blobs).labels_)
-    assert "is read as a row index and left out" in captured.err
+    labels, err = run_on(",x,y\n")
+    assert_array_equal(labels, MeanShift().fit(blobs).labels_)
+    assert "is read as a row index and left out" in err
     # a header that names every column keeps them all
-    named = tmp_path / "named.csv"
-    with open(named, "w") as f:
-        f.write("i,x,y\n")
-        f.writelines(
-            f"{i},{float(a)!r},{float(b)!r}\n" for i, (a, b) in enumerate(blobs)
-        )
-    assert main(["cluster", str(named), "--bandwidth", "estimate"]) == 0
-    captured = capsys.readouterr()
+    labels, err = run_on("i,x,y\n")
     with_index = np.column_stack([np.arange(len(blobs)), blobs])
-    assert_array_equal(_labels(captured.out), MeanShift().fit(with_index).labels_)
-    assert "row index" not in captured.err
+    assert_array_equal(labels, MeanShift().fit(with_index).labels_)
+    assert "row index" not in err
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "cp1252"])
