@@ -222,6 +222,16 @@ class MeanShift(EstimatorProtocol):
         self : object
         """
         if sample_weight != "$UNCHANGED$":
+            import sklearn  # only its routing reads requests
+
+            if not sklearn.get_config().get("enable_metadata_routing", False):
+                # scikit-learn's estimators refuse it too: a request set
+                # while routing is off would be silently ignored
+                raise RuntimeError(
+                    "This method is only available when metadata routing is "
+                    "enabled. You can enable it using "
+                    "sklearn.set_config(enable_metadata_routing=True)."
+                )
             request = self.__dict__.get("_metadata_request")
             if request is None:
                 request = self._metadata_request = _fit_request(type(self).__name__)

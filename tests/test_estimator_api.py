@@ -830,6 +830,10 @@ def test_metadata_routing_passes_sample_weight_once_requested():
     expected = msf.MeanShift(bandwidth=1.0).fit(
         StandardScaler().fit_transform(X), sample_weight=w
     )
+    # as scikit-learn's estimators, only while routing is on
+    for other in (msf.MeanShift(), StandardScaler()):
+        with pytest.raises(RuntimeError, match="enable_metadata_routing=True"):
+            other.set_fit_request(sample_weight=True)
     with sklearn.config_context(enable_metadata_routing=True):
         est = msf.MeanShift(bandwidth=1.0)
         with pytest.raises(UnsetMetadataPassedError, match="sample_weight"):
