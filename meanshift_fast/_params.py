@@ -114,6 +114,22 @@ class EstimatorProtocol:
                 changed.append(f"{name}={value!r}")
         return _cut(f"{type(self).__name__}({', '.join(changed)})")
 
+    def _repr_html_(self):
+        """A notebook's view: scikit-learn's diagram of the estimator, as its
+        own estimators show, where scikit-learn is installed and its display
+        is "diagram"; None (the plain repr) otherwise.  scikit-learn is
+        imported here, at display time only."""
+        try:
+            import sklearn  # type: ignore[import-untyped]
+            from sklearn.utils import (  # type: ignore[import-untyped]
+                estimator_html_repr,
+            )
+        except ImportError:
+            return None
+        if sklearn.get_config().get("display", "diagram") != "diagram":
+            return None
+        return estimator_html_repr(self)
+
 
 # scikit-learn's reprs show at most about this many non-blank characters.
 _REPR_CHARS = 700

@@ -868,3 +868,29 @@ def test_a_subclass_with_parameters_of_its_own_clones_whole():
     np.testing.assert_array_equal(
         clone(est).fit(X_BLOBS).labels_, MeanShift(bandwidth=2.0).fit(X_BLOBS).labels_
     )
+
+
+def test_notebooks_show_scikit_learns_diagram(monkeypatch):
+    import re
+
+    import sklearn
+    from sklearn.utils import estimator_html_repr
+
+    def same_ids(html):  # each call numbers its elements afresh
+        return re.sub(r"-id-\d+", "-id-N", html)
+
+    est = MeanShift(bandwidth=2.0, kernel="gaussian")
+    for shown in (est, clone_fit(est)):
+        html = shown._repr_html_()
+        assert same_ids(html) == same_ids(estimator_html_repr(shown))
+        assert "MeanShift" in html and "gaussian" in html
+    with sklearn.config_context(display="text"):
+        assert est._repr_html_() is None  # the plain repr, as scikit-learn's
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    assert est._repr_html_() is None  # without scikit-learn: the plain repr
+
+
+def clone_fit(est):
+    from sklearn.base import clone
+
+    return clone(est).fit(X_BLOBS)
