@@ -28,6 +28,7 @@ from meanshift_fast._sweep import (
     _is_dask,
     _sweep,
     bound_rows,
+    draw_rows,
 )
 from meanshift_fast._units import BinRangeError
 from meanshift_fast._validation import (
@@ -167,16 +168,6 @@ def _draw(X, w, n_samples, random_state, dtype):
     rows = np.arange(X.shape[0]) if w is None else np.flatnonzero(w > 0)
     rows = draw_rows(rows, n_samples, random_state)
     return c_array(X[rows], dtype=dtype), None if w is None else w[rows]
-
-
-def draw_rows(rows, n_samples, random_state):
-    """rows (ascending indices), or beyond n_samples of them n_samples drawn
-    with random_state, ascending: the draw of _draw, which a dask array's
-    sample (meanshift_fast.dask.bandwidth_sample) repeats."""
-    if len(rows) > n_samples:
-        rng = _check_random_state(random_state)
-        rows = np.sort(rows[rng.choice(len(rows), n_samples, replace=False)])
-    return rows
 
 
 def _longest_run(counts, wanted):

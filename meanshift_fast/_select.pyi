@@ -19,8 +19,3 @@ def stability_bandwidth(
     n_jobs: int | None,
     random_state: int | np.random.RandomState | None,
 ) -> float: ...
-def draw_rows(
-    rows: NDArray[np.intp],
-    n_samples: int,
-    random_state: int | np.random.RandomState | None,
-) -> NDArray[np.intp]: ...

@@ -151,19 +151,28 @@ def bound_rows(X, w, random_state):
     that integer weights give the range of repeated rows."""
     n = X.shape[0]
     if _repeats(w) and w.sum() > _BOUND_SAMPLES:
-        rng = _check_random_state(random_state)
         counts = w.astype(np.int64)
-        drawn = np.sort(rng.choice(int(counts.sum()), _BOUND_SAMPLES, replace=False))
+        copies = np.arange(int(counts.sum()))
+        drawn = draw_rows(copies, _BOUND_SAMPLES, random_state)
         rows = np.searchsorted(np.cumsum(counts), drawn, side="right")
         return c_array(X[rows], dtype=np.float64), None
     rows = np.arange(n) if w is None else np.flatnonzero(w > 0)
-    if len(rows) > _BOUND_SAMPLES:
-        rng = _check_random_state(random_state)
-        rows = np.sort(rows[rng.choice(len(rows), _BOUND_SAMPLES, replace=False)])
+    rows = draw_rows(rows, _BOUND_SAMPLES, random_state)
     if len(rows) < n:
         X = X[rows]
         w = None if w is None else w[rows]
     return c_array(X, dtype=np.float64), w
+
+
+def draw_rows(rows, n_samples, random_state):
+    """rows (ascending indices), or beyond n_samples of them n_samples drawn
+    with random_state, ascending: the one draw of the default range's rows,
+    select_bandwidth's sample and a dask array's sample
+    (meanshift_fast.dask.bandwidth_sample)."""
+    if len(rows) > n_samples:
+        rng = _check_random_state(random_state)
+        rows = np.sort(rows[rng.choice(len(rows), n_samples, replace=False)])
+    return rows
 
 
 def _bounds(S, w):

@@ -37,6 +37,11 @@ def default_bandwidths(
     sample_weight: NDArray[np.float64] | None = ...,
     random_state: int | np.random.RandomState | None = ...,
 ) -> NDArray[np.float64]: ...
+def draw_rows(
+    rows: NDArray[np.intp],
+    n_samples: int,
+    random_state: int | np.random.RandomState | None,
+) -> NDArray[np.intp]: ...
 def bound_rows(
     X: NDArray[np.floating],
     w: NDArray[np.float64] | None,

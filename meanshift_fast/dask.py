@@ -550,7 +550,7 @@ def bandwidth_sample(
     import dask
 
     from meanshift_fast._bandwidth import _check_random_state
-    from meanshift_fast._select import draw_rows
+    from meanshift_fast._sweep import draw_rows
 
     X = da.asarray(X)
     if X.ndim != 2:
