@@ -251,14 +251,14 @@ def _load(path):
     delimiter = "\t" if tab else ","
     if not tab and "," not in sample and len(sample.split()) > 1:
         delimiter = None  # spaces, as np.savetxt writes by default
+    names = [v.strip() for v in first.strip().split(delimiter)]
     try:
-        [float(v) for v in first.strip().split(delimiter)]
+        [float(v) for v in names]
         skip = 0
     except ValueError:
         skip = 1  # a header line
     usecols = None
-    names = [v.strip() for v in first.strip().split(delimiter)] if skip else []
-    if len(names) > 1 and not names[0] and all(names[1:]):
+    if skip and len(names) > 1 and not names[0] and all(names[1:]):
         # A first column with no name in a header that names the others is
         # a row index (pandas' to_csv writes one unless told index=False):
         # clustered as a feature, it would split the points by row number.
@@ -309,10 +309,9 @@ def _bad_line(path, delimiter, skip):
             if width is None:
                 width, first = len(fields), number
             elif len(fields) != width:
-                n = len(fields)
                 return (
-                    f"line {number} holds {n} value{'s' * (n != 1)}, line "
-                    f"{first} holds {width}"
+                    f"line {number} holds {_count_of(len(fields), 'value')}, "
+                    f"line {first} holds {width}"
                 )
     return None
 

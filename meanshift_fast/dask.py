@@ -560,7 +560,8 @@ def bandwidth_sample(
     n = X.shape[0]
     m = min(n_samples, n)
     w = sample_weight
-    if w is not None and np.ndim(w) != 0:  # a scalar: every row's, as in memory
+    arrays = w is not None and np.ndim(w) != 0  # a scalar: every row's, as in memory
+    if arrays:
         w = da.asarray(w)
         if w.ndim != 1:
             raise ValueError(WEIGHTS_NOT_1D)
@@ -568,7 +569,6 @@ def bandwidth_sample(
             w = w.compute_chunk_sizes()
         if w.shape != (n,):
             raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n,)}!")
-    arrays = w is not None and np.ndim(w) != 0
     # Only rows of positive weight weigh in a fit: a draw among all rows
     # could miss the few that count (or all of them).
     positive = None
