@@ -36,6 +36,7 @@ C_SOURCES = [
     "select.c",
     "image_filter.c",
     "image_filter_flat.c",
+    "image_filter_flat_avx2.c",
     "image_filter_table.c",
     "image_filter_window.c",
     "image_segment.c",

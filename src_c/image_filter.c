@@ -299,22 +299,25 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
     g.max_iter = p->max_iter;
     g.tol2 = p->tol * p->tol;
     /* The flat kernel sums fixed-point colours where a quantum exists;
-     * its AVX-512 form also screens them in float32. */
+     * its AVX-512 and AVX2 forms also screen them in float32. */
     g.quantum = 0.0;
     g.qplanes = NULL;
     g.narrow = NULL;
     g.avx512 = 0;
+    g.avx2 = 0;
+    g.avx2_chunks = 0;
     g.one_chunk = 0;
     g.planes32 = NULL;
     int64_t *qplanes = NULL;
     float *planes32 = NULL;
     int32_t *narrow = NULL;
+    const double w_pixels = window_pixels(nz, ny, nx, g.hs);
     if (p->kernel == MS_KERNEL_FLAT &&
-        fixed_point_quantum(maxabs, window_pixels(nz, ny, nx, g.hs), g.hr, &g.quantum)) {
+        fixed_point_quantum(maxabs, w_pixels, g.hr, &g.quantum)) {
         qplanes = ms_alloc(&rt, (size_t)(stride * c), sizeof(int64_t));
-        int use_avx512 = qplanes != NULL && ms__image_flat_avx512_setup(&g, maxabs);
-        if (use_avx512) planes32 = ms_alloc(&rt, (size_t)(stride * c), sizeof(float));
-        if (qplanes == NULL || (use_avx512 && planes32 == NULL)) {
+        const int screen = qplanes != NULL && ms__image_flat_screen_setup(&g, maxabs);
+        if (screen) planes32 = ms_alloc(&rt, (size_t)(stride * c), sizeof(float));
+        if (qplanes == NULL || (screen && planes32 == NULL)) {
             ms_free(planes32);
             ms_free(qplanes);
             ms_free(planes);
@@ -324,10 +327,10 @@ ms_status ms_image_filter(const double *image, int64_t nz, int64_t ny, int64_t n
             fill_fixed_point(planes, stride * c, g.quantum, n_threads, qplanes, planes32);
         g.qplanes = qplanes;
         g.planes32 = planes32;
-        g.avx512 = use_avx512;
-        /* integer colours (8- and 16-bit images) summed on 32-bit lanes;
-         * without the memory, the 64-bit sums serve */
-        if (use_avx512 && integral && maxabs <= MS_NARROW_COLOUR_MAX)
+        /* integer colours (8- and 16-bit images) summed on 32-bit lanes,
+         * where no window's sum can reach 2^31; without the memory, the
+         * 64-bit sums serve */
+        if (screen && integral && maxabs * w_pixels < 0x1p31)
             narrow = ms_alloc(&rt, (size_t)(stride * c), sizeof(int32_t));
         if (narrow != NULL) {
             fill_narrow(planes, stride * c, n_threads, narrow);

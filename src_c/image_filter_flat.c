@@ -6,36 +6,20 @@
  * fixed point (image_ctx.qplanes: each colour rounded to a multiple of
  * image_ctx.quantum, small enough that no window's sum can overflow), so
  * every sum is an exact integer.  Exact sums do not depend on the order of
- * the additions: the portable form, its AVX2 clone and the AVX-512 form
- * give the same bits whatever their lane count, and two paths that reach
+ * the additions: the portable form, its AVX2 clone, the AVX-512 form and
+ * the AVX2 form (image_filter_flat_avx2.c) give the same bits whatever
+ * their lane count, and two paths that reach
  * the same set of pixels reach the same state, which the table of states
  * then recognises.  Which pixels are in the window is decided on the
  * float64 colours and positions, with the same rounded tests as the other
  * kernels.  Integer colours (8- and 16-bit images) are exact integers
- * already: the AVX-512 form adds them on 32-bit lanes (image_ctx.narrow),
- * which gives the same sums.
+ * already: the float32-screened forms add them on 32-bit lanes
+ * (image_ctx.narrow) where no window's sum can reach 2^31, which gives the
+ * same sums.
  */
 #include <math.h>
 
 #include "image_filter_internal.h"
-
-/* The window's sums as image_ctx readers expect them: the count, the
- * coordinate sums, then the colour sums in the working units. */
-static void flat_out_q(const image_ctx *g, int64_t n, int64_t sz, int64_t sy, int64_t sx,
-                       const int64_t *sc, double quantum, double *out)
-{
-    out[0] = (double)n;
-    out[1] = (double)sz;
-    out[2] = (double)sy;
-    out[3] = (double)sx;
-    for (int64_t k = 0; k < g->c; k++) out[4 + k] = (double)sc[k] * quantum;
-}
-
-static void flat_out(const image_ctx *g, int64_t n, int64_t sz, int64_t sy, int64_t sx,
-                     const int64_t *sc, double *out)
-{
-    flat_out_q(g, n, sz, sy, sx, sc, g->quantum, out);
-}
 
 /* Any number of channels, one pixel at a time (sums in scratch). */
 static void flat_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
@@ -74,7 +58,7 @@ static void flat_sums_any(const image_ctx *g, const double *MS_RESTRICT st,
             }
         }
     }
-    flat_out(g, n, sz, sy, sx, sc, out);
+    ms__image_flat_out(g, n, sz, sy, sx, sc, out);
 }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -150,7 +134,7 @@ MS_ALWAYS_INLINE void flat_sums_kc(const image_ctx *g, const double *MS_RESTRICT
     }
     int64_t sc[MS_FLAT_REG_CHANNELS];
     for (int64_t k = 0; k < c; k++) sc[k] = HSUM(vc[k]);
-    flat_out(g, n, sz, HSUM(vy), HSUM(vx), sc, out);
+    ms__image_flat_out(g, n, sz, HSUM(vy), HSUM(vx), sc, out);
 }
 
 MS_ALWAYS_INLINE void flat_sums_c(const image_ctx *g, const double *st, double *out,
@@ -175,20 +159,6 @@ static void flat_sums_vec(const image_ctx *g, const double *st, double *out)
 
 #ifdef MS_AVX512_TARGET
 #include <immintrin.h>
-
-/* Pixels of one chunk whose float32 colour distance falls in the band
- * around the radius: the float64 test of the other forms decides them. */
-MS_AVX512_TARGET static __mmask16
-band_test(const image_ctx *g, int64_t x, const double *col, __mmask16 in, unsigned band)
-{
-    unsigned bits = in;
-    while (band) {
-        const int b = __builtin_ctz(band);
-        band &= band - 1;
-        if (ms__image_colour_dist2(g, x + b, col) <= g->hr2) bits |= 1u << b;
-    }
-    return (__mmask16)bits;
-}
 
 /* Sixteen columns of a row at a time with AVX-512: the spatial test in
  * float64 as above, the colour test screened in float32 (half the lanes'
@@ -276,7 +246,8 @@ flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
                 const __mmask16 band = _mm512_kandn(in, maybe);
                 /* float32 cannot tell: the float64 test of the other forms */
                 if (__builtin_expect(!_mm512_kortestz(band, band), 0))
-                    in = band_test(g, x, col, in, _mm512_mask2int(band));
+                    in = (__mmask16)ms__image_band_test(g, x, col, _mm512_mask2int(in),
+                                                        _mm512_mask2int(band));
                 rn += __builtin_popcount((unsigned)_mm512_mask2int(in));
                 vx = _mm512_mask_add_epi32(vx, in, vx, lane_x[j]);
                 if (narrow) {
@@ -307,12 +278,12 @@ flat_sums_avx512_kc(const image_ctx *g, const double *MS_RESTRICT st,
         /* the colours' own integer sums (below 2^31): exactly the int64
          * form's sums times its quantum */
         for (int64_t k = 0; k < c; k++) sc[k] = (int64_t)_mm512_reduce_add_epi32(vlo[k]);
-        flat_out_q(g, n, sz, sy, sx, sc, 1.0, out);
+        ms__image_flat_out_q(g, n, sz, sy, sx, sc, 1.0, out);
         return;
     }
     for (int64_t k = 0; k < c; k++)
         sc[k] = _mm512_reduce_add_epi64(_mm512_add_epi64(vlo[k], vhi[k]));
-    flat_out(g, n, sz, sy, sx, sc, out);
+    ms__image_flat_out(g, n, sz, sy, sx, sc, out);
 }
 
 /* The window's sums for c channels, one chunk or more, 64- or 32-bit. */
@@ -348,42 +319,6 @@ MS_AVX512_TARGET static void flat_sums_avx512(const image_ctx *g, const double *
         flat_sums_avx512_n(g, st, out, 0);
 }
 
-int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
-{
-    if (!MS_CPU_HAS_AVX512() || g->c > MS_FLAT_REG_CHANNELS ||
-        (g->chunks * LANES + 15) / 16 > MS_FLAT_AVX512_CHUNKS)
-        return 0;
-    /* The float32 colours are within a = maxabs 2^-22 of the float64 ones
-     * (half of it from rounding the colours and the centre, the rest for
-     * the difference's rounding, relative 2^-24).  Over at most four
-     * channels the squared distance (its squares added with or without
-     * fused multiply-adds) then errs by at most
-     * 4 a |t| + 2^-21 |t|^2 + 4 a^2 (|t|: the distance); for distances up to
-     * twice the radius, delta below bounds that, and beyond them the
-     * screen's value only grows (the radius is at least 64 a).  So a float32
-     * distance below hr2 - delta is inside, one above hr2 + delta outside,
-     * and the band between takes the float64 test.  Colours far from the
-     * float32 range, or radii too small for the bound, take the other
-     * forms. */
-    const double hr2 = g->hr2;
-    if (maxabs != 0.0 && !(maxabs >= 0x1p-60 && maxabs <= 0x1p60)) return 0;
-    if (!(hr2 <= 0x1p120)) return 0;
-    const double a = ldexp(maxabs, -22);
-    if (!(hr2 >= 4096.0 * a * a)) return 0;
-    const double delta = 16.0 * a * sqrt(hr2) + ldexp(hr2, -16) + 8.0 * a * a;
-    float lo = (float)(hr2 - delta), hi = (float)(hr2 + delta);
-    if ((double)lo > hr2 - delta) lo = nextafterf(lo, -INFINITY);
-    if ((double)hi < hr2 + delta) hi = nextafterf(hi, INFINITY);
-    g->screen_in = lo;
-    g->screen_out = hi;
-    /* The disk's columns in a row run from x0 = floor(px - hs) to at most
-     * floor(px + hs + e), e (the radius test's rounding) far below 2^-30:
-     * at most ceil(2 hs + e) columns past x0, so one chunk of sixteen
-     * holds them for radii below 7.5 (the window's width, g->chunks,
-     * allows for more). */
-    g->one_chunk = 2.0 * g->hs + 0x1p-30 <= 15.0;
-    return 1;
-}
 /* Lanes whose float32 distance falls in the band: the float64 test. */
 MS_AVX512_TARGET static __mmask16 first_band(const image_ctx *g, int64_t p0,
                                              int64_t delta, __mmask16 in, unsigned band)
@@ -453,7 +388,8 @@ MS_ALWAYS_INLINE MS_AVX512_TARGET void first_sums_avx512_c(const image_ctx *g, i
         const int64_t nl = n[l], xl = x0 + l;
         int64_t scl[MS_FLAT_REG_CHANNELS];
         for (int64_t k = 0; k < c; k++) scl[k] = sc[k][l];
-        flat_out(g, nl, 0, nl * y + ry[l], nl * xl + rx[l], scl, out + l * (4 + c));
+        ms__image_flat_out(g, nl, 0, nl * y + ry[l], nl * xl + rx[l], scl,
+                           out + l * (4 + c));
     }
 }
 
@@ -467,15 +403,66 @@ MS_AVX512_TARGET static void first_sums_avx512(const image_ctx *g, int64_t y, in
     }
 }
 
-#else
-int ms__image_flat_avx512_setup(image_ctx *g, double maxabs)
-{
-    (void)g;
-    (void)maxabs;
-    return 0;
-}
-
 #endif
+
+int ms__image_flat_screen_setup(image_ctx *g, double maxabs)
+{
+    g->avx512 = 0;
+    g->avx2 = 0;
+    g->avx2_chunks = 0;
+    g->one_chunk = 0;
+    int avx512 = 0, avx2 = 0;
+    const int64_t columns = g->chunks * LANES;
+#ifdef MS_AVX512_TARGET
+    avx512 = MS_CPU_HAS_AVX512() && (columns + 15) / 16 <= MS_FLAT_AVX512_CHUNKS;
+#endif
+#ifdef MS_AVX2_TARGET
+    avx2 = !avx512 && MS_CPU_HAS_AVX2() && (columns + 7) / 8 <= MS_FLAT_AVX2_CHUNKS;
+#endif
+    if (!(avx512 || avx2) || g->c > MS_FLAT_REG_CHANNELS) return 0;
+    /* The float32 colours are within a = maxabs 2^-22 of the float64 ones
+     * (half of it from rounding the colours and the centre, the rest for
+     * the difference's rounding, relative 2^-24).  Over at most four
+     * channels the squared distance (its squares added with or without
+     * fused multiply-adds) then errs by at most
+     * 4 a |t| + 2^-21 |t|^2 + 4 a^2 (|t|: the distance); for distances up to
+     * twice the radius, delta below bounds that, and beyond them the
+     * screen's value only grows (the radius is at least 64 a).  So a float32
+     * distance below hr2 - delta is inside, one above hr2 + delta outside,
+     * and the band between takes the float64 test.  Colours far from the
+     * float32 range, or radii too small for the bound, take the other
+     * forms. */
+    const double hr2 = g->hr2;
+    if (maxabs != 0.0 && !(maxabs >= 0x1p-60 && maxabs <= 0x1p60)) return 0;
+    if (!(hr2 <= 0x1p120)) return 0;
+    const double a = ldexp(maxabs, -22);
+    if (!(hr2 >= 4096.0 * a * a)) return 0;
+    const double delta = 16.0 * a * sqrt(hr2) + ldexp(hr2, -16) + 8.0 * a * a;
+    float lo = (float)(hr2 - delta), hi = (float)(hr2 + delta);
+    if ((double)lo > hr2 - delta) lo = nextafterf(lo, -INFINITY);
+    if ((double)hi < hr2 + delta) hi = nextafterf(hi, INFINITY);
+    g->screen_in = lo;
+    g->screen_out = hi;
+    /* The disk's columns in a row run from x0 = floor(px - hs) to at most
+     * floor(px + hs + e), e (the radius test's rounding) far below 2^-30:
+     * at most ceil(2 hs + e) columns past x0, so one chunk of sixteen
+     * holds them for radii below 7.5 (the window's width, g->chunks,
+     * allows for more), and k chunks of eight for radii below 4 k - 0.5. */
+    const double span = 2.0 * g->hs + 0x1p-30;
+    if (avx512) {
+        g->avx512 = 1;
+        g->one_chunk = span <= 15.0;
+    } else {
+        g->avx2 = 1;
+        g->avx2_chunks = (columns + 7) / 8;
+        for (int64_t k = 1; k < g->avx2_chunks; k++)
+            if (span <= (double)(8 * k - 1)) {
+                g->avx2_chunks = k;
+                break;
+            }
+    }
+    return 1;
+}
 
 /* The first steps: a pixel's window is then centred on the pixel, so its
  * spatial test is the same disk of integer offsets for every pixel (dy^2 +
@@ -519,8 +506,8 @@ MS_ALWAYS_INLINE void first_sums_vec_c(const image_ctx *g, int64_t y, int64_t x0
             const int64_t nl = cnt[l];
             int64_t scl[MS_FLAT_REG_CHANNELS];
             for (int64_t k = 0; k < c; k++) scl[k] = vc[k][l];
-            flat_out(g, nl, 0, nl * y + sdy[l], nl * (x0 + g4 + l) + sdx[l], scl,
-                     out + (g4 + l) * (4 + c));
+            ms__image_flat_out(g, nl, 0, nl * y + sdy[l], nl * (x0 + g4 + l) + sdx[l],
+                               scl, out + (g4 + l) * (4 + c));
         }
     }
 }
@@ -595,6 +582,12 @@ void ms__image_flat_sums(const image_ctx *g, const double *st, double *out,
 #ifdef MS_AVX512_TARGET
     if (g->avx512) {
         flat_sums_avx512(g, st, out);
+        return;
+    }
+#endif
+#ifdef MS_AVX2_TARGET
+    if (g->avx2) {
+        ms__image_flat_sums_avx2(g, st, out);
         return;
     }
 #endif

@@ -51,14 +51,18 @@ typedef struct image_ctx {
      * float64 */
     double quantum;
     const int64_t *qplanes;
-    /* where every colour is an integer of magnitude at most
-     * MS_NARROW_COLOUR_MAX, the colours themselves in int32 (laid out as
-     * `planes`), which the AVX-512 sums add on sixteen 32-bit lanes rather
-     * than two halves of eight 64-bit ones: the same exact integers, half
-     * the bytes; NULL otherwise */
+    /* where every colour is an integer and no window's colour sum can
+     * reach 2^31 (8- and 16-bit images), the colours themselves in int32
+     * (laid out as `planes`), which the float32-screened sums add on 32-bit
+     * lanes rather than twice as many 64-bit ones: the same exact
+     * integers, half the bytes; NULL otherwise */
     const int32_t *narrow;
     int avx512;
     int one_chunk; /* the AVX-512 sums read sixteen columns a row */
+    /* avx2: without AVX-512, the sums use AVX2 with the same float32
+     * screen, eight columns at a time, avx2_chunks of them a row */
+    int avx2;
+    int64_t avx2_chunks;
     const float *planes32;
     float screen_in, screen_out;
     /* the first step of a pixel of a 2-D image, whose window is centred on
@@ -71,16 +75,13 @@ typedef struct image_ctx {
     int64_t disk_delta[MS_FIRST_DISK_MAX];
 } image_ctx;
 
-/* Largest integer colour the int32 sums take (16-bit images): a lane
- * adds at most 4 chunks of 64 rows, the sixteen lanes 4096 pixels, below
- * 2^31 in all. */
-#define MS_NARROW_COLOUR_MAX 65535.0
-
 /* Most channels summed in registers by the flat kernel's vector forms. */
 #define MS_FLAT_REG_CHANNELS 4
 /* Most chunks of 16 columns in a row for the flat kernel's AVX-512 form
  * (windows up to 64 pixels wide); wider windows take the other forms. */
 #define MS_FLAT_AVX512_CHUNKS 4
+/* Most chunks of 8 columns for the AVX2 form (the same widths). */
+#define MS_FLAT_AVX2_CHUNKS 8
 
 /* First x scanned in every row of the window centred at x = px (the
  * scan covers every pixel within hs of px). */
@@ -115,6 +116,42 @@ MS_ALWAYS_INLINE double ms__image_colour_dist2(const image_ctx *g, int64_t i,
     return dc;
 }
 
+/* The window's sums as image_ctx readers expect them: the count, the
+ * coordinate sums, then the colour sums sc (integers) times quantum, in
+ * the working units. */
+MS_ALWAYS_INLINE void ms__image_flat_out_q(const image_ctx *g, int64_t n, int64_t sz,
+                                           int64_t sy, int64_t sx, const int64_t *sc,
+                                           double quantum, double *out)
+{
+    out[0] = (double)n;
+    out[1] = (double)sz;
+    out[2] = (double)sy;
+    out[3] = (double)sx;
+    for (int64_t k = 0; k < g->c; k++) out[4 + k] = (double)sc[k] * quantum;
+}
+
+MS_ALWAYS_INLINE void ms__image_flat_out(const image_ctx *g, int64_t n, int64_t sz,
+                                         int64_t sy, int64_t sx, const int64_t *sc,
+                                         double *out)
+{
+    ms__image_flat_out_q(g, n, sz, sy, sx, sc, g->quantum, out);
+}
+
+/* The float32 screens' band: of the pixels x + b for the bits b of band,
+ * whose float32 colour distance from col is too near the radius for
+ * float32 to tell, those the float64 test of the other forms takes, added
+ * to the bits of in. */
+static inline unsigned ms__image_band_test(const image_ctx *g, int64_t x,
+                                           const double *col, unsigned in, unsigned band)
+{
+    while (band) {
+        const int b = ms_ctz64(band);
+        band &= band - 1;
+        if (ms__image_colour_dist2(g, x + b, col) <= g->hr2) in |= 1u << b;
+    }
+    return in;
+}
+
 /* State of a path: position (z, y, x) then colour. */
 typedef struct state_table {
     double *slots; /* cap slots of `stride` doubles: key, colour, steps, hash */
@@ -140,9 +177,15 @@ void ms__image_flat_sums(const image_ctx *g, const double *st, double *out,
 int ms__image_flat_first_sums(const image_ctx *g, int64_t y, int64_t x0, double *out);
 /* Sets g's disk (n_disk 0 where the first steps cannot take it). */
 void ms__image_flat_first_setup(image_ctx *g);
-/* Whether the flat sums can take their AVX-512 form for this image, whose
- * colours lie within maxabs of zero; if so, sets g's screen thresholds. */
-int ms__image_flat_avx512_setup(image_ctx *g, double maxabs);
+/* Whether the flat sums can take a form that screens the colours in
+ * float32 (AVX-512 or AVX2) for this image, whose colours lie within
+ * maxabs of zero; if so, sets g's screen thresholds and g->avx512 or
+ * g->avx2 (and its chunks). */
+int ms__image_flat_screen_setup(image_ctx *g, double maxabs);
+#ifdef MS_AVX2_TARGET
+/* The AVX2 form of ms__image_flat_sums (g->avx2 set). */
+void ms__image_flat_sums_avx2(const image_ctx *g, const double *st, double *out);
+#endif
 
 /* A table of cap slots (a power of two) over slots (cap * (key_len +
  * colour_len + 2) doubles), all empty. */

@@ -522,12 +522,30 @@ def test_radii_beyond_the_image_take_every_pixel(radius):
     np.testing.assert_array_equal(got, np.full(img.shape, img.mean()))
 
 
-@pytest.mark.parametrize("hs", [6.99, 7.0, 7.49, 8.0, 15.49, 16.0])
+@pytest.mark.parametrize(
+    "hs", [3.49, 3.5, 6.99, 7.0, 7.49, 7.5, 8.0, 11.49, 11.5, 15.49, 16.0]
+)
 def test_flat_radii_at_the_row_chunk_edges(hs):
-    # A window row's columns fit one or two chunks of sixteen depending on
-    # the spatial radius; radii on either side of those edges take the
-    # pixels the reference takes (integer colours: exact sums, same bits).
+    # A window row's columns fit one or more chunks of sixteen (AVX-512) or
+    # eight (AVX2) depending on the spatial radius; radii on either side of
+    # those edges take the pixels the reference takes (integer colours:
+    # exact sums, same bits).
     img = photo(shape=(24, 48))
     got = mean_shift_filter(img, hs, 30.0, color_space="raw")
     want = back(R.filter_work(work_of(img), hs, 30.0, "flat"), img)
     np.testing.assert_array_equal(got, want)
+
+
+def test_16_bit_volume_whose_window_sums_pass_2_to_the_31_stays_exact():
+    # Windows of 33,792 pixels near 65535 sum past 2^31: integer colours
+    # summed on 32-bit lanes would wrap.  A constant volume filters to
+    # itself; one step of a two-valued volume moves every voxel to the
+    # volume's mean (every voxel in every window).
+    shape = (32, 32, 33)
+    flat = np.full(shape, 65535, dtype=np.uint16)
+    got = mean_shift_filter(flat, 100.0, 1e9, channel_axis=None, max_iter=1)
+    np.testing.assert_array_equal(got, np.full(shape, 65535.0))
+    two = flat.copy()
+    two[::2] = 65000
+    got = mean_shift_filter(two, 100.0, 1e9, channel_axis=None, max_iter=1)
+    np.testing.assert_array_equal(got, np.full(shape, two.astype(np.int64).mean()))
