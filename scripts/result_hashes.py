@@ -13,7 +13,10 @@ estimator; and the image module.
     python scripts/result_hashes.py --check F        # compare; exit 1 on a change
 
 Hashes are of bits, so they belong to one platform and compiler; compare a
-commit against the one before it on the same machine.
+commit against the one before it on the same machine.  The image cases in
+LUV and Lab (the default colour space of an RGB image) also depend on the
+CPU: numpy's power and cbrt, which convert the colours, pick vectorised
+versions on some CPUs (AVX-512) whose last bits differ.
 """
 
 import argparse

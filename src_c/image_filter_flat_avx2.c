@@ -35,6 +35,12 @@ MS_AVX2_INLINE int64_t hsum_epi64(__m256i v)
     return _mm_cvtsi128_si64(s) + _mm_extract_epi64(s, 1);
 }
 
+/* The 32 bytes at p where mask is set, zero elsewhere. */
+MS_AVX2_INLINE __m256i masked_load(__m256i mask, const void *p)
+{
+    return _mm256_and_si256(mask, _mm256_loadu_si256((const __m256i *)p));
+}
+
 /* The window's sums for c channels, n8 chunks of eight columns a row (a
  * constant where the caller passes one, so that the compiler unrolls the
  * chunks), colours summed as int32 (narrow) or int64 fixed point. */
@@ -77,8 +83,9 @@ MS_AVX2_INLINE void flat_sums_avx2_kc(const image_ctx *g, const double *MS_RESTR
     /* lane l of a chunk's mask from bit l of its bits */
     const __m256i bit = _mm256_set_epi32(128, 64, 32, 16, 8, 4, 2, 1);
     const __m256i zero = _mm256_setzero_si256();
-    __m256i vx = zero, vlo[MS_FLAT_REG_CHANNELS], vhi[MS_FLAT_REG_CHANNELS];
-    for (int64_t k = 0; k < c; k++) vlo[k] = vhi[k] = zero;
+    /* the colour sums: eight int32 lanes (narrow) or four int64 ones */
+    __m256i vx = zero, vc[MS_FLAT_REG_CHANNELS];
+    for (int64_t k = 0; k < c; k++) vc[k] = zero;
     int64_t n = 0, sz = 0, sy = 0;
 
     int64_t z0, z1;
@@ -124,24 +131,20 @@ MS_AVX2_INLINE void flat_sums_avx2_kc(const image_ctx *g, const double *MS_RESTR
                 vx = _mm256_add_epi32(vx, _mm256_and_si256(mask, lane_x[j]));
                 if (narrow) {
                     for (int64_t k = 0; k < c; k++)
-                        vlo[k] = _mm256_add_epi32(
-                            vlo[k],
-                            _mm256_and_si256(
-                                mask, _mm256_loadu_si256(
-                                          (const __m256i *)(narrow32 + k * stride + x))));
+                        vc[k] = _mm256_add_epi32(
+                            vc[k], masked_load(mask, narrow32 + k * stride + x));
                 } else {
+                    /* the two halves' masks on int64 lanes, their sums
+                     * added before they join the accumulator */
                     const __m256i mlo =
                         _mm256_cvtepi32_epi64(_mm256_castsi256_si128(mask));
                     const __m256i mhi =
                         _mm256_cvtepi32_epi64(_mm256_extracti128_si256(mask, 1));
                     for (int64_t k = 0; k < c; k++) {
                         const int64_t *q = qplanes + k * stride + x;
-                        vlo[k] = _mm256_add_epi64(
-                            vlo[k], _mm256_and_si256(
-                                        mlo, _mm256_loadu_si256((const __m256i *)q)));
-                        vhi[k] = _mm256_add_epi64(
-                            vhi[k], _mm256_and_si256(mhi, _mm256_loadu_si256(
-                                                              (const __m256i *)(q + 4))));
+                        vc[k] = _mm256_add_epi64(
+                            vc[k], _mm256_add_epi64(masked_load(mlo, q),
+                                                    masked_load(mhi, q + 4)));
                     }
                 }
             }
@@ -156,11 +159,11 @@ MS_AVX2_INLINE void flat_sums_avx2_kc(const image_ctx *g, const double *MS_RESTR
     if (narrow) {
         /* the colours' own integer sums (below 2^31): exactly the int64
          * form's sums times its quantum */
-        for (int64_t k = 0; k < c; k++) sc[k] = hsum_epi32(vlo[k]);
+        for (int64_t k = 0; k < c; k++) sc[k] = hsum_epi32(vc[k]);
         ms__image_flat_out_q(g, n, sz, sy, sx, sc, 1.0, out);
         return;
     }
-    for (int64_t k = 0; k < c; k++) sc[k] = hsum_epi64(_mm256_add_epi64(vlo[k], vhi[k]));
+    for (int64_t k = 0; k < c; k++) sc[k] = hsum_epi64(vc[k]);
     ms__image_flat_out(g, n, sz, sy, sx, sc, out);
 }
 
