@@ -60,6 +60,12 @@ class PreparedImage:
                 f"{owner} expects 2 or 3 spatial axes; an array of shape "
                 f"{image.shape} with channel_axis=None has {image.ndim}."
             )
+        spatial = [n for a, n in enumerate(image.shape) if a != channel_axis]
+        if image.size == 0 and all(spatial):
+            raise ValueError(
+                f"Found image with 0 channels (shape={image.shape}, "
+                f"channel_axis={channel_axis}) while a minimum of 1 is required."
+            )
         if image.size == 0:
             raise ValueError(
                 f"Found image with 0 pixels (shape={image.shape}) while a "
