@@ -12,6 +12,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 UNDER_ASAN = "asan" in os.environ.get("LD_PRELOAD", "")
+JOBS = str(os.cpu_count() or 1)
 
 
 def child_env(pythonpath=None):
@@ -77,7 +78,8 @@ def build_copy(dst, env_changes):
     env.update(env_changes)
     t0 = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
+        # every core: the tests wait for the build one after another
+        [sys.executable, "setup.py", "-q", "build_ext", "--inplace", "-j", JOBS],
         cwd=dst,
         env=env,
         capture_output=True,

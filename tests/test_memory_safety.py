@@ -12,13 +12,10 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from c_build import CC, REPO, compile_program
 
-REPO = Path(__file__).resolve().parent.parent
-SOURCES = sorted(str(p) for p in (REPO / "src_c").glob("*.c"))
-CC = next((c for c in ("cc", "gcc", "clang") if shutil.which(c)), None)
 FUZZ_SECONDS = float(os.environ.get("MEANSHIFT_FAST_FUZZ_SECONDS", "20"))
 
 
@@ -50,8 +47,7 @@ def test_fuzz_against_brute_force_reference():
 
 
 def _compile(out, extra):
-    cmd = [
-        CC,
+    flags = [
         "-O1",
         "-g",
         "-std=c99",
@@ -59,13 +55,8 @@ def _compile(out, extra):
         "-DMS_FAULT_INJECTION",
         f"-I{REPO / 'src_c'}",
         *extra,
-        *SOURCES,
-        str(REPO / "tests/c/test_tree.c"),
-        "-lm",
-        "-o",
-        str(out),
     ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    return compile_program(out, REPO / "tests/c/test_tree.c", flags)
 
 
 def _env():
@@ -109,10 +100,10 @@ def test_c_program_under_address_sanitizer(tmp_path):
         "-fno-omit-frame-pointer",
         "-fno-sanitize-recover=all",
     ]
-    build = _compile(exe, flags)
-    if build.returncode != 0 and "sanitize" in build.stderr:
-        pytest.skip(f"the compiler has no ASan/UBSan runtime: {build.stderr[-300:]}")
-    assert build.returncode == 0, build.stderr
+    code, err = _compile(exe, flags)
+    if code != 0 and "sanitize" in err:
+        pytest.skip(f"the compiler has no ASan/UBSan runtime: {err[-300:]}")
+    assert code == 0, err
     env = _env()
     env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
     env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
