@@ -14,6 +14,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -153,7 +154,33 @@ class BuildExt(build_ext):
             ext.extra_link_args = ldflags + ext.extra_link_args
             ext.define_macros = macros + ext.define_macros
         self._write_build_info(ctype, cflags, ldflags, bool(omp), macros)
+        if self.parallel and ctype == "unix":
+            self._compile_in_parallel(int(self.parallel))
         super().build_extensions()
+
+    def _compile_in_parallel(self, jobs):
+        """With -j N the extension's sources compile N at a time: build_ext
+        runs -j over extensions only, and this package has one."""
+        cc = self.compiler
+
+        def compile(sources, output_dir=None, macros=None, include_dirs=None,
+                    debug=False, extra_preargs=None, extra_postargs=None,
+                    depends=None):  # fmt: skip
+            macros, objects, extra_postargs, pp_opts, build = cc._setup_compile(
+                output_dir, macros, include_dirs, sources, depends, extra_postargs
+            )
+            cc_args = cc._get_cc_args(pp_opts, debug, extra_preargs)
+
+            def one(obj):
+                if obj in build:  # up to date otherwise
+                    src, ext = build[obj]
+                    cc._compile(obj, src, ext, cc_args, extra_postargs, pp_opts)
+
+            with ThreadPoolExecutor(jobs) as pool:
+                list(pool.map(one, objects))
+            return objects
+
+        cc.compile = compile
 
     def _write_build_info(self, ctype, cflags, ldflags, omp, macros):
         compiler = getattr(self.compiler, "compiler_so", None) or [ctype]
