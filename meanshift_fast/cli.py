@@ -687,7 +687,9 @@ def _filter_options(args):
 def _run_on_image(args, run):
     """Read args.image and return (image, run(image, progress)), under a
     progress bar; _Fail where either fails."""
-    _check_writable(args.output, getattr(args, "labels", None))
+    labels = getattr(args, "labels", None)
+    _check_writable(args.output, labels)
+    _check_distinct([args.image], [("-o", args.output), ("--labels", labels)])
     image = _read_image(args.image)
     if args.volume and (not _is_npy(args.image) or image.ndim != 3):
         # Else an RGB file's (H, W, 3) pixels are filtered as a volume 3

@@ -158,6 +158,24 @@ def test_missing_output_directory_is_refused_before_the_work(tmp_path, photo, ca
     assert "no such directory" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["segment", "filter"])
+def test_an_output_over_the_input_is_refused_before_the_work(
+    tmp_path, photo, capsys, command
+):
+    img, path = photo
+    before = (tmp_path / "photo.png").read_bytes()
+    assert main([command, path, "-o", path, *ARGS]) == 2
+    assert "it is the input file" in capsys.readouterr().err
+    assert (tmp_path / "photo.png").read_bytes() == before
+
+
+def test_labels_over_the_output_are_refused(tmp_path, photo, capsys):
+    out = str(tmp_path / "seg.npy")
+    assert main(["segment", photo[1], "-o", out, *ARGS, "--labels", out]) == 2
+    assert "-o and --labels name the same file" in capsys.readouterr().err
+    assert not (tmp_path / "seg.npy").exists()
+
+
 class _Calls(list):
     def __call__(self, done, total):
         self.append((done, total))
