@@ -453,13 +453,11 @@ int ms__image_flat_screen_setup(image_ctx *g, double maxabs)
         g->avx512 = 1;
         g->one_chunk = span <= 15.0;
     } else {
+        /* the fewest chunks k with span <= 8 k - 1, at most the width's */
+        const double need = ceil((span + 1.0) / 8.0); /* huge for huge radii */
+        const int64_t most = (columns + 7) / 8;
         g->avx2 = 1;
-        g->avx2_chunks = (columns + 7) / 8;
-        for (int64_t k = 1; k < g->avx2_chunks; k++)
-            if (span <= (double)(8 * k - 1)) {
-                g->avx2_chunks = k;
-                break;
-            }
+        g->avx2_chunks = need < (double)most ? (int64_t)need : most;
     }
     return 1;
 }
