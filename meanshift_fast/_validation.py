@@ -189,6 +189,22 @@ def check_progress(progress):
         )
 
 
+def unmasked_image(image, owner):
+    """image as a plain ndarray: a masked array's data where nothing is
+    masked.  A masked pixel has no colour the filter could take or leave
+    out, so it is refused rather than read from under its mask."""
+    if not isinstance(image, np.ma.MaskedArray):
+        return image
+    masked = int(np.ma.count_masked(image))
+    if masked:
+        raise ValueError(
+            f"{owner} does not take masked pixels; {masked} of {image.size} "
+            "values are masked. Fill them first (image.filled(value)), or pass "
+            "image.data to use the values under the mask."
+        )
+    return np.ma.getdata(image)
+
+
 def _is_sparse(x):
     return hasattr(x, "tocsr") and hasattr(x, "nnz")
 

@@ -420,6 +420,48 @@ def test_an_srgb_range_error_shows_the_value_just_past_one():
         mean_shift_filter(img, 2, 4)
 
 
+def _masked_cases():
+    rng = np.random.default_rng(8)
+    grey = rng.random((12, 14))
+    with_nan = grey.copy()
+    with_nan[3, 4] = np.nan
+    rgb = (rng.random((12, 14, 3)) * 255).astype(np.uint8)
+    images = [
+        (grey, np.ma.masked_greater(grey, 0.9)),
+        # NaN under its mask: refused for the mask, not read as a colour
+        (with_nan, np.ma.masked_invalid(with_nan)),
+        (rgb, np.ma.masked_array(rgb, mask=rgb > 250)),
+    ]
+    calls = ["filter", "segment", "pyr"]
+    # the pyramid filter takes only uint8 colour images
+    return [
+        (call, plain, masked)
+        for plain, masked in images
+        for call in calls
+        if call != "pyr" or plain.dtype == np.uint8
+    ]
+
+
+@pytest.mark.parametrize("call, plain, masked", _masked_cases())
+def test_masked_pixels_are_refused_and_unmasked_arrays_taken(call, plain, masked):
+    from meanshift_fast.image import pyr_mean_shift_filtering, segment
+
+    hr = 0.2 if plain.dtype.kind == "f" else 8
+    run = {
+        "filter": lambda im: mean_shift_filter(im, 3, hr),
+        "segment": lambda im: segment(im, 3, hr).labels,
+        "pyr": lambda im: pyr_mean_shift_filtering(im, 4, 8),
+    }[call]
+    n_masked = int(np.ma.count_masked(masked))
+    assert n_masked > 0
+    words = f"{n_masked} of {plain.size} values are masked"
+    with pytest.raises(ValueError, match=words):
+        run(masked)
+    if np.isfinite(plain).all():
+        # a masked array with nothing masked is its data
+        np.testing.assert_array_equal(run(np.ma.masked_array(plain)), run(plain))
+
+
 def test_big_endian_input_gives_the_native_result_and_dtype():
     rng = np.random.default_rng(3)
     for dtype in (np.float32, np.float64, np.uint16):

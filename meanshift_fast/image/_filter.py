@@ -8,7 +8,12 @@ import numpy as np
 from meanshift_fast import _core
 from meanshift_fast._threads import effective_n_threads
 from meanshift_fast._units import pow2_exponent
-from meanshift_fast._validation import as_float, check_n_jobs, check_progress
+from meanshift_fast._validation import (
+    as_float,
+    check_n_jobs,
+    check_progress,
+    unmasked_image,
+)
 from meanshift_fast.image._color import (
     FROM_WORKING,
     TO_WORKING,
@@ -27,6 +32,7 @@ class PreparedImage:
     def __init__(self, image, color_space, channel_axis, owner):
         if not isinstance(image, np.ndarray):
             image = np.asarray(image)
+        image = unmasked_image(image, owner)
         self.shape = image.shape
         self.dtype = image.dtype
         if image.dtype.type not in DTYPES:
@@ -215,7 +221,8 @@ def mean_shift_filter(
     image : ndarray
         (H, W) grey, (H, W, C) colour, (Z, Y, X) volume (with
         ``channel_axis=None``) or (Z, Y, X, C); uint8, uint16, float32 or
-        float64.  A 2-D array is always grey.  Never modified.
+        float64.  A 2-D array is always grey.  Never modified.  A masked
+        array is refused where any value is masked.
     spatial_radius : float
         hs > 0, in pixels.
     range_radius : float

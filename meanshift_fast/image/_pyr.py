@@ -10,6 +10,7 @@ from meanshift_fast._validation import (
     is_int,
     is_real,
     param_error,
+    unmasked_image,
 )
 
 _OWNER = "pyr_mean_shift_filtering"
@@ -24,7 +25,7 @@ _MAX_SR = 1e4
 
 def _check_image(src):
     if isinstance(src, np.ndarray):
-        image = src
+        image = unmasked_image(src, _OWNER)
     else:
         try:
             image = np.asarray(src)
@@ -96,8 +97,8 @@ def pyr_mean_shift_filtering(
     ----------
     src : ndarray of shape (height, width, 3), dtype uint8
         The image; any channel order (the channels are treated alike).
-        Never modified.  Other dtypes, channel counts and empty images are
-        refused.
+        Never modified.  Other dtypes, channel counts, empty images and
+        masked arrays with masked values are refused.
     sp : float
         Spatial window half-side at full resolution, in pixels, in
         ``(0, 1e6]``.  Values below 1 act as 1, as in OpenCV.
