@@ -288,7 +288,9 @@ class MeanShift(EstimatorProtocol):
             Zero-weight samples are not seeds.
         progress : callable, default=None
             Called as ``progress(done, total)`` now and then while seeds
-            move.
+            move.  Where ``cluster_assignment="attractor"`` also moves every
+            sample (seeds other than the samples), one count runs over both
+            passes.
 
         Returns
         -------
@@ -329,8 +331,11 @@ class MeanShift(EstimatorProtocol):
         tree, leaf_size = self._build_tree(
             rows, rw, len(seeds), n_threads, units, trees
         )
+        # Where the labels shift every row too, one count runs over both
+        # passes, so that a progress bar never goes back.
+        passes = _Passes(progress, len(rows) if self._shifts_rows(w is None) else 0)
         means, intensity, iters, converged = self._shift_points(
-            tree, seeds, h, n_threads, progress
+            tree, seeds, h, n_threads, passes.first
         )
         if no_cluster_ok and not (intensity > 0).any():
             raise _NoClusterError
@@ -346,7 +351,7 @@ class MeanShift(EstimatorProtocol):
             quiet,
         )
         labels = self._labels(
-            tree, rows, inverse, w is None, means, centers, h, n_threads, progress
+            tree, rows, inverse, w is None, means, centers, h, n_threads, passes.second
         )
 
         # score_samples reads the rows from the tree, which keeps its own
@@ -485,15 +490,23 @@ class MeanShift(EstimatorProtocol):
 
         if self.cluster_assignment == "nearest":
             return nearest(r2)
-        if self.seeds is None and not self.bin_seeding and unweighted:
+        if self._shifts_rows(unweighted):
+            ends = self._shift_points(tree, rows, h, n_threads, progress)[0]
+        else:
             # the seeds were the rows: their ends are the means
             ends = means
-        else:
-            ends = self._shift_points(tree, rows, h, n_threads, progress)[0]
         labels = per_sample(_core.nearest_center(ends, centers, -1.0, n_threads)[0])
         if r2 >= 0:
             labels[nearest(r2) < 0] = -1
         return labels
+
+    def _shifts_rows(self, unweighted):
+        """Whether the labels shift every row, after the seeds: the modes
+        the rows reach (``cluster_assignment="attractor"``), unless the
+        seeds were the rows themselves."""
+        return self.cluster_assignment != "nearest" and not (
+            self.seeds is None and not self.bin_seeding and unweighted
+        )
 
     def fit_predict(self, X, y=None, sample_weight=None):
         """Perform clustering and return the labels of X.
@@ -709,6 +722,24 @@ def _kept_centers(
             % bandwidth
         )
     return c_array(means[order])
+
+
+class _Passes:
+    """A fit's progress callback over its two passes (the seeds, then
+    ``second`` rows, or none): ``first`` and ``second`` report into one
+    count whose total is both passes'."""
+
+    def __init__(self, progress, second):
+        self.progress, self.rows, self.seeds = progress, second, 0
+        if progress is None or second == 0:
+            self.first = self.second = progress
+
+    def first(self, done, total):
+        self.seeds = total
+        return self.progress(done, total + self.rows)
+
+    def second(self, done, total):
+        return self.progress(self.seeds + done, self.seeds + total)
 
 
 def _shift(tree, seeds, kernel, h, max_iter, tol, n_threads, progress=None):

@@ -37,6 +37,28 @@ def test_fit_reports_progress_up_to_the_total(kernel):
     np.testing.assert_array_equal(ms.labels_, ref.labels_)
 
 
+@pytest.mark.parametrize("bin_seeding", [False, True])
+def test_two_passes_report_one_count(bin_seeding):
+    # With cluster_assignment="attractor" the labels shift every row after
+    # the seeds (unless the seeds were the rows): one count, one total.
+    X = _data(2000)
+    kw = dict(bandwidth=0.5, bin_seeding=bin_seeding, n_jobs=1)
+    calls = []
+    ms = mf.MeanShift(cluster_assignment="attractor", **kw).fit(
+        X, progress=lambda done, total: calls.append((done, total))
+    )
+    from sklearn.cluster import get_bin_seeds
+
+    # the seeds (scikit-learn's bin seeds), then every row; every-point
+    # seeds are the rows, whose ends the labels take without a second pass
+    n_seeds = len(get_bin_seeds(X, 0.5, 1)) if bin_seeding else 0
+    assert {total for _, total in calls} == {n_seeds + len(X)}
+    dones = [d for d, _ in calls]
+    assert dones == sorted(dones) and dones[-1] == calls[-1][1]
+    ref = mf.MeanShift(cluster_assignment="attractor", **kw).fit(X)
+    np.testing.assert_array_equal(ms.labels_, ref.labels_)
+
+
 def test_bar_draws_on_a_terminal_only():
     X = _data()
     term = _Terminal()
