@@ -176,7 +176,7 @@ class _ProgressBar:
 def _cmd_demo(args):
     from meanshift_fast import MeanShift, estimate_bandwidth
 
-    _check_writable(args.plot)
+    _check_writable(args.plot and _plot_path(args.plot))
     plt = _pyplot(args.plot) if args.plot else None
     X = demo_data(args.n, args.seed)
     bandwidth = estimate_bandwidth(X)
@@ -235,28 +235,35 @@ def _save_plot(plt, fig, path):
     print(f"plot saved to {path}")
 
 
-def _load(path):
+def _first_content(path):
+    """(number, text) of the first line of the table at path that is no
+    comment (np.savetxt's header) and not blank, its comment left out;
+    (0, "") where there is none."""
     # utf-8-sig: a byte-order mark is no part of the first value
     with open(path, encoding="utf-8-sig") as f:
-        first = f.readline()
-        # the delimiter of the first line that is no comment (np.savetxt's
-        # header) and not blank
-        sample = first.split("#", 1)[0]
-        while not sample.strip():
-            line = f.readline()
-            if not line:
-                break
-            sample = line.split("#", 1)[0]
+        for number, line in enumerate(f, 1):
+            text = line.split("#", 1)[0].rstrip("\r\n")
+            if text.strip():
+                return number, text
+    return 0, ""
+
+
+# Fields that stand for a missing value rather than name a column.
+_MISSING = ("", "na", "n/a", "nan", "null", "none", "?", "-")
+
+
+def _load(path):
+    # The first line with content decides the delimiter, and is the header
+    # if it names the columns.
+    number, sample = _first_content(path)
     tab = path.lower().endswith(".tsv") or ("\t" in sample and "," not in sample)
     delimiter = "\t" if tab else ","
     if not tab and "," not in sample and len(sample.split()) > 1:
         delimiter = None  # spaces, as np.savetxt writes by default
-    names = [v.strip() for v in first.strip().split(delimiter)]
-    try:
-        [float(v) for v in names]
-        skip = 0
-    except ValueError:
-        skip = 1  # a header line
+    names = [v.strip() for v in sample.split(delimiter)]
+    # A header names columns: a line of numbers with a gap or an "NA" in
+    # it is a row of data, which loadtxt then refuses with its line.
+    skip = 0 if all(_number_or_missing(v) for v in names) else number
     usecols = None
     if skip and len(names) > 1 and not names[0] and all(names[1:]):
         # A first column with no name in a header that names the others is
@@ -284,6 +291,14 @@ def _load(path):
             # numpy counts rows from 0 or 1 after the header, blank lines
             # left out, and suggests its own usecols: say the file's line
             raise ValueError(_bad_line(path, delimiter, skip) or str(exc)) from None
+
+
+def _number_or_missing(value):
+    try:
+        float(value)
+    except ValueError:
+        return value.lower() in _MISSING
+    return True
 
 
 def _bad_line(path, delimiter, skip):
@@ -324,6 +339,8 @@ def _count_of(n, noun):
 def _cmd_cluster(args):
     from meanshift_fast import MeanShift
 
+    if args.output == "-":
+        args.output = None  # the usual name of standard output
     _check_writable(args.output, args.centers)
     _check_distinct([args.file], [("-o", args.output), ("--centers", args.centers)])
     X = _read_points(args.file)
@@ -385,7 +402,7 @@ def _cmd_sweep(args):
     from meanshift_fast import bandwidth_sweep, select_bandwidth
     from meanshift_fast._sweep import check_bandwidths, default_bandwidths
 
-    _check_writable(args.plot)
+    _check_writable(args.plot and _plot_path(args.plot))
     _check_distinct([args.file], [("--plot", args.plot and _plot_path(args.plot))])
     X = _read_points(args.file)
     plt = _pyplot(args.plot) if args.plot else None
@@ -765,7 +782,7 @@ def _cmd_segment(args):
     if args.labels:
         _save_npy(args.labels, seg.labels)
     print(
-        f"{seg.n_regions} regions, {seg.labels.size} pixels, "
+        f"{_count_of(seg.n_regions, 'region')}, {seg.labels.size} pixels, "
         f"smallest {int(seg.sizes.min())}",
         file=sys.stderr,
     )
@@ -879,7 +896,7 @@ def build_parser():
 
     p = sub.add_parser("cluster", help="cluster the points of a .csv or .npy file")
     p.add_argument("file", help="a .npy array or .csv/.tsv table, one point a row")
-    p.add_argument("-o", "--output", help="write labels here (default: stdout)")
+    p.add_argument("-o", "--output", help="write labels here (default, or '-': stdout)")
     p.add_argument("--centers", metavar="PATH", help="write centres as CSV here")
     p.add_argument(
         "--bandwidth",

@@ -389,6 +389,64 @@ def test_unreadable_table_says_the_line(tmp_path, capsys, text, says):
 
 
 @pytest.mark.parametrize(
+    "text, says",
+    [
+        # a first row with a gap or a missing-value mark is data, not a
+        # header to skip: refused with its line, never dropped
+        ("1,,2\n1,2,3\n", "line 1 holds an empty field (a missing value?)"),
+        ("NA,2\n1.1,2.1\n", "line 1 holds 'NA', not a number"),
+        ("1,2,\n1.1,2.1,\n", "line 1 holds an empty field (a missing value?)"),
+    ],
+)
+def test_a_first_row_with_a_missing_value_is_refused(tmp_path, capsys, text, says):
+    path = tmp_path / "points.csv"
+    path.write_text(text)
+    assert main(["cluster", str(path)]) == 2
+    assert capsys.readouterr().err == f"meanshift-fast: cannot read {path}: {says}\n"
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "",
+        "# written by a tool\n",  # a header after a comment line
+        "\n\n",  # or after blank lines
+    ],
+)
+@pytest.mark.parametrize("header", [None, "x,y", "x,y # coordinates"])
+def test_the_first_line_with_content_is_the_header_or_data(
+    tmp_path, capsys, blobs, before, header
+):
+    path = tmp_path / "points.csv"
+    rows = "".join(f"{a!r},{b!r} # a comment\n" for a, b in blobs.tolist())
+    path.write_text(before + ("" if header is None else header + "\n") + rows)
+    assert main(["cluster", str(path), "--bandwidth", "estimate"]) == 0
+    captured = capsys.readouterr()
+    assert f"{len(blobs)} points" in captured.err
+    assert_array_equal(_labels(captured.out), MeanShift().fit(blobs).labels_)
+
+
+def test_a_tab_separated_row_index_is_left_out(tmp_path, blobs, capsys):
+    # pandas' to_csv(sep="\t"): the index's empty name is a leading tab
+    path = tmp_path / "frame.tsv"
+    with open(path, "w") as f:
+        f.write("\tx\ty\n")
+        f.writelines(f"{i}\t{a!r}\t{b!r}\n" for i, (a, b) in enumerate(blobs.tolist()))
+    assert main(["cluster", str(path), "--bandwidth", "estimate"]) == 0
+    captured = capsys.readouterr()
+    assert "is read as a row index and left out" in captured.err
+    assert_array_equal(_labels(captured.out), MeanShift().fit(blobs).labels_)
+
+
+def test_a_dash_output_is_standard_output(tmp_path, capsys, blobs, monkeypatch):
+    path = _write(tmp_path / "points.npy", blobs, "npy")
+    monkeypatch.chdir(tmp_path)
+    assert main(["cluster", str(path), "-o", "-", "--bandwidth", "estimate"]) == 0
+    assert_array_equal(_labels(capsys.readouterr().out), MeanShift().fit(blobs).labels_)
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize(
     "argv, flag",
     [
         (["cluster", "--n-jobs", "0"], "--n-jobs"),

@@ -36,6 +36,14 @@ def test_segment_writes_painted_regions_and_labels(tmp_path, photo, capsys):
     assert f"{want.n_regions} regions" in capsys.readouterr().err
 
 
+def test_segment_counts_one_region_in_the_singular(tmp_path, capsys):
+    path = tmp_path / "flat.png"
+    Image.fromarray(np.full((6, 7, 3), 90, np.uint8)).save(path)
+    assert segment(np.asarray(Image.open(path)), 4, 5).n_regions == 1
+    assert main(["segment", str(path), "-o", str(tmp_path / "s.png"), *ARGS]) == 0
+    assert "1 region, 42 pixels" in capsys.readouterr().err
+
+
 def test_segment_boundaries_drawn_over_the_photo(tmp_path, photo):
     img, path = photo
     out = tmp_path / "edges.png"

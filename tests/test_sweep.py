@@ -310,6 +310,14 @@ def test_cli_sweep_options_are_checked(tmp_path, capsys):
     )
     assert f"plot saved to {tmp_path / 'p.png'}" in capsys.readouterr().out
     assert (tmp_path / "p.png").exists()
+    # a directory of that name is no obstacle: the plot goes to its .png
+    (tmp_path / "q").mkdir()
+    assert (
+        main(["sweep", str(path), "--n-bandwidths", "3", "--plot", str(tmp_path / "q")])
+        == 0
+    )
+    assert f"plot saved to {tmp_path / 'q.png'}" in capsys.readouterr().out
+    assert (tmp_path / "q.png").exists()
 
 
 def test_cli_warnings_are_one_line(tmp_path):
