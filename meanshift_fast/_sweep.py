@@ -357,7 +357,12 @@ def bandwidth_sweep(
         from meanshift_fast.dask import bandwidth_sample
 
         X, sample_weight, rows = bandwidth_sample(
-            X, sample_weight, random_state, return_rows=True, owner=owner
+            X,
+            sample_weight,
+            random_state,
+            return_rows=True,
+            positive_weights=True,
+            owner=owner,
         )
     X = check_array(X, owner=owner)
     w = check_sample_weight(sample_weight, X.shape[0])

@@ -153,11 +153,15 @@ def _block_finite(block):
     return finite, largest, not finite and bool(np.isnan(block).any())
 
 
-def _label_block(block, centers, r2, n_jobs=None):
+def _label_block(block, centers, r2, n_jobs=None, exponent=0):
     block = c_array(block)
     if block.dtype not in (np.float32, np.float64):
         block = block.astype(_work_dtype(block.dtype))
     check_finite(block, "X", "MeanShift")
+    if exponent:
+        # far queries may overflow: they lie beyond every kernel, at infinity
+        with np.errstate(over="ignore"):
+            block = c_array(np.ldexp(block.astype(np.float64), exponent))
     n_threads = effective_n_threads(n_jobs, len(block) * len(centers))
     labels, _ = _core.nearest_center(block, centers, r2, n_threads)
     return labels
@@ -223,7 +227,11 @@ class MeanShift(EstimatorProtocol):
     bandwidth a float, None or "auto": no per-feature arrays or rules of
     thumb), but for ``algorithm`` and ``cluster_assignment`` (the blocks'
     trees are k-d trees, and labels are the nearest centre's), plus the
-    ones below; ``fit`` takes no ``sample_weight``.
+    ones below; ``fit`` takes no ``sample_weight``.  With the Gaussian
+    kernel each block takes its distant nodes whole within ``gaussian_tol``
+    of its own sums, so the fit equals the in-memory one up to that
+    tolerance (and, at large tolerances, depends on the chunking);
+    ``gaussian_tol=0`` sums every point, and gives it to rounding.
 
     bandwidth_samples : int, default=10000
         When ``bandwidth=None``, the bandwidth is estimated exactly (as
@@ -306,7 +314,7 @@ class MeanShift(EstimatorProtocol):
         X = _check_lazy(da.asarray(X))
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(_work_dtype(X.dtype))
-        if np.isnan(X.shape[0]):  # rows selected by a mask, say
+        if np.isnan(X.shape).any():  # rows or columns selected by a mask, say
             X = X.compute_chunk_sizes()
         if X.numblocks[1] != 1:
             X = X.rechunk({1: X.shape[1]})
@@ -499,6 +507,8 @@ class MeanShift(EstimatorProtocol):
             X = check_array(X, owner="MeanShift")
         else:
             X = _check_lazy(X)
+            if np.isnan(X.shape[1]):  # columns selected by a mask
+                X = X.compute_chunk_sizes()
         d = self.n_features_in_
         if X.shape[1] != d:
             raise ValueError(
@@ -510,18 +520,15 @@ class MeanShift(EstimatorProtocol):
             given = check_given_centers(self.cluster_centers_, d)
             centers = np.ldexp(given, self._exponent)
         if not lazy:
-            if self._exponent:
-                X = np.ldexp(X, self._exponent)
-            return _label_block(X, centers, -1.0, self.n_jobs)
+            return _label_block(X, centers, -1.0, self.n_jobs, self._exponent)
         if X.numblocks[1] != 1:
             X = X.rechunk({1: X.shape[1]})
-        if self._exponent:
-            X = X.astype(np.float64) * 2.0**self._exponent
         return X.map_blocks(
             _label_block,
             centers,
             -1.0,
             self.n_jobs,
+            self._exponent,
             drop_axis=1,
             dtype=np.int64,
         )

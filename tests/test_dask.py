@@ -418,6 +418,52 @@ def test_rows_of_unknown_count_are_measured_first():
     _assert_same(local, DaskMeanShift(bandwidth=1.5).fit(masked))
 
 
+@pytest.mark.parametrize(
+    "kw", [dict(bandwidth=1.5), dict(bandwidth=1.5, bin_seeding=True)]
+)
+def test_columns_of_unknown_count_are_measured_first(kw):
+    # A mask on the feature axis leaves the width unknown until computed.
+    X = _blobs(300, d=3)
+    D = da.from_array(X, chunks=(100, 3))
+    kept = D[:, da.from_array(np.array([True, False, True]))]
+    assert np.isnan(kept.shape[1])
+    local = mf.MeanShift(**kw).fit(X[:, [0, 2]])
+    dist = DaskMeanShift(**kw).fit(kept)
+    assert dist.n_features_in_ == 2
+    _assert_same(local, dist)
+    np.testing.assert_array_equal(
+        dist.predict(kept).compute(), local.predict(X[:, [0, 2]])
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_predict_after_a_scaled_fit_takes_far_queries_as_in_memory(dtype):
+    # A fit on tiny values works scaled up by a power of two; a finite
+    # query that the scaling takes beyond the dtype's range is far from
+    # every centre, not an infinite input.
+    X = (_blobs(300) * 1e-31).astype(dtype)
+    kw = dict(bandwidth=1.5e-31, bin_seeding=True)
+    local = mf.MeanShift(**kw).fit(X)
+    dist = DaskMeanShift(**kw).fit(da.from_array(X, chunks=(100, 2)))
+    far = np.array([[1e10, 0.0], [-3e30, 1e-31], X[0, :]], dtype=dtype)
+    want = local.predict(far)
+    np.testing.assert_array_equal(dist.predict(far), want)
+    np.testing.assert_array_equal(dist.predict(da.from_array(far)).compute(), want)
+
+
+@pytest.mark.parametrize("random_state", [0, 1, 2, 3])
+def test_sweep_of_a_dask_array_samples_among_positive_weights(random_state):
+    # 20,000 rows, one of positive weight: the sample must hold it.
+    X = _blobs(20_000)
+    w = np.zeros(len(X))
+    w[3] = 1.0
+    D = da.from_array(X, chunks=(5000, 2))
+    dist = mf.bandwidth_sweep(D, [0.5, 1.0], sample_weight=w, random_state=random_state)
+    local = mf.bandwidth_sweep(X[3:4], [0.5, 1.0])
+    np.testing.assert_array_equal(dist.n_clusters, local.n_clusters)
+    np.testing.assert_allclose(dist.centers[0], local.centers[0])
+
+
 def test_sweep_of_a_dask_array_says_which_rows_it_clustered():
     X = _blobs(400)
     D = da.from_array(X, chunks=(100, 2))
