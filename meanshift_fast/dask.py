@@ -498,6 +498,11 @@ class MeanShift(EstimatorProtocol):
             active = active[state == _STEP_MOVING]
         return means, intensity, iters, converged
 
+    def fit_predict(self, X, y=None):
+        """Fit, then return ``labels_`` (a dask array), as a clusterer's
+        ``fit_predict`` does."""
+        return self.fit(X).labels_
+
     def predict(self, X):
         """Nearest centre of each row; a dask array in, a dask array out."""
         if not hasattr(self, "_centers"):

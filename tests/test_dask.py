@@ -515,6 +515,16 @@ def test_parameters_follow_scikit_learns_protocol():
     _assert_same(mf.MeanShift(bandwidth=1.5, bin_seeding=True).fit(X), copy.fit(Xd))
 
 
+def test_fit_predict_gives_the_in_memory_labels():
+    X = _blobs(300)
+    D = da.from_array(X, chunks=(100, 2))
+    labels = DaskMeanShift(bandwidth=1.5).fit_predict(D)
+    assert isinstance(labels, da.Array)
+    np.testing.assert_array_equal(
+        labels.compute(), mf.MeanShift(bandwidth=1.5).fit_predict(X)
+    )
+
+
 def test_predict_before_fit_raises_not_fitted_error():
     from sklearn.exceptions import NotFittedError
 
