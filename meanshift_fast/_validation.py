@@ -239,7 +239,7 @@ def _series_type(X):
     return None
 
 
-def _check_2d(arr, owner, series_type=None):
+def check_2d(arr, owner, series_type=None):
     """scikit-learn's words for an array that is not 2-D; series_type: the
     type of the Series (or pandas array) it came from, if it did."""
     if arr.ndim == 0:
@@ -268,7 +268,7 @@ def _check_2d(arr, owner, series_type=None):
         )
 
 
-def _object_to_float(arr):
+def object_to_float(arr):
     """An object array as float64; missing values that pandas and others
     hold as objects (None, pandas.NA, NaT) become NaN, which the finite
     check then refuses in scikit-learn's words."""
@@ -314,39 +314,51 @@ def check_array(
         raise ValueError(
             f"{input_name} could not be converted to an array: {exc}"
         ) from None
-    if np.iscomplexobj(arr):
+    check_kind(arr, input_name)
+    if arr.dtype.kind == "O":
+        if ensure_2d and arr.ndim == 0:  # a generator or a dict, say
+            check_2d(arr, owner)
+        arr = object_to_float(arr)
+        if np.iscomplexobj(arr):
+            raise ValueError(f"Complex data not supported\n{arr}\n")
+    if ensure_2d:
+        check_2d(arr, owner, _series_type(X))
+    small_float = arr.dtype.kind == "f" and arr.dtype.itemsize <= 4
+    dtype = np.float32 if (keep_float32 and small_float) else np.float64
+    arr = c_array(arr, dtype=dtype)
+    if arr.ndim == 2:
+        check_counts(arr.shape, owner, min_samples)
+    check_finite(arr, input_name, owner)
+    return arr
+
+
+def check_counts(shape, owner, min_samples=1):
+    """scikit-learn's words for a 2-D array with too few rows or no
+    columns."""
+    if shape[0] < min_samples:
+        raise ValueError(
+            f"Found array with {shape[0]} sample(s) (shape={shape}) "
+            f"while a minimum of {min_samples} is required by {owner}."
+        )
+    if shape[1] < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={shape}) while a "
+            f"minimum of 1 is required by {owner}."
+        )
+
+
+def check_kind(arr, input_name="X"):
+    """scikit-learn's words for an array whose dtype holds no real numbers
+    (objects aside: the caller converts those)."""
+    if arr.dtype.kind == "c":
         raise ValueError(f"Complex data not supported\n{arr}\n")
     if arr.dtype.kind in "USV":
         raise ValueError(
             "dtype='numeric' is not compatible with arrays of bytes/strings."
             "Convert your data to numeric values explicitly instead."
         )
-    if arr.dtype.kind == "O":
-        if ensure_2d and arr.ndim == 0:  # a generator or a dict, say
-            _check_2d(arr, owner)
-        arr = _object_to_float(arr)
-        if np.iscomplexobj(arr):
-            raise ValueError(f"Complex data not supported\n{arr}\n")
-    elif arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in "biufO":
         raise ValueError(f"{input_name} has unsupported dtype {arr.dtype}")
-    if ensure_2d:
-        _check_2d(arr, owner, _series_type(X))
-    small_float = arr.dtype.kind == "f" and arr.dtype.itemsize <= 4
-    dtype = np.float32 if (keep_float32 and small_float) else np.float64
-    arr = c_array(arr, dtype=dtype)
-    if arr.ndim == 2:
-        if arr.shape[0] < min_samples:
-            raise ValueError(
-                f"Found array with {arr.shape[0]} sample(s) (shape={arr.shape}) "
-                f"while a minimum of {min_samples} is required by {owner}."
-            )
-        if arr.shape[1] < 1:
-            raise ValueError(
-                f"Found array with 0 feature(s) (shape={arr.shape}) while a "
-                f"minimum of 1 is required by {owner}."
-            )
-    check_finite(arr, input_name, owner)
-    return arr
 
 
 def check_finite(arr, input_name, owner):
@@ -399,7 +411,7 @@ def check_sample_weight(sample_weight, n_samples):
         return None
     w = np.asarray(sample_weight)
     if w.dtype.kind == "O":  # numbers held as objects, None as NaN
-        w = _object_to_float(w)
+        w = object_to_float(w)
     if w.dtype.kind not in "biuf":
         raise TypeError(
             f"sample_weight must be an array of numbers, got dtype {w.dtype}"

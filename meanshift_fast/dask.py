@@ -60,14 +60,18 @@ from meanshift_fast._units import FLOAT32_LIMIT, SQUARE_LIMIT, pow2_exponent
 from meanshift_fast._validation import (
     WEIGHTS_NOT_1D,
     c_array,
+    check_2d,
     check_array,
+    check_counts,
     check_finite,
     check_given_centers,
     check_int,
+    check_kind,
     check_seeds,
     is_int,
     non_finite_error,
     not_fitted_error,
+    object_to_float,
     param_error,
     weight_values_error,
 )
@@ -167,12 +171,14 @@ def _label_block(block, centers, r2, n_jobs=None, exponent=0):
     return labels
 
 
-def _check_lazy(X):
-    """A dask array X, 2-D and of numbers (refused as fit refuses it)."""
-    if X.ndim != 2:
-        raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
-    if X.dtype.kind not in "biuf":
-        raise ValueError(f"X has unsupported dtype {X.dtype}")
+def _check_lazy(X, owner="MeanShift"):
+    """A dask array X, 2-D and of real numbers, refused in the words of
+    the in-memory checks; objects (numbers held as Python objects) become
+    float64 block by block, as in memory."""
+    check_kind(X)
+    if X.dtype.kind == "O":
+        X = X.map_blocks(object_to_float, dtype=np.float64)
+    check_2d(X, owner)
     return X
 
 
@@ -319,11 +325,7 @@ class MeanShift(EstimatorProtocol):
         if X.numblocks[1] != 1:
             X = X.rechunk({1: X.shape[1]})
         n, d = X.shape
-        if n < 1 or d < 1:
-            raise ValueError(
-                f"Found array with shape {X.shape}; at least one sample and one "
-                "feature are required."
-            )
+        check_counts(X.shape, "MeanShift")
         # the in-memory estimator's checks and messages, before any work
         seeds = None if self.seeds is None else check_seeds(self.seeds, d, "MeanShift")
         client = self.client if self.client is not None else _default_client()
@@ -512,8 +514,9 @@ class MeanShift(EstimatorProtocol):
             X = check_array(X, owner="MeanShift")
         else:
             X = _check_lazy(X)
-            if np.isnan(X.shape[1]):  # columns selected by a mask
+            if np.isnan(X.shape).any():  # rows or columns selected by a mask
                 X = X.compute_chunk_sizes()
+            check_counts(X.shape, "MeanShift")
         d = self.n_features_in_
         if X.shape[1] != d:
             raise ValueError(
@@ -565,8 +568,7 @@ def bandwidth_sample(
     from meanshift_fast._sweep import draw_rows
 
     X = da.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
+    check_2d(X, owner)
     if np.isnan(X.shape[0]):  # rows selected by a mask, say
         X = X.compute_chunk_sizes()
     n = X.shape[0]

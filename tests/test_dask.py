@@ -133,6 +133,44 @@ def test_rejects_nan_and_infinity_in_the_in_memory_words(bad):
     assert str(predicted.value) == str(local.value)
 
 
+def _first_line(exc):
+    return str(exc.value).splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "shape_or_dtype", ["1-D", "3-D", "0 rows", "0 columns", complex, str]
+)
+def test_refuses_bad_arrays_in_the_in_memory_words(shape_or_dtype):
+    X = _blobs(60)
+    X = {
+        "1-D": X[:, 0],
+        "3-D": X[None],
+        "0 rows": X[:0],
+        "0 columns": X[:, :0],
+    }.get(shape_or_dtype, X)
+    if not isinstance(shape_or_dtype, str):
+        X = X.astype(shape_or_dtype)
+    with pytest.raises(ValueError) as local:
+        mf.MeanShift(bandwidth=1.0).fit(X)
+    with pytest.raises(ValueError) as dist:
+        DaskMeanShift(bandwidth=1.0).fit(da.from_array(X))
+    # the first line: a lazy array shows as itself, not as its values
+    assert _first_line(dist) == _first_line(local)
+    fitted = DaskMeanShift(bandwidth=1.0).fit(da.from_array(_blobs(60)))
+    with pytest.raises(ValueError) as local_predict:
+        mf.MeanShift(bandwidth=1.0).fit(_blobs(60)).predict(X)
+    with pytest.raises(ValueError) as dist_predict:
+        fitted.predict(da.from_array(X)).compute()
+    assert _first_line(dist_predict) == _first_line(local_predict)
+
+
+def test_numbers_held_as_objects_fit_as_in_memory():
+    X = _blobs(200)
+    local = mf.MeanShift(bandwidth=1.5).fit(X.astype(object))
+    dist = DaskMeanShift(bandwidth=1.5).fit(da.from_array(X.astype(object), chunks=50))
+    _assert_same(local, dist)
+
+
 def test_float16_is_computed_in_float32_as_in_memory():
     X = _blobs(300).astype(np.float16)
     local = mf.MeanShift(bandwidth=1.5).fit(X)
