@@ -373,6 +373,11 @@ def test_refused_points_are_a_one_line_message(tmp_path, capsys, command, name, 
         ("x,y\n1,2\n3,\n", "line 3 holds an empty field (a missing value?)"),
         ("x,y\n1,2\n\n3,NA\n", "line 4 holds 'NA', not a number"),
         ("1,2\n# note\n3,4\n5\n", "line 4 holds 1 value, line 1 holds 2"),
+        # a first row with a gap or a missing-value mark is data, not a
+        # header to skip: refused with its line, never dropped
+        ("1,,2\n1,2,3\n", "line 1 holds an empty field (a missing value?)"),
+        ("NA,2\n1.1,2.1\n", "line 1 holds 'NA', not a number"),
+        ("1,2,\n1.1,2.1,\n", "line 1 holds an empty field (a missing value?)"),
     ],
 )
 def test_unreadable_table_says_the_line(tmp_path, capsys, text, says):
@@ -386,23 +391,6 @@ def test_unreadable_table_says_the_line(tmp_path, capsys, text, says):
     assert main(["cluster", str(path)]) == 2
     err = capsys.readouterr().err
     assert err == f"meanshift-fast: cannot read {path}: {says}\n"
-
-
-@pytest.mark.parametrize(
-    "text, says",
-    [
-        # a first row with a gap or a missing-value mark is data, not a
-        # header to skip: refused with its line, never dropped
-        ("1,,2\n1,2,3\n", "line 1 holds an empty field (a missing value?)"),
-        ("NA,2\n1.1,2.1\n", "line 1 holds 'NA', not a number"),
-        ("1,2,\n1.1,2.1,\n", "line 1 holds an empty field (a missing value?)"),
-    ],
-)
-def test_a_first_row_with_a_missing_value_is_refused(tmp_path, capsys, text, says):
-    path = tmp_path / "points.csv"
-    path.write_text(text)
-    assert main(["cluster", str(path)]) == 2
-    assert capsys.readouterr().err == f"meanshift-fast: cannot read {path}: {says}\n"
 
 
 @pytest.mark.parametrize(
