@@ -25,6 +25,7 @@ from meanshift_fast._validation import (
     is_int,
     is_real,
     param_error,
+    user_stacklevel,
 )
 
 
@@ -313,7 +314,7 @@ def bin_seeds(
         warnings.warn(
             f"Binning data failed with provided bin_size={size_text}, using data "
             "points as seeds.",
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         return X
     return seeds * bin_size

@@ -40,6 +40,7 @@ from meanshift_fast._validation import (
     not_fitted_error,
     param_error,
     sklearn_twin,
+    user_stacklevel,
 )
 
 # max_iter beyond the core's int64 counter never binds anyway.
@@ -710,7 +711,7 @@ def _kept_centers(
             f"{capped} of {n_seeds} seeds stopped at max_iter={max_iter} "
             "before converging; raise max_iter for exact modes.",
             sklearn_twin(ConvergenceWarning),
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     order = _core.merge_centers(means, intensity, _core.flat_radius_sq(h), n_threads)
     if len(order) == 0:

@@ -72,6 +72,21 @@ def check_given_centers(centers, n_features):
     return centers
 
 
+_PACKAGE = __file__.rsplit("_validation.py", 1)[0]
+
+
+def user_stacklevel():
+    """warnings.warn's stacklevel that names the first frame outside this
+    package, where the caller's warning site lies: the user's own line,
+    however deep in the package the warning is raised (a fixed level
+    names a library line on some paths, and Python's default filter then
+    shows the warning once for every fit of a loop)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def check_feature_names(owner, fitted_names, X):
     """scikit-learn's rules for feature names seen at fit and at predict."""
     names = feature_names(X)
@@ -82,14 +97,14 @@ def check_feature_names(owner, fitted_names, X):
             f"X does not have valid feature names, but {owner} was fitted with "
             "feature names",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         return
     if fitted_names is None:
         warnings.warn(
             f"X has feature names, but {owner} was fitted without feature names",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         return
     if len(fitted_names) != len(names) or np.any(fitted_names != names):

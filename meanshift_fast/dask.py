@@ -73,6 +73,7 @@ from meanshift_fast._validation import (
     not_fitted_error,
     object_to_float,
     param_error,
+    user_stacklevel,
     weight_values_error,
 )
 
@@ -441,7 +442,7 @@ class MeanShift(EstimatorProtocol):
             warnings.warn(
                 "Binning data failed with provided bin_size=%f, using data points "
                 "as seeds." % shown_size,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
             return c_array(X.compute(), dtype=np.float64)
         if len(seeds) == 0:

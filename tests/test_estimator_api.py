@@ -894,3 +894,33 @@ def clone_fit(est):
     from sklearn.base import clone
 
     return clone(est).fit(X_BLOBS)
+
+
+_WARNING_CALLS = {
+    "fit, max_iter": lambda X: MeanShift(bandwidth=0.3, max_iter=1).fit(X),
+    "fit_predict, max_iter": lambda X: MeanShift(bandwidth=0.3, max_iter=1).fit_predict(
+        X
+    ),
+    "fit, bins": lambda X: MeanShift(bandwidth=1e-6, bin_seeding=True).fit(X),
+    "mean_shift, max_iter": lambda X: msf.mean_shift(X, bandwidth=0.3, max_iter=1),
+    "get_bin_seeds": lambda X: msf.get_bin_seeds(X, 1e-6),
+    "predict, names": lambda X: _fitted_with_names(X).predict(X),
+}
+
+
+def _fitted_with_names(X):
+    pd = pytest.importorskip("pandas")
+    return MeanShift(bandwidth=1.0).fit(pd.DataFrame(X, columns=["a", "b"]))
+
+
+@pytest.mark.parametrize("call", list(_WARNING_CALLS))
+def test_warnings_name_the_callers_line(call):
+    # Whatever the depth of the package's call, a warning points at the
+    # line that called it, as scikit-learn's do: filters by module match,
+    # and the default filter shows it once per calling line.
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _WARNING_CALLS[call](X)
+    assert caught, "no warning"
+    assert {w.filename for w in caught} == {__file__}
