@@ -320,6 +320,9 @@ def _bad_line(path, delimiter, skip):
                         if not value.strip()
                         else f"{value.strip()!r}, not a number"
                     )
+                    if ";" in value:
+                        # a spreadsheet's export in a decimal-comma locale
+                        what += "; separate the values by commas, tabs or spaces"
                     return f"line {number} holds {what}"
             if width is None:
                 width, first = len(fields), number

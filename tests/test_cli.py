@@ -378,6 +378,11 @@ def test_refused_points_are_a_one_line_message(tmp_path, capsys, command, name, 
         ("1,,2\n1,2,3\n", "line 1 holds an empty field (a missing value?)"),
         ("NA,2\n1.1,2.1\n", "line 1 holds 'NA', not a number"),
         ("1,2,\n1.1,2.1,\n", "line 1 holds an empty field (a missing value?)"),
+        (
+            "x;y\n1;2\n",
+            "line 2 holds '1;2', not a number; "
+            "separate the values by commas, tabs or spaces",
+        ),
     ],
 )
 def test_unreadable_table_says_the_line(tmp_path, capsys, text, says):
