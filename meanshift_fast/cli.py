@@ -211,7 +211,10 @@ def _cmd_demo(args):
 
 
 def _read_points(path):
-    """The points of a .npy, .csv or .tsv file, or _Fail."""
+    """The points of a .npy, .csv or .tsv file, or of standard input
+    ("-"), or _Fail."""
+    if path == "-":
+        return _read_standard_input()
     if _is_npy(path):
         return _read_npy(path)
     try:
@@ -224,6 +227,34 @@ def _read_points(path):
         ) from None
     except (OSError, ValueError) as exc:
         raise _Fail(f"cannot read {path}: {exc}") from None
+
+
+def _read_standard_input():
+    """The points piped in: a table, or the bytes of a .npy file, read as
+    the file of that kind would be; messages name standard input."""
+    import os
+    import tempfile
+
+    data = sys.stdin.buffer.read()
+    suffix = ".npy" if data.startswith(b"\x93NUMPY") else ".csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        name = os.path.join(tmp, "stdin" + suffix)
+        with open(name, "wb") as f:
+            f.write(data)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                return _read_points(name)
+        except _Fail as exc:
+            raise _Fail(str(exc).replace(name, "standard input")) from None
+        finally:
+            # outside the recording: each warning again, under the input's name
+            for w in caught:
+                warnings.warn(
+                    str(w.message).replace(name, "standard input"),
+                    w.category,
+                    stacklevel=2,
+                )
 
 
 def _save_plot(plt, fig, path):
@@ -898,7 +929,10 @@ def build_parser():
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("cluster", help="cluster the points of a .csv or .npy file")
-    p.add_argument("file", help="a .npy array or .csv/.tsv table, one point a row")
+    p.add_argument(
+        "file",
+        help="a .npy array or .csv/.tsv table, one point a row ('-': standard input)",
+    )
     p.add_argument("-o", "--output", help="write labels here (default, or '-': stdout)")
     p.add_argument("--centers", metavar="PATH", help="write centres as CSV here")
     p.add_argument(
@@ -923,7 +957,10 @@ def build_parser():
         "select_bandwidth chooses, whose row is marked (bin-seeded fits, as "
         "cluster --bin-seeding)",
     )
-    p.add_argument("file", help="a .npy array or .csv/.tsv table, one point a row")
+    p.add_argument(
+        "file",
+        help="a .npy array or .csv/.tsv table, one point a row ('-': standard input)",
+    )
     p.add_argument("--plot", metavar="PATH", help="save the picture (PNG)")
     p.add_argument(
         "--n-bandwidths",

@@ -431,6 +431,49 @@ def test_a_tab_separated_row_index_is_left_out(tmp_path, blobs, capsys):
     assert_array_equal(_labels(captured.out), MeanShift().fit(blobs).labels_)
 
 
+@pytest.mark.parametrize("kind", ["csv", "npy", "frame"])
+def test_a_dash_input_is_standard_input(tmp_path, blobs, kind):
+    if kind == "frame":  # a data frame's index: left out, with the warning
+        path = tmp_path / "frame.csv"
+        path.write_text(
+            ",x,y\n"
+            + "".join(f"{i},{a!r},{b!r}\n" for i, (a, b) in enumerate(blobs.tolist()))
+        )
+    else:
+        path = _write(tmp_path / f"points.{kind}", blobs, kind)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "meanshift_fast",
+            "cluster",
+            "-",
+            "--bandwidth",
+            "estimate",
+        ],
+        input=path.read_bytes(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert_array_equal(_labels(out.stdout.decode()), MeanShift().fit(blobs).labels_)
+    warned = b"standard input: the first column, unnamed in the header" in out.stderr
+    assert warned == (kind == "frame")
+
+
+def test_a_dash_input_names_standard_input_in_its_messages():
+    out = subprocess.run(
+        [sys.executable, "-m", "meanshift_fast", "cluster", "-"],
+        input=b"1,2\n3,x\n",
+        capture_output=True,
+        timeout=120,
+    )
+    assert out.returncode == 2
+    assert out.stderr == (
+        b"meanshift-fast: cannot read standard input: line 2 holds 'x', not a number\n"
+    )
+
+
 def test_a_dash_output_is_standard_output(tmp_path, capsys, blobs, monkeypatch):
     path = _write(tmp_path / "points.npy", blobs, "npy")
     monkeypatch.chdir(tmp_path)
