@@ -334,9 +334,11 @@ class MeanShift(EstimatorProtocol):
         )
         # Where the labels shift every row too, one count runs over both
         # passes, so that a progress bar never goes back.
-        passes = _Passes(progress, len(rows) if self._shifts_rows(w is None) else 0)
+        first, second = _two_passes(
+            progress, len(rows) if self._shifts_rows(w is None) else 0
+        )
         means, intensity, iters, converged = self._shift_points(
-            tree, seeds, h, n_threads, passes.first
+            tree, seeds, h, n_threads, first
         )
         if no_cluster_ok and not (intensity > 0).any():
             raise _NoClusterError
@@ -352,7 +354,7 @@ class MeanShift(EstimatorProtocol):
             quiet,
         )
         labels = self._labels(
-            tree, rows, inverse, w is None, means, centers, h, n_threads, passes.second
+            tree, rows, inverse, w is None, means, centers, h, n_threads, second
         )
 
         # score_samples reads the rows from the tree, which keeps its own
@@ -725,22 +727,23 @@ def _kept_centers(
     return c_array(means[order])
 
 
-class _Passes:
-    """A fit's progress callback over its two passes (the seeds, then
-    ``second`` rows, or none): ``first`` and ``second`` report into one
+def _two_passes(progress, rows):
+    """(first, second): progress callbacks for a fit's two passes, the
+    seeds and then `rows` rows (0: no second pass), that report into one
     count whose total is both passes'."""
+    if progress is None or rows == 0:
+        return progress, progress
+    seeds = 0
 
-    def __init__(self, progress, second):
-        self.progress, self.rows, self.seeds = progress, second, 0
-        if progress is None or second == 0:
-            self.first = self.second = progress
+    def first(done, total):
+        nonlocal seeds
+        seeds = total
+        return progress(done, total + rows)
 
-    def first(self, done, total):
-        self.seeds = total
-        return self.progress(done, total + self.rows)
+    def second(done, total):
+        return progress(seeds + done, seeds + total)
 
-    def second(self, done, total):
-        return self.progress(self.seeds + done, self.seeds + total)
+    return first, second
 
 
 def _shift(tree, seeds, kernel, h, max_iter, tol, n_threads, progress=None):

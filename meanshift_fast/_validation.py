@@ -334,8 +334,7 @@ def check_array(
         if ensure_2d and arr.ndim == 0:  # a generator or a dict, say
             check_2d(arr, owner)
         arr = object_to_float(arr)
-        if np.iscomplexobj(arr):
-            raise ValueError(f"Complex data not supported\n{arr}\n")
+        check_kind(arr, input_name)  # complex numbers held as objects
     if ensure_2d:
         check_2d(arr, owner, _series_type(X))
     small_float = arr.dtype.kind == "f" and arr.dtype.itemsize <= 4

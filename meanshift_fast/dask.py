@@ -172,14 +172,21 @@ def _label_block(block, centers, r2, n_jobs=None, exponent=0):
     return labels
 
 
-def _check_lazy(X, owner="MeanShift"):
-    """A dask array X, 2-D and of real numbers, refused in the words of
-    the in-memory checks; objects (numbers held as Python objects) become
-    float64 block by block, as in memory."""
+def _check_lazy(X, owner="MeanShift", count_rows=True):
+    """A dask array X, 2-D and of real numbers with at least a row and a
+    column, refused in the words of the in-memory checks; objects (numbers
+    held as Python objects) become float64 block by block, as in memory.
+    Sizes left unknown by a mask are computed: the columns always, the
+    rows with count_rows (else a row count still unknown goes unchecked,
+    and no pass over the data is spent on it)."""
     check_kind(X)
     if X.dtype.kind == "O":
         X = X.map_blocks(object_to_float, dtype=np.float64)
     check_2d(X, owner)
+    if np.isnan(X.shape[1]) or (count_rows and np.isnan(X.shape[0])):
+        X = X.compute_chunk_sizes()
+    if not np.isnan(X.shape[0]):
+        check_counts(X.shape, owner)
     return X
 
 
@@ -321,12 +328,9 @@ class MeanShift(EstimatorProtocol):
         X = _check_lazy(da.asarray(X))
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(_work_dtype(X.dtype))
-        if np.isnan(X.shape).any():  # rows or columns selected by a mask, say
-            X = X.compute_chunk_sizes()
         if X.numblocks[1] != 1:
             X = X.rechunk({1: X.shape[1]})
         n, d = X.shape
-        check_counts(X.shape, "MeanShift")
         # the in-memory estimator's checks and messages, before any work
         seeds = None if self.seeds is None else check_seeds(self.seeds, d, "MeanShift")
         client = self.client if self.client is not None else _default_client()
@@ -514,10 +518,7 @@ class MeanShift(EstimatorProtocol):
         if not lazy:
             X = check_array(X, owner="MeanShift")
         else:
-            X = _check_lazy(X)
-            if np.isnan(X.shape).any():  # rows or columns selected by a mask
-                X = X.compute_chunk_sizes()
-            check_counts(X.shape, "MeanShift")
+            X = _check_lazy(X, count_rows=False)
         d = self.n_features_in_
         if X.shape[1] != d:
             raise ValueError(
